@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "CommunityGrid",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "communitygrid", targets: ["communitygrid"]),
+        .library(name: "GridModel", targets: ["GridModel"]),
+        .library(name: "GridAnalysis", targets: ["GridAnalysis"]),
+        .library(name: "GridStore", targets: ["GridStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Geometry, GeoJSON, WKB, measures and the demo-district generator: pure values, no I/O.
+        .target(name: "GridModel", swiftSettings: strictSettings),
+        // Deterministic generator of believable Chinese districts (demo data and benchmark cities): no I/O.
+        .target(name: "DemoCity", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Walking graph, snapping, searches: algorithms over GridModel values, no I/O.
+        .target(name: "GridAnalysis", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // libreadosm (XML and PBF) and zlib (for .osm.gz), from Debian.
+        .systemLibrary(
+            name: "CReadOSM",
+            pkgConfig: "readosm",
+            providers: [.apt(["libreadosm-dev", "zlib1g-dev"])]),
+        // Spatialite file: connection, migrations, importers, exporters.
+        .target(
+            name: "GridStore",
+            dependencies: [
+                "GridModel", "GridAnalysis", "CReadOSM",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "communitygrid",
+            dependencies: [
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
+        .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "GridStoreTests",
+            dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["communitygrid", "GridModel"],
+            swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+#ifndef CREADOSM_SHIM_H
+#define CREADOSM_SHIM_H
+#include <readosm.h>
+#include <zlib.h>
+#endif
