@@ -2,4 +2,5 @@
 #define CREADOSM_SHIM_H
 #include <readosm.h>
 #include <zlib.h>
+#include <expat.h>
 #endif

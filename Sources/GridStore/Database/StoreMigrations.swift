@@ -1,0 +1,108 @@
+import GRDB
+
+/// Versioned schema. Shipped migrations are never edited: add a new one instead.
+enum StoreMigrations {
+    /// Every geometry column: table, column, type, and whether it carries an R-tree.
+    static let geometryColumns: [(table: String, column: String, type: String)] = [
+        ("communities", "geom", "MULTIPOLYGON"),
+        ("grids", "geom", "MULTIPOLYGON"),
+        ("buildings", "footprint", "MULTIPOLYGON"),
+        ("buildings", "point", "POINT"),
+        ("facilities", "geom", "POINT"),
+        ("network_edges", "geom", "LINESTRING"),
+    ]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: layers") { db in
+            // Inside the migration's transaction, so no transaction of its own (argument 0).
+            if try Int.fetchOne(db, sql: "SELECT CheckSpatialMetadata()") != 3 {
+                try db.execute(sql: "SELECT InitSpatialMetadata(0)")
+            }
+            try db.execute(sql: """
+                CREATE TABLE communities (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE CHECK (length(code) = 12),
+                    name TEXT NOT NULL,
+                    admin_code TEXT NOT NULL CHECK (length(admin_code) = 6),
+                    street_code TEXT NOT NULL CHECK (length(street_code) = 3),
+                    community_code TEXT NOT NULL CHECK (length(community_code) = 3),
+                    source TEXT NOT NULL,
+                    area_m2 REAL NOT NULL
+                );
+                CREATE TABLE grids (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE CHECK (length(code) = 15),
+                    name TEXT NOT NULL,
+                    community_code TEXT NOT NULL REFERENCES communities(code) ON UPDATE CASCADE,
+                    source TEXT NOT NULL,
+                    area_m2 REAL NOT NULL
+                );
+                CREATE INDEX grids_community ON grids(community_code);
+                CREATE TABLE buildings (
+                    id INTEGER PRIMARY KEY,
+                    source TEXT NOT NULL,
+                    source_id TEXT NOT NULL,
+                    building_type TEXT NOT NULL,
+                    name TEXT,
+                    levels REAL NOT NULL,
+                    levels_estimated INTEGER NOT NULL CHECK (levels_estimated IN (0, 1)),
+                    households INTEGER NOT NULL CHECK (households >= 0),
+                    households_source TEXT NOT NULL CHECK (households_source IN ('estimated', 'imported', 'register')),
+                    area_m2 REAL NOT NULL,
+                    UNIQUE (source, source_id)
+                );
+                CREATE INDEX buildings_source_id ON buildings(source_id);
+                CREATE TABLE facilities (
+                    id INTEGER PRIMARY KEY,
+                    category TEXT NOT NULL,
+                    name TEXT,
+                    source TEXT NOT NULL,
+                    source_id TEXT NOT NULL,
+                    capacity INTEGER CHECK (capacity IS NULL OR capacity >= 0),
+                    UNIQUE (source, source_id, category)
+                );
+                CREATE INDEX facilities_category ON facilities(category);
+                CREATE TABLE network_edges (
+                    id INTEGER PRIMARY KEY,
+                    source_node INTEGER NOT NULL,
+                    target_node INTEGER NOT NULL,
+                    length_m REAL NOT NULL CHECK (length_m >= 0),
+                    highway TEXT NOT NULL,
+                    osm_way_id INTEGER,
+                    source TEXT NOT NULL
+                );
+                CREATE INDEX network_edges_source ON network_edges(source_node);
+                CREATE INDEX network_edges_target ON network_edges(target_node);
+                CREATE TABLE household_register (
+                    id INTEGER PRIMARY KEY,
+                    building_id INTEGER NOT NULL REFERENCES buildings(id) ON DELETE CASCADE,
+                    unit TEXT,
+                    floor INTEGER,
+                    households INTEGER NOT NULL CHECK (households >= 0),
+                    source TEXT NOT NULL,
+                    source_line INTEGER NOT NULL
+                );
+                CREATE INDEX household_register_building ON household_register(building_id);
+                CREATE TABLE import_log (
+                    id INTEGER PRIMARY KEY,
+                    file TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    layer TEXT,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    counts TEXT NOT NULL,
+                    warning_count INTEGER NOT NULL,
+                    warnings TEXT NOT NULL
+                );
+                """)
+            for (table, column, type) in geometryColumns {
+                // Spatialite reports failure as 0, not as an SQL error.
+                guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn(?, ?, 4326, ?, 'XY', 1)", arguments: [table, column, type]) == 1,
+                      try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex(?, ?)", arguments: [table, column]) == 1
+                else { throw StoreError.corrupt("cannot register geometry column \(table).\(column)") }
+            }
+        }
+        return migrator
+    }
+}

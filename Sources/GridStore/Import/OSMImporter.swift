@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+import GridModel
+
+/// `import osm`: reads the whole file first, then writes everything in one transaction.
+public enum OSMImporter {
+    /// Replaces the store's OSM-derived network, buildings and facilities (a store holds one OSM base)
+    /// unless `append` is set.
+    public static func run(
+        store: Store, path: String, rules: ImportRules = .default, append: Bool = false,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let started = Date()
+        let format = try OSMReader.sniff(path: path)
+        let data = try OSMReader.read(path: path) { nodes, ways, relations in
+            progress?("reading \(path): \(nodes) nodes, \(ways) ways, \(relations) relations")
+        }
+        progress?("deriving network, buildings and facilities")
+        let extract = OSMExtractor.extract(data, rules: rules)
+        progress?("writing \(extract.edges.count) edges, \(extract.buildings.count) buildings, \(extract.facilities.count) facilities")
+        var summary = ImportSummary(
+            file: path, format: "osm (\(format.rawValue))", layer: nil, counts: extract.counts,
+            warnings: extract.warnings, seconds: 0)
+        summary.seconds = Date().timeIntervalSince(started)
+        let logged = summary
+        let source = "osm"
+        try store.write { db in
+            if !append {
+                try db.execute(sql: "DELETE FROM network_edges WHERE source = ?", arguments: [source])
+                try db.execute(sql: "DELETE FROM buildings WHERE source = ?", arguments: [source])
+                try db.execute(sql: "DELETE FROM facilities WHERE source = ?", arguments: [source])
+            }
+            let edge = try db.makeStatement(sql: """
+                INSERT INTO network_edges (source_node, target_node, length_m, highway, osm_way_id, source, geom)
+                VALUES (?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))
+                """)
+            for item in extract.edges {
+                try edge.execute(arguments: [
+                    item.sourceNode, item.targetNode, item.length.value, item.highway, item.osmWayID, source,
+                    Data(Geometry.lineString(item.line).wkb()),
+                ])
+            }
+            let building = try db.makeStatement(sql: """
+                INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
+                                       households_source, area_m2, footprint, point)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'estimated', ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
+                ON CONFLICT (source, source_id) DO NOTHING
+                """)
+            for item in extract.buildings {
+                try building.execute(arguments: [
+                    source, item.sourceID, item.buildingType, item.name, item.levels, item.levelsEstimated,
+                    item.households, item.areaSquareMeters, Data(Geometry.multiPolygon(item.footprint).wkb()),
+                    item.point.longitude, item.point.latitude,
+                ])
+            }
+            let facility = try db.makeStatement(sql: """
+                INSERT INTO facilities (category, name, source, source_id, capacity, geom)
+                VALUES (?, ?, ?, ?, ?, MakePoint(?, ?, 4326))
+                ON CONFLICT (source, source_id, category) DO NOTHING
+                """)
+            for item in extract.facilities {
+                try facility.execute(arguments: [
+                    item.category, item.name, source, item.sourceID, item.capacity,
+                    item.location.longitude, item.location.latitude,
+                ])
+            }
+            try logged.log(in: db, startedAt: started)
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import GridModel
+
+/// What an OSM file contributes to a store, derived by `ImportRules`: no I/O here.
+public struct OSMExtract: Sendable {
+    public struct Edge: Sendable {
+        public var osmWayID: Int64
+        public var sourceNode: Int64
+        public var targetNode: Int64
+        public var length: Meters
+        public var highway: String
+        public var line: LineString
+    }
+
+    public struct Building: Sendable {
+        public var sourceID: String
+        public var buildingType: String
+        public var name: String?
+        public var levels: Double
+        public var levelsEstimated: Bool
+        public var households: Int
+        public var areaSquareMeters: Double
+        public var footprint: MultiPolygon
+        public var point: Coordinate
+    }
+
+    public struct Facility: Sendable {
+        public var sourceID: String
+        public var category: String
+        public var name: String?
+        public var capacity: Int?
+        public var location: Coordinate
+    }
+
+    public var edges: [Edge] = []
+    public var buildings: [Building] = []
+    public var facilities: [Facility] = []
+    /// Named figures in a stable order, for the import summary and the import log.
+    public var counts: [(name: String, value: Int)] = []
+    public var warnings = WarningList()
+}
+
+/// Warnings grouped by kind: every one is counted, the first few of each kind are kept verbatim.
+public struct WarningList: Sendable {
+    public private(set) var countsByKind: [(kind: String, count: Int)] = []
+    public private(set) var examples: [String] = []
+    private var kindIndex: [String: Int] = [:]
+    public static let examplesPerKind = 20
+
+    public init() {}
+
+    public var total: Int { countsByKind.reduce(0) { $0 + $1.count } }
+
+    public mutating func add(_ kind: String, _ message: @autoclosure () -> String) {
+        let index: Int
+        if let existing = kindIndex[kind] {
+            index = existing
+        } else {
+            index = countsByKind.count
+            kindIndex[kind] = index
+            countsByKind.append((kind, 0))
+        }
+        countsByKind[index].count += 1
+        if countsByKind[index].count <= Self.examplesPerKind { examples.append(message()) }
+    }
+}
+
+public enum OSMExtractor {
+    public static func extract(_ data: OSMData, rules: ImportRules) -> OSMExtract {
+        var result = OSMExtract()
+        let wayByID = Dictionary(data.ways.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+
+        var missingReferences = 0
+        var waysWithMissingNodes = 0
+        var highwayWays = 0
+        for way in data.ways {
+            if way.tags["highway"] != nil { highwayWays += 1 }
+            let missing = way.nodeIDs.reduce(0) { $0 + (data.nodeIndex[$1] == nil ? 1 : 0) }
+            if missing > 0 {
+                missingReferences += missing
+                waysWithMissingNodes += 1
+            }
+        }
+
+        let walkable = data.ways.filter { rules.isWalkable($0.tags) }
+        result.edges = walkingEdges(walkable, data: data, warnings: &result.warnings)
+
+        var buildingObjects = 0
+        var skippedBuildings = 0
+        for way in data.ways where way.tags["building"] != nil {
+            buildingObjects += 1
+            guard let polygon = closedWayPolygon(way, data: data, what: "building", warnings: &result.warnings) else {
+                skippedBuildings += 1
+                continue
+            }
+            result.buildings.append(building(sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules))
+        }
+        var multipolygons = 0
+        for relation in data.relations {
+            let type = relation.tags["type"]
+            let isBuilding = relation.tags["building"] != nil
+            if isBuilding { buildingObjects += 1 }
+            // Areas are multipolygons; some mappers leave out the type (or say "building") on a plain outline.
+            guard type == "multipolygon" || type == "building" || type == nil else {
+                if isBuilding {
+                    skippedBuildings += 1
+                    result.warnings.add("building relation that is not an area", "relation \(relation.id): type=\(type ?? "") is not an area; skipped")
+                }
+                continue
+            }
+            if type == "multipolygon" { multipolygons += 1 }
+            let category = rules.category(of: relation.tags)
+            guard isBuilding || category != nil else { continue }
+            guard let area = multipolygon(relation, ways: wayByID, data: data, warnings: &result.warnings) else {
+                if isBuilding { skippedBuildings += 1 }
+                continue
+            }
+            if isBuilding {
+                result.buildings.append(building(sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules))
+            }
+            if let category {
+                result.facilities.append(facility("r\(relation.id)", category, relation.tags, area.representativePoint))
+            }
+        }
+
+        for node in data.taggedNodes {
+            guard let category = rules.category(of: node.tags), let index = data.nodeIndex[node.id] else { continue }
+            let location = Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)])
+            result.facilities.append(facility("n\(node.id)", category, node.tags, location))
+        }
+        for way in data.ways {
+            guard let category = rules.category(of: way.tags) else { continue }
+            guard let polygon = closedWayPolygon(way, data: data, what: category, warnings: &result.warnings) else { continue }
+            result.facilities.append(facility("w\(way.id)", category, way.tags, polygon.representativePoint))
+        }
+
+        result.counts = [
+            ("nodes read", data.nodeCount),
+            ("ways read", data.ways.count),
+            ("relations read", data.relations.count),
+            ("highway ways", highwayWays),
+            ("walkable ways", walkable.count),
+            ("network edges", result.edges.count),
+            ("building objects", buildingObjects),
+            ("buildings imported", result.buildings.count),
+            ("buildings skipped", skippedBuildings),
+            ("households estimated", result.buildings.reduce(0) { $0 + $1.households }),
+            ("multipolygon relations", multipolygons),
+            ("facilities", result.facilities.count),
+            ("missing node references", missingReferences),
+            ("ways with missing nodes", waysWithMissingNodes),
+            ("duplicate nodes", data.duplicateNodeCount),
+        ]
+        for category in rules.categories {
+            result.counts.append(("facilities: \(category)", result.facilities.count { $0.category == category }))
+        }
+        return result
+    }
+
+    // MARK: Walking network
+
+    /// Splits walkable ways at junctions (nodes shared by ways, way ends) and at missing nodes.
+    static func walkingEdges(_ ways: [OSMWay], data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
+        // Uses per node index; way ends count twice so they always end an edge.
+        var uses = [UInt8](repeating: 0, count: data.nodeCount)
+        func use(_ id: Int64, _ times: UInt8) {
+            if let index = data.nodeIndex[id] { uses[Int(index)] = UInt8(min(3, Int(uses[Int(index)]) + Int(times))) }
+        }
+        for way in ways where !way.nodeIDs.isEmpty {
+            for id in way.nodeIDs { use(id, 1) }
+            use(way.nodeIDs[0], 1)
+            use(way.nodeIDs[way.nodeIDs.count - 1], 1)
+            // A closed way with no other junction would become a self-loop: cut it in the middle too.
+            if way.nodeIDs.count > 2, way.nodeIDs.first == way.nodeIDs.last { use(way.nodeIDs[way.nodeIDs.count / 2], 2) }
+        }
+
+        var edges: [OSMExtract.Edge] = []
+        edges.reserveCapacity(ways.count * 2)
+        for way in ways {
+            let highway = way.tags["highway"] ?? ""
+            var points: [Coordinate] = []
+            var startNode: Int64 = 0
+            var lastNode: Int64 = 0
+            var length = 0.0
+            func flush() {
+                if points.count >= 2, let line = try? LineString(points) {
+                    edges.append(OSMExtract.Edge(
+                        osmWayID: way.id, sourceNode: startNode, targetNode: lastNode,
+                        length: Meters(length), highway: highway, line: line))
+                }
+                points.removeAll(keepingCapacity: true)
+                length = 0
+            }
+            for id in way.nodeIDs {
+                guard let index = data.nodeIndex[id] else {
+                    flush()
+                    warnings.add("missing node", "way \(way.id): node \(id) is not in the file; the way is split there")
+                    continue
+                }
+                if !points.isEmpty && id == lastNode { continue }
+                let point = Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)])
+                if let previous = points.last {
+                    length += Geodesy.distance(previous, point).value
+                } else {
+                    startNode = id
+                }
+                points.append(point)
+                lastNode = id
+                if points.count >= 2 && uses[Int(index)] >= 2 {
+                    flush()
+                    points.append(point)
+                    startNode = id
+                }
+            }
+            flush()
+        }
+        return edges
+    }
+
+    // MARK: Areas
+
+    static func closedWayPolygon(_ way: OSMWay, data: OSMData, what: String, warnings: inout WarningList) -> Polygon? {
+        guard let coordinates = coordinates(of: way.nodeIDs, data: data) else {
+            warnings.add("\(what) with missing nodes", "\(what) way \(way.id): some nodes are not in the file; skipped")
+            return nil
+        }
+        guard way.nodeIDs.count >= 4, way.nodeIDs.first == way.nodeIDs.last else {
+            if way.nodeIDs.first != way.nodeIDs.last {
+                warnings.add("unclosed \(what)", "\(what) way \(way.id): not closed; skipped")
+            } else {
+                warnings.add("degenerate \(what)", "\(what) way \(way.id): fewer than 4 nodes; skipped")
+            }
+            return nil
+        }
+        do {
+            return Polygon(exterior: try LinearRing(coordinates))
+        } catch {
+            warnings.add("invalid \(what)", "\(what) way \(way.id): \(error); skipped")
+            return nil
+        }
+    }
+
+    static func coordinates(of ids: [Int64], data: OSMData) -> [Coordinate]? {
+        var result: [Coordinate] = []
+        result.reserveCapacity(ids.count)
+        for id in ids {
+            guard let index = data.nodeIndex[id] else { return nil }
+            result.append(Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)]))
+        }
+        return result
+    }
+
+    /// Joins a multipolygon's member ways into closed rings and puts each inner ring into its outer ring.
+    static func multipolygon(_ relation: OSMRelation, ways: [Int64: OSMWay], data: OSMData, warnings: inout WarningList) -> MultiPolygon? {
+        var outerParts: [[Int64]] = []
+        var innerParts: [[Int64]] = []
+        for member in relation.members where member.kind == .way {
+            guard let way = ways[member.ref] else {
+                warnings.add("multipolygon with missing members", "relation \(relation.id): member way \(member.ref) is not in the file; skipped")
+                return nil
+            }
+            if member.role == "inner" { innerParts.append(way.nodeIDs) } else { outerParts.append(way.nodeIDs) }
+        }
+        guard !outerParts.isEmpty else {
+            warnings.add("multipolygon without outer ring", "relation \(relation.id): no outer member; skipped")
+            return nil
+        }
+        guard let outerIDs = joinRings(outerParts), let innerIDs = joinRings(innerParts) else {
+            warnings.add("multipolygon with open rings", "relation \(relation.id): member ways do not close into rings; skipped")
+            return nil
+        }
+        do {
+            var outers: [LinearRing] = []
+            for ids in outerIDs {
+                guard let coordinates = coordinates(of: ids, data: data) else { throw GeometryError("a member way has nodes missing from the file") }
+                outers.append(try LinearRing(coordinates))
+            }
+            var holes = [[LinearRing]](repeating: [], count: outers.count)
+            for ids in innerIDs {
+                guard let coordinates = coordinates(of: ids, data: data) else { throw GeometryError("a member way has nodes missing from the file") }
+                let ring = try LinearRing(coordinates)
+                let probe = ring.coordinates[0]
+                guard let owner = outers.indices.first(where: { Polygon(exterior: outers[$0]).contains(probe) }) else {
+                    throw GeometryError("an inner ring lies outside every outer ring")
+                }
+                holes[owner].append(ring)
+            }
+            return MultiPolygon(outers.indices.map { Polygon(exterior: outers[$0], holes: holes[$0]) })
+        } catch {
+            warnings.add("invalid multipolygon", "relation \(relation.id): \(error); skipped")
+            return nil
+        }
+    }
+
+    /// Chains node-id sequences end to end into closed rings; nil when some chain cannot be closed.
+    static func joinRings(_ parts: [[Int64]]) -> [[Int64]]? {
+        var open = parts.filter { $0.count >= 2 }
+        var rings: [[Int64]] = []
+        while var ring = open.popLast() {
+            while ring.first != ring.last {
+                guard let tail = ring.last,
+                      let next = open.firstIndex(where: { $0.first == tail || $0.last == tail })
+                else { return nil }
+                var part = open.remove(at: next)
+                if part.first != tail { part.reverse() }
+                ring.append(contentsOf: part.dropFirst())
+            }
+            rings.append(ring)
+        }
+        return rings
+    }
+
+    // MARK: Objects
+
+    static func building(sourceID: String, tags: OSMTags, footprint: MultiPolygon, rules: ImportRules) -> OSMExtract.Building {
+        let type = tags["building"] ?? "yes"
+        let (levels, estimated) = rules.levels(buildingType: type, tags: tags)
+        let area = footprint.areaSquareMeters
+        return OSMExtract.Building(
+            sourceID: sourceID, buildingType: type, name: tags["name"], levels: levels, levelsEstimated: estimated,
+            households: rules.households(buildingType: type, footprintSquareMeters: area, levels: levels),
+            areaSquareMeters: area, footprint: footprint, point: footprint.representativePoint)
+    }
+
+    static func facility(_ sourceID: String, _ category: String, _ tags: OSMTags, _ location: Coordinate) -> OSMExtract.Facility {
+        OSMExtract.Facility(
+            sourceID: sourceID, category: category, name: tags["name"],
+            capacity: tags["capacity"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }, location: location)
+    }
+}

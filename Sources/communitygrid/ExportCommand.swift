@@ -1,0 +1,20 @@
+import ArgumentParser
+import GridModel
+import GridStore
+
+extension GeoJSONExporter.Layer: ExpressibleByArgument {}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one layer as an RFC 7946 GeoJSON FeatureCollection to standard output.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "communities, grids, buildings, facilities or network.") var layer: GeoJSONExporter.Layer
+    @Option(help: ArgumentHelp("Only features meeting this box.", valueName: "minLon,minLat,maxLon,maxLat")) var bbox: String?
+
+    func run() async throws {
+        let box: BoundingBox?
+        do { box = try bbox.map { try BoundingBox.parse($0) } } catch { throw ValidationError("--bbox: \(error)") }
+        try GeoJSONExporter.export(store: try store.open(), layer: layer, bbox: box, write: Console.standardOutput)
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import GridStore
+
+struct ImportHouseholds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "households",
+        abstract: "Import a CSV household register: building_id (or lon,lat), unit, floor, households.",
+        discussion: "A building's household count becomes the sum of its register rows.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The CSV file (UTF-8, header row).") var path: String
+    @OptionGroup var output: ImportOutput
+
+    func run() async throws {
+        let summary = try HouseholdRegisterImporter.run(store: try store.open(), path: path)
+        try output.show(summary)
+    }
+}

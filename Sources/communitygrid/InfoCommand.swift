@@ -1,0 +1,22 @@
+import ArgumentParser
+import GridStore
+
+struct Info: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "What the store holds: counts, extent, layers, imports.")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "One JSON object.") var json = false
+
+    func run() async throws {
+        let info = try StoreInfo.read(try store.open())
+        if json { try Console.printJSON(info.json); return }
+        print("store: \(info.path)")
+        for (name, value) in info.counts { print("  \(name): \(value)") }
+        for (category, count) in info.facilitiesByCategory { print("  facilities \(category): \(count)") }
+        if let box = info.bbox { print("  extent: \(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)") }
+        print("  spatial metadata: \(info.spatialMetadata == 3 ? "Spatialite 4+ (QGIS-ready)" : "\(info.spatialMetadata)")")
+        for item in info.imports {
+            print("  import \(item.finishedAt): \(item.file) (\(item.format)\(item.layer.map { ", \($0)" } ?? "")), \(item.warnings) warnings")
+        }
+    }
+}
