@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds communitygrid and loads the demo district in GeoData/ into out/demo.sqlite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product communitygrid
+BIN=$(swift build -c release --show-bin-path)/communitygrid
+DB=${DB:-out/demo.sqlite}
+mkdir -p "$(dirname "$DB")"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$BIN" --db "$DB" init
+"$BIN" --db "$DB" import osm GeoData/demo-district.osm
+"$BIN" --db "$DB" import geojson GeoData/communities.geojson --layer communities
+"$BIN" --db "$DB" import geojson GeoData/grids.geojson --layer grids
+"$BIN" --db "$DB" import households GeoData/households.csv
+"$BIN" --db "$DB" info
+echo "demo store: $DB (open it in QGIS, or: $BIN --db $DB export buildings > buildings.geojson)"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages CommunityGrid builds and runs with (Swift 6.3 itself must be on PATH).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+PACKAGES=(
+  pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
+  libreadosm-dev libexpat1-dev zlib1g-dev gzip
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "swift 6.3 is not on PATH: install the Swift toolchain first" >&2; exit 1; }
+echo "setup: Debian packages present; $(swift --version 2>/dev/null | head -1)"
