@@ -17,7 +17,9 @@ enum StoreMigrations {
         migrator.registerMigration("v1: layers") { db in
             // Inside the migration's transaction, so no transaction of its own (argument 0).
             if try Int.fetchOne(db, sql: "SELECT CheckSpatialMetadata()") != 3 {
-                try db.execute(sql: "SELECT InitSpatialMetadata(0)")
+                // WGS84 and its UTM zones only: the full EPSG table costs half a second per new file and nothing here needs it.
+                try db.execute(sql: "SELECT InitSpatialMetadata(0, 'WGS84')")
+                try db.execute(sql: "SELECT InsertEpsgSrid(4490)")
             }
             try db.execute(sql: """
                 CREATE TABLE communities (
