@@ -20,10 +20,10 @@ struct CommunityGrid: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                exit(0)
+                Foundation.exit(0)
             }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            exit(1)
+            Foundation.exit(1)
         }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -32,20 +32,20 @@ struct CommunityGrid: AsyncParsableCommand {
                 var syncCommand = command
                 try syncCommand.run()
             }
-            exit(0)
+            Foundation.exit(0)
         } catch let error as StoreError {
             Console.error(error.description)
-            exit(error.isUserError ? 1 : 2)
+            Foundation.exit(error.isUserError ? 1 : 2)
         } catch let error as ExitCode {
-            exit(error.rawValue)
+            Foundation.exit(error.rawValue)
         } catch let error as ValidationError {
             Console.error(error.message)
-            exit(1)
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
-            if code == .success { exit(0) }
+            if code == .success { Foundation.exit(0) }
             Console.error("internal error: \(error)")
-            exit(2)
+            Foundation.exit(2)
         }
     }
 }

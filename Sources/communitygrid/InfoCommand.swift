@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridModel
 import GridStore
 
 struct Info: AsyncParsableCommand {

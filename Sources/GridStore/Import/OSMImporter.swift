@@ -15,9 +15,11 @@ public enum OSMImporter {
         let data = try OSMReader.read(path: path) { nodes, ways, relations in
             progress?("reading \(path): \(nodes) nodes, \(ways) ways, \(relations) relations")
         }
-        progress?("deriving network, buildings and facilities")
+        progress?(String(format: "read %d nodes, %d ways, %d relations in %.2f s; deriving network, buildings and facilities",
+                         data.nodeCount, data.ways.count, data.relations.count, Date().timeIntervalSince(started)))
         let extract = OSMExtractor.extract(data, rules: rules)
-        progress?("writing \(extract.edges.count) edges, \(extract.buildings.count) buildings, \(extract.facilities.count) facilities")
+        progress?(String(format: "derived in %.2f s; writing %d edges, %d buildings, %d facilities",
+                         Date().timeIntervalSince(started), extract.edges.count, extract.buildings.count, extract.facilities.count))
         var summary = ImportSummary(
             file: path, format: "osm (\(format.rawValue))", layer: nil, counts: extract.counts,
             warnings: extract.warnings, seconds: 0)
@@ -30,6 +32,7 @@ public enum OSMImporter {
                 try db.execute(sql: "DELETE FROM buildings WHERE source = ?", arguments: [source])
                 try db.execute(sql: "DELETE FROM facilities WHERE source = ?", arguments: [source])
             }
+            try BulkLoad.run(db, tables: ["network_edges", "buildings", "facilities"]) {
             let edge = try db.makeStatement(sql: """
                 INSERT INTO network_edges (source_node, target_node, length_m, highway, osm_way_id, source, geom)
                 VALUES (?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))
@@ -63,6 +66,7 @@ public enum OSMImporter {
                     item.category, item.name, source, item.sourceID, item.capacity,
                     item.location.longitude, item.location.latitude,
                 ])
+            }
             }
             try logged.log(in: db, startedAt: started)
         }
