@@ -1,0 +1,151 @@
+import GridModel
+
+extension District {
+    /// OSM XML 0.6, elements in id order within each type.
+    public func osmXML() -> String {
+        var out = ""
+        out.reserveCapacity(nodes.count * 80 + ways.count * 160 + 4096)
+        out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<osm version=\"0.6\" generator=\"CommunityGrid demo\">\n"
+        var minLat = Double.infinity, minLon = Double.infinity
+        var maxLat = -Double.infinity, maxLon = -Double.infinity
+        for node in nodes {
+            minLat = min(minLat, node.coordinate.latitude)
+            maxLat = max(maxLat, node.coordinate.latitude)
+            minLon = min(minLon, node.coordinate.longitude)
+            maxLon = max(maxLon, node.coordinate.longitude)
+        }
+        if !nodes.isEmpty {
+            out += "  <bounds minlat=\"\(fixed7(minLat))\" minlon=\"\(fixed7(minLon))\" maxlat=\"\(fixed7(maxLat))\" maxlon=\"\(fixed7(maxLon))\"/>\n"
+        }
+        for node in nodes {
+            out += "  <node id=\"\(node.id)\" version=\"1\" lat=\"\(fixed7(node.coordinate.latitude))\" lon=\"\(fixed7(node.coordinate.longitude))\""
+            if node.tags.isEmpty {
+                out += "/>\n"
+            } else {
+                out += ">\n"
+                appendTags(node.tags, to: &out)
+                out += "  </node>\n"
+            }
+        }
+        for way in ways {
+            out += "  <way id=\"\(way.id)\" version=\"1\">\n"
+            for ref in way.nodeIDs { out += "    <nd ref=\"\(ref)\"/>\n" }
+            appendTags(way.tags, to: &out)
+            out += "  </way>\n"
+        }
+        for relation in relations {
+            out += "  <relation id=\"\(relation.id)\" version=\"1\">\n"
+            for member in relation.members {
+                out += "    <member type=\"\(member.type.rawValue)\" ref=\"\(member.ref)\" role=\"\(xmlEscaped(member.role))\"/>\n"
+            }
+            appendTags(relation.tags, to: &out)
+            out += "  </relation>\n"
+        }
+        out += "</osm>\n"
+        return out
+    }
+
+    /// Properties: code, name, admin_code, street_code, community_code.
+    public func communitiesGeoJSON() -> String {
+        featureCollection(communities.map { c in
+            (["code": c.code, "name": c.name, "admin_code": c.adminCode, "street_code": c.streetCode,
+              "community_code": c.communityCode], ["code", "name", "admin_code", "street_code", "community_code"], c.ring)
+        })
+    }
+
+    /// Properties: code, name, community (12-digit code).
+    public func gridsGeoJSON() -> String {
+        featureCollection(grids.map { g in
+            (["code": g.code, "name": g.name, "community": g.communityCode], ["code", "name", "community"], g.ring)
+        })
+    }
+
+    /// `building_id,unit,floor,households`, building ids written as OSM-style `w<wayID>`.
+    public func registerCSV() -> String {
+        var out = "building_id,unit,floor,households\n"
+        out.reserveCapacity(register.count * 24 + 40)
+        for row in register {
+            out += "w\(row.buildingWayID),\(csvField(row.unit)),\(row.floor),\(row.households)\n"
+        }
+        return out
+    }
+
+    private func featureCollection(_ features: [(values: [String: String], keys: [String], ring: [Coordinate])]) -> String {
+        var out = "{\"type\":\"FeatureCollection\",\"features\":["
+        for (k, feature) in features.enumerated() {
+            out += k == 0 ? "\n" : ",\n"
+            out += "{\"type\":\"Feature\",\"properties\":{"
+            for (n, key) in feature.keys.enumerated() {
+                if n > 0 { out += "," }
+                out += "\"\(key)\":\"\(jsonEscaped(feature.values[key] ?? ""))\""
+            }
+            out += "},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[["
+            for (n, point) in feature.ring.enumerated() {
+                if n > 0 { out += "," }
+                out += "[\(fixed7(point.longitude)),\(fixed7(point.latitude))]"
+            }
+            out += "]]}}"
+        }
+        out += "\n]}\n"
+        return out
+    }
+
+    private func appendTags(_ tags: [(String, String)], to out: inout String) {
+        for (k, v) in tags { out += "    <tag k=\"\(xmlEscaped(k))\" v=\"\(xmlEscaped(v))\"/>\n" }
+    }
+}
+
+/// Seven decimals without going through printf, so output is identical on every platform.
+func fixed7(_ value: Double) -> String {
+    let scaled = Int64((value * 1e7).rounded())
+    let magnitude = scaled.magnitude
+    let whole = String(magnitude / 10_000_000)
+    let fraction = String(magnitude % 10_000_000)
+    return (scaled < 0 ? "-" : "") + whole + "." + String(repeating: "0", count: 7 - fraction.count) + fraction
+}
+
+func xmlEscaped(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
+    var out = ""
+    for ch in s {
+        switch ch {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default: out.append(ch)
+        }
+    }
+    return out
+}
+
+func jsonEscaped(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return s }
+    var out = ""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}
+
+func csvField(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
+    var out = "\""
+    for ch in s { out += ch == "\"" ? "\"\"" : String(ch) }
+    return out + "\""
+}
