@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "CReadOSM",
+                "GridModel", "GridAnalysis", "CReadOSM",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridStore", "DemoCity",
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

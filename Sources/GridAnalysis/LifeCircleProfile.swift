@@ -1,0 +1,137 @@
+import Foundation
+import GridModel
+
+/// What "covered" means: walking speed and, per life-circle level, the categories a household needs
+/// within that walk, with optional distance limits written in the standard (GB 50180-2018 §4 and
+/// Appendix B; TD/T 1062-2021 splits items into basic and upgrade).
+public struct LifeCircleProfile: Codable, Sendable, Hashable {
+    public var name: String
+    public var title: String?
+    /// Metres per second (planning practice: 1.0–1.33).
+    public var walkingSpeed: Double
+    /// Buildings and facilities farther than this from the network are reported as off-network.
+    public var snapDistance: Double?
+    public var levels: [Level]
+
+    public struct Level: Codable, Sendable, Hashable {
+        public var minutes: Double
+        public var categories: [Requirement]
+    }
+
+    public struct Requirement: Codable, Sendable, Hashable {
+        public var category: String
+        /// A radius written in the standard; the level's walking time still applies when shorter.
+        public var maxDistance: Double?
+        public var label: String?
+        /// "basic" or "upgrade" (TD/T 1062-2021); informational.
+        public var kind: String?
+    }
+
+    public var snapLimit: Meters { Meters(snapDistance ?? 200) }
+
+    /// The walking distance a requirement allows at its level.
+    public func limit(_ requirement: Requirement, at level: Level) -> Meters {
+        Meters(min(level.minutes * 60 * walkingSpeed, requirement.maxDistance ?? .infinity))
+    }
+
+    /// Every category the profile names, in first-mention order.
+    public var categories: [String] {
+        var seen = Set<String>()
+        return levels.flatMap(\.categories).map(\.category).filter { seen.insert($0).inserted }
+    }
+
+    /// The farthest any level looks for a category: the search horizon.
+    public func horizon(for category: String) -> Meters {
+        var result = 0.0
+        for level in levels {
+            for requirement in level.categories where requirement.category == category {
+                result = max(result, limit(requirement, at: level).value)
+            }
+        }
+        return Meters(result)
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Parses and checks a profile file; errors name the file and the field.
+    public static func decode(_ data: Data, file: String) throws(Invalid) -> LifeCircleProfile {
+        let profile: LifeCircleProfile
+        do {
+            profile = try JSONDecoder().decode(LifeCircleProfile.self, from: data)
+        } catch let error as DecodingError {
+            throw Invalid(description: "\(file): not a valid profile: \(describe(error))")
+        } catch {
+            throw Invalid(description: "\(file): not a valid profile: \(error)")
+        }
+        func fail(_ message: String) -> Invalid { Invalid(description: "\(file): \(message)") }
+        guard profile.walkingSpeed.isFinite, profile.walkingSpeed > 0, profile.walkingSpeed <= 5 else {
+            throw fail("walkingSpeed must be in (0, 5] m/s, got \(profile.walkingSpeed)")
+        }
+        if let snap = profile.snapDistance, !(snap.isFinite && snap >= 0 && snap <= 2000) {
+            throw fail("snapDistance must be in [0, 2000] m, got \(snap)")
+        }
+        guard !profile.levels.isEmpty else { throw fail("levels is empty") }
+        for (i, level) in profile.levels.enumerated() {
+            guard level.minutes.isFinite, level.minutes > 0, level.minutes <= 120 else {
+                throw fail("levels[\(i)].minutes must be in (0, 120], got \(level.minutes)")
+            }
+            guard !level.categories.isEmpty else { throw fail("levels[\(i)].categories is empty") }
+            for (j, requirement) in level.categories.enumerated() {
+                guard !requirement.category.isEmpty else { throw fail("levels[\(i)].categories[\(j)].category is empty") }
+                if let distance = requirement.maxDistance, !(distance.isFinite && distance > 0) {
+                    throw fail("levels[\(i)].categories[\(j)].maxDistance must be a positive number of metres, got \(distance)")
+                }
+            }
+        }
+        return profile
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field \(path(context)).\(key.stringValue)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "field \(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context): return "\(path(context)) \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    public static let gb50180: LifeCircleProfile = {
+        // Shipped as JSON so that `communitygrid profile` prints exactly what is applied.
+        try! decode(Data(gb50180JSON.utf8), file: "gb50180")
+    }()
+
+    /// GB 50180-2018 life circles at 1.2 m/s (5 min ≈ 360 m, 10 min ≈ 720 m, 15 min ≈ 1080 m), with the
+    /// service radii the standard writes down: kindergarten 300 m, primary school 500 m, junior middle school 1000 m.
+    public static let gb50180JSON = #"""
+    {
+      "name": "gb50180",
+      "title": "GB 50180-2018 residential life circles (5/10/15 minutes on foot)",
+      "walkingSpeed": 1.2,
+      "snapDistance": 200,
+      "levels": [
+        {"minutes": 5, "categories": [
+          {"category": "kindergarten", "maxDistance": 300, "label": "kindergarten (幼儿园)", "kind": "basic"},
+          {"category": "community_service", "label": "community service station (社区服务站)", "kind": "basic"},
+          {"category": "elderly_care", "label": "elderly day care (老年人日间照料中心)", "kind": "basic"},
+          {"category": "grocery", "label": "convenience shop (便利店)", "kind": "basic"}
+        ]},
+        {"minutes": 10, "categories": [
+          {"category": "school", "maxDistance": 500, "label": "primary school (小学)", "kind": "basic"},
+          {"category": "grocery", "label": "fresh market or supermarket (菜市场或生鲜超市)", "kind": "basic"},
+          {"category": "transit_stop", "label": "public transport stop (公交站)", "kind": "basic"}
+        ]},
+        {"minutes": 15, "categories": [
+          {"category": "school", "maxDistance": 1000, "label": "junior middle school (初中)", "kind": "basic"},
+          {"category": "clinic", "label": "community health service centre (社区卫生服务中心)", "kind": "basic"},
+          {"category": "elderly_care", "label": "care home (养老院)", "kind": "basic"},
+          {"category": "pharmacy", "label": "pharmacy (药店)", "kind": "upgrade"}
+        ]}
+      ]
+    }
+    """#
+}
