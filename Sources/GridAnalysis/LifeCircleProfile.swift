@@ -16,6 +16,7 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
     public struct Level: Codable, Sendable, Hashable {
         public var minutes: Double
         public var categories: [Requirement]
+        public init(minutes: Double, categories: [Requirement]) { self.minutes = minutes; self.categories = categories }
     }
 
     public struct Requirement: Codable, Sendable, Hashable {
@@ -25,6 +26,9 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
         public var label: String?
         /// "basic" or "upgrade" (TD/T 1062-2021); informational.
         public var kind: String?
+        public init(category: String, maxDistance: Double? = nil, label: String? = nil, kind: String? = nil) {
+            self.category = category; self.maxDistance = maxDistance; self.label = label; self.kind = kind
+        }
     }
 
     public var snapLimit: Meters { Meters(snapDistance ?? 200) }

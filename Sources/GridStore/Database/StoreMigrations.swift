@@ -105,6 +105,39 @@ enum StoreMigrations {
                 else { throw StoreError.corrupt("cannot register geometry column \(table).\(column)") }
             }
         }
+        migrator.registerMigration("v2: coverage runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE coverage_runs (
+                    id INTEGER PRIMARY KEY,
+                    created_at TEXT NOT NULL,
+                    profile_name TEXT NOT NULL,
+                    profile TEXT NOT NULL,
+                    network_version TEXT NOT NULL,
+                    seconds REAL NOT NULL,
+                    buildings INTEGER NOT NULL,
+                    households INTEGER NOT NULL,
+                    summary TEXT NOT NULL
+                );
+                CREATE TABLE coverage_buildings (
+                    run_id INTEGER NOT NULL REFERENCES coverage_runs(id) ON DELETE CASCADE,
+                    building_id INTEGER NOT NULL,
+                    households INTEGER NOT NULL,
+                    grid_code TEXT,
+                    community_code TEXT,
+                    off_network_m REAL,
+                    levels_met TEXT NOT NULL,
+                    PRIMARY KEY (run_id, building_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE coverage_nearest (
+                    run_id INTEGER NOT NULL REFERENCES coverage_runs(id) ON DELETE CASCADE,
+                    building_id INTEGER NOT NULL,
+                    category TEXT NOT NULL,
+                    facility_id INTEGER NOT NULL,
+                    distance_m REAL NOT NULL,
+                    PRIMARY KEY (run_id, building_id, category)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
