@@ -127,13 +127,22 @@ struct HarnessCSV {
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.badInput("\(path): file not found") }
         self.path = path
+        // Bytes, not Characters: "\r\n" is one Character in Swift, and the harness writes CRLF.
+        var lines: [Substring] = []
         let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        var start = text.utf8.startIndex
+        for index in text.utf8.indices where text.utf8[index] == 0x0A {
+            var end = index
+            if end > start, text.utf8[text.utf8.index(before: end)] == 0x0D { end = text.utf8.index(before: end) }
+            if end > start { lines.append(text[start..<end]) }
+            start = text.utf8.index(after: index)
+        }
+        if start < text.utf8.endIndex { lines.append(text[start...]) }
         guard !lines.isEmpty else { throw StoreError.badInput("\(path): empty") }
-        header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let width = header.count
         rows = try lines.enumerated().map { index, line in
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == width else { throw StoreError.badInput("\(path) line \(index + 2): \(fields.count) fields, header has \(width)") }
             return Row(fields: fields, line: index + 2, file: path)
         }

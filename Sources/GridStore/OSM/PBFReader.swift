@@ -138,10 +138,10 @@ public enum PBFReader {
             throw describe(error, blob: blob, path: path)
         }
         if required.contains("HistoricalInformation") {
-            throw StoreError.badInput("\(path): this PBF file holds OSM history (required feature \"HistoricalInformation\": several versions of each object, deleted ones included), which cannot be imported; extract a snapshot first, e.g. `osmium time-filter`")
+            throw StoreError.badInput("\(path): this PBF file holds OSM history (required feature \"HistoricalInformation\": several versions of each object, deleted ones included), which cannot be imported; extract a snapshot first, e.g. with `osmium time-filter`; nothing was imported")
         }
         if let unknown = required.first(where: { !supportedFeatures.contains($0) }) {
-            throw StoreError.badInput("\(path): this PBF file requires the feature \"\(unknown)\", which this reader does not support (it supports \(supportedFeatures.sorted().joined(separator: ", ")))")
+            throw StoreError.badInput("\(path): this PBF file requires the feature \"\(unknown)\", which this reader does not support (it supports \(supportedFeatures.sorted().joined(separator: ", "))); nothing was imported")
         }
     }
 }
@@ -245,7 +245,8 @@ final class PBFBlobDecoder {
         switch code {
         case Z_OK: break
         case Z_BUF_ERROR:
-            throw .corrupt(rawSize == nil ? "the zlib data is cut short or inflates beyond 32 MiB" : "the zlib data is cut short or inflates beyond raw_size \(expected)")
+            let limit = rawSize == nil ? "32 MiB" : "raw_size \(expected)"
+            throw .corrupt("the zlib data is damaged or cut short (it does not inflate to \(limit))")
         case Z_DATA_ERROR: throw .corrupt("the zlib data is damaged (inflate: data error)")
         case Z_MEM_ERROR: throw .corrupt("out of memory while inflating")
         default: throw .corrupt("inflate failed with zlib code \(code)")
