@@ -18,3 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "swift 6.3 is not on PATH: install the Swift toolchain first" >&2; exit 1; }
 echo "setup: Debian packages present; $(swift --version 2>/dev/null | head -1)"
+# Optional: the Python side of the peer comparison tests (tests skip with a reason without it).
+if python3 -c "import osmium, networkx, shapely, scipy, numpy" 2>/dev/null; then
+  :
+else
+  python3 -m pip install -q osmium networkx shapely scipy numpy 2>/dev/null \
+    || echo "setup: python packages for the peer comparison not installed; those tests will be skipped"
+fi

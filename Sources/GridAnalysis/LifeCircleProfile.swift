@@ -31,6 +31,10 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
         }
     }
 
+    public init(name: String, title: String? = nil, walkingSpeed: Double, snapDistance: Double? = nil, levels: [Level]) {
+        self.name = name; self.title = title; self.walkingSpeed = walkingSpeed; self.snapDistance = snapDistance; self.levels = levels
+    }
+
     public var snapLimit: Meters { Meters(snapDistance ?? 200) }
 
     /// The walking distance a requirement allows at its level.

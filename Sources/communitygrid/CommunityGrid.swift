@@ -17,11 +17,8 @@ struct CommunityGrid: AsyncParsableCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
+            // Help and version requests: ArgumentParser prints them and exits 0.
+            if exitCode(for: error) == .success { exit(withError: error) }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(1)
         }
@@ -43,7 +40,7 @@ struct CommunityGrid: AsyncParsableCommand {
             Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
-            if code == .success { Foundation.exit(0) }
+            if code == .success { exit(withError: error) }
             Console.error("internal error: \(error)")
             Foundation.exit(2)
         }

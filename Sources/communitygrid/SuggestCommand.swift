@@ -36,7 +36,7 @@ struct Suggest: AsyncParsableCommand {
         var searchProfile = profile
         searchProfile.levels = [.init(minutes: limit.value / profile.walkingSpeed / 60, categories: [.init(category: category, maxDistance: limit.value)])]
         let graph = try AnalysisData.graph(store)
-        let snapper = EdgeSnapper(graph: graph)
+        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
         let buildings = try AnalysisData.buildings(store)
         let coverage = try Coverage.run(graph: graph, snapper: snapper, buildings: buildings,
                                         facilities: try AnalysisData.facilities(store).filter { $0.category == category }, profile: searchProfile)

@@ -31,9 +31,11 @@ struct MigrationTests {
         try temporary.store.write { db in
             try db.execute(sql: "INSERT INTO facilities (category, name, source, source_id, geom) VALUES ('clinic', 'A', 't', '1', MakePoint(116.3, 39.9, 4326))")
         }
+        let migrations = try temporary.store.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(migrations.first == "v1: layers")
         let again = try Store.open(path: temporary.path)
         #expect(try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM facilities") } == 1)
-        #expect(try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 1)
+        #expect(try again.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == migrations)
     }
 
     @Test("opening a missing file is a user error that names it")

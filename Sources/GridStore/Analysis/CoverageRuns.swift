@@ -14,10 +14,12 @@ public enum CoverageRuns {
         public var summary: String
     }
 
-    /// Runs coverage on the store's current content.
+    /// Runs coverage on the store's current content. Points snap to the largest connected part of the
+    /// network: fragments cut off by an extract's edge or by missing nodes would otherwise strand the
+    /// buildings beside them (the peer harness keeps only that part too).
     public static func compute(store: Store, profile: LifeCircleProfile, isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
         let graph = try AnalysisData.graph(store)
-        let snapper = EdgeSnapper(graph: graph)
+        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
         return try Coverage.run(
             graph: graph, snapper: snapper, buildings: try AnalysisData.buildings(store),
             facilities: try AnalysisData.facilities(store), profile: profile, isCancelled: isCancelled)

@@ -323,7 +323,10 @@ final class PBFPipeline: @unchecked Sendable {
         results.initialize(repeating: nil, count: max(blobs.count, 1))
         ready = blobs.map { _ in DispatchSemaphore(value: 0) }
         workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, blobs.count))
-        window = DispatchSemaphore(value: 4 * workerCount)
+        // Start at zero and add the permits: libdispatch traps when a semaphore is freed below its
+        // initial value, which happens when an error ends the merge early.
+        window = DispatchSemaphore(value: 0)
+        for _ in 0..<(4 * workerCount) { window.signal() }
     }
 
     deinit {
