@@ -48,20 +48,28 @@ struct BenchPeer: AsyncParsableCommand {
 
         var position: [Int64: Coordinate] = [:]
         let (idColumn, lonColumn, latColumn) = (try nodes.column("id"), try nodes.column("lon"), try nodes.column("lat"))
-        position.reserveCapacity(nodes.rows.count)
-        for row in nodes.rows { position[try row.int(idColumn)] = Coordinate(longitude: try row.double(lonColumn), latitude: try row.double(latColumn)) }
-        var builder = WalkingGraph.Builder(edgeCapacity: edges.rows.count, pointCapacity: edges.rows.count * 2)
+        position.reserveCapacity(nodes.rowCount)
+        for row in 0..<nodes.rowCount {
+            position[try nodes.int(row, idColumn)] = Coordinate(longitude: try nodes.double(row, lonColumn), latitude: try nodes.double(row, latColumn))
+        }
+        var builder = WalkingGraph.Builder(edgeCapacity: edges.rowCount, pointCapacity: edges.rowCount * 2)
         let (u, v, length) = (try edges.column("u"), try edges.column("v"), try edges.column("length_m"))
-        for (index, row) in edges.rows.enumerated() {
-            let a = try row.int(u), b = try row.int(v)
-            guard let pa = position[a], let pb = position[b] else { throw StoreError.badInput("edges.csv line \(index + 2): unknown node") }
-            builder.addEdge(id: Int64(index), sourceNode: a, targetNode: b, length: Meters(try row.double(length)), geometry: [pa, pb])
+        for row in 0..<edges.rowCount {
+            let a = try edges.int(row, u), b = try edges.int(row, v)
+            guard let pa = position[a], let pb = position[b] else { throw StoreError.badInput("\(edges.path): row \(row + 1) names an unknown node") }
+            builder.addEdge(id: Int64(row), sourceNode: a, targetNode: b, length: Meters(try edges.double(row, length)), geometry: [pa, pb])
         }
         let categoryColumn = try facilities.column("category"), facilityNode = try facilities.column("node")
-        let sourceIDs = Set(try facilities.rows.filter { $0.field(categoryColumn) == category }.map { try $0.int(facilityNode) }).sorted()
+        var sourceSet = Set<Int64>()
+        for row in 0..<facilities.rowCount where facilities.string(row, categoryColumn) == category {
+            sourceSet.insert(try facilities.int(row, facilityNode))
+        }
+        let sourceIDs = sourceSet.sorted()
         guard !sourceIDs.isEmpty else { throw StoreError.badInput("\(data)/facilities.csv: no facilities of category \(category)") }
         let (originID, originNode, originHouseholds) = (try origins.column("id"), try origins.column("node"), try origins.column("households"))
-        let demand = try origins.rows.map { (id: $0.field(originID), node: try $0.int(originNode), households: try $0.int(originHouseholds)) }
+        let demand = try (0..<origins.rowCount).map {
+            (id: origins.string($0, originID), node: try origins.int($0, originNode), households: try origins.int($0, originHouseholds))
+        }
         lap("load")
 
         let graph = WalkingGraph(builder)
@@ -103,54 +111,125 @@ struct BenchPeer: AsyncParsableCommand {
     }
 }
 
-/// The harness's CSV files: a header row, plain fields (no quotes), read as bytes.
+/// The harness's CSV files: a header row, plain fields (no quotes). Parsed on bytes with field offsets,
+/// numbers read in place (strtod): the files reach 100,000 lines and reading them is most of a run.
 struct HarnessCSV {
-    struct Row {
-        let fields: [Substring]
-        let line: Int
-        let file: String
-        func field(_ i: Int) -> String { String(fields[i]) }
-        func int(_ i: Int) throws -> Int64 {
-            guard let value = Int64(fields[i]) else { throw StoreError.badInput("\(file) line \(line): \"\(fields[i])\" is not an integer") }
-            return value
-        }
-        func double(_ i: Int) throws -> Double {
-            guard let value = Double(fields[i]) else { throw StoreError.badInput("\(file) line \(line): \"\(fields[i])\" is not a number") }
-            return value
-        }
-    }
-
-    let header: [String]
-    let rows: [Row]
     let path: String
+    let header: [String]
+    let rowCount: Int
+    private let bytes: [UInt8]
+    /// Start offset of every field, row-major; a field ends at the next ',' or line end.
+    private let starts: [Int32]
+    private let lines: [Int32]
 
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.badInput("\(path): file not found") }
         self.path = path
-        // Bytes, not Characters: "\r\n" is one Character in Swift, and the harness writes CRLF.
-        var lines: [Substring] = []
-        let text = String(decoding: data, as: UTF8.self)
-        var start = text.utf8.startIndex
-        for index in text.utf8.indices where text.utf8[index] == 0x0A {
-            var end = index
-            if end > start, text.utf8[text.utf8.index(before: end)] == 0x0D { end = text.utf8.index(before: end) }
-            if end > start { lines.append(text[start..<end]) }
-            start = text.utf8.index(after: index)
+        var bytes = [UInt8](data)
+        bytes.append(0)
+        var position = 0
+        func lineEnd(_ from: Int) -> Int {
+            var i = from
+            while i < bytes.count - 1 && bytes[i] != 0x0A { i += 1 }
+            return i
         }
-        if start < text.utf8.endIndex { lines.append(text[start...]) }
-        guard !lines.isEmpty else { throw StoreError.badInput("\(path): empty") }
-        header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let headerEnd = lineEnd(0)
+        var headerText = String(decoding: bytes[0..<headerEnd], as: UTF8.self)
+        if headerText.hasSuffix("\r") { headerText.removeLast() }
+        header = headerText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !header.isEmpty else { throw StoreError.badInput("\(path): empty") }
         let width = header.count
-        rows = try lines.enumerated().map { index, line in
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == width else { throw StoreError.badInput("\(path) line \(index + 2): \(fields.count) fields, header has \(width)") }
-            return Row(fields: fields, line: index + 2, file: path)
+        var starts: [Int32] = [], lines: [Int32] = []
+        starts.reserveCapacity(bytes.count / 8)
+        position = headerEnd + 1
+        var line = 2
+        while position < bytes.count - 1 {
+            let end = lineEnd(position)
+            var contentEnd = end
+            if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            if contentEnd > position {
+                var fields = 1
+                starts.append(Int32(position))
+                for i in position..<contentEnd where bytes[i] == 0x2C {
+                    fields += 1
+                    starts.append(Int32(i + 1))
+                }
+                guard fields == width else { throw StoreError.badInput("\(path) line \(line): \(fields) fields, header has \(width)") }
+                lines.append(Int32(line))
+            }
+            position = end + 1
+            line += 1
         }
+        self.bytes = bytes
+        self.starts = starts
+        self.lines = lines
+        rowCount = lines.count
     }
 
     func column(_ name: String) throws -> Int {
         guard let index = header.firstIndex(of: name) else { throw StoreError.badInput("\(path): no column \(name)") }
         return index
+    }
+
+    private func fail(_ row: Int, _ column: Int, _ what: String) -> StoreError {
+        .badInput("\(path) line \(lines[row]): \"\(string(row, column))\" is not \(what)")
+    }
+
+    func string(_ row: Int, _ column: Int) -> String {
+        let start = Int(starts[row * header.count + column])
+        var end = start
+        while bytes[end] != 0x2C && bytes[end] != 0x0A && bytes[end] != 0x0D && bytes[end] != 0 { end += 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    func int(_ row: Int, _ column: Int) throws -> Int64 {
+        var i = Int(starts[row * header.count + column])
+        var negative = false
+        if bytes[i] == 0x2D { negative = true; i += 1 }
+        var value: Int64 = 0, digits = 0
+        while bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int64(bytes[i] - 0x30))
+            guard !o1 && !o2 else { throw fail(row, column, "a 64-bit integer") }
+            value = sum; digits += 1; i += 1
+        }
+        guard digits > 0, [0x2C, 0x0A, 0x0D, 0].contains(bytes[i]) else { throw fail(row, column, "an integer") }
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    func double(_ row: Int, _ column: Int) throws -> Double {
+        let start = Int(starts[row * header.count + column])
+        // Clinger's fast path: up to 15 digits and 22 decimals, mantissa ÷ 10^k is correctly rounded, as strtod is.
+        var i = start, negative = false
+        if bytes[i] == 0x2D { negative = true; i += 1 }
+        var mantissa: Int64 = 0, digits = 0, decimals = 0, seenPoint = false
+        while true {
+            let c = bytes[i]
+            if c >= 0x30 && c <= 0x39 {
+                mantissa = mantissa * 10 + Int64(c - 0x30); digits += 1
+                if seenPoint { decimals += 1 }
+            } else if c == 0x2E && !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            if digits > 15 { break }
+            i += 1
+        }
+        if digits > 0 && digits <= 15 && decimals <= 22 && [0x2C, 0x0A, 0x0D, 0].contains(bytes[i]) {
+            let value = Double(mantissa) / Self.powersOfTen[decimals]
+            return negative ? -value : value
+        }
+        return try bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress! + start).assumingMemoryBound(to: CChar.self)
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let value = strtod(base, &end)
+            guard let end, end != UnsafeMutablePointer(mutating: base), [0x2C, 0x0A, 0x0D, 0].contains(UInt8(bitPattern: end.pointee)), value.isFinite
+            else { throw fail(row, column, "a number") }
+            return value
+        }
     }
 }
 

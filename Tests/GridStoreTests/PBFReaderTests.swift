@@ -283,7 +283,7 @@ struct PBFReaderTests {
     @Test("the same OSMData as libreadosm", arguments: files)
     func matchesLibreadosm(_ file: String) throws {
         let path = SharedData.path(file)
-        let expected = try OSMReader.read(path: path)
+        let expected = try OSMReader.read(path: path, libreadosm: true)
         let actual = try PBFReader.read(path: path)
 
         #expect(actual.nodeCount == expected.nodeCount)
@@ -354,24 +354,5 @@ struct PBFReaderTests {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SharedData.path("dense_monaco_2021-04-19.osm.pbf"))))
         bytes.replaceSubrange(0..<4, with: [0x7F, 0xFF, 0xFF, 0xF0])
         expectPBFRefused(try folder.write("monaco-huge.osm.pbf", bytes), mentioning: ["blob #0 at byte 0", "2147483632 bytes", "64 KiB"])
-    }
-}
-
-@Suite("PBFTiming", .enabled(if: SharedData.available, SharedData.skipReason))
-struct PBFTimingTemporary {
-    @Test func timing() throws {
-        for file in ["bench_andorra_2021-04-13.osm.pbf", "bench_liechtenstein_2015-07-27.osm.pbf"] {
-            let path = SharedData.path(file)
-            func runs(_ count: Int, _ body: () throws -> Void) rethrows -> [Double] {
-                try (0..<count).map { _ in
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    try body()
-                    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                }
-            }
-            let ours = try runs(7) { _ = try PBFReader.read(path: path) }
-            let theirs = try runs(5) { _ = try OSMReader.read(path: path) }
-            print("TIMING \(file): PBFReader first \(ours[0]) best \(ours.min()!) median \(ours.sorted()[3]); libreadosm best \(theirs.min()!) median \(theirs.sorted()[2])")
-        }
     }
 }

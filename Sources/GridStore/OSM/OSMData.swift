@@ -65,10 +65,17 @@ public struct OSMData: Sendable {
     }
 
     public mutating func addNode(id: Int64, longitude: Double, latitude: Double, tags: OSMTags) {
-        guard nodeIndex[id] == nil else { duplicateNodeCount += 1; return }
-        nodeIndex[id] = Int32(longitudes.count)
+        // One hash lookup per node: this runs for every node of the file.
+        let index = Int32(longitudes.count)
+        var isNew = false
+        Self.claim(&nodeIndex[id, default: -1], index, &isNew)
+        guard isNew else { duplicateNodeCount += 1; return }
         longitudes.append(longitude)
         latitudes.append(latitude)
         if !tags.isEmpty { taggedNodes.append((id, tags)) }
+    }
+
+    private static func claim(_ slot: inout Int32, _ index: Int32, _ isNew: inout Bool) {
+        if slot == -1 { slot = index; isNew = true }
     }
 }
