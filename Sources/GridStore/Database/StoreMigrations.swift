@@ -138,6 +138,56 @@ enum StoreMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: grid runs") { db in
+            // Proposed and previous grids are kept as Spatialite geometry blobs, not registered layers: they are
+            // records of a run, and only `grids` is the map layer.
+            try db.execute(sql: """
+                CREATE TABLE grid_runs (
+                    id INTEGER PRIMARY KEY,
+                    created_at TEXT NOT NULL,
+                    parameters TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('dry_run', 'applied', 'reverted')),
+                    communities TEXT NOT NULL,
+                    base_fingerprint TEXT NOT NULL,
+                    applied_fingerprint TEXT,
+                    applied_at TEXT,
+                    reverted_at TEXT,
+                    seconds REAL NOT NULL,
+                    metrics TEXT NOT NULL,
+                    warnings TEXT NOT NULL
+                );
+                CREATE TABLE grid_run_buildings (
+                    run_id INTEGER NOT NULL REFERENCES grid_runs(id) ON DELETE CASCADE,
+                    building_id INTEGER NOT NULL,
+                    households INTEGER NOT NULL,
+                    from_grid TEXT,
+                    to_grid TEXT NOT NULL,
+                    PRIMARY KEY (run_id, building_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE grid_run_grids (
+                    run_id INTEGER NOT NULL REFERENCES grid_runs(id) ON DELETE CASCADE,
+                    code TEXT NOT NULL CHECK (length(code) = 15),
+                    name TEXT NOT NULL,
+                    community_code TEXT NOT NULL,
+                    households INTEGER NOT NULL,
+                    buildings INTEGER NOT NULL,
+                    area_m2 REAL NOT NULL,
+                    polsby_popper REAL NOT NULL,
+                    geom BLOB NOT NULL,
+                    PRIMARY KEY (run_id, code)
+                ) WITHOUT ROWID;
+                CREATE TABLE grid_run_previous (
+                    run_id INTEGER NOT NULL REFERENCES grid_runs(id) ON DELETE CASCADE,
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    community_code TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    area_m2 REAL NOT NULL,
+                    geom BLOB NOT NULL,
+                    PRIMARY KEY (run_id, code)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

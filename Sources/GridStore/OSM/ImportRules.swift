@@ -57,13 +57,22 @@ public struct ImportRules: Codable, Sendable, Hashable {
     }
 
     public func isWalkable(_ tags: OSMTags) -> Bool {
-        guard let highway = tags["highway"] else { return false }
-        if excludedHighway(highway) { return false }
-        return !walk.excludedTags.contains { $0.matches(tags) }
+        var memo: [String: Bool] = [:]
+        return isWalkable(tags, memo: &memo)
     }
 
-    private func excludedHighway(_ highway: String) -> Bool {
-        walk.excludedHighwaySubstrings.contains { highway.contains($0) }
+    /// `memo` remembers the verdict per highway value: a file has a few dozen values and thousands of ways.
+    public func isWalkable(_ tags: OSMTags, memo: inout [String: Bool]) -> Bool {
+        guard let highway = tags["highway"] else { return false }
+        let excluded: Bool
+        if let known = memo[highway] {
+            excluded = known
+        } else {
+            excluded = walk.excludedHighwaySubstrings.contains { highway.contains($0) }
+            memo[highway] = excluded
+        }
+        if excluded { return false }
+        return !walk.excludedTags.contains { $0.matches(tags) }
     }
 
     public func category(of tags: OSMTags) -> String? {

@@ -70,26 +70,29 @@ public enum OSMExtractor {
         var result = OSMExtract()
         let wayByID = Dictionary(data.ways.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
+        // Node positions of every way, looked up once (-1: not in the file); every pass below reuses them.
+        let resolved: [[Int32]] = data.ways.map { way in way.nodeIDs.map { data.nodeIndex[$0] ?? -1 } }
         var missingReferences = 0
         var waysWithMissingNodes = 0
         var highwayWays = 0
-        for way in data.ways {
+        for (way, indices) in zip(data.ways, resolved) {
             if way.tags["highway"] != nil { highwayWays += 1 }
-            let missing = way.nodeIDs.reduce(0) { $0 + (data.nodeIndex[$1] == nil ? 1 : 0) }
+            let missing = indices.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
             if missing > 0 {
                 missingReferences += missing
                 waysWithMissingNodes += 1
             }
         }
 
-        let walkable = data.ways.filter { rules.isWalkable($0.tags) }
-        result.edges = walkingEdges(walkable, data: data, warnings: &result.warnings)
+        var highwayVerdicts: [String: Bool] = [:]
+        let walkable = data.ways.indices.filter { rules.isWalkable(data.ways[$0].tags, memo: &highwayVerdicts) }
+        result.edges = walkingEdges(walkable, resolved: resolved, data: data, warnings: &result.warnings)
 
         var buildingObjects = 0
         var skippedBuildings = 0
-        for way in data.ways where way.tags["building"] != nil {
+        for (way, indices) in zip(data.ways, resolved) where way.tags["building"] != nil {
             buildingObjects += 1
-            guard let polygon = closedWayPolygon(way, data: data, what: "building", warnings: &result.warnings) else {
+            guard let polygon = closedWayPolygon(way, indices, data: data, what: "building", warnings: &result.warnings) else {
                 skippedBuildings += 1
                 continue
             }
@@ -128,9 +131,9 @@ public enum OSMExtractor {
             let location = Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)])
             result.facilities.append(facility("n\(node.id)", category, node.tags, location))
         }
-        for way in data.ways {
+        for (way, indices) in zip(data.ways, resolved) where !way.tags.isEmpty {
             guard let category = rules.category(of: way.tags) else { continue }
-            guard let polygon = closedWayPolygon(way, data: data, what: category, warnings: &result.warnings) else { continue }
+            guard let polygon = closedWayPolygon(way, indices, data: data, what: category, warnings: &result.warnings) else { continue }
             result.facilities.append(facility("w\(way.id)", category, way.tags, polygon.representativePoint))
         }
 
@@ -160,23 +163,26 @@ public enum OSMExtractor {
     // MARK: Walking network
 
     /// Splits walkable ways at junctions (nodes shared by ways, way ends) and at missing nodes.
-    static func walkingEdges(_ ways: [OSMWay], data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
+    static func walkingEdges(_ walkable: [Int], resolved: [[Int32]], data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
         // Uses per node index; way ends count twice so they always end an edge.
         var uses = [UInt8](repeating: 0, count: data.nodeCount)
-        func use(_ id: Int64, _ times: UInt8) {
-            if let index = data.nodeIndex[id] { uses[Int(index)] = UInt8(min(3, Int(uses[Int(index)]) + Int(times))) }
+        func use(_ index: Int32, _ times: UInt8) {
+            if index >= 0 { uses[Int(index)] = UInt8(min(3, Int(uses[Int(index)]) + Int(times))) }
         }
-        for way in ways where !way.nodeIDs.isEmpty {
-            for id in way.nodeIDs { use(id, 1) }
-            use(way.nodeIDs[0], 1)
-            use(way.nodeIDs[way.nodeIDs.count - 1], 1)
+        for w in walkable {
+            let indices = resolved[w], ids = data.ways[w].nodeIDs
+            guard !indices.isEmpty else { continue }
+            for index in indices { use(index, 1) }
+            use(indices[0], 1)
+            use(indices[indices.count - 1], 1)
             // A closed way with no other junction would become a self-loop: cut it in the middle too.
-            if way.nodeIDs.count > 2, way.nodeIDs.first == way.nodeIDs.last { use(way.nodeIDs[way.nodeIDs.count / 2], 2) }
+            if ids.count > 2, ids.first == ids.last { use(indices[indices.count / 2], 2) }
         }
 
         var edges: [OSMExtract.Edge] = []
-        edges.reserveCapacity(ways.count * 2)
-        for way in ways {
+        edges.reserveCapacity(walkable.count * 2)
+        for w in walkable {
+            let way = data.ways[w], indices = resolved[w]
             let highway = way.tags["highway"] ?? ""
             var points: [Coordinate] = []
             var startNode: Int64 = 0
@@ -191,8 +197,8 @@ public enum OSMExtractor {
                 points.removeAll(keepingCapacity: true)
                 length = 0
             }
-            for id in way.nodeIDs {
-                guard let index = data.nodeIndex[id] else {
+            for (id, index) in zip(way.nodeIDs, indices) {
+                guard index >= 0 else {
                     flush()
                     warnings.add("missing node", "way \(way.id): node \(id) is not in the file; the way is split there")
                     continue
@@ -219,8 +225,8 @@ public enum OSMExtractor {
 
     // MARK: Areas
 
-    static func closedWayPolygon(_ way: OSMWay, data: OSMData, what: String, warnings: inout WarningList) -> Polygon? {
-        guard let coordinates = coordinates(of: way.nodeIDs, data: data) else {
+    static func closedWayPolygon(_ way: OSMWay, _ indices: [Int32], data: OSMData, what: String, warnings: inout WarningList) -> Polygon? {
+        guard !indices.contains(where: { $0 < 0 }) else {
             warnings.add("\(what) with missing nodes", "\(what) way \(way.id): some nodes are not in the file; skipped")
             return nil
         }
@@ -232,6 +238,7 @@ public enum OSMExtractor {
             }
             return nil
         }
+        let coordinates = indices.map { Coordinate(longitude: data.longitudes[Int($0)], latitude: data.latitudes[Int($0)]) }
         do {
             return Polygon(exterior: try LinearRing(coordinates))
         } catch {

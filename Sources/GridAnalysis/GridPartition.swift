@@ -1,0 +1,326 @@
+/// Balanced, contiguous partition of a community's buildings into grids, starting from the current plan.
+///
+/// The graph is building adjacency (Delaunay / Voronoi-cell contiguity); weights are households. The method is
+/// region growing by recursive bisection (as in GerryChain's `recursive_tree_part`, DeFord, Duchin & Solomon 2021,
+/// but on a geometric sweep instead of a random spanning tree) for grids that must be created, then a local search
+/// of single boundary-building flips (the "flip" chain of the same authors, run greedily) whose cost is, in order of
+/// weight: households outside [min, max], squared deviation from the target, households moved from their grid
+/// (stability) and squared distance to the grid's weighted centroid (compactness, a moment-of-inertia proxy for
+/// Polsby–Popper). A flip never disconnects a grid, and grids never span two disconnected parts of the graph.
+public struct GridPartition: Sendable {
+    public struct Problem: Sendable {
+        public var households: [Int]
+        /// Positions in metres (any local projection).
+        public var x: [Double]
+        public var y: [Double]
+        /// Undirected edges between building indices.
+        public var edges: [(Int, Int)]
+        /// Current grid per building (any non-negative label), or -1 where none.
+        public var initial: [Int]
+        public var minimum: Int
+        public var maximum: Int
+        /// Overrides the range-derived count when set.
+        public var gridCount: Int?
+        /// 0 = compactness only, 1 = stability only.
+        public var stability: Double
+        /// Upper bound on local-search passes.
+        public var passes: Int
+
+        public init(households: [Int], x: [Double], y: [Double], edges: [(Int, Int)], initial: [Int]? = nil,
+                    minimum: Int, maximum: Int, gridCount: Int? = nil, stability: Double = 0.7, passes: Int = 60) {
+            self.households = households; self.x = x; self.y = y; self.edges = edges
+            self.initial = initial ?? Array(repeating: -1, count: households.count)
+            self.minimum = minimum; self.maximum = maximum; self.gridCount = gridCount
+            self.stability = stability; self.passes = passes
+        }
+    }
+
+    public struct Result: Sendable {
+        /// Grid per building, 0..<gridCount.
+        public var labels: [Int]
+        public var gridCount: Int
+        /// For each new grid, the initial label it keeps most households of (one-to-one), or -1.
+        public var origin: [Int]
+        /// Connected parts of the adjacency graph.
+        public var components: Int
+        public var warnings: [String]
+    }
+
+    public static func solve(_ problem: Problem) -> Result {
+        var state = State(problem)
+        return state.run()
+    }
+
+    struct State {
+        let p: Problem
+        let n: Int
+        var adjacency: [[Int]]
+        var label: [Int]
+        var load: [Int] = []
+        var sumX: [Double] = [], sumY: [Double] = [], sumW: [Double] = []
+        var warnings: [String] = []
+        let target: Double
+        var scale2 = 1.0
+
+        init(_ problem: Problem) {
+            p = problem
+            n = problem.households.count
+            var adjacency = [[Int]](repeating: [], count: n)
+            for (a, b) in problem.edges where a != b && a >= 0 && b >= 0 && a < n && b < n {
+                adjacency[a].append(b); adjacency[b].append(a)
+            }
+            self.adjacency = adjacency.map { Array(Set($0)).sorted() }
+            label = Array(repeating: -1, count: n)
+            target = Double(problem.minimum + problem.maximum) / 2
+        }
+
+        func components() -> [[Int]] {
+            var seen = [Bool](repeating: false, count: n)
+            var result: [[Int]] = []
+            for start in 0..<n where !seen[start] {
+                var part = [start]; seen[start] = true
+                var i = 0
+                while i < part.count {
+                    for m in adjacency[part[i]] where !seen[m] { seen[m] = true; part.append(m) }
+                    i += 1
+                }
+                result.append(part)
+            }
+            return result
+        }
+
+        mutating func run() -> Result {
+            let parts = components()
+            let total = p.households.reduce(0, +)
+            var next = 0
+            for (index, part) in parts.enumerated() {
+                let weight = part.reduce(0) { $0 + p.households[$1] }
+                let count = gridCount(part: part, weight: weight, total: total, parts: parts.count)
+                if parts.count > 1 && weight < p.minimum {
+                    warnings.append("disconnected part \(index + 1) (\(part.count) buildings, \(weight) households) is below the minimum and stays one grid")
+                }
+                next = seed(part: part, count: count, firstLabel: next)
+            }
+            for v in 0..<n where p.households[v] > p.maximum {
+                warnings.append("building \(v) alone has \(p.households[v]) households, above the maximum \(p.maximum); its grid cannot be in range")
+            }
+            rebuildSums(count: next)
+            let extent = bounds()
+            scale2 = max(1, extent / Double(max(next, 1)))
+            localSearch(count: next)
+            let origin = matchOrigins(count: next)
+            return Result(labels: label, gridCount: next, origin: origin, components: parts.count, warnings: warnings)
+        }
+
+        func gridCount(part: [Int], weight: Int, total: Int, parts: Int) -> Int {
+            if let wanted = p.gridCount {
+                // Shared among disconnected parts by weight, at least one each.
+                return max(1, Int((Double(wanted) * Double(weight) / Double(max(total, 1))).rounded()))
+            }
+            let low = (weight + p.maximum - 1) / p.maximum, high = weight / max(p.minimum, 1)
+            let current = Set(part.map { p.initial[$0] }.filter { $0 >= 0 }).count
+            if low <= high {
+                // Keep the current count when it can be in range; otherwise aim at the middle, not the tight end.
+                return max(1, (low...high).contains(current) ? current : Int((Double(weight) / target).rounded()).clamped(low, high))
+            }
+            return max(1, Int((Double(weight) / target).rounded()))
+        }
+
+        /// Labels one connected part with exactly `count` contiguous grids; returns the next free label.
+        mutating func seed(part: [Int], count: Int, firstLabel: Int) -> Int {
+            let members = Set(part)
+            // Start from the current plan, each label restricted to its largest connected piece.
+            var groups: [Int: [Int]] = [:]
+            for v in part where p.initial[v] >= 0 { groups[p.initial[v], default: []].append(v) }
+            var regions: [[Int]] = []
+            for key in groups.keys.sorted() {
+                let pieces = connectedPieces(groups[key]!)
+                if let best = pieces.max(by: { weight($0) < weight($1) || (weight($0) == weight($1) && $0.count < $1.count) }) {
+                    regions.append(best)
+                }
+            }
+            var owner = [Int: Int]()
+            for (r, region) in regions.enumerated() { for v in region { owner[v] = r } }
+            if regions.isEmpty {
+                regions = [part]
+                for v in part { owner[v] = 0 }
+            } else {
+                // Unplaced buildings join the region of their nearest placed neighbour (breadth first).
+                var queue = part.filter { owner[$0] != nil }
+                var i = 0
+                while i < queue.count {
+                    let v = queue[i]; i += 1
+                    for m in adjacency[v] where members.contains(m) && owner[m] == nil {
+                        owner[m] = owner[v]; regions[owner[v]!].append(m); queue.append(m)
+                    }
+                }
+            }
+            // Merge the lightest region into its lightest neighbour until few enough.
+            while regions.count > count {
+                let lightest = regions.indices.min { weight(regions[$0]) < weight(regions[$1]) }!
+                var neighbours = Set<Int>()
+                for v in regions[lightest] { for m in adjacency[v] { if let o = owner[m], o != lightest { neighbours.insert(o) } } }
+                guard let into = neighbours.min(by: { weight(regions[$0]) < weight(regions[$1]) }) else { break }
+                for v in regions[lightest] { owner[v] = into }
+                regions[into] += regions[lightest]
+                regions[lightest] = []
+                regions.remove(at: lightest)
+                for (r, region) in regions.enumerated() { for v in region { owner[v] = r } }
+            }
+            // Split the heaviest region until enough: recursive bisection by a geometric sweep.
+            while regions.count < count {
+                let heaviest = regions.indices.max { weight(regions[$0]) < weight(regions[$1]) }!
+                guard regions[heaviest].count > 1 else { break }
+                let (a, b) = bisect(regions[heaviest], share: 0.5)
+                guard !a.isEmpty, !b.isEmpty else { break }
+                regions[heaviest] = a
+                regions.append(contentsOf: b)
+            }
+            for (r, region) in regions.enumerated() { for v in region { label[v] = firstLabel + r } }
+            return firstLabel + regions.count
+        }
+
+        func weight(_ nodes: [Int]) -> Int { nodes.reduce(0) { $0 + p.households[$1] } }
+
+        func connectedPieces(_ nodes: [Int]) -> [[Int]] {
+            let inside = Set(nodes)
+            var seen = Set<Int>()
+            var pieces: [[Int]] = []
+            for start in nodes where !seen.contains(start) {
+                var piece = [start]; seen.insert(start)
+                var i = 0
+                while i < piece.count {
+                    for m in adjacency[piece[i]] where inside.contains(m) && !seen.contains(m) { seen.insert(m); piece.append(m) }
+                    i += 1
+                }
+                pieces.append(piece)
+            }
+            return pieces
+        }
+
+        /// Grows a connected part from the extreme building along the longer axis, always taking the frontier
+        /// building lowest on that axis, until it holds `share` of the weight; the rest is returned as its
+        /// connected pieces (the largest first), so both sides stay contiguous.
+        func bisect(_ nodes: [Int], share: Double) -> ([Int], [[Int]]) {
+            let xs = nodes.map { p.x[$0] }, ys = nodes.map { p.y[$0] }
+            let alongX = (xs.max()! - xs.min()!) >= (ys.max()! - ys.min()!)
+            let key: (Int) -> Double = { alongX ? p.x[$0] : p.y[$0] }
+            let inside = Set(nodes)
+            let total = Double(weight(nodes))
+            let start = nodes.min { key($0) < key($1) || (key($0) == key($1) && $0 < $1) }!
+            var taken: Set<Int> = [start]
+            var grown = [start]
+            var sum = Double(p.households[start])
+            var frontier = Set(adjacency[start].filter { inside.contains($0) })
+            while sum < total * share, let v = frontier.min(by: { key($0) < key($1) || (key($0) == key($1) && $0 < $1) }) {
+                frontier.remove(v)
+                if taken.contains(v) { continue }
+                if sum + Double(p.households[v]) > total * share && sum > 0 && (sum + Double(p.households[v]) - total * share) > (total * share - sum) { break }
+                taken.insert(v); grown.append(v); sum += Double(p.households[v])
+                for m in adjacency[v] where inside.contains(m) && !taken.contains(m) { frontier.insert(m) }
+            }
+            let rest = nodes.filter { !taken.contains($0) }
+            guard !rest.isEmpty else { return (grown, []) }
+            var pieces = connectedPieces(rest).sorted { weight($0) > weight($1) }
+            // Small pieces cut off by the sweep join the grown side, which touches them.
+            let kept = pieces.removeFirst()
+            for piece in pieces { grown += piece }
+            return (grown, [kept])
+        }
+
+        func bounds() -> Double {
+            guard n > 0 else { return 1 }
+            let w = (p.x.max()! - p.x.min()!), h = (p.y.max()! - p.y.min()!)
+            return max(w * h, 1)
+        }
+
+        mutating func rebuildSums(count: Int) {
+            load = Array(repeating: 0, count: count)
+            sumX = Array(repeating: 0, count: count); sumY = sumX; sumW = sumX
+            for v in 0..<n { add(v, to: label[v], sign: 1) }
+        }
+
+        mutating func add(_ v: Int, to g: Int, sign: Int) {
+            let w = Double(max(p.households[v], 1)) * Double(sign)
+            load[g] += p.households[v] * sign
+            sumX[g] += w * p.x[v]; sumY[g] += w * p.y[v]; sumW[g] += w
+        }
+
+        func violation(_ h: Int) -> Double { Double(max(0, h - p.maximum) + max(0, p.minimum - h)) }
+
+        func balanceCost(_ h: Int) -> Double {
+            let d = Double(h) - target
+            return 1000 * violation(h) + d * d / target
+        }
+
+        func spread(_ v: Int, _ g: Int) -> Double {
+            guard sumW[g] > 0 else { return 0 }
+            let dx = p.x[v] - sumX[g] / sumW[g], dy = p.y[v] - sumY[g] / sumW[g]
+            return (dx * dx + dy * dy) / scale2
+        }
+
+        /// Cost change of moving v from its grid to `b`.
+        func delta(_ v: Int, to b: Int) -> Double {
+            let a = label[v], w = p.households[v]
+            var d = balanceCost(load[a] - w) + balanceCost(load[b] + w) - balanceCost(load[a]) - balanceCost(load[b])
+            let original = p.initial[v]
+            if original >= 0 {
+                let movedNow = originOf(a) != original, movedAfter = originOf(b) != original
+                if movedNow != movedAfter { d += (movedAfter ? 1 : -1) * 4 * p.stability * Double(w) }
+            }
+            d += 4 * (1 - p.stability) * Double(max(w, 1)) * (spread(v, b) - spread(v, a))
+            return d
+        }
+
+        var origins: [Int] = []
+        func originOf(_ g: Int) -> Int { g < origins.count ? origins[g] : -1 }
+
+        /// True when the grid of v stays connected (and non-empty) without v.
+        func removable(_ v: Int) -> Bool {
+            let g = label[v]
+            let same = adjacency[v].filter { label[$0] == g }
+            guard !same.isEmpty else { return false }
+            if same.count == 1 { return true }
+            var seen: Set<Int> = [same[0], v]
+            var queue = [same[0]]
+            var remaining = Set(same.dropFirst())
+            var i = 0
+            while i < queue.count, !remaining.isEmpty {
+                for m in adjacency[queue[i]] where label[m] == g && !seen.contains(m) {
+                    seen.insert(m); queue.append(m); remaining.remove(m)
+                }
+                i += 1
+            }
+            return remaining.isEmpty
+        }
+
+        mutating func localSearch(count: Int) {
+            origins = matchOrigins(count: count)
+            for _ in 0..<p.passes {
+                var improved = false
+                for v in 0..<n {
+                    let a = label[v]
+                    var best: (g: Int, d: Double)?
+                    for m in adjacency[v] where label[m] != a {
+                        let b = label[m]
+                        if best?.g == b { continue }
+                        let d = delta(v, to: b)
+                        if d < -1e-9 && (best == nil || d < best!.d) { best = (b, d) }
+                    }
+                    guard let best, removable(v) else { continue }
+                    add(v, to: a, sign: -1); label[v] = best.g; add(v, to: best.g, sign: 1)
+                    improved = true
+                }
+                if !improved { break }
+            }
+        }
+
+        func matchOrigins(count: Int) -> [Int] {
+            GridMetrics.matchOrigins(labels: label, count: count, initial: p.initial, households: p.households)
+        }
+    }
+}
+
+extension Int {
+    fileprivate func clamped(_ low: Int, _ high: Int) -> Int { Swift.min(Swift.max(self, low), high) }
+}

@@ -1,0 +1,386 @@
+import Foundation
+import GRDB
+import GridAnalysis
+import GridModel
+
+/// Grid reassignment runs: computed as a dry run and stored as a record (parameters, metrics, new grids, and the
+/// building diff); `apply` replaces the grids of the run's communities in one transaction, `revert` restores them.
+/// SQLite's WAL journal makes each a single atomic step, so a kill -9 leaves the store before or after it.
+public enum GridRuns {
+    public struct Parameters: Sendable, Codable {
+        /// Community codes; empty = all.
+        public var communities: [String] = []
+        public var minimum = 300
+        public var maximum = 500
+        public var gridCount: Int?
+        public var fromCurrent = true
+        public var stability = 0.7
+        public init() {}
+    }
+
+    public struct CommunityReport: Sendable, Codable {
+        public var community: String
+        public var buildings: Int
+        public var households: Int
+        public var grids: Int
+        public var components: Int
+        public var warnings: [String]
+    }
+
+    public struct Metrics: Sendable, Codable {
+        public var summary: GridMetrics.Summary
+        public var polsbyPopperMean: Double
+        public var buildingsMoved: Int
+        public var seconds: Double
+        public var communities: [CommunityReport]
+    }
+
+    public struct ProposedGrid: Sendable {
+        public var code: String
+        public var name: String
+        public var community: String
+        public var households: Int
+        public var buildings: Int
+        public var area: Double
+        public var polsbyPopper: Double
+        public var shape: MultiPolygon
+    }
+
+    public struct Move: Sendable, Hashable {
+        public var building: Int64
+        public var households: Int
+        public var from: String?
+        public var to: String
+    }
+
+    public struct Run: Sendable {
+        public var id: Int64
+        public var createdAt: String
+        public var status: String
+        public var parameters: Parameters
+        public var metrics: Metrics
+        public var warnings: [String]
+    }
+
+    // MARK: computing a run
+
+    /// Computes a plan and stores it as a dry run; returns the stored run.
+    public static func rebalance(store: Store, parameters: Parameters) throws -> Run {
+        guard parameters.minimum >= 1, parameters.maximum >= parameters.minimum else {
+            throw StoreError.badInput("--min/--max: need 1 ≤ min ≤ max (got \(parameters.minimum), \(parameters.maximum))")
+        }
+        guard (0...1).contains(parameters.stability) else { throw StoreError.badInput("--stability must lie in [0, 1] (got \(parameters.stability))") }
+        if let count = parameters.gridCount, count < 1 { throw StoreError.badInput("--grids must be at least 1 (got \(count))") }
+        let started = Date()
+        let allCommunities = try GridReports.communities(store)
+        let known = Set(allCommunities.map(\.code))
+        for code in parameters.communities where !known.contains(code) {
+            throw StoreError.badInput("--community \(code): no such community in the store")
+        }
+        let communities = parameters.communities.isEmpty ? allCommunities : allCommunities.filter { parameters.communities.contains($0.code) }
+        guard !communities.isEmpty else { throw StoreError.badInput("the store has no communities; import them first") }
+        let assignment = try GridReports.assign(store)
+        let communityLocator = PolygonLocator(allCommunities.map(\.shape))
+        let attributes = try store.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, admin_code || street_code || community_code FROM communities")
+                .map { ($0[0] as String, $0[1] as String) })
+        }
+
+        var proposed: [ProposedGrid] = []
+        var moves: [Move] = []
+        var reports: [CommunityReport] = []
+        var warnings: [String] = []
+        var allHouseholds: [Int] = [], allLabels: [Int] = [], allInitial: [Int] = [], allOrigin: [Int] = [], allEdges: [(Int, Int)] = []
+        var labelBase = 0, initialBase = 0
+
+        for community in communities {
+            let index = allCommunities.firstIndex { $0.code == community.code }!
+            let members = assignment.buildings.indices.filter { communityLocator.first(containing: assignment.buildings[$0].point) == index }
+            let prefix = attributes[community.code] ?? community.code
+            guard !members.isEmpty else {
+                // An empty community still needs one grid covering it.
+                let shape = community.shape
+                proposed.append(ProposedGrid(code: GridNumbering.code(community: prefix, sequence: 1), name: "\(community.name)第1网格",
+                                             community: community.code, households: 0, buildings: 0, area: shape.areaSquareMeters,
+                                             polsbyPopper: GridMetrics.polsbyPopper(shape), shape: shape))
+                reports.append(CommunityReport(community: community.code, buildings: 0, households: 0, grids: 1, components: 0,
+                                               warnings: ["no buildings: one grid covers the community"]))
+                warnings.append("\(community.code): no buildings: one grid covers the community")
+                continue
+            }
+            let buildings = members.map { assignment.buildings[$0] }
+            let currentCodes = members.map { assignment.results[$0].grid }
+            let gridCodes = Array(Set(currentCodes.compactMap { $0 })).sorted()
+            let codeIndex = Dictionary(uniqueKeysWithValues: gridCodes.enumerated().map { ($1, $0) })
+            let current = currentCodes.map { $0.flatMap { codeIndex[$0] } ?? -1 }
+            let initial = parameters.fromCurrent ? current : Array(repeating: -1, count: members.count)
+            let projection = LocalProjection(origin: community.shape.boundingBox.center)
+            let xy = buildings.map { projection.project($0.point) }
+            let edges = try adjacency(store, points: buildings.map(\.point))
+            var problem = GridPartition.Problem(
+                households: buildings.map(\.households), x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
+                minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability)
+            if let count = parameters.gridCount {
+                // A count for all communities is shared by households.
+                let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(assignment.buildings.reduce(0) { $0 + $1.households }, 1))
+                problem.gridCount = parameters.communities.count == 1 ? count : max(1, Int((Double(count) * share).rounded()))
+            }
+            let solution = GridPartition.solve(problem)
+            let shapes = try tile(store, community: community.shape, points: buildings.map(\.point), labels: solution.labels, count: solution.gridCount)
+            let sequence = GridNumbering.sequence(centres: shapes.map { $0.polygons.isEmpty ? community.shape.representativePoint : $0.representativePoint })
+            var households = [Int](repeating: 0, count: solution.gridCount), counts = households
+            for (v, g) in solution.labels.enumerated() { households[g] += buildings[v].households; counts[g] += 1 }
+            var codes: [String] = []
+            for g in 0..<solution.gridCount {
+                let code = GridNumbering.code(community: prefix, sequence: sequence[g])
+                codes.append(code)
+                proposed.append(ProposedGrid(code: code, name: "\(community.name)第\(sequence[g])网格", community: community.code,
+                                             households: households[g], buildings: counts[g], area: shapes[g].areaSquareMeters,
+                                             polsbyPopper: GridMetrics.polsbyPopper(shapes[g]), shape: shapes[g]))
+            }
+            for (v, g) in solution.labels.enumerated() {
+                moves.append(Move(building: buildings[v].id, households: buildings[v].households, from: currentCodes[v], to: codes[g]))
+            }
+            let localWarnings = solution.warnings.map { text in
+                // Building indices → store ids.
+                text.replacing(#/building (\d+) /#) { match in "building \(buildings[Int(match.1)!].id) " }
+            }
+            warnings += localWarnings.map { "\(community.code): \($0)" }
+            if solution.components > 1 { warnings.append("\(community.code): \(solution.components) disconnected parts, grids planned per part") }
+            reports.append(CommunityReport(community: community.code, buildings: buildings.count, households: households.reduce(0, +),
+                                           grids: solution.gridCount, components: solution.components, warnings: localWarnings))
+            allHouseholds += problem.households
+            allLabels += solution.labels.map { $0 + labelBase }
+            // Moves are counted against the current plan even for a run from scratch.
+            let origin = GridMetrics.matchOrigins(labels: solution.labels, count: solution.gridCount, initial: current, households: problem.households)
+            allInitial += current.map { $0 < 0 ? -1 : $0 + initialBase }
+            allOrigin += origin.map { $0 < 0 ? -1 : $0 + initialBase }
+            allEdges += edges.map { ($0.0 + allHouseholds.count - problem.households.count, $0.1 + allHouseholds.count - problem.households.count) }
+            labelBase += solution.gridCount
+            initialBase += gridCodes.count
+        }
+        var summary = GridMetrics.summarize(households: allHouseholds, labels: allLabels, count: labelBase, edges: allEdges, initial: allInitial,
+                                            origin: allOrigin, minimum: parameters.minimum, maximum: parameters.maximum)
+        let empty = proposed.filter { $0.buildings == 0 }.count
+        summary.grids += empty
+        let metrics = Metrics(
+            summary: summary, polsbyPopperMean: proposed.isEmpty ? 0 : proposed.reduce(0) { $0 + $1.polsbyPopper } / Double(proposed.count),
+            buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports)
+        return try save(store: store, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
+                        warnings: warnings, grids: proposed, moves: moves)
+    }
+
+    /// Delaunay edges of the buildings' points (the contiguity of their Voronoi cells), by GEOS. Buildings sharing a
+    /// point are chained together; fewer than three distinct points or a collinear set fall back to a west→east chain.
+    static func adjacency(_ store: Store, points: [Coordinate]) throws -> [(Int, Int)] {
+        var byPoint: [Coordinate: [Int]] = [:]
+        for (i, p) in points.enumerated() { byPoint[p, default: []].append(i) }
+        var edges: [(Int, Int)] = []
+        for group in byPoint.values where group.count > 1 { for i in 1..<group.count { edges.append((group[0], group[i])) } }
+        let distinct = byPoint.keys.sorted { ($0.longitude, $0.latitude) < ($1.longitude, $1.latitude) }
+        var lines: [LineString] = []
+        if distinct.count >= 3 {
+            let wkb = Data(Geometry.multiPoint(distinct).wkb())
+            if let data = try store.read({ db in try Data.fetchOne(db, sql: "SELECT AsBinary(ST_DelaunayTriangulation(GeomFromWKB(?, 4326), 1, 0))", arguments: [wkb]) }),
+               case .multiLineString(let found) = try Geometry(wkb: [UInt8](data)) {
+                lines = found
+            }
+        }
+        if lines.isEmpty {
+            for i in 1..<max(distinct.count, 1) { edges.append((byPoint[distinct[i - 1]]![0], byPoint[distinct[i]]![0])) }
+            return edges
+        }
+        for line in lines {
+            for i in 1..<line.coordinates.count {
+                if let a = byPoint[line.coordinates[i - 1]]?.first, let b = byPoint[line.coordinates[i]]?.first { edges.append((a, b)) }
+            }
+        }
+        return edges
+    }
+
+    /// Grid polygons that tile the community: GEOS Voronoi cells of the buildings' points (Spatialite
+    /// `ST_VoronojDiagram`), each cell given to its building's grid, dissolved per grid (`ST_UnaryUnion`) and clipped
+    /// to the community (`ST_Intersection`). Buildings sharing a point share a cell, which goes to the first of them.
+    static func tile(_ store: Store, community: MultiPolygon, points: [Coordinate], labels: [Int], count: Int) throws -> [MultiPolygon] {
+        var labelAt: [Coordinate: Int] = [:]
+        for (p, g) in zip(points, labels) where labelAt[p] == nil { labelAt[p] = g }
+        let distinct = Array(labelAt.keys)
+        var cellsOf = [[Polygon]](repeating: [], count: count)
+        if distinct.count == 1 {
+            cellsOf[labelAt[distinct[0]]!] = community.polygons
+        } else {
+            // The frame must reach past the community: GEOS extends the points' envelope by this percentage of its size.
+            let pointBox = BoundingBox(coordinates: distinct)!, box = community.boundingBox
+            let size = max(pointBox.maxLongitude - pointBox.minLongitude, pointBox.maxLatitude - pointBox.minLatitude, 1e-9)
+            let reach = max(pointBox.minLongitude - box.minLongitude, box.maxLongitude - pointBox.maxLongitude,
+                            pointBox.minLatitude - box.minLatitude, box.maxLatitude - pointBox.maxLatitude, 0)
+            let frame = reach / size * 100 + 10
+            let wkb = Data(Geometry.multiPoint(distinct).wkb())
+            guard let data = try store.read({ db in
+                try Data.fetchOne(db, sql: "SELECT AsBinary(ST_VoronojDiagram(GeomFromWKB(?, 4326), 0, ?))", arguments: [wkb, frame])
+            }), let cells = try Geometry(wkb: [UInt8](data)).asMultiPolygon else {
+                throw StoreError.corrupt("GEOS returned no Voronoi diagram for \(distinct.count) points")
+            }
+            let locator = PolygonLocator(cells.polygons.map { MultiPolygon([$0]) })
+            var owner = [Int?](repeating: nil, count: cells.polygons.count)
+            for p in distinct { if let c = locator.first(containing: p), owner[c] == nil { owner[c] = labelAt[p] } }
+            for (c, cell) in cells.polygons.enumerated() { cellsOf[owner[c] ?? labelAt[distinct[0]]!].append(cell) }
+        }
+        let communityWKB = Data(Geometry.multiPolygon(community).wkb())
+        let groups = cellsOf
+        return try store.read { db in
+            try groups.map { cells in
+                guard !cells.isEmpty else { return MultiPolygon([]) }
+                let wkb = Data(Geometry.multiPolygon(MultiPolygon(cells)).wkb())
+                guard let data = try Data.fetchOne(db, sql: """
+                    SELECT AsBinary(CollectionExtract(ST_Intersection(ST_UnaryUnion(GeomFromWKB(?, 4326)), GeomFromWKB(?, 4326)), 3))
+                    """, arguments: [wkb, communityWKB]), let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon else { return MultiPolygon([]) }
+                return shape
+            }
+        }
+    }
+
+    // MARK: records
+
+    static func fingerprint(_ db: Database, communities: [String]) throws -> String {
+        let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
+        return try String.fetchAll(db, sql: """
+            SELECT code || ':' || printf('%.3f', area_m2) || ':' || coalesce(ST_NPoints(geom), 0) FROM grids
+            WHERE community_code IN (\(list)) ORDER BY code
+            """).joined(separator: ";")
+    }
+
+    static func save(store: Store, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
+                     grids: [ProposedGrid], moves: [Move]) throws -> Run {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let parametersJSON = String(decoding: try encoder.encode(parameters), as: UTF8.self)
+        let metricsJSON = String(decoding: try encoder.encode(metrics), as: UTF8.self)
+        let warningsJSON = String(decoding: try encoder.encode(warnings), as: UTF8.self)
+        let communitiesJSON = String(decoding: try encoder.encode(communities), as: UTF8.self)
+        let created = ISO8601DateFormatter().string(from: Date())
+        let id = try store.write { db in
+            try db.execute(sql: """
+                INSERT INTO grid_runs (created_at, parameters, status, communities, base_fingerprint, seconds, metrics, warnings)
+                VALUES (?, ?, 'dry_run', ?, ?, ?, ?, ?)
+                """, arguments: [created, parametersJSON, communitiesJSON, try fingerprint(db, communities: communities),
+                                 metrics.seconds, metricsJSON, warningsJSON])
+            let run = db.lastInsertedRowID
+            let grid = try db.makeStatement(sql: """
+                INSERT INTO grid_run_grids (run_id, code, name, community_code, households, buildings, area_m2, polsby_popper, geom)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)))
+                """)
+            for g in grids {
+                guard !g.shape.polygons.isEmpty else {
+                    throw StoreError.corrupt("grid \(g.code) of the plan has no area (community \(g.community))")
+                }
+                try grid.execute(arguments: [run, g.code, g.name, g.community, g.households, g.buildings, g.area, g.polsbyPopper,
+                                             Data(Geometry.multiPolygon(g.shape).wkb())])
+            }
+            let move = try db.makeStatement(sql: "INSERT INTO grid_run_buildings (run_id, building_id, households, from_grid, to_grid) VALUES (?, ?, ?, ?, ?)")
+            for m in moves { try move.execute(arguments: [run, m.building, m.households, m.from, m.to]) }
+            return run
+        }
+        return Run(id: id, createdAt: created, status: "dry_run", parameters: parameters, metrics: metrics, warnings: warnings)
+    }
+
+    public static func list(store: Store) throws -> [Run] {
+        try store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM grid_runs ORDER BY id").map(decode) }
+    }
+
+    public static func get(store: Store, id: Int64) throws -> Run {
+        try store.read { db in try load(db, id) }
+    }
+
+    static func load(_ db: Database, _ id: Int64) throws -> Run {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM grid_runs WHERE id = ?", arguments: [id]) else {
+            throw StoreError.badInput("RUN \(id): no such grid run (see `grids runs`)")
+        }
+        return try decode(row)
+    }
+
+    static func decode(_ row: Row) throws -> Run {
+        let decoder = JSONDecoder()
+        return Run(id: row["id"], createdAt: row["created_at"], status: row["status"],
+                   parameters: try decoder.decode(Parameters.self, from: Data((row["parameters"] as String).utf8)),
+                   metrics: try decoder.decode(Metrics.self, from: Data((row["metrics"] as String).utf8)),
+                   warnings: try decoder.decode([String].self, from: Data((row["warnings"] as String).utf8)))
+    }
+
+    public static func moves(store: Store, id: Int64) throws -> [Move] {
+        try store.read { db in
+            _ = try load(db, id)
+            return try Row.fetchAll(db, sql: """
+                SELECT building_id, households, from_grid, to_grid FROM grid_run_buildings
+                WHERE run_id = ? AND from_grid IS NOT to_grid ORDER BY building_id
+                """, arguments: [id]).map { Move(building: $0[0], households: $0[1], from: $0[2], to: $0[3]) }
+        }
+    }
+
+    public static func proposedGrids(store: Store, id: Int64) throws -> [ProposedGrid] {
+        try store.read { db in
+            _ = try load(db, id)
+            return try Row.fetchAll(db, sql: """
+                SELECT code, name, community_code, households, buildings, area_m2, polsby_popper, AsBinary(geom) FROM grid_run_grids
+                WHERE run_id = ? ORDER BY code
+                """, arguments: [id]).map { row in
+                let data: Data = row[7]
+                return ProposedGrid(code: row[0], name: row[1], community: row[2], households: row[3], buildings: row[4], area: row[5],
+                                    polsbyPopper: row[6], shape: try Geometry(wkb: [UInt8](data)).asMultiPolygon ?? MultiPolygon([]))
+            }
+        }
+    }
+
+    static func communities(_ db: Database, _ id: Int64) throws -> [String] {
+        let text = try String.fetchOne(db, sql: "SELECT communities FROM grid_runs WHERE id = ?", arguments: [id]) ?? "[]"
+        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+
+    /// Replaces the grids of the run's communities by the run's grids, keeping the old ones for `revert`. Refused when
+    /// the grids changed since the run was computed.
+    public static func apply(store: Store, id: Int64) throws {
+        try store.write { db in
+            let run = try load(db, id)
+            guard run.status == "dry_run" else { throw StoreError.badInput("RUN \(id) is \(run.status); only a dry run can be applied") }
+            let communities = try communities(db, id)
+            let base = try String.fetchOne(db, sql: "SELECT base_fingerprint FROM grid_runs WHERE id = ?", arguments: [id]) ?? ""
+            guard try fingerprint(db, communities: communities) == base else {
+                throw StoreError.badInput("RUN \(id): the grids of its communities changed since it was computed; run rebalance again")
+            }
+            let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
+            try db.execute(sql: """
+                INSERT INTO grid_run_previous (run_id, code, name, community_code, source, area_m2, geom)
+                SELECT ?, code, name, community_code, source, area_m2, geom FROM grids WHERE community_code IN (\(list))
+                """, arguments: [id])
+            try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
+            try db.execute(sql: """
+                INSERT INTO grids (code, name, community_code, source, area_m2, geom)
+                SELECT code, name, community_code, 'grid-run:' || run_id, area_m2, geom FROM grid_run_grids WHERE run_id = ?
+                """, arguments: [id])
+            try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
+                           arguments: [ISO8601DateFormatter().string(from: Date()), try fingerprint(db, communities: communities), id])
+        }
+    }
+
+    /// Restores the grids an applied run replaced. Refused when the grids changed since it was applied.
+    public static func revert(store: Store, id: Int64) throws {
+        try store.write { db in
+            let run = try load(db, id)
+            guard run.status == "applied" else { throw StoreError.badInput("RUN \(id) is \(run.status); only an applied run can be reverted") }
+            let communities = try communities(db, id)
+            let applied = try String.fetchOne(db, sql: "SELECT applied_fingerprint FROM grid_runs WHERE id = ?", arguments: [id]) ?? ""
+            guard try fingerprint(db, communities: communities) == applied else {
+                throw StoreError.badInput("RUN \(id): the grids changed after it was applied; revert the later change first")
+            }
+            let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
+            try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
+            try db.execute(sql: """
+                INSERT INTO grids (code, name, community_code, source, area_m2, geom)
+                SELECT code, name, community_code, source, area_m2, geom FROM grid_run_previous WHERE run_id = ?
+                """, arguments: [id])
+            try db.execute(sql: "DELETE FROM grid_run_previous WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?",
+                           arguments: [ISO8601DateFormatter().string(from: Date()), id])
+        }
+    }
+}

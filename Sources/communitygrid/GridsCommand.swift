@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import GridAnalysis
+import GridModel
+import GridStore
+
+/// `grids assign|check|stats|rebalance|runs|show|apply|revert`.
+struct GridsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grids",
+        abstract: "Grid assignment, topology checks, statistics and reassignment runs.",
+        subcommands: [GridsAssignCommand.self, GridsCheckCommand.self, GridsStatsCommand.self, GridsRebalanceCommand.self,
+                      GridsRunsCommand.self, GridsShowCommand.self, GridsApplyCommand.self, GridsRevertCommand.self])
+}
+
+struct GridsAssignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assign",
+        abstract: "Assign every building (and its register rows) to the grid holding its representative point.",
+        discussion: "A point on a shared boundary or in overlapping grids goes to the lowest grid code and is reported; a point in no grid is reported with the nearest grid.")
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "JSON output: every building.") var json = false
+
+    func run() async throws {
+        let assignment = try GridReports.assign(try store.open())
+        let byID = Dictionary(uniqueKeysWithValues: assignment.buildings.map { ($0.id, $0) })
+        if json {
+            try Console.printJSON([
+                "buildings": assignment.results.map { r -> [String: Any] in
+                    let b = byID[r.buildingID]!
+                    return ["id": r.buildingID, "households": b.households, "register_rows": b.registerRows, "grid": r.grid as Any? ?? NSNull(),
+                            "status": r.status.rawValue, "candidates": r.candidates, "nearest_grid": r.nearestGrid as Any? ?? NSNull(),
+                            "nearest_m": r.nearestDistance.map { ($0.value * 100).rounded() / 100 } as Any? ?? NSNull()]
+                },
+                "ambiguous": assignment.ambiguous.count, "outside": assignment.outside.count,
+            ])
+            return
+        }
+        let inside = assignment.results.filter { $0.status == .inside }.count
+        print("\(assignment.results.count) buildings: \(inside) in one grid, \(assignment.ambiguous.count) on a shared boundary or overlap, \(assignment.outside.count) in no grid")
+        for r in assignment.ambiguous { print("building \(r.buildingID): in \(r.candidates.joined(separator: ", ")) → \(r.grid ?? "")") }
+        for r in assignment.outside {
+            print(String(format: "building %lld: in no grid; nearest %@ at %.1f m", r.buildingID, r.nearestGrid ?? "-", r.nearestDistance?.value ?? 0))
+        }
+    }
+}
+
+struct GridsCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Overlaps, gaps, grids crossing their community's boundary, invalid polygons.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Ignore pieces smaller than this many m² (floating-point slivers).") var tolerance: Double = 1
+    @Flag(help: "GeoJSON FeatureCollection of the problems.") var json = false
+
+    func run() async throws {
+        let problems = try GridReports.check(try store.open(), tolerance: tolerance)
+        if json {
+            let features = problems.map { p in
+                GeoJSON.encodeFeature(id: nil, geometry: p.geometry, properties: [
+                    ("problem", .string(p.kind.rawValue)), ("grids", .array(p.grids.map(JSONValue.string))),
+                    ("community", p.community.map(JSONValue.string) ?? .null), ("area_m2", .number((p.areaSquareMeters * 100).rounded() / 100)),
+                    ("reason", p.reason.map(JSONValue.string) ?? .null),
+                ])
+            }
+            print("{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",\n") + "]}")
+            return
+        }
+        print(problems.isEmpty ? "no problems: grids are valid, do not overlap, cover their communities and stay inside them" : "\(problems.count) problems")
+        for p in problems {
+            print(String(format: "%@  %@  community %@  %.1f m²%@", p.kind.rawValue, p.grids.joined(separator: ","), p.community ?? "-",
+                         p.areaSquareMeters, p.reason.map { "  \($0)" } ?? ""))
+        }
+    }
+}
+
+struct GridsStatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Per grid: households, buildings, area, balance against the target, and a worker's round.",
+        discussion: "The round is a nearest-neighbour tour through the grid's buildings in straight lines (metres), closed back to its start.")
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Lower bound of households per grid.") var min = 300
+    @Option(help: "Upper bound of households per grid.") var max = 500
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        let (grids, assignment) = try GridReports.stats(try store.open(), minimum: min, maximum: max)
+        if json {
+            try Console.printJSON([
+                "min": min, "max": max, "target": (min + max) / 2,
+                "grids": grids.map { g -> [String: Any] in
+                    ["code": g.code, "community": g.community as Any? ?? NSNull(), "households": g.households, "buildings": g.buildings,
+                     "register_rows": g.registerRows, "area_m2": (g.areaSquareMeters * 10).rounded() / 10, "balance": g.balance,
+                     "in_range": g.inRange, "polsby_popper": (g.polsbyPopper * 1000).rounded() / 1000, "tour_m": g.tourMeters.rounded()]
+                },
+                "unassigned_buildings": assignment.outside.count,
+            ])
+            return
+        }
+        print("grid             community      househ. bldgs  area m²     balance  PP     tour m")
+        for g in grids {
+            print(String(format: "%@  %@  %7d %5d  %10.0f  %+7d  %.3f  %7.0f%@", g.code, g.community ?? "-", g.households, g.buildings,
+                         g.areaSquareMeters, g.balance, g.polsbyPopper, g.tourMeters, g.inRange ? "" : "  out of range"))
+        }
+        print("\(grids.filter(\.inRange).count) of \(grids.count) grids in [\(min), \(max)]; \(assignment.outside.count) buildings in no grid")
+    }
+}
+
+struct GridsRebalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebalance", abstract: "Compute a reassignment run (a dry run until applied) and print its id and metrics.",
+        discussion: """
+            Grids are contiguous sets of buildings on the Delaunay adjacency of their points, balanced by households with
+            as few moves as the stability weight asks; grid polygons are the buildings' Voronoi cells dissolved per grid and
+            clipped to the community, so they tile it. Codes are renumbered north→south, west→east.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Only this community (12-digit code); repeatable. Default: all.") var community: [String] = []
+    @Option(help: "Lower bound of households per grid.") var min = 300
+    @Option(help: "Upper bound of households per grid.") var max = 500
+    @Option(help: "Number of grids instead of the range-derived count.") var grids: Int?
+    @Flag(help: "Start from scratch instead of the current plan.") var fromScratch = false
+    @Option(help: "Weight of stability against compactness, 0…1.") var stability = 0.7
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        var parameters = GridRuns.Parameters()
+        parameters.communities = community; parameters.minimum = min; parameters.maximum = max
+        parameters.gridCount = grids; parameters.fromCurrent = !fromScratch; parameters.stability = stability
+        let run = try GridRuns.rebalance(store: try store.open(), parameters: parameters)
+        try GridsShowCommand.show(run, moves: nil, json: json)
+    }
+}
+
+struct GridsRunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List reassignment runs.")
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        let runs = try GridRuns.list(store: try store.open())
+        if json { try Console.printJSON(runs.map { GridsShowCommand.object($0) }); return }
+        for run in runs {
+            let s = run.metrics.summary
+            print("run \(run.id)  \(run.createdAt)  \(run.status)  \(s.grids) grids  \(s.inRange) in range  \(s.householdsMoved) households moved")
+        }
+    }
+}
+
+struct GridsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A run's parameters, metrics and diff.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run id.") var run: Int64
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        let store = try self.store.open()
+        try Self.show(try GridRuns.get(store: store, id: run), moves: try GridRuns.moves(store: store, id: run), json: json)
+    }
+
+    static func object(_ run: GridRuns.Run) -> [String: Any] {
+        let s = run.metrics.summary
+        return [
+            "id": run.id, "created_at": run.createdAt, "status": run.status,
+            "parameters": ["communities": run.parameters.communities, "min": run.parameters.minimum, "max": run.parameters.maximum,
+                           "grids": run.parameters.gridCount as Any? ?? NSNull(), "from_current": run.parameters.fromCurrent,
+                           "stability": run.parameters.stability] as [String: Any],
+            "metrics": ["grids": s.grids, "households": s.households, "households_min": s.householdsMin, "households_max": s.householdsMax,
+                        "households_std": (s.householdsStd * 10).rounded() / 10, "in_range": s.inRange, "share_in_range": s.shareInRange,
+                        "feasible": s.feasible, "contiguous": s.contiguous, "polsby_popper_mean": (run.metrics.polsbyPopperMean * 1000).rounded() / 1000,
+                        "households_moved": s.householdsMoved, "buildings_moved": run.metrics.buildingsMoved,
+                        "seconds": (run.metrics.seconds * 1000).rounded() / 1000] as [String: Any],
+            "communities": run.metrics.communities.map { ["community": $0.community, "buildings": $0.buildings, "households": $0.households,
+                                                          "grids": $0.grids, "components": $0.components, "warnings": $0.warnings] as [String: Any] },
+            "warnings": run.warnings,
+        ]
+    }
+
+    static func show(_ run: GridRuns.Run, moves: [GridRuns.Move]?, json: Bool) throws {
+        if json {
+            var object = object(run)
+            if let moves {
+                object["moves"] = moves.map { ["building": $0.building, "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any] }
+            }
+            try Console.printJSON(object)
+            return
+        }
+        let s = run.metrics.summary
+        print("run \(run.id) (\(run.status))")
+        print(String(format: "%d grids, households per grid %d–%d (std %.1f), %d in [%d, %d] (%.0f %%), %d feasible, %d contiguous",
+                     s.grids, s.householdsMin, s.householdsMax, s.householdsStd, s.inRange, run.parameters.minimum, run.parameters.maximum,
+                     s.shareInRange * 100, s.feasible, s.contiguous))
+        print(String(format: "Polsby-Popper mean %.3f; %d households moved (%.1f %%) in %d buildings; %.2f s", run.metrics.polsbyPopperMean,
+                     s.householdsMoved, s.households == 0 ? 0 : Double(s.householdsMoved) / Double(s.households) * 100, run.metrics.buildingsMoved,
+                     run.metrics.seconds))
+        for warning in run.warnings { print("warning: \(warning)") }
+        if let moves {
+            for m in moves { print("building \(m.building) (\(m.households) households): \(m.from ?? "none") → \(m.to)") }
+        }
+    }
+}
+
+struct GridsApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Replace the grids by a run's grids, in one transaction.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run id.") var run: Int64
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        let store = try self.store.open()
+        try GridRuns.apply(store: store, id: run)
+        if json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: run))) } else { print("run \(run) applied") }
+    }
+}
+
+struct GridsRevertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Restore the grids an applied run replaced.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run id.") var run: Int64
+    @Flag(help: "JSON output.") var json = false
+
+    func run() async throws {
+        let store = try self.store.open()
+        try GridRuns.revert(store: store, id: run)
+        if json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: run))) } else { print("run \(run) reverted") }
+    }
+}
