@@ -1,4 +1,6 @@
+import Dispatch
 import GridModel
+import Synchronization
 
 /// Life-circle coverage: for every building the nearest facility of each category on foot, and whether
 /// each level of a profile is met; totals per grid, community or any other grouping.
@@ -76,22 +78,40 @@ public enum Coverage {
     ) throws -> Result {
         let categories = profile.categories
         let targets = snapper.snap(buildings.map(\.point), maxDistance: profile.snapLimit)
-        var placed: [String: Int] = [:], offNetwork: [String: Int] = [:]
-        var nearest = [[NearestFacilitySearch.Answer?]](repeating: [], count: categories.count)
-        let workspace = SearchWorkspace()
-        for (c, category) in categories.enumerated() {
-            let members = facilities.filter { $0.category == category }
-            let snaps = snapper.snap(members.map(\.location), maxDistance: profile.snapLimit)
-            var sources: [NearestFacilitySearch.Source] = []
-            for (facility, snap) in zip(members, snaps) {
-                if let snap { sources.append(.init(facilityID: facility.id, snap: snap)) }
+        // Categories are independent searches: run them on every core, each with its own workspace.
+        struct CategoryOutcome { var placed = 0; var offNetwork = 0; var nearest: [NearestFacilitySearch.Answer?] = []; var error: (any Error)? }
+        var outcomes = [CategoryOutcome](repeating: CategoryOutcome(), count: categories.count)
+        withoutActuallyEscaping(isCancelled) { poll in
+        let cancelled = CancellationFlag(poll)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: categories.count) { c in
+                let category = categories[c]
+                let members = facilities.filter { $0.category == category }
+                let snaps = snapper.snap(members.map(\.location), maxDistance: profile.snapLimit)
+                var sources: [NearestFacilitySearch.Source] = []
+                for (facility, snap) in zip(members, snaps) {
+                    if let snap { sources.append(.init(facilityID: facility.id, snap: snap)) }
+                }
+                var outcome = CategoryOutcome(placed: sources.count, offNetwork: members.count - sources.count)
+                do {
+                    outcome.nearest = try NearestFacilitySearch.run(
+                        graph: graph, sources: sources, targets: targets, horizon: profile.horizon(for: category),
+                        workspace: SearchWorkspace(), isCancelled: { cancelled.check() })
+                } catch {
+                    outcome.error = error
+                }
+                slots[c] = outcome
             }
-            placed[category] = sources.count
-            offNetwork[category] = members.count - sources.count
-            nearest[c] = try NearestFacilitySearch.run(
-                graph: graph, sources: sources, targets: targets, horizon: profile.horizon(for: category),
-                workspace: workspace, isCancelled: isCancelled)
         }
+        }
+        if let error = outcomes.lazy.compactMap(\.error).first { throw error }
+        var placed: [String: Int] = [:], offNetwork: [String: Int] = [:]
+        for (category, outcome) in zip(categories, outcomes) {
+            placed[category] = outcome.placed
+            offNetwork[category] = outcome.offNetwork
+        }
+        let nearest = outcomes.map(\.nearest)
         let requirementCategory = profile.levels.map { level in level.categories.map { categories.firstIndex(of: $0.category)! } }
         let limits = profile.levels.map { level in level.categories.map { profile.limit($0, at: level).value } }
         var results: [BuildingResult] = []
@@ -117,11 +137,8 @@ extension Coverage.Result {
     /// Totals per key (nil keys are left out), sorted by key; `"all"` for the whole area.
     public func totals(by key: (Coverage.Building) -> String?) -> [Coverage.Totals] {
         var byKey: [String: Coverage.Totals] = [:]
-        for (building, result) in zip(buildings, results) {
-            guard let name = key(building) else { continue }
-            var totals = byKey[name] ?? Coverage.Totals(key: name, levels: profile.levels.map {
-                .init(minutes: $0.minutes, householdsMeeting: Array(repeating: 0, count: $0.categories.count))
-            })
+        // Updated in place (inout through the subscript): copying a group's id lists per building is quadratic.
+        func add(_ building: Coverage.Building, _ result: Coverage.BuildingResult, to totals: inout Coverage.Totals) {
             totals.buildings += 1
             totals.households += building.households
             if result.offNetwork == nil { totals.offNetworkBuildings += 1 }
@@ -136,10 +153,36 @@ extension Coverage.Result {
                     totals.levels[l].householdsMeeting[r] += building.households
                 }
             }
-            byKey[name] = totals
+        }
+        for (building, result) in zip(buildings, results) {
+            guard let name = key(building) else { continue }
+            if byKey[name] == nil {
+                byKey[name] = Coverage.Totals(key: name, levels: profile.levels.map {
+                    .init(minutes: $0.minutes, householdsMeeting: Array(repeating: 0, count: $0.categories.count))
+                })
+            }
+            add(building, result, to: &byKey[name]!)
         }
         return byKey.values.sorted { $0.key < $1.key }
     }
 
     public var summary: Coverage.Totals { totals { _ in "all" }.first ?? Coverage.Totals(key: "all", levels: []) }
+}
+
+/// A caller's cancellation check shared by parallel searches: polled under a lock, sticky once true.
+final class CancellationFlag: Sendable {
+    private let state: Mutex<Bool>
+    nonisolated(unsafe) private let poll: () -> Bool
+
+    init(_ poll: @escaping () -> Bool) {
+        self.poll = poll
+        state = Mutex(false)
+    }
+
+    func check() -> Bool {
+        state.withLock { cancelled in
+            if !cancelled { cancelled = poll() }
+            return cancelled
+        }
+    }
 }
