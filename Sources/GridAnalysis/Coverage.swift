@@ -40,7 +40,8 @@ public enum Coverage {
         public var profile: LifeCircleProfile
         public var categories: [String]
         public var buildings: [Building]
-        public var results: [BuildingResult]
+        /// One `BuildingResult` per building, in `buildings` order (columnar underneath).
+        public var results: BuildingResults
         /// Per category: facilities placed on the network, and those beyond the snap limit.
         public var facilitiesPlaced: [String: Int]
         public var facilitiesOffNetwork: [String: Int]
@@ -114,20 +115,20 @@ public enum Coverage {
         let nearest = outcomes.map(\.nearest)
         let requirementCategory = profile.levels.map { level in level.categories.map { categories.firstIndex(of: $0.category)! } }
         let limits = profile.levels.map { level in level.categories.map { profile.limit($0, at: level).value } }
-        var results: [BuildingResult] = []
-        results.reserveCapacity(buildings.count)
+        let perBuilding = requirementCategory.reduce(0) { $0 + $1.count }
+        var met = [Bool](repeating: false, count: buildings.count * perBuilding)
         for b in buildings.indices {
-            let answers = categories.indices.map { nearest[$0][b] }
-            var met: [[Bool]] = []
-            for (l, level) in profile.levels.enumerated() {
-                met.append(level.categories.indices.map { r in
-                    guard let answer = answers[requirementCategory[l][r]] else { return false }
-                    return answer.distance.value <= limits[l][r]
-                })
+            var slot = b * perBuilding
+            for l in profile.levels.indices {
+                for r in requirementCategory[l].indices {
+                    if let answer = nearest[requirementCategory[l][r]][b] { met[slot] = answer.distance.value <= limits[l][r] }
+                    slot += 1
+                }
             }
-            results.append(BuildingResult(
-                offNetwork: targets[b]?.offNetwork, nearest: answers, met: met, levelMet: met.map { $0.allSatisfy { $0 } }))
         }
+        let results = BuildingResults(
+            requirementsPerLevel: requirementCategory.map(\.count), nearest: nearest,
+            offNetwork: targets.map { $0?.offNetwork.value ?? .nan }, met: met)
         return Result(profile: profile, categories: categories, buildings: buildings, results: results,
                       facilitiesPlaced: placed, facilitiesOffNetwork: offNetwork)
     }
@@ -138,30 +139,31 @@ extension Coverage.Result {
     public func totals(by key: (Coverage.Building) -> String?) -> [Coverage.Totals] {
         var byKey: [String: Coverage.Totals] = [:]
         // Updated in place (inout through the subscript): copying a group's id lists per building is quadratic.
-        func add(_ building: Coverage.Building, _ result: Coverage.BuildingResult, to totals: inout Coverage.Totals) {
+        func add(_ b: Int, to totals: inout Coverage.Totals) {
+            let building = buildings[b]
             totals.buildings += 1
             totals.households += building.households
-            if result.offNetwork == nil { totals.offNetworkBuildings += 1 }
+            if results.isOffNetwork(b) { totals.offNetworkBuildings += 1 }
             for l in profile.levels.indices {
-                if result.levelMet[l] {
+                if results.isLevelMet(building: b, level: l) {
                     totals.levels[l].householdsCovered += building.households
                     totals.levels[l].buildingsCovered += 1
                 } else if building.households > 0 {
                     totals.levels[l].uncoveredBuildings.append(building.id)
                 }
-                for (r, met) in result.met[l].enumerated() where met {
+                for r in profile.levels[l].categories.indices where results.isMet(building: b, level: l, requirement: r) {
                     totals.levels[l].householdsMeeting[r] += building.households
                 }
             }
         }
-        for (building, result) in zip(buildings, results) {
-            guard let name = key(building) else { continue }
+        for b in buildings.indices {
+            guard let name = key(buildings[b]) else { continue }
             if byKey[name] == nil {
                 byKey[name] = Coverage.Totals(key: name, levels: profile.levels.map {
                     .init(minutes: $0.minutes, householdsMeeting: Array(repeating: 0, count: $0.categories.count))
                 })
             }
-            add(building, result, to: &byKey[name]!)
+            add(b, to: &byKey[name]!)
         }
         return byKey.values.sorted { $0.key < $1.key }
     }
@@ -183,6 +185,56 @@ final class CancellationFlag: Sendable {
         state.withLock { cancelled in
             if !cancelled { cancelled = poll() }
             return cancelled
+        }
+    }
+}
+
+extension Coverage {
+    /// Results stored by column (one array per category, one flag per requirement) so that a city of
+    /// 300,000 buildings costs tens of megabytes, not one small array per building.
+    public struct BuildingResults: RandomAccessCollection, Sendable, Equatable {
+        let requirementsPerLevel: [Int]
+        let levelOffsets: [Int]
+        let perBuilding: Int
+        /// Per category, per building.
+        let nearest: [[NearestFacilitySearch.Answer?]]
+        /// NaN: beyond the snap limit.
+        let offNetwork: [Double]
+        /// Building-major: `perBuilding` flags per building, level by level.
+        let met: [Bool]
+
+        init(requirementsPerLevel: [Int], nearest: [[NearestFacilitySearch.Answer?]], offNetwork: [Double], met: [Bool]) {
+            self.requirementsPerLevel = requirementsPerLevel
+            var offsets: [Int] = [], total = 0
+            for count in requirementsPerLevel { offsets.append(total); total += count }
+            levelOffsets = offsets
+            perBuilding = total
+            self.nearest = nearest
+            self.offNetwork = offNetwork
+            self.met = met
+        }
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { offNetwork.count }
+
+        public subscript(b: Int) -> BuildingResult {
+            let met = requirementsPerLevel.indices.map { l in (0..<requirementsPerLevel[l]).map { isMet(building: b, level: l, requirement: $0) } }
+            return BuildingResult(
+                offNetwork: offNetwork[b].isNaN ? nil : Meters(offNetwork[b]),
+                nearest: nearest.map { $0[b] }, met: met, levelMet: met.map { $0.allSatisfy { $0 } })
+        }
+
+        public func nearest(building b: Int, category c: Int) -> NearestFacilitySearch.Answer? { nearest[c][b] }
+        public func isOffNetwork(_ b: Int) -> Bool { offNetwork[b].isNaN }
+        public func isMet(building b: Int, level l: Int, requirement r: Int) -> Bool { met[b * perBuilding + levelOffsets[l] + r] }
+        public func isLevelMet(building b: Int, level l: Int) -> Bool {
+            let start = b * perBuilding + levelOffsets[l]
+            return !met[start..<start + requirementsPerLevel[l]].contains(false)
+        }
+
+        public static func == (a: BuildingResults, b: BuildingResults) -> Bool {
+            a.requirementsPerLevel == b.requirementsPerLevel && a.nearest == b.nearest && a.met == b.met
+                && a.offNetwork.elementsEqual(b.offNetwork) { $0 == $1 || ($0.isNaN && $1.isNaN) }
         }
     }
 }

@@ -42,7 +42,7 @@ struct Suggest: AsyncParsableCommand {
                                         facilities: try AnalysisData.facilities(store).filter { $0.category == category }, profile: searchProfile)
         let points = try candidates.map(Self.readCandidates)
         let sites = try SiteSuggestion.greedy(
-            graph: graph, snapper: snapper, buildings: buildings, needsCover: coverage.results.map { !$0.levelMet[0] },
+            graph: graph, snapper: snapper, buildings: buildings, needsCover: buildings.indices.map { !coverage.results.isLevelMet(building: $0, level: 0) },
             limit: limit, snapLimit: profile.snapLimit, candidates: points, count: count)
         let uncovered = zip(buildings, coverage.results).filter { !$0.1.levelMet[0] }.reduce(0) { $0 + $1.0.households }
         if json {
