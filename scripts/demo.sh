@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds communitygrid and loads the demo district in GeoData/ into out/demo.sqlite.
+# Builds communitygrid, loads the demo district in GeoData/ into out/demo.sqlite and runs the coverage check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product communitygrid
@@ -13,4 +13,6 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN" --db "$DB" import geojson GeoData/grids.geojson --layer grids
 "$BIN" --db "$DB" import households GeoData/households.csv
 "$BIN" --db "$DB" info
+# The main job: 5/10/15-minute walking coverage per building, grid and community (stored as a run).
+"$BIN" --db "$DB" coverage
 echo "demo store: $DB (open it in QGIS, or: $BIN --db $DB export buildings > buildings.geojson)"
