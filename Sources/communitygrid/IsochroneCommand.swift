@@ -9,14 +9,14 @@ struct IsochroneCommand: AsyncParsableCommand {
         commandName: "isochrone",
         abstract: "Walking isochrones as GeoJSON: nested contours around a point, a facility or a whole category.",
         discussion: """
-            Writes a FeatureCollection with one (Multi)Polygon per contour, largest first so smaller ones draw
-            on top. Each polygon is the land within the contour's walk of the origin: the reached network
-            (edges cut at the exact remaining budget) plus --allowance metres off it, paid out of the budget
-            left there. A larger contour always contains a smaller one; holes smaller than --min-hole-area
-            are filled; every polygon is valid (OGC simple features) and follows the RFC 7946 right-hand rule.
-            Properties: contour, unit, distance_m, area_m2, households and buildings inside (buildings'
-            representative points), facilities inside by category, reach_factor (area ÷ area of the circle
-            whose radius is the contour's distance). Origins snap to the nearest point of the nearest edge of
+            Writes a FeatureCollection with one (Multi)Polygon per contour, largest first so smaller ones draw \
+            on top. Each polygon is the land within the contour's walk of the origin: the reached network \
+            (edges cut at the exact remaining budget) plus --allowance metres off it, paid out of the budget \
+            left there. A larger contour always contains a smaller one; holes smaller than --min-hole-area \
+            are filled; every polygon is valid (OGC simple features) and follows the RFC 7946 right-hand rule. \
+            Properties: contour, unit, distance_m, area_m2, households and buildings inside (buildings' \
+            representative points), facilities inside by category, reach_factor (area ÷ area of the circle \
+            whose radius is the contour's distance). Origins snap to the nearest point of the nearest edge of \
             the largest connected network, as in `coverage`.
             """)
 
@@ -134,9 +134,9 @@ struct BenchIsochrone: AsyncParsableCommand {
         commandName: "isochrone",
         abstract: "Time single-origin isochrones from random junctions of the store's network: median and p95 ms.",
         discussion: """
-            Picks --samples junctions of the largest connected network at random (seeded) and times, for each,
-            what `isochrone --lon --lat` computes between reading the store and writing the GeoJSON: snapping,
-            the search and the polygons (households and facilities inside are counted separately with
+            Picks --samples junctions of the largest connected network at random (seeded) and times, for each, \
+            what `isochrone --lon --lat` computes between reading the store and writing the GeoJSON: snapping, \
+            the search and the polygons (households and facilities inside are counted separately with \
             --properties). One workspace is reused, as a server would per thread.
             """)
 
