@@ -1,8 +1,8 @@
 /// Seeded generator so that the same parameters always give the same district, on every platform.
-struct SplitMix64 {
+public struct SplitMix64: Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
     /// An independent stream for one part of the district, so that changing one part leaves the others alone.
     init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
@@ -12,7 +12,7 @@ struct SplitMix64 {
         state = mixer2.next()
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

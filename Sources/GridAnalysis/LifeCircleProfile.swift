@@ -69,7 +69,7 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
         do {
             profile = try JSONDecoder().decode(LifeCircleProfile.self, from: data)
         } catch let error as DecodingError {
-            throw Invalid(description: "\(file): not a valid profile: \(describe(error))")
+            throw Invalid(description: "\(file): not a valid profile: \(error.fieldDescription)")
         } catch {
             throw Invalid(description: "\(file): not a valid profile: \(error)")
         }
@@ -94,18 +94,6 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
             }
         }
         return profile
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing field \(path(context)).\(key.stringValue)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "field \(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "\(path(context)) \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 
     public static let gb50180: LifeCircleProfile = {

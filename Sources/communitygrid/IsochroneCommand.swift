@@ -1,4 +1,5 @@
 import ArgumentParser
+import DemoCity
 import Foundation
 import GridAnalysis
 import GridModel
@@ -164,8 +165,8 @@ struct BenchIsochrone: AsyncParsableCommand {
         let buildings = properties ? try AnalysisData.buildings(store) : []
         let candidates = (0..<Int32(graph.nodeCount)).filter { graph.isInLargestComponent(node: $0) }
         guard !candidates.isEmpty else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
-        var random = BenchRandom(seed: seed)
-        let origins = (0..<samples).map { _ in graph.coordinate(ofNode: candidates[random.index(candidates.count)]) }
+        var random = SplitMix64(seed: seed)
+        let origins = (0..<samples).map { _ in graph.coordinate(ofNode: candidates[Int(random.next() % UInt64(max(candidates.count, 1)))]) }
         let options = Isochrone.Options(offNetworkAllowance: Meters(allowance), cellSize: Meters(cellSize))
         let contours: [Isochrone.Contour] = [.minutes(minutes)]
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw IsochroneCommand.flagged(error) }
@@ -234,21 +235,6 @@ struct BenchIsochrone: AsyncParsableCommand {
     static func round(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): the same origins for the same seed on every platform.
-struct BenchRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func index(_ count: Int) -> Int { Int(next() % UInt64(max(count, 1))) }
-}
 
 private enum NumberFormat {
     static func plain(_ x: Double) -> String { JSONValue.number(x).stringValue ?? "\(x)" }

@@ -1,4 +1,5 @@
 import Foundation
+import GridModel
 
 /// Everything an OSM import decides from tags, kept as data so planners can override it
 /// (`communitygrid rules > rules.json`, edit, then `import osm --rules rules.json`).
@@ -113,20 +114,7 @@ public struct ImportRules: Codable, Sendable, Hashable {
             }
             return rules
         } catch let error as DecodingError {
-            throw StoreError.badInput("\(file): not a valid rules file: \(Self.describe(error))")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing field \(path(context)).\(key.stringValue)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "field \(path(context)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "\(path(context)) \(context.debugDescription)"
-        @unknown default: return "\(error)"
+            throw StoreError.badInput("\(file): not a valid rules file: \(error.fieldDescription)")
         }
     }
 
