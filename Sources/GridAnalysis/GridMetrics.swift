@@ -53,20 +53,21 @@ public enum GridMetrics {
             householdsMoved: moved, households: households.reduce(0, +))
     }
 
-    /// Greedy one-to-one matching of new grids to initial labels by shared households, largest overlaps first
-    /// (a 1/2-approximation of the Hungarian matching the peers' harness uses); -1 where a grid matches none.
+    /// Best one-to-one matching of new grids to initial labels, maximising the households they keep (Hungarian, as
+    /// the peers' harness does with `linear_sum_assignment`); -1 where a grid keeps nobody of its matched label.
     public static func matchOrigins(labels: [Int], count: Int, initial: [Int], households: [Int]) -> [Int] {
-        var overlap: [Int: Int] = [:]
+        // Initial labels may be any non-negative numbers: index the ones in use.
+        let used = Array(Set(initial.filter { $0 >= 0 })).sorted()
+        guard count > 0, !used.isEmpty else { return Array(repeating: -1, count: count) }
+        let column = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
+        var overlap = [[Double]](repeating: [Double](repeating: 0, count: used.count), count: count)
         for v in labels.indices where initial[v] >= 0 && labels[v] >= 0 {
-            overlap[labels[v] * (1 << 32) + initial[v], default: 0] += max(households[v], 1)
+            // A building without households still ties its grid to its origin.
+            overlap[labels[v]][column[initial[v]]!] += Double(max(households[v], 1))
         }
-        var origin = [Int](repeating: -1, count: count)
-        var used = Set<Int>()
-        for (key, _) in overlap.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
-            let g = key >> 32, o = key & ((1 << 32) - 1)
-            if origin[g] == -1 && !used.contains(o) { origin[g] = o; used.insert(o) }
+        return Hungarian.maximumWeightMatching(overlap).enumerated().map { g, c in
+            c >= 0 && overlap[g][c] > 0 ? used[c] : -1
         }
-        return origin
     }
 
     public static func contiguousGrids(labels: [Int], count: Int, edges: [(Int, Int)]) -> Int {

@@ -25,13 +25,17 @@ public struct GridPartition: Sendable {
         public var stability: Double
         /// Upper bound on local-search passes.
         public var passes: Int
+        /// The buildings' cells (same indices), when known: compactness is then the grids' Polsby–Popper itself
+        /// instead of the centroid-distance proxy.
+        public var tiling: CellTiling?
 
         public init(households: [Int], x: [Double], y: [Double], edges: [(Int, Int)], initial: [Int]? = nil,
-                    minimum: Int, maximum: Int, gridCount: Int? = nil, stability: Double = 0.7, passes: Int = 60) {
+                    minimum: Int, maximum: Int, gridCount: Int? = nil, stability: Double = 0.7, passes: Int = 60,
+                    tiling: CellTiling? = nil) {
             self.households = households; self.x = x; self.y = y; self.edges = edges
             self.initial = initial ?? Array(repeating: -1, count: households.count)
             self.minimum = minimum; self.maximum = maximum; self.gridCount = gridCount
-            self.stability = stability; self.passes = passes
+            self.stability = stability; self.passes = passes; self.tiling = tiling
         }
     }
 
@@ -58,6 +62,10 @@ public struct GridPartition: Sendable {
         var label: [Int]
         var load: [Int] = []
         var sumX: [Double] = [], sumY: [Double] = [], sumW: [Double] = []
+        /// Per grid, with a tiling: area and outline length of its union of cells (metres).
+        var area: [Double] = [], outline: [Double] = []
+        /// Per grid, the households of its buildings above the maximum (usually none).
+        var oversized: [[Int]] = []
         var warnings: [String] = []
         let target: Double
         var scale2 = 1.0
@@ -108,6 +116,10 @@ public struct GridPartition: Sendable {
             let extent = bounds()
             scale2 = max(1, extent / Double(max(next, 1)))
             localSearch(count: next)
+            // Flips stall where every single move would push a neighbour out of range; chains get past that.
+            for _ in 0..<3 where repair(count: next) {
+                localSearch(count: next)
+            }
             let origin = matchOrigins(count: next)
             return Result(labels: label, gridCount: next, origin: origin, components: parts.count, warnings: warnings)
         }
@@ -236,22 +248,46 @@ public struct GridPartition: Sendable {
 
         mutating func rebuildSums(count: Int) {
             load = Array(repeating: 0, count: count)
-            sumX = Array(repeating: 0, count: count); sumY = sumX; sumW = sumX
+            sumX = Array(repeating: 0, count: count); sumY = sumX; sumW = sumX; area = sumX; outline = sumX
+            oversized = Array(repeating: [], count: count)
             for v in 0..<n { add(v, to: label[v], sign: 1) }
+            // Adding one by one would count stretches to cells not yet added; the tiling sums them at once.
+            if let tiling = p.tiling { (area, outline) = tiling.outlines(labels: label, count: count) }
         }
 
         mutating func add(_ v: Int, to g: Int, sign: Int) {
             let w = Double(max(p.households[v], 1)) * Double(sign)
             load[g] += p.households[v] * sign
             sumX[g] += w * p.x[v]; sumY[g] += w * p.y[v]; sumW[g] += w
+            if p.households[v] > p.maximum {
+                if sign > 0 { oversized[g].append(p.households[v]) } else if let i = oversized[g].firstIndex(of: p.households[v]) { oversized[g].remove(at: i) }
+            }
+            if let tiling = p.tiling {
+                area[g] += tiling.area[v] * Double(sign)
+                // Stretches shared with the grid stop (or start) being its outline.
+                outline[g] += Double(sign) * (tiling.perimeter[v] - 2 * sharedLength(v, with: g, tiling))
+            }
         }
 
-        func violation(_ h: Int) -> Double { Double(max(0, h - p.maximum) + max(0, p.minimum - h)) }
-
-        func balanceCost(_ h: Int) -> Double {
-            let d = Double(h) - target
-            return 1000 * violation(h) + d * d / target
+        func sharedLength(_ v: Int, with g: Int, _ tiling: CellTiling) -> Double {
+            tiling.shared[v].reduce(0) { $0 + ($1.cell != v && label[$1.cell] == g ? $1.length : 0) }
         }
+
+        /// The grid's upper bound: the maximum, raised to its largest building when that alone is above it (atomic).
+        func upper(_ big: [Int]) -> Int { max(p.maximum, big.max() ?? 0) }
+
+        func balanceCost(_ h: Int, upper: Int) -> Double {
+            let violation = Double(max(0, h - upper) + max(0, p.minimum - h))
+            // A grid held up by one oversized building is best left with that building alone.
+            let d = upper > p.maximum ? Double(h - upper) : Double(h) - target
+            return violationWeight * violation + d * d / target
+        }
+
+        /// Per household outside the range: above any gain a single move can bring in stability or compactness, so
+        /// the range comes first.
+        let violationWeight = 10_000.0
+
+        func balanceCost(_ g: Int) -> Double { balanceCost(load[g], upper: upper(oversized[g])) }
 
         func spread(_ v: Int, _ g: Int) -> Double {
             guard sumW[g] > 0 else { return 0 }
@@ -259,18 +295,38 @@ public struct GridPartition: Sendable {
             return (dx * dx + dy * dy) / scale2
         }
 
+        static func polsbyPopper(_ area: Double, _ outline: Double) -> Double { outline > 0 ? 4 * Double.pi * area / (outline * outline) : 0 }
+
         /// Cost change of moving v from its grid to `b`.
         func delta(_ v: Int, to b: Int) -> Double {
             let a = label[v], w = p.households[v]
-            var d = balanceCost(load[a] - w) + balanceCost(load[b] + w) - balanceCost(load[a]) - balanceCost(load[b])
+            var bigA = oversized[a], bigB = oversized[b]
+            if w > p.maximum { bigA.remove(at: bigA.firstIndex(of: w)!); bigB.append(w) }
+            var d = balanceCost(load[a] - w, upper: upper(bigA)) + balanceCost(load[b] + w, upper: upper(bigB)) - balanceCost(a) - balanceCost(b)
             let original = p.initial[v]
             if original >= 0 {
                 let movedNow = originOf(a) != original, movedAfter = originOf(b) != original
                 if movedNow != movedAfter { d += (movedAfter ? 1 : -1) * 4 * p.stability * Double(w) }
             }
-            d += 4 * (1 - p.stability) * Double(max(w, 1)) * (spread(v, b) - spread(v, a))
+            if let tiling = p.tiling {
+                // Exact change of the two grids' Polsby–Popper: the cell's stretches shared with a grid are inside it.
+                var sharedA = 0.0, sharedB = 0.0
+                for (cell, length) in tiling.shared[v] where cell != v {
+                    if label[cell] == a { sharedA += length } else if label[cell] == b { sharedB += length }
+                }
+                let c = tiling.area[v], per = tiling.perimeter[v]
+                let gain = Self.polsbyPopper(area[a] - c, outline[a] - per + 2 * sharedA) + Self.polsbyPopper(area[b] + c, outline[b] + per - 2 * sharedB)
+                    - Self.polsbyPopper(area[a], outline[a]) - Self.polsbyPopper(area[b], outline[b])
+                d -= compactnessWeight * gain
+            } else {
+                d += 4 * (1 - p.stability) * Double(max(w, 1)) * (spread(v, b) - spread(v, a))
+            }
             return d
         }
+
+        /// Cost of one unit of Polsby–Popper summed over grids, in the units of the other terms (a household moved
+        /// costs 4·stability): at the default stability, raising one grid's PP by 0.1 is worth moving about 20 households.
+        var compactnessWeight: Double { 4 * (1 - p.stability) * target * 1.5 }
 
         var origins: [Int] = []
         func originOf(_ g: Int) -> Int { g < origins.count ? origins[g] : -1 }
@@ -313,6 +369,88 @@ public struct GridPartition: Sendable {
                 }
                 if !improved { break }
             }
+        }
+
+        /// Households outside the grid's range.
+        func violation(_ g: Int) -> Int {
+            max(0, load[g] - upper(oversized[g])) + max(0, p.minimum - load[g])
+        }
+
+        func totalViolation(_ count: Int) -> Int { (0..<count).reduce(0) { $0 + violation($1) } }
+
+        mutating func move(_ v: Int, to b: Int) {
+            add(v, to: label[v], sign: -1); label[v] = b; add(v, to: b, sign: 1)
+        }
+
+        /// One building passed from grid to grid.
+        struct Step { var building: Int; var from: Int; var to: Int }
+
+        /// Ejection chains (Glover 1996) for grids out of range: a grid above its range passes a boundary building to
+        /// a neighbour, which passes one on if that pushes it over, and so on until a grid absorbs it (a grid below
+        /// its range pulls the same way). Each step takes the building that best brings the current grid into range
+        /// (then the neighbour's state, then the local cost); a chain is kept only if fewer households end outside
+        /// the range, otherwise undone. Returns true when something was kept.
+        mutating func repair(count: Int) -> Bool {
+            var kept = false
+            for _ in 0..<(2 * count) {
+                let bad = (0..<count).filter { violation($0) > 0 }.sorted { (violation($0), $1) > (violation($1), $0) }
+                var improved = false
+                for s in bad where violation(s) > 0 && chain(from: s, count: count) { improved = true }
+                if !improved { break }
+                kept = true
+            }
+            return kept
+        }
+
+        mutating func chain(from start: Int, count: Int) -> Bool {
+            let before = totalViolation(count)
+            for first in steps(for: start, visited: [start]).prefix(6) {
+                var undo: [Step] = []
+                var visited: Set<Int> = [start]
+                var step: Step? = first
+                while let s = step {
+                    // The excess travels with the receiver, a deficit with the donor.
+                    let next = visited.contains(s.to) ? s.from : s.to
+                    move(s.building, to: s.to)
+                    undo.append(s)
+                    visited.insert(next)
+                    guard violation(next) > 0, visited.count <= 10 else { break }
+                    step = steps(for: next, visited: visited).first
+                }
+                if totalViolation(count) < before { return true }
+                for s in undo.reversed() { move(s.building, to: s.from) }
+            }
+            return false
+        }
+
+        /// Moves that bring grid `c` toward its range, best first: a building out to a neighbouring grid when `c` is
+        /// above, in from one when below; grids in `visited` are not touched.
+        func steps(for c: Int, visited: Set<Int>) -> [Step] {
+            let over = load[c] > upper(oversized[c])
+            var found: [(step: Step, key: (Int, Int, Double))] = []
+            func outside(_ h: Int, _ upper: Int) -> Int { max(0, h - upper) + max(0, p.minimum - h) }
+            func consider(_ v: Int, from: Int, to: Int) {
+                let w = p.households[v]
+                var bigFrom = oversized[from]
+                if w > p.maximum { bigFrom.remove(at: bigFrom.firstIndex(of: w)!) }
+                let donor = outside(load[from] - w, upper(bigFrom)), receiver = outside(load[to] + w, max(upper(oversized[to]), w))
+                found.append((Step(building: v, from: from, to: to), over ? (donor, receiver, delta(v, to: to)) : (receiver, donor, delta(v, to: to))))
+            }
+            for v in 0..<n {
+                if over {
+                    guard label[v] == c else { continue }
+                    var targets = Set<Int>()
+                    for m in adjacency[v] where label[m] != c && !visited.contains(label[m]) { targets.insert(label[m]) }
+                    guard !targets.isEmpty, removable(v) else { continue }
+                    for g in targets.sorted() { consider(v, from: c, to: g) }
+                } else {
+                    let g = label[v]
+                    guard g != c, !visited.contains(g), adjacency[v].contains(where: { label[$0] == c }), removable(v) else { continue }
+                    consider(v, from: g, to: c)
+                }
+            }
+            return found.filter { $0.key.0 < violation(c) }
+                .sorted { ($0.key.0, $0.key.1, $0.key.2, $0.step.building) < ($1.key.0, $1.key.1, $1.key.2, $1.step.building) }.map(\.step)
         }
 
         func matchOrigins(count: Int) -> [Int] {

@@ -8,7 +8,7 @@ import GridStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the peer harness task, and coverage on generated cities.",
-        subcommands: [BenchPeer.self, BenchCoverage.self, BenchIsochrone.self])
+        subcommands: [BenchPeer.self, BenchCoverage.self, BenchIsochrone.self, BenchDistricting.self])
 }
 
 /// glibc's malloc_trim: returns freed heap pages to the system (not exported by the Glibc module).
