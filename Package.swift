@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // Geometry, GeoJSON, WKB, measures and the demo-district generator: pure values, no I/O.
@@ -40,10 +42,20 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
+        // HTTP API (OGC API – Features, coverage, isochrones, runs) and the map page: an adapter over GridStore.
+        .target(
+            name: "GridServer",
+            dependencies: [
+                "GridModel", "GridAnalysis", "GridStore", "CReadOSM",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity",
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -53,6 +65,14 @@ let package = Package(
         .testTarget(
             name: "GridStoreTests",
             dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "GridServerTests",
+            dependencies: [
+                "GridServer", "GridStore", "GridModel", "DemoCity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",

@@ -6,6 +6,7 @@ SUDO=""
 PACKAGES=(
   pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
   libreadosm-dev libexpat1-dev zlib1g-dev gzip spatialite-bin
+  libjs-leaflet chromium fonts-dejavu-core
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,10 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "swift 6.3 is not on PATH: install the Swift toolchain first" >&2; exit 1; }
 echo "setup: Debian packages present; $(swift --version 2>/dev/null | head -1)"
-# Optional: the Python side of the peer comparison tests (tests skip with a reason without it).
-if python3 -c "import osmium, networkx, shapely, scipy, numpy" 2>/dev/null; then
+# Optional: the Python side of the peer comparison tests and the OpenAPI validator (tests skip with a reason without them).
+if python3 -c "import osmium, networkx, shapely, scipy, numpy, openapi_spec_validator" 2>/dev/null; then
   :
 else
-  python3 -m pip install -q osmium networkx shapely scipy numpy 2>/dev/null \
+  python3 -m pip install -q osmium networkx shapely scipy numpy openapi-spec-validator 2>/dev/null \
     || echo "setup: python packages for the peer comparison not installed; those tests will be skipped"
 fi

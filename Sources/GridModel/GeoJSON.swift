@@ -343,7 +343,7 @@ public enum GeoJSON {
         NumberText.fixed(value, precision: precision)
     }
 
-    static func appendFeature(
+    public static func appendFeature(
         id: JSONValue?, geometry: Geometry?, properties: [(String, JSONValue)], precision: Int, to out: inout [UInt8]
     ) {
         out.append(contentsOf: #"{"type":"Feature","#.utf8)
@@ -364,7 +364,7 @@ public enum GeoJSON {
         out.append(contentsOf: "}}".utf8)
     }
 
-    static func appendGeometry(_ geometry: Geometry, precision: Int, to out: inout [UInt8]) {
+    public static func appendGeometry(_ geometry: Geometry, precision: Int, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"type":""#.utf8)
         out.append(contentsOf: geometry.typeName.utf8)
         out.append(contentsOf: #"","coordinates":"#.utf8)
@@ -412,7 +412,7 @@ public enum GeoJSON {
         out.append(UInt8(ascii: "}"))
     }
 
-    static func appendJSON(_ value: JSONValue, to out: inout [UInt8]) {
+    public static func appendJSON(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -440,7 +440,7 @@ public enum GeoJSON {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// RFC 8259 §7: quote, backslash and control characters escaped; everything else as UTF-8.
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {

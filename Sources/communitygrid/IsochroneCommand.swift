@@ -75,29 +75,7 @@ struct IsochroneCommand: AsyncParsableCommand {
         if !result.originsOffNetwork.isEmpty {
             Console.error("warning: \(result.originsOffNetwork.count) facilities of the category are farther than \(Int(snapLimit)) m from the walking network and were left out: \(result.originsOffNetwork.map(String.init).joined(separator: ", "))")
         }
-        Console.standardOutput(Self.featureCollection(result) + "\n")
-    }
-
-    /// Largest contour first.
-    static func featureCollection(_ result: Isochrone.Result) -> String {
-        let features = result.bands.reversed().map { band -> String in
-            let unit: String = switch band.contour {
-            case .minutes: "minutes"
-            case .meters: "meters"
-            }
-            let facilities = Dictionary(uniqueKeysWithValues: band.facilities.map { ($0.key, JSONValue.number(Double($0.value))) })
-            return GeoJSON.encodeFeature(id: nil, geometry: .multiPolygon(band.geometry), properties: [
-                ("contour", .number(band.contour.value)),
-                ("unit", .string(unit)),
-                ("distance_m", .number((band.distance.value * 100).rounded() / 100)),
-                ("area_m2", .number((band.areaSquareMeters * 10).rounded() / 10)),
-                ("households", .number(Double(band.households))),
-                ("buildings", .number(Double(band.buildings))),
-                ("facilities", .object(facilities)),
-                ("reach_factor", .number((band.reachFactor * 10000).rounded() / 10000)),
-            ])
-        }
-        return "{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",\n") + "]}"
+        Console.standardOutput(result.featureCollection() + "\n")
     }
 
     /// "5,10,15" → [5, 10, 15]; nil or empty → [].

@@ -188,6 +188,20 @@ enum StoreMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: grid run requests") { db in
+            // A rebalance asked for over HTTP: its run id is reserved here when it is accepted, and the run lands in
+            // grid_runs under that id when the plan is computed. Failed requests keep their error.
+            try db.execute(sql: """
+                CREATE TABLE grid_run_requests (
+                    id INTEGER PRIMARY KEY,
+                    created_at TEXT NOT NULL,
+                    parameters TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'failed', 'done')),
+                    finished_at TEXT,
+                    error TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -65,7 +65,8 @@ public enum GridRuns {
     // MARK: computing a run
 
     /// Computes a plan and stores it as a dry run; returns the stored run.
-    public static func rebalance(store: Store, parameters: Parameters) throws -> Run {
+    /// `id` is a run id reserved with `GridRunRequests.reserve` (the HTTP API answers with it before the plan exists).
+    public static func rebalance(store: Store, parameters: Parameters, id reservedID: Int64? = nil) throws -> Run {
         guard parameters.minimum >= 1, parameters.maximum >= parameters.minimum else {
             throw StoreError.badInput("--min/--max: need 1 ≤ min ≤ max (got \(parameters.minimum), \(parameters.maximum))")
         }
@@ -166,7 +167,7 @@ public enum GridRuns {
         let metrics = Metrics(
             summary: summary, polsbyPopperMean: proposed.isEmpty ? 0 : proposed.reduce(0) { $0 + $1.polsbyPopper } / Double(proposed.count),
             buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports)
-        return try save(store: store, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
+        return try save(store: store, id: reservedID, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
                         warnings: warnings, grids: proposed, moves: moves)
     }
 
@@ -250,7 +251,7 @@ public enum GridRuns {
             """).joined(separator: ";")
     }
 
-    static func save(store: Store, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
+    static func save(store: Store, id reservedID: Int64?, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
                      grids: [ProposedGrid], moves: [Move]) throws -> Run {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -261,9 +262,9 @@ public enum GridRuns {
         let created = ISO8601DateFormatter().string(from: Date())
         let id = try store.write { db in
             try db.execute(sql: """
-                INSERT INTO grid_runs (created_at, parameters, status, communities, base_fingerprint, seconds, metrics, warnings)
-                VALUES (?, ?, 'dry_run', ?, ?, ?, ?, ?)
-                """, arguments: [created, parametersJSON, communitiesJSON, try fingerprint(db, communities: communities),
+                INSERT INTO grid_runs (id, created_at, parameters, status, communities, base_fingerprint, seconds, metrics, warnings)
+                VALUES (?, ?, ?, 'dry_run', ?, ?, ?, ?, ?)
+                """, arguments: [try reservedID ?? GridRunRequests.nextID(db), created, parametersJSON, communitiesJSON, try fingerprint(db, communities: communities),
                                  metrics.seconds, metricsJSON, warningsJSON])
             let run = db.lastInsertedRowID
             let grid = try db.makeStatement(sql: """

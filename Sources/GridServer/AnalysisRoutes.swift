@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import GridAnalysis
+import GridModel
+import GridStore
+import Hummingbird
+
+/// `/isochrones` and `/coverage`: the same cores the command line runs.
+struct AnalysisRoutes: Sendable {
+    let state: ServerState
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/isochrones") { request, _ in
+            var lon: Double?, lat: Double?
+            var minutes: [Double]?, meters: [Double]?
+            var speed = 1.2
+            for (key, value) in request.uri.queryParameters {
+                let text = String(value)
+                switch key {
+                case "lon": lon = try Self.number(text, "lon")
+                case "lat": lat = try Self.number(text, "lat")
+                case "minutes": minutes = try Self.list(text, "minutes")
+                case "meters": meters = try Self.list(text, "meters")
+                case "speed": speed = try Self.number(text, "speed")
+                case "f": guard ["json", "geojson"].contains(text) else { throw APIProblem.badParameter("f", "f must be json or geojson") }
+                default: throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; accepted: lon, lat, minutes, meters, speed")
+                }
+            }
+            guard let lon else { throw APIProblem.badParameter("lon", "lon (WGS84 longitude) is required") }
+            guard let lat else { throw APIProblem.badParameter("lat", "lat (WGS84 latitude) is required") }
+            guard (-180...180).contains(lon) else { throw APIProblem.badParameter("lon", "lon \(lon) is outside −180…180") }
+            guard (-90...90).contains(lat) else { throw APIProblem.badParameter("lat", "lat \(lat) is outside −90…90") }
+            let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
+            return try self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, speed: speed, request: request)
+        }
+        router.post("/isochrones") { request, context in
+            let body = try await Self.jsonBody(request, limit: state.settings.limits.maximumBodyBytes)
+            guard case .object(let fields) = body else { throw APIProblem.badBody("the body must be a JSON object") }
+            let known: Set<String> = ["lon", "lat", "facility", "category", "minutes", "meters", "speed"]
+            if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+                throw APIProblem.badBody("unknown field \"\(unknown)\"; accepted: \(known.sorted().joined(separator: ", "))", field: unknown)
+            }
+            let origins = [fields["lon"] != nil || fields["lat"] != nil, fields["facility"] != nil, fields["category"] != nil].filter { $0 }.count
+            guard origins == 1 else {
+                throw APIProblem.badBody("give exactly one origin: lon and lat, facility (an id) or category", field: "origin")
+            }
+            let origin: Isochrone.Origin
+            if let category = fields["category"] {
+                guard let name = category.stringValue else { throw APIProblem.badBody("category must be a string", field: "category") }
+                origin = .category(name)
+            } else if let facility = fields["facility"] {
+                guard let id = facility.doubleValue, id == id.rounded() else { throw APIProblem.badBody("facility must be a whole number (a facility id)", field: "facility") }
+                origin = .facility(Int64(id))
+            } else {
+                guard let lon = fields["lon"]?.doubleValue, (-180...180).contains(lon) else { throw APIProblem.badBody("lon must be a number in −180…180", field: "lon") }
+                guard let lat = fields["lat"]?.doubleValue, (-90...90).contains(lat) else { throw APIProblem.badBody("lat must be a number in −90…90", field: "lat") }
+                origin = .point(Coordinate(longitude: lon, latitude: lat))
+            }
+            func numbers(_ name: String) throws -> [Double]? {
+                guard let value = fields[name] else { return nil }
+                guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue != nil }) else {
+                    throw APIProblem.badBody("\(name) must be an array of numbers", field: name)
+                }
+                return items.compactMap(\.doubleValue)
+            }
+            let minutes = try numbers("minutes"), meters = try numbers("meters")
+            var speed = 1.2
+            if let given = fields["speed"] {
+                guard let value = given.doubleValue else { throw APIProblem.badBody("speed must be a number (m/s)", field: "speed") }
+                speed = value
+            }
+            let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
+            return try self.isochrones(origin, contours: contours, speed: speed, request: request)
+        }
+        router.get("/coverage") { request, _ in
+            for (key, _) in request.uri.queryParameters where key != "f" {
+                throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; /coverage takes none")
+            }
+            return Responses.json(try self.coverageSummary(), request: request)
+        }
+    }
+
+    func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], speed: Double, request: Request) throws -> Response {
+        let options = Isochrone.Options(walkingSpeed: speed)
+        do {
+            _ = try Isochrone.validate(contours, options: options)
+            let snapshot = try state.analysisSnapshot()
+            let result = try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
+                                           facilities: snapshot.facilities, buildings: snapshot.buildings,
+                                           isCancelled: { Task.isCancelled || RequestDeadline.passed })
+            return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
+        } catch let error as IsochroneError {
+            let parameter: String = switch error.parameter {
+            case .origin: "lon"
+            case .walkingSpeed: "speed"
+            case .contours: "minutes"
+            default: error.parameter.rawValue
+            }
+            throw APIProblem.unprocessable("invalid-isochrone", error.message, parameter: parameter)
+        }
+    }
+
+    func coverageSummary() throws -> JSONValue {
+        try state.store.read { db -> JSONValue in
+            guard let coverage = try state.reader.latestCoverage(db),
+                  let run = try Row.fetchOne(db, sql: "SELECT id, created_at, profile_name, summary FROM coverage_runs WHERE id = ?", arguments: [coverage.run])
+            else {
+                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+            }
+            let levels = coverage.allLevels.split(separator: ",").map(String.init)
+            func areas(_ column: String) throws -> JSONValue {
+                var sql = "SELECT \(column), count(*), sum(households)"
+                for _ in levels { sql += ", sum(CASE WHEN instr(',' || levels_met || ',', ?) > 0 THEN households ELSE 0 END)" }
+                sql += " FROM coverage_buildings WHERE run_id = ? GROUP BY \(column) ORDER BY \(column)"
+                var arguments = StatementArguments()
+                for level in levels { arguments += [",\(level),"] }
+                arguments += [coverage.run]
+                return .array(try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let households: Int = row[2] ?? 0
+                    let met = levels.enumerated().map { index, level -> JSONValue in
+                        let covered: Int = row[3 + index] ?? 0
+                        return .object(["minutes": .number(Double(level) ?? 0), "households_covered": .number(Double(covered)),
+                                        "share": .number(households == 0 ? 0 : (Double(covered) / Double(households) * 10000).rounded() / 10000)])
+                    }
+                    return .object(["code": (row[0] as String?).map(JSONValue.string) ?? .null,
+                                    "buildings": .number(Double(row[1] as Int)), "households": .number(Double(households)),
+                                    "levels": .array(met)])
+                })
+            }
+            let summaryText: String = run[3]
+            let summary = (try? JSONDecoder().decode(JSONValue.self, from: Data(summaryText.utf8))) ?? .null
+            return .object([
+                "run": .object(["id": .number(Double(coverage.run)), "created_at": .string(run[1]), "profile": .string(run[2])]),
+                "summary": summary,
+                "communities": try areas("community_code"),
+                "grids": try areas("grid_code"),
+            ])
+        }
+    }
+
+    static func contours(minutes: [Double], meters: [Double]) -> [Isochrone.Contour] {
+        minutes.map(Isochrone.Contour.minutes) + meters.map(Isochrone.Contour.meters)
+    }
+
+    static func number(_ text: String, _ name: String) throws -> Double {
+        guard let value = Double(text), value.isFinite else { throw APIProblem.badParameter(name, "\(name) must be a number, not \"\(text)\"") }
+        return value
+    }
+
+    static func list(_ text: String, _ name: String) throws -> [Double] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map { try number(String($0), name) }
+    }
+
+    /// The body as JSON, refused past `limit` bytes or when it is not JSON.
+    static func jsonBody(_ request: Request, limit: Int) async throws -> JSONValue {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIProblem(status: .contentTooLarge, code: "body-too-large", title: "Request body too large",
+                             detail: "the body is larger than \(limit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIProblem.badBody("the body is not valid JSON")
+        }
+    }
+}

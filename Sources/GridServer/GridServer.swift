@@ -1,0 +1,43 @@
+import Foundation
+import GridStore
+import Hummingbird
+import Logging
+
+/// The HTTP API over one store: OGC API – Features collections, coverage, isochrones, grid runs and the map page.
+public enum GridServer {
+    /// All routes and middleware, ready to serve or to test without a socket.
+    public static func router(store: Store, settings: ServerSettings) -> Router<BasicRequestContext> {
+        let state = ServerState(store: store, settings: settings)
+        let router = Router()
+        router.add(middleware: ProblemAndMetricsMiddleware(metrics: state.metrics))
+        if let origin = settings.corsOrigin { router.add(middleware: CORSHeadersMiddleware(origin: origin)) }
+        router.add(middleware: DeadlineMiddleware(seconds: settings.limits.requestTimeoutSeconds))
+        FeatureRoutes(state: state).register(on: router)
+        AnalysisRoutes(state: state).register(on: router)
+        RunRoutes(state: state).register(on: router)
+        PageRoutes(state: state).register(on: router)
+        return router
+    }
+
+    /// A server bound to `settings.host:port`; `onServerRunning` gets the bound port (useful with port 0).
+    public static func application(
+        store: Store, settings: ServerSettings, logger: Logger? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        try GridRunRequests.failAbandoned(store: store)
+        var logger = logger ?? Logger(label: "communitygrid.serve")
+        if logger.logLevel > .info { logger.logLevel = .info }
+        return Application(
+            router: router(store: store, settings: settings),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "communitygrid"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
+    public static func serve(
+        store: Store, settings: ServerSettings, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        try await application(store: store, settings: settings, onServerRunning: onServerRunning).runService()
+    }
+}

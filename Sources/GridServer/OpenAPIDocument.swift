@@ -1,0 +1,1437 @@
+/// The OpenAPI 3.0 description served at `/api`. Kept as JSON text so it reads like the published document;
+/// a test checks it with a validator and that every route the router serves is in it.
+enum OpenAPIDocument {
+    static let contentType = "application/vnd.oai.openapi+json;version=3.0"
+
+    static let bytes = Array(text.utf8)
+
+    static let text = #"""
+{
+ "openapi": "3.0.3",
+ "info": {
+  "title": "CommunityGrid API",
+  "version": "1.0.0",
+  "description": "Community grids, buildings, service facilities and walking coverage against GB 50180-2018 life circles. OGC API - Features Part 1 (core, GeoJSON, OpenAPI 3.0) and Part 2 (CRS). Coordinates are WGS84 [longitude, latitude] unless crs says otherwise. Errors are application/problem+json with a stable code and the parameter at fault.",
+  "license": {
+   "name": "Data: ODbL 1.0 where it comes from OpenStreetMap"
+  }
+ },
+ "servers": [
+  {
+   "url": "/"
+  }
+ ],
+ "paths": {
+  "/": {
+   "get": {
+    "summary": "Landing page (JSON), or the map page for browsers (Accept: text/html or f=html)",
+    "operationId": "getLandingPage",
+    "parameters": [
+     {
+      "name": "f",
+      "in": "query",
+      "description": "json or html",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "html"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Landing page",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       },
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/map": {
+   "get": {
+    "summary": "Map page (Leaflet)",
+    "operationId": "getMap",
+    "responses": {
+     "200": {
+      "description": "Map page",
+      "content": {
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/conformance": {
+   "get": {
+    "summary": "Conformance classes",
+    "operationId": "getConformance",
+    "responses": {
+     "200": {
+      "description": "Conformance",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "conformsTo"
+         ],
+         "properties": {
+          "conformsTo": {
+           "type": "array",
+           "items": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api": {
+   "get": {
+    "summary": "This OpenAPI document",
+    "operationId": "getAPI",
+    "responses": {
+     "200": {
+      "description": "OpenAPI 3.0",
+      "content": {
+       "application/vnd.oai.openapi+json;version=3.0": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections": {
+   "get": {
+    "summary": "Feature collections",
+    "operationId": "getCollections",
+    "responses": {
+     "200": {
+      "description": "Collections",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "collections": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Collection"
+           }
+          },
+          "links": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Link"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}": {
+   "get": {
+    "summary": "One collection",
+    "operationId": "getCollection",
+    "parameters": [
+     {
+      "name": "collectionId",
+      "in": "path",
+      "description": "Collection id",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "communities",
+        "grids",
+        "buildings",
+        "facilities",
+        "network"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Collection",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Collection"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/queryables": {
+   "get": {
+    "summary": "Properties usable as filters and sort keys",
+    "operationId": "getQueryables",
+    "parameters": [
+     {
+      "name": "collectionId",
+      "in": "path",
+      "description": "Collection id",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "communities",
+        "grids",
+        "buildings",
+        "facilities",
+        "network"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "JSON Schema",
+      "content": {
+       "application/schema+json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/items": {
+   "get": {
+    "summary": "Features of a collection",
+    "description": "Any queryable property may be given as an equality filter, e.g. ?category=school on facilities or ?coverage_met=false on buildings.",
+    "operationId": "getFeatures",
+    "parameters": [
+     {
+      "name": "collectionId",
+      "in": "path",
+      "description": "Collection id",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "communities",
+        "grids",
+        "buildings",
+        "facilities",
+        "network"
+       ]
+      }
+     },
+     {
+      "name": "bbox",
+      "in": "query",
+      "description": "minx,miny,maxx,maxy (features whose geometry intersects it; at most 1 square degree)",
+      "required": false,
+      "schema": {
+       "type": "array",
+       "minItems": 4,
+       "maxItems": 6,
+       "items": {
+        "type": "number"
+       }
+      },
+      "style": "form",
+      "explode": false
+     },
+     {
+      "name": "bbox-crs",
+      "in": "query",
+      "description": "CRS the bbox is given in",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+        "urn:communitygrid:crs:gcj02",
+        "urn:communitygrid:crs:bd09"
+       ]
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "description": "Features per page (above 10000 the page holds 10000)",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "default": 100
+      }
+     },
+     {
+      "name": "offset",
+      "in": "query",
+      "description": "Features to skip",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 0,
+       "default": 0
+      }
+     },
+     {
+      "name": "properties",
+      "in": "query",
+      "description": "Properties to return, comma-separated",
+      "required": false,
+      "schema": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       }
+      },
+      "style": "form",
+      "explode": false
+     },
+     {
+      "name": "sortby",
+      "in": "query",
+      "description": "Sort keys, comma-separated, each +name or -name",
+      "required": false,
+      "schema": {
+       "type": "array",
+       "items": {
+        "type": "string"
+       }
+      },
+      "style": "form",
+      "explode": false
+     },
+     {
+      "name": "crs",
+      "in": "query",
+      "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+        "urn:communitygrid:crs:gcj02",
+        "urn:communitygrid:crs:bd09"
+       ]
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "description": "Output format",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "geojson"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Features",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeatureCollection"
+        }
+       }
+      }
+     },
+     "304": {
+      "description": "Not modified (If-None-Match)"
+     },
+     "400": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/items/{featureId}": {
+   "get": {
+    "summary": "One feature",
+    "operationId": "getFeature",
+    "parameters": [
+     {
+      "name": "collectionId",
+      "in": "path",
+      "description": "Collection id",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "communities",
+        "grids",
+        "buildings",
+        "facilities",
+        "network"
+       ]
+      }
+     },
+     {
+      "name": "featureId",
+      "in": "path",
+      "description": "Feature id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     {
+      "name": "crs",
+      "in": "query",
+      "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+        "urn:communitygrid:crs:gcj02",
+        "urn:communitygrid:crs:bd09"
+       ]
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "description": "Output format",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "geojson"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Feature",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Feature"
+        }
+       }
+      }
+     },
+     "304": {
+      "description": "Not modified (If-None-Match)"
+     },
+     "400": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/isochrones": {
+   "get": {
+    "summary": "Walking isochrones around a point",
+    "operationId": "getIsochrones",
+    "parameters": [
+     {
+      "name": "lon",
+      "in": "query",
+      "description": "Origin longitude (WGS84)",
+      "required": true,
+      "schema": {
+       "type": "number",
+       "minimum": -180,
+       "maximum": 180
+      }
+     },
+     {
+      "name": "lat",
+      "in": "query",
+      "description": "Origin latitude (WGS84)",
+      "required": true,
+      "schema": {
+       "type": "number",
+       "minimum": -90,
+       "maximum": 90
+      }
+     },
+     {
+      "name": "minutes",
+      "in": "query",
+      "description": "Time contours, comma-separated (default 5,10,15; at most 60 each)",
+      "required": false,
+      "schema": {
+       "type": "array",
+       "items": {
+        "type": "number"
+       }
+      },
+      "style": "form",
+      "explode": false
+     },
+     {
+      "name": "meters",
+      "in": "query",
+      "description": "Distance contours, comma-separated (at most 5000 each)",
+      "required": false,
+      "schema": {
+       "type": "array",
+       "items": {
+        "type": "number"
+       }
+      },
+      "style": "form",
+      "explode": false
+     },
+     {
+      "name": "speed",
+      "in": "query",
+      "description": "Walking speed, m/s",
+      "required": false,
+      "schema": {
+       "type": "number",
+       "default": 1.2
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "description": "Output format",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "geojson"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "One MultiPolygon per contour, largest first",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeatureCollection"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Walking isochrones around a point, a facility or every facility of a category",
+    "operationId": "postIsochrones",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/IsochroneRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "One MultiPolygon per contour, largest first",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeatureCollection"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/coverage": {
+   "get": {
+    "summary": "Latest coverage run: summary, and households covered per level by community and grid",
+    "operationId": "getCoverage",
+    "responses": {
+     "200": {
+      "description": "Coverage summary",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs": {
+   "get": {
+    "summary": "Grid reassignment runs",
+    "operationId": "getRuns",
+    "responses": {
+     "200": {
+      "description": "Runs",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "runs": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Run"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Start a grid reassignment (rebalance) run; answered at once with the run id",
+    "operationId": "postRun",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RunRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "202": {
+      "description": "Accepted; poll the run",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Run"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs/{runId}": {
+   "get": {
+    "summary": "Status and metrics of a run",
+    "operationId": "getRun",
+    "parameters": [
+     {
+      "name": "runId",
+      "in": "path",
+      "description": "Grid run id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Run",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Run"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs/{runId}/diff": {
+   "get": {
+    "summary": "Buildings and households that move, from which grid to which",
+    "operationId": "getRunDiff",
+    "parameters": [
+     {
+      "name": "runId",
+      "in": "path",
+      "description": "Grid run id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Moves",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs/{runId}/grids": {
+   "get": {
+    "summary": "The run's proposed grid polygons",
+    "operationId": "getRunGrids",
+    "parameters": [
+     {
+      "name": "runId",
+      "in": "path",
+      "description": "Grid run id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Grids",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeatureCollection"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs/{runId}/apply": {
+   "post": {
+    "summary": "Replace the grids with the run's plan (one transaction)",
+    "operationId": "applyRun",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "name": "runId",
+      "in": "path",
+      "description": "Grid run id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Run",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Run"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/runs/{runId}/revert": {
+   "post": {
+    "summary": "Restore the grids the run replaced",
+    "operationId": "revertRun",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "name": "runId",
+      "in": "path",
+      "description": "Grid run id",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Run",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Run"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Problem (RFC 9457)",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/health": {
+   "get": {
+    "summary": "Liveness and feature counts",
+    "operationId": "getHealth",
+    "responses": {
+     "200": {
+      "description": "Healthy",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/metrics": {
+   "get": {
+    "summary": "Prometheus metrics: requests and latency by route",
+    "operationId": "getMetrics",
+    "responses": {
+     "200": {
+      "description": "Prometheus text format",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ },
+ "components": {
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The server's write token (COMMUNITYGRID_TOKEN or --token-file)"
+   }
+  },
+  "schemas": {
+   "Problem": {
+    "type": "object",
+    "required": [
+     "type",
+     "title",
+     "status",
+     "code"
+    ],
+    "properties": {
+     "type": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "status": {
+      "type": "integer"
+     },
+     "detail": {
+      "type": "string"
+     },
+     "code": {
+      "type": "string"
+     },
+     "parameter": {
+      "type": "string"
+     }
+    }
+   },
+   "Link": {
+    "type": "object",
+    "required": [
+     "href"
+    ],
+    "properties": {
+     "href": {
+      "type": "string"
+     },
+     "rel": {
+      "type": "string"
+     },
+     "type": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     }
+    }
+   },
+   "Collection": {
+    "type": "object",
+    "required": [
+     "id",
+     "links"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "itemType": {
+      "type": "string"
+     },
+     "crs": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "storageCrs": {
+      "type": "string"
+     },
+     "extent": {
+      "type": "object"
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Link"
+      }
+     }
+    }
+   },
+   "Feature": {
+    "type": "object",
+    "required": [
+     "type",
+     "geometry",
+     "properties"
+    ],
+    "properties": {
+     "type": {
+      "type": "string",
+      "enum": [
+       "Feature"
+      ]
+     },
+     "id": {
+      "oneOf": [
+       {
+        "type": "integer"
+       },
+       {
+        "type": "string"
+       }
+      ]
+     },
+     "geometry": {
+      "type": "object",
+      "nullable": true
+     },
+     "properties": {
+      "type": "object",
+      "nullable": true
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Link"
+      }
+     }
+    }
+   },
+   "FeatureCollection": {
+    "type": "object",
+    "required": [
+     "type",
+     "features"
+    ],
+    "properties": {
+     "type": {
+      "type": "string",
+      "enum": [
+       "FeatureCollection"
+      ]
+     },
+     "features": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Feature"
+      }
+     },
+     "numberMatched": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "numberReturned": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Link"
+      }
+     }
+    }
+   },
+   "IsochroneRequest": {
+    "type": "object",
+    "description": "Exactly one origin: lon and lat, facility, or category.",
+    "properties": {
+     "lon": {
+      "type": "number"
+     },
+     "lat": {
+      "type": "number"
+     },
+     "facility": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "category": {
+      "type": "string"
+     },
+     "minutes": {
+      "type": "array",
+      "items": {
+       "type": "number"
+      }
+     },
+     "meters": {
+      "type": "array",
+      "items": {
+       "type": "number"
+      }
+     },
+     "speed": {
+      "type": "number"
+     }
+    },
+    "additionalProperties": false
+   },
+   "RunRequest": {
+    "type": "object",
+    "properties": {
+     "communities": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "min": {
+      "type": "integer",
+      "minimum": 1,
+      "default": 300
+     },
+     "max": {
+      "type": "integer",
+      "minimum": 1,
+      "default": 500
+     },
+     "grid_count": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "from_current": {
+      "type": "boolean",
+      "default": true
+     },
+     "stability": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 1,
+      "default": 0.7
+     }
+    },
+    "additionalProperties": false
+   },
+   "Run": {
+    "type": "object",
+    "required": [
+     "id",
+     "status"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "running",
+       "failed",
+       "done",
+       "dry_run",
+       "applied",
+       "reverted"
+      ]
+     },
+     "parameters": {
+      "type": "object"
+     },
+     "metrics": {
+      "type": "object"
+     },
+     "warnings": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "error": {
+      "type": "string"
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "type": "object"
+      }
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import GridModel
+import GridStore
+import Hummingbird
+
+/// Landing page (JSON for clients, the map for browsers), OpenAPI document, health, metrics and Leaflet's files.
+struct PageRoutes: Sendable {
+    let state: ServerState
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { request, _ in
+            let format = request.uri.queryParameters["f"].map(String.init)
+            if format == "html" || (format == nil && Self.prefersHTML(request)) {
+                return Self.mapPage(request)
+            }
+            let base = Responses.base(request)
+            return Responses.json(.object([
+                "title": "CommunityGrid",
+                "description": "Community grids, buildings, service facilities and walking coverage (GB 50180-2018 life circles).",
+                "links": .array([
+                    FeatureRoutes.link(base + "/", "self", Responses.json, "This document"),
+                    FeatureRoutes.link(base + "/?f=html", "alternate", "text/html", "Map"),
+                    FeatureRoutes.link(base + "/api", "service-desc", OpenAPIDocument.contentType, "OpenAPI definition"),
+                    FeatureRoutes.link(base + "/conformance", "conformance", Responses.json, "Conformance classes"),
+                    FeatureRoutes.link(base + "/collections", "data", Responses.json, "Collections"),
+                    FeatureRoutes.link(base + "/coverage", "http://communitygrid.invalid/rel/coverage", Responses.json, "Coverage summary"),
+                    FeatureRoutes.link(base + "/runs", "http://communitygrid.invalid/rel/runs", Responses.json, "Grid runs"),
+                ]),
+            ]), request: request)
+        }
+        router.get("/map") { request, _ in Self.mapPage(request) }
+        router.get("/api") { request, _ in
+            Responses.bytes(OpenAPIDocument.bytes, contentType: OpenAPIDocument.contentType, request: request)
+        }
+        router.get("/health") { request, _ in
+            let counts = try state.store.read { db in
+                try ["communities", "grids", "buildings", "facilities", "network_edges"].map { table in
+                    (table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
+                }
+            }
+            return Responses.json(.object([
+                "status": "ok",
+                "features": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.0, JSONValue.number(Double($0.1))) })),
+            ]), request: request, cacheable: false)
+        }
+        router.get("/metrics") { request, _ in
+            Responses.bytes(state.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8", request: request, cacheable: false)
+        }
+        router.get("/static/leaflet/**") { request, context in
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            // Only plain names below Leaflet's folder: no "..", no hidden files.
+            guard !path.isEmpty, path.split(separator: "/").allSatisfy({ part in
+                !part.hasPrefix(".") && part.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            }) else { throw APIProblem.notFound("no static file \(path)") }
+            let file = state.settings.leafletDirectory + "/" + path
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw APIProblem.notFound("no static file \(path) (Leaflet comes from Debian's libjs-leaflet in \(state.settings.leafletDirectory))")
+            }
+            let type = switch (path as NSString).pathExtension {
+            case "js": "text/javascript; charset=utf-8"
+            case "css": "text/css; charset=utf-8"
+            case "png": "image/png"
+            case "svg": "image/svg+xml"
+            default: "application/octet-stream"
+            }
+            return Responses.bytes(Array(data), contentType: type, request: request, headers: [.cacheControl: "public, max-age=86400"])
+        }
+    }
+
+    static func prefersHTML(_ request: Request) -> Bool {
+        guard let accept = request.headers[.accept] else { return false }
+        return accept.contains("text/html")
+    }
+
+    static func mapPage(_ request: Request) -> Response {
+        Responses.bytes(Array(MapPage.html.utf8), contentType: "text/html; charset=utf-8", request: request)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GridModel
+import HTTPTypes
+import Hummingbird
+
+/// Builds responses with the caching and compression every read shares: a strong ETag over the body (so
+/// `If-None-Match` answers 304 without the body) and gzip when the client takes it and the body is large.
+enum Responses {
+    static let geoJSON = "application/geo+json"
+    static let json = "application/json"
+
+    static func bytes(_ body: [UInt8], contentType: String, request: Request, status: HTTPResponse.Status = .ok,
+                      headers extra: HTTPFields = [:], cacheable: Bool = true) -> Response {
+        var headers = extra
+        headers[.contentType] = contentType
+        if cacheable {
+            let tag = "\"\(etag(body))\""
+            headers[.eTag] = tag
+            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
+                let candidate = $0.trimmingCharacters(in: .whitespaces)
+                return candidate == tag || candidate == "W/" + tag || candidate == "*"
+            }) {
+                headers[.contentLength] = nil
+                return Response(status: .notModified, headers: headers)
+            }
+        }
+        headers[.vary] = "Accept-Encoding"
+        if body.count >= 1400, acceptsGzip(request), let compressed = Gzip.compress(body) {
+            headers[.contentEncoding] = "gzip"
+            headers[.contentLength] = String(compressed.count)
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: compressed)))
+        }
+        headers[.contentLength] = String(body.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func json(_ value: JSONValue, request: Request, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],
+                     cacheable: Bool = true) -> Response {
+        bytes(Array(GeoJSON.encode(value).utf8), contentType: json, request: request, status: status, headers: headers, cacheable: cacheable)
+    }
+
+    static func acceptsGzip(_ request: Request) -> Bool {
+        guard let accepted = request.headers[.acceptEncoding] else { return false }
+        return accepted.split(separator: ",").contains { item in
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.first == "gzip" else { return false }
+            return !parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
+    }
+
+    /// FNV-1a 64: fast and stable across runs; ETags need no cryptographic strength.
+    static func etag(_ body: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in body { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(body.count, radix: 16)
+    }
+
+    /// "http://host:port" as the client addressed the server, for absolute links.
+    static func base(_ request: Request) -> String {
+        let host = request.head.authority ?? "127.0.0.1"
+        return "http://\(host)"
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import GridModel
+import GridStore
+import Hummingbird
+
+/// `/runs`: grid reassignment runs. A POST is accepted at once (202) with the run id; the plan is computed in
+/// the background and lands under that id as a dry run, which `apply` and `revert` then change.
+struct RunRoutes: Sendable {
+    let state: ServerState
+
+    struct RunDocument: Encodable {
+        var id: Int64
+        var createdAt: String
+        var status: String
+        var parameters: GridRuns.Parameters?
+        var metrics: GridRuns.Metrics?
+        var warnings: [String]?
+        var error: String?
+        var links: [[String: String]]
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/runs") { request, _ in
+            let base = Responses.base(request)
+            let runs = try GridRuns.list(store: state.store).map { Self.document($0, base: base) }
+            return try Self.encoded(["runs": runs], request: request, cacheable: true)
+        }
+        router.post("/runs") { request, _ in
+            try WriteAuthorization.check(request, token: state.settings.writeToken)
+            let parameters = try Self.parameters(try await AnalysisRoutes.jsonBody(request, limit: state.settings.limits.maximumBodyBytes))
+            let reserved = try GridRunRequests.reserve(store: state.store, parameters: parameters)
+            let store = state.store
+            Task.detached {
+                do {
+                    _ = try GridRuns.rebalance(store: store, parameters: parameters, id: reserved.id)
+                    try GridRunRequests.finish(store: store, id: reserved.id, error: nil)
+                } catch {
+                    try? GridRunRequests.finish(store: store, id: reserved.id, error: String(describing: error))
+                }
+            }
+            let base = Responses.base(request)
+            let document = RunDocument(id: reserved.id, createdAt: reserved.createdAt, status: "running", parameters: parameters,
+                                       links: Self.links(reserved.id, base: base))
+            return try Self.encoded(document, request: request, status: .accepted, cacheable: false,
+                                    headers: [.location: base + "/runs/\(reserved.id)"])
+        }
+        router.get("/runs/:runId") { request, context in
+            let id = try Self.runID(context)
+            let base = Responses.base(request)
+            if let run = try? GridRuns.get(store: state.store, id: id) {
+                return try Self.encoded(Self.document(run, base: base), request: request, cacheable: false)
+            }
+            guard let pending = try GridRunRequests.get(store: state.store, id: id) else { throw APIProblem.notFound("no grid run \(id)") }
+            let document = RunDocument(id: id, createdAt: pending.createdAt, status: pending.status.rawValue, error: pending.error,
+                                       links: Self.links(id, base: base))
+            return try Self.encoded(document, request: request, cacheable: false)
+        }
+        router.get("/runs/:runId/diff") { request, context in
+            let id = try Self.existingRun(context, state: state)
+            let moves = try GridRuns.moves(store: state.store, id: id)
+            let changed = moves.filter { $0.from != $0.to }
+            let items: [JSONValue] = changed.map { move in
+                .object(["building": .number(Double(move.building)), "households": .number(Double(move.households)),
+                         "from": move.from.map(JSONValue.string) ?? .null, "to": .string(move.to)])
+            }
+            return Responses.json(.object([
+                "run": .number(Double(id)), "buildings_moved": .number(Double(changed.count)),
+                "households_moved": .number(Double(changed.reduce(0) { $0 + $1.households })), "moves": .array(items),
+            ]), request: request)
+        }
+        router.get("/runs/:runId/grids") { request, context in
+            let id = try Self.existingRun(context, state: state)
+            let grids = try GridRuns.proposedGrids(store: state.store, id: id)
+            var body = Array(#"{"type":"FeatureCollection","features":["#.utf8)
+            for (index, grid) in grids.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                GeoJSON.appendFeature(id: .string(grid.code), geometry: .multiPolygon(grid.shape), properties: [
+                    ("code", .string(grid.code)), ("name", .string(grid.name)), ("community", .string(grid.community)),
+                    ("households", .number(Double(grid.households))), ("buildings", .number(Double(grid.buildings))),
+                    ("area_m2", .number((grid.area * 10).rounded() / 10)), ("polsby_popper", .number((grid.polsbyPopper * 1000).rounded() / 1000)),
+                ], precision: 7, to: &body)
+            }
+            body.append(contentsOf: "]}".utf8)
+            return Responses.bytes(body, contentType: Responses.geoJSON, request: request)
+        }
+        router.post("/runs/:runId/apply") { request, context in
+            try WriteAuthorization.check(request, token: state.settings.writeToken)
+            let id = try Self.existingRun(context, state: state)
+            try Self.conflictOnError { try GridRuns.apply(store: state.store, id: id) }
+            return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
+                                    request: request, cacheable: false)
+        }
+        router.post("/runs/:runId/revert") { request, context in
+            try WriteAuthorization.check(request, token: state.settings.writeToken)
+            let id = try Self.existingRun(context, state: state)
+            try Self.conflictOnError { try GridRuns.revert(store: state.store, id: id) }
+            return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
+                                    request: request, cacheable: false)
+        }
+    }
+
+    /// apply/revert refuse stale or repeated changes with a user error: that is a conflict with the store's state.
+    static func conflictOnError(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as StoreError where error.isUserError { throw APIProblem.conflict(error.description) }
+    }
+
+    static func runID(_ context: BasicRequestContext) throws -> Int64 {
+        let text = context.parameters.get("runId") ?? ""
+        guard let id = Int64(text) else { throw APIProblem.notFound("no grid run \"\(text)\"; run ids are whole numbers") }
+        return id
+    }
+
+    static func existingRun(_ context: BasicRequestContext, state: ServerState) throws -> Int64 {
+        let id = try runID(context)
+        guard (try? GridRuns.get(store: state.store, id: id)) != nil else {
+            if let pending = try GridRunRequests.get(store: state.store, id: id) {
+                throw APIProblem.conflict("grid run \(id) is \(pending.status.rawValue)\(pending.error.map { ": \($0)" } ?? ""); it has no plan yet")
+            }
+            throw APIProblem.notFound("no grid run \(id)")
+        }
+        return id
+    }
+
+    static func document(_ run: GridRuns.Run, base: String) -> RunDocument {
+        RunDocument(id: run.id, createdAt: run.createdAt, status: run.status, parameters: run.parameters, metrics: run.metrics,
+                    warnings: run.warnings, links: links(run.id, base: base))
+    }
+
+    static func links(_ id: Int64, base: String) -> [[String: String]] {
+        [["rel": "self", "href": base + "/runs/\(id)"], ["rel": "diff", "href": base + "/runs/\(id)/diff"],
+         ["rel": "grids", "href": base + "/runs/\(id)/grids"], ["rel": "apply", "href": base + "/runs/\(id)/apply"],
+         ["rel": "revert", "href": base + "/runs/\(id)/revert"]]
+    }
+
+    static func encoded(_ value: some Encodable, request: Request, status: HTTPResponse.Status = .ok, cacheable: Bool,
+                        headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return Responses.bytes(Array(try encoder.encode(value)), contentType: Responses.json, request: request, status: status,
+                               headers: headers, cacheable: cacheable)
+    }
+
+    /// The POST body: {"communities": [...], "min": 300, "max": 500, "grid_count": n, "from_current": true, "stability": 0.7}.
+    static func parameters(_ body: JSONValue) throws -> GridRuns.Parameters {
+        guard case .object(let fields) = body else { throw APIProblem.badBody("the body must be a JSON object") }
+        let known: Set<String> = ["communities", "min", "max", "grid_count", "from_current", "stability"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw APIProblem.badBody("unknown field \"\(unknown)\"; accepted: \(known.sorted().joined(separator: ", "))", field: unknown)
+        }
+        var parameters = GridRuns.Parameters()
+        func whole(_ name: String) throws -> Int? {
+            guard let value = fields[name] else { return nil }
+            guard let number = value.doubleValue, number == number.rounded(), number >= 1, number < 1e9 else {
+                throw APIProblem.badBody("\(name) must be a whole number ≥ 1", field: name)
+            }
+            return Int(number)
+        }
+        if let communities = fields["communities"] {
+            guard let items = communities.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw APIProblem.badBody("communities must be an array of 12-digit community codes", field: "communities")
+            }
+            parameters.communities = items.compactMap(\.stringValue)
+        }
+        if let minimum = try whole("min") { parameters.minimum = minimum }
+        if let maximum = try whole("max") { parameters.maximum = maximum }
+        guard parameters.minimum <= parameters.maximum else {
+            throw APIProblem.badBody("min (\(parameters.minimum)) is above max (\(parameters.maximum))", field: "min")
+        }
+        parameters.gridCount = try whole("grid_count")
+        if let current = fields["from_current"] {
+            guard let flag = current.boolValue else { throw APIProblem.badBody("from_current must be true or false", field: "from_current") }
+            parameters.fromCurrent = flag
+        }
+        if let stability = fields["stability"] {
+            guard let value = stability.doubleValue, (0...1).contains(value) else {
+                throw APIProblem.badBody("stability must be a number from 0 (compactness only) to 1 (stability only)", field: "stability")
+            }
+            parameters.stability = value
+        }
+        return parameters
+    }
+}

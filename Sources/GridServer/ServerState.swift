@@ -1,0 +1,85 @@
+import Foundation
+import GridAnalysis
+import GridModel
+import GridStore
+import Prometheus
+import Synchronization
+
+/// Settings of one server.
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Bearer token for writes; nil = writes are refused (there is no anonymous write).
+    public var writeToken: String?
+    /// `Access-Control-Allow-Origin` value; nil = no CORS headers.
+    public var corsOrigin: String?
+    public var limits = RequestLimits()
+    /// Folder with Leaflet (Debian's libjs-leaflet).
+    public var leafletDirectory = "/usr/share/javascript/leaflet"
+    public init() {}
+}
+
+/// What the network analyses need, loaded once per data version.
+struct AnalysisSnapshot: Sendable {
+    var version: String
+    var snapper: EdgeSnapper
+    var facilities: [Coverage.Facility]
+    var buildings: [Coverage.Building]
+}
+
+/// Everything the handlers share.
+final class ServerState: Sendable {
+    let store: Store
+    let settings: ServerSettings
+    let reader: FeatureReader
+    let metrics: RequestMetrics
+    private let analysis = Mutex<AnalysisSnapshot?>(nil)
+
+    init(store: Store, settings: ServerSettings) {
+        self.store = store
+        self.settings = settings
+        reader = FeatureReader(store: store)
+        metrics = RequestMetrics()
+    }
+
+    /// The walking network and layers for isochrones, reloaded when an import changed them.
+    func analysisSnapshot() throws -> AnalysisSnapshot {
+        let version = try AnalysisData.version(store)
+        if let cached = analysis.withLock({ $0 }), cached.version == version { return cached }
+        let graph = try AnalysisData.graph(store)
+        guard graph.edgeCount > 0 else {
+            throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
+        }
+        let snapshot = AnalysisSnapshot(
+            version: version, snapper: EdgeSnapper(graph: graph, onlyLargestComponent: true),
+            facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
+        analysis.withLock { $0 = snapshot }
+        return snapshot
+    }
+}
+
+/// Prometheus metrics: requests by route, method and status, and latency by route.
+final class RequestMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    static let buckets: [Duration] = [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+
+    // Descriptors are not Sendable, so they are made where used.
+    var requests: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "communitygrid", subsystem: "http", metricName: "requests", unitName: "total",
+                             helpText: "HTTP requests answered, by route, method and status")
+    }
+    var latency: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "communitygrid", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                             helpText: "Time to answer an HTTP request, by route and method")
+    }
+
+    func record(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(descriptor: requests, labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: latency, labels: [("route", route), ("method", method)], buckets: Self.buckets)
+            .record(duration)
+    }
+
+    func text() -> [UInt8] { registry.emitToBuffer() }
+}

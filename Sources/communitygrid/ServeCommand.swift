@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import GridServer
+import GridStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the store over HTTP: OGC API – Features, coverage, isochrones, grid runs and a map page.",
+        discussion: """
+            Reads are open. Writes (POST /runs, /runs/ID/apply, /runs/ID/revert) need Authorization: Bearer TOKEN, \
+            with the token from the COMMUNITYGRID_TOKEN environment variable or --token-file; without one, writes are \
+            refused. The map page is at / in a browser; /api has the OpenAPI document.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 = any free port).") var port = 8080
+    @Option(name: .customLong("token-file"), help: "File holding the bearer token for writes.") var tokenFile: String?
+    @Option(name: .customLong("cors-origin"), help: "Allow browser pages from this origin (or *) to call the API.") var corsOrigin: String?
+    @Option(name: .customLong("leaflet"), help: "Folder with Leaflet (Debian's libjs-leaflet).") var leaflet = "/usr/share/javascript/leaflet"
+
+    func run() async throws {
+        var settings = ServerSettings()
+        settings.host = host
+        settings.port = port
+        settings.corsOrigin = corsOrigin
+        settings.leafletDirectory = leaflet
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw ValidationError("--token-file: cannot read \(tokenFile)")
+            }
+            settings.writeToken = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let token = ProcessInfo.processInfo.environment["COMMUNITYGRID_TOKEN"], !token.isEmpty {
+            settings.writeToken = token
+        }
+        if let token = settings.writeToken, token.utf8.count < 16 {
+            throw ValidationError("the write token must have at least 16 characters")
+        }
+        if !FileManager.default.fileExists(atPath: leaflet + "/leaflet.js") {
+            Console.error("warning: no Leaflet in \(leaflet) (apt-get install libjs-leaflet); the map page will not draw")
+        }
+        let store = try self.store.open()
+        let host = self.host
+        try await GridServer.serve(store: store, settings: settings) { port in
+            Console.error("serving \(store.path) at http://\(host):\(port)/ (map page), API description at http://\(host):\(port)/api")
+        }
+    }
+}

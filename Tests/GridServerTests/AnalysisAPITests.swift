@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import GridModel
+import GridServer
+import GridStore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Isochrones, coverage, runs, OpenAPI and metrics over HTTP")
+struct AnalysisAPITests {
+    @Test("GET /isochrones draws nested 5/10/15-minute polygons; POST takes a category; bad contours are 422 naming the field")
+    func isochrones() async throws {
+        let demo = DemoStore.shared
+        let point: [Double] = try demo.store.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT X(geom), Y(geom) FROM facilities WHERE category = 'school' ORDER BY id LIMIT 1")!
+            return [row[0], row[1]]
+        }
+        let lon = point[0], lat = point[1]
+        try await application(demo.store).test(.router) { client in
+            let response = try await client.execute(uri: "/isochrones?lon=\(lon)&lat=\(lat)", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/geo+json")
+            let bands = try response.json["features"]?.arrayValue ?? []
+            #expect(bands.compactMap { $0["properties"]?["minutes"]?.doubleValue } == [15, 10, 5])
+            let areas = bands.compactMap { $0["properties"]?["area_m2"]?.doubleValue }
+            #expect(areas.count == 3 && areas[0] > areas[1] && areas[1] > areas[2] && areas[2] > 10_000)
+
+            let body = ByteBuffer(string: #"{"category": "school", "minutes": [10]}"#)
+            let byCategory = try await client.execute(uri: "/isochrones", method: .post, headers: [.contentType: "application/json"], body: body)
+            #expect(byCategory.status == .ok)
+            #expect(try byCategory.json["features"]?.arrayValue?.count == 1)
+
+            let tooLong = try await client.execute(uri: "/isochrones?lon=\(lon)&lat=\(lat)&minutes=500", method: .get)
+            #expect(tooLong.status == .unprocessableContent)
+            #expect(try tooLong.json["parameter"] == "minutes")
+
+            let twoOrigins = try await client.execute(uri: "/isochrones", method: .post, body: ByteBuffer(string: #"{"category": "school", "facility": 1}"#))
+            #expect(twoOrigins.status == .badRequest)
+            #expect(try twoOrigins.json["parameter"] == "origin")
+
+            let notJSON = try await client.execute(uri: "/isochrones", method: .post, body: ByteBuffer(string: "lon=1"))
+            #expect(notJSON.status == .badRequest)
+
+            let huge = try await client.execute(uri: "/isochrones", method: .post, body: ByteBuffer(string: String(repeating: " ", count: 2 << 20) + "{}"))
+            #expect(huge.status == .contentTooLarge)
+        }
+    }
+
+    @Test("/coverage sums the latest run by community and grid, matching the stored rows")
+    func coverage() async throws {
+        let demo = DemoStore.shared
+        let (households, communities) = try demo.store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT sum(households) FROM coverage_buildings WHERE run_id = (SELECT max(id) FROM coverage_runs)") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(DISTINCT community_code) FROM coverage_buildings") ?? 0)
+        }
+        try await application(demo.store).test(.router) { client in
+            let summary = try await client.execute(uri: "/coverage", method: .get).json
+            let rows = summary["communities"]?.arrayValue ?? []
+            #expect(rows.count == communities)
+            #expect(rows.reduce(0) { $0 + ($1["households"]?.intValue ?? 0) } == households)
+            #expect((summary["grids"]?.arrayValue ?? []).reduce(0) { $0 + ($1["households"]?.intValue ?? 0) } == households)
+            for row in rows {
+                let levels = row["levels"]?.arrayValue ?? []
+                #expect(levels.map { $0["minutes"]?.doubleValue ?? 0 } == [5, 10, 15])
+                for level in levels { #expect((level["households_covered"]?.intValue ?? -1) <= (row["households"]?.intValue ?? 0)) }
+            }
+            #expect(summary["summary"]?["households"]?.intValue == households)
+        }
+    }
+
+    @Test("runs: writes need the bearer token; POST answers 202 with the run id; diff, apply and revert round-trip the grids")
+    func runs() async throws {
+        let demo = try DemoStore()
+        let gridsBefore = try demo.store.read { db in try String.fetchAll(db, sql: "SELECT code || ':' || AsText(geom) FROM grids ORDER BY code") }
+        let community = try demo.store.read { try String.fetchOne($0, sql: "SELECT code FROM communities ORDER BY code LIMIT 1") }!
+        try await application(demo.store).test(.router) { client in
+            let body = ByteBuffer(string: #"{"communities": ["\#(community)"], "min": 300, "max": 500}"#)
+            let anonymous = try await client.execute(uri: "/runs", method: .post, body: body)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            let wrong = try await client.execute(uri: "/runs", method: .post, headers: [.authorization: "Bearer nope"], body: body)
+            #expect(wrong.status == .unauthorized)
+            let badField = try await client.execute(uri: "/runs", method: .post, headers: [.authorization: "Bearer \(writeToken)"],
+                                                    body: ByteBuffer(string: #"{"min": 500, "max": 300}"#))
+            #expect(badField.status == .badRequest)
+            #expect(try badField.json["parameter"] == "min")
+
+            let accepted = try await client.execute(uri: "/runs", method: .post, headers: [.authorization: "Bearer \(writeToken)"], body: body)
+            #expect(accepted.status == .accepted)
+            let id = try #require(try accepted.json["id"]?.intValue)
+            #expect(accepted.headers[.location]?.hasSuffix("/runs/\(id)") == true)
+            var status = "running"
+            for _ in 0..<600 where status == "running" {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await client.execute(uri: "/runs/\(id)", method: .get).json["status"]?.stringValue ?? "?"
+            }
+            #expect(status == "dry_run")
+            let run = try await client.execute(uri: "/runs/\(id)", method: .get).json
+            #expect(run["metrics"]?["summary"]?["grids"]?.intValue ?? 0 > 0)
+
+            let diff = try await client.execute(uri: "/runs/\(id)/diff", method: .get).json
+            #expect(diff["households_moved"]?.intValue != nil)
+            let proposed = try await client.execute(uri: "/runs/\(id)/grids", method: .get).json
+            #expect((proposed["features"]?.arrayValue ?? []).allSatisfy { $0["properties"]?["code"]?.stringValue?.count == 15 })
+
+            let unauthorisedApply = try await client.execute(uri: "/runs/\(id)/apply", method: .post)
+            #expect(unauthorisedApply.status == .unauthorized)
+            let applied = try await client.execute(uri: "/runs/\(id)/apply", method: .post, headers: [.authorization: "Bearer \(writeToken)"])
+            #expect(applied.status == .ok)
+            #expect(try applied.json["status"] == "applied")
+            let again = try await client.execute(uri: "/runs/\(id)/apply", method: .post, headers: [.authorization: "Bearer \(writeToken)"])
+            #expect(again.status == .conflict)
+            let reverted = try await client.execute(uri: "/runs/\(id)/revert", method: .post, headers: [.authorization: "Bearer \(writeToken)"])
+            #expect(reverted.status == .ok)
+            let missing = try await client.execute(uri: "/runs/987654", method: .get)
+            #expect(missing.status == .notFound)
+        }
+        let gridsAfter = try demo.store.read { db in try String.fetchAll(db, sql: "SELECT code || ':' || AsText(geom) FROM grids ORDER BY code") }
+        #expect(gridsAfter == gridsBefore)
+    }
+
+    @Test("without a configured token every write is refused")
+    func writesDisabled() async throws {
+        var closed = settings()
+        closed.writeToken = nil
+        try await application(DemoStore.shared.store, closed).test(.router) { client in
+            let response = try await client.execute(uri: "/runs", method: .post, headers: [.authorization: "Bearer \(writeToken)"],
+                                                    body: ByteBuffer(string: "{}"))
+            #expect(response.status == .forbidden)
+            #expect(try response.json["code"] == "writes-disabled")
+        }
+    }
+
+    @Test("/api lists every route the router serves; /metrics counts requests by route; /health answers")
+    func apiAndMetrics() async throws {
+        try await application(DemoStore.shared.store).test(.router) { client in
+            let api = try await client.execute(uri: "/api", method: .get)
+            #expect(api.headers[.contentType]?.hasPrefix("application/vnd.oai.openapi+json") == true)
+            let paths = Set(try api.json["paths"]?.objectValue?.keys.map { $0 } ?? [])
+            #expect(paths.isSuperset(of: ["/", "/conformance", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
+                                          "/collections/{collectionId}/items/{featureId}", "/isochrones", "/coverage", "/runs", "/runs/{runId}",
+                                          "/runs/{runId}/apply", "/runs/{runId}/revert", "/runs/{runId}/diff", "/api", "/health", "/metrics"]))
+            _ = try await client.execute(uri: "/collections/grids/items", method: .get)
+            _ = try await client.execute(uri: "/collections/grids/items?limit=-3", method: .get)
+            let health = try await client.execute(uri: "/health", method: .get).json
+            #expect(health["status"] == "ok")
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"communitygrid_http_requests_total{route="/collections/{collectionId}/items",method="GET",status="200"}"#))
+            #expect(metrics.contains(#"status="400""#))
+            #expect(metrics.contains("communitygrid_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test("the OpenAPI document passes a validator from PyPI (openapi-spec-validator)")
+    func openAPIValidates() async throws {
+        guard let python = Python.withModule("openapi_spec_validator") else {
+            print("skipped: python3 with openapi-spec-validator is not installed (scripts/setup.sh installs it)")
+            return
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-openapi-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await application(DemoStore.shared.store).test(.router) { client in
+            let api = try await client.execute(uri: "/api", method: .get)
+            try Data(api.text.utf8).write(to: file)
+        }
+        let (status, output) = try Python.run(python, ["-m", "openapi_spec_validator", file.path])
+        #expect(status == 0, "\(output)")
+    }
+}
+
+/// A python3 that can import a module, for checks with tools from PyPI.
+enum Python {
+    static func withModule(_ module: String) -> String? {
+        for candidate in ["/usr/bin/python3", "python3"] {
+            if let (status, _) = try? run(candidate, ["-c", "import \(module)"]), status == 0 { return candidate }
+        }
+        return nil
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import GridModel
+import GridServer
+import GridStore
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The real OSM extracts beside this checkout (CI always has them; a fresh clone may not).
+enum SharedData {
+    static let geodata: URL? = {
+        if let override = ProcessInfo.processInfo.environment["COMMUNITYGRID_GEODATA"] { return URL(fileURLWithPath: override) }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/geodata")
+        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
+    }()
+    static let skipReason: Comment = "../shared/geodata is not beside this checkout (set COMMUNITYGRID_GEODATA to run the real-data tests)"
+}
+
+@Suite("A live server on 127.0.0.1")
+struct LiveServerTests {
+    @Test("Monaco from OSM: viewport queries over a real socket return exactly the intersecting buildings",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func realData() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.create(path: directory.appendingPathComponent("monaco.sqlite").path)
+        _ = try OSMImporter.run(store: store, path: SharedData.geodata!.appendingPathComponent("dense_monaco_2021-04-19.osm.pbf").path)
+        let buildings: [(Int, Geometry)] = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, AsBinary(footprint) FROM buildings").map { ($0[0], try Geometry(wkb: [UInt8]($0[1] as Data))) }
+        }
+        #expect(buildings.count > 1000)
+        let boxes = [
+            BoundingBox(minLongitude: 7.4200, minLatitude: 43.7300, maxLongitude: 7.4260, maxLatitude: 43.7340),
+            BoundingBox(minLongitude: 7.4090, minLatitude: 43.7250, maxLongitude: 7.4140, maxLatitude: 43.7290),
+            BoundingBox(minLongitude: 7.4300, minLatitude: 43.7400, maxLongitude: 7.4400, maxLatitude: 43.7480),
+        ]
+        try await application(store).test(.live) { client in
+            #expect(client.port != nil)
+            for box in boxes {
+                let expected = buildings.filter { $0.1.intersects(box) }.map(\.0).sorted()
+                #expect(!expected.isEmpty)
+                var seen: [Int] = []
+                var offset = 0
+                while true {
+                    let response = try await client.execute(
+                        uri: "/collections/buildings/items?bbox=\(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)&limit=100&offset=\(offset)",
+                        method: .get, headers: [.acceptEncoding: "identity"])
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "application/geo+json")
+                    let page = try response.json
+                    #expect(page["numberMatched"]?.intValue == expected.count)
+                    seen += featureIDs(page)
+                    offset += 100
+                    if offset >= expected.count { break }
+                }
+                #expect(seen == expected)
+            }
+            let item = try await client.execute(uri: "/collections/buildings/items/\(buildings[0].0)", method: .get)
+            #expect(item.status == .ok)
+            let again = try await client.execute(uri: "/collections/buildings/items/\(buildings[0].0)", method: .get,
+                                                 headers: [.ifNoneMatch: item.headers[.eTag] ?? ""])
+            #expect(again.status == .notModified)
+        }
+    }
+
+    @Test("the map page in headless Chromium loads every layer without console errors, draws isochrones, and is saved as a screenshot")
+    func mapPageInChromium() async throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("skipped: Debian's chromium is not installed (scripts/setup.sh installs it)")
+            return
+        }
+        guard FileManager.default.fileExists(atPath: "/usr/share/javascript/leaflet/leaflet.js") else {
+            print("skipped: Debian's libjs-leaflet is not installed (scripts/setup.sh installs it)")
+            return
+        }
+        let demo = DemoStore.shared
+        let counts = try demo.store.read { db in
+            try ["communities", "grids", "buildings", "facilities"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? 0 }
+        }
+        let origin: [Double] = try demo.store.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT X(geom), Y(geom) FROM facilities WHERE category = 'school' ORDER BY id LIMIT 1")!
+            return [row[0], row[1]]
+        }
+        let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-map.png")
+        try await application(demo.store).test(.live) { client in
+            let port = try #require(client.port)
+            let url = "http://127.0.0.1:\(port)/#at=\(origin[0]),\(origin[1])"
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=15000"]
+            let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
+            #expect(status == 0)
+            let statusTag = try #require(dom.range(of: #"<div id="status"[^>]*>"#, options: .regularExpression).map { String(dom[$0]) }, "\(dom.prefix(2000))")
+            func attribute(_ name: String) -> String? {
+                guard let range = statusTag.range(of: "\(name)=\"([^\"]*)\"", options: .regularExpression) else { return nil }
+                return String(statusTag[range].dropFirst(name.count + 2).dropLast())
+            }
+            #expect(attribute("data-ready") == "true", "\(statusTag)")
+            #expect(attribute("data-errors") == "0", "\(dom.suffix(3000))")
+            #expect(attribute("data-communities") == String(counts[0]))
+            #expect(attribute("data-grids") == String(counts[1]))
+            #expect(attribute("data-buildings") == String(counts[2]))
+            #expect(attribute("data-facilities") == String(counts[3]))
+            #expect(attribute("data-isochrones") == "3")
+            try? FileManager.default.removeItem(at: screenshot)
+            let (shotStatus, _) = try await Browser.run(chromium, flags + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", url])
+            #expect(shotStatus == 0)
+        }
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.count > 20_000 && png.prefix(4) == Data([0x89, 0x50, 0x4e, 0x47]))
+        print("map page screenshot: \(screenshot.path) (\(png.count) bytes)")
+    }
+}
+
+enum Browser {
+    /// Runs the browser off the cooperative pool, so the in-process server keeps answering it.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                    let output = Pipe()
+                    process.standardOutput = output
+                    process.standardError = FileHandle.nullDevice
+                    try process.run()
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import DemoCity
+import Foundation
+import GridAnalysis
+import GridModel
+import GridServer
+import GridStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The demo district loaded into a fresh store (network, buildings, facilities, communities, grids, register)
+/// with one coverage run saved, as `scripts/demo.sh` leaves it.
+final class DemoStore: Sendable {
+    let directory: URL
+    let store: Store
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let district = District.generate(.demo)
+        func write(_ name: String, _ text: String) throws -> String {
+            let url = directory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+        store = try Store.create(path: directory.appendingPathComponent("demo.sqlite").path)
+        _ = try OSMImporter.run(store: store, path: try write("demo.osm", district.osmXML()))
+        _ = try GeoJSONImporter.run(store: store, path: try write("communities.geojson", district.communitiesGeoJSON()), layer: .communities)
+        _ = try GeoJSONImporter.run(store: store, path: try write("grids.geojson", district.gridsGeoJSON()), layer: .grids)
+        _ = try HouseholdRegisterImporter.run(store: store, path: try write("households.csv", district.registerCSV()))
+        let coverage = try CoverageRuns.compute(store: store, profile: .gb50180)
+        try CoverageRuns.save(coverage, store: store, seconds: 0)
+    }
+
+    /// Shared by the read-only tests; built once.
+    static let shared: DemoStore = try! DemoStore()
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+let writeToken = "test-token-0123456789abcdef"
+
+func settings(port: Int = 0) -> ServerSettings {
+    var settings = ServerSettings()
+    settings.port = port
+    settings.writeToken = writeToken
+    return settings
+}
+
+func application(_ store: Store, _ settings: ServerSettings = settings()) -> some ApplicationProtocol {
+    Application(router: GridServer.router(store: store, settings: settings),
+                configuration: .init(address: .hostname("127.0.0.1", port: settings.port)))
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    var json: JSONValue {
+        get throws { try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) }
+    }
+}
+
+/// Feature ids of a FeatureCollection.
+func featureIDs(_ collection: JSONValue) -> [Int] {
+    (collection["features"]?.arrayValue ?? []).compactMap { $0["id"]?.intValue }
+}
