@@ -100,28 +100,60 @@ public struct GridPartition: Sendable {
         mutating func run() -> Result {
             let parts = components()
             let total = p.households.reduce(0, +)
-            var next = 0
+            var counts: [Int] = [], middles: [Int] = []
             for (index, part) in parts.enumerated() {
                 let weight = part.reduce(0) { $0 + p.households[$1] }
-                let count = gridCount(part: part, weight: weight, total: total, parts: parts.count)
+                counts.append(gridCount(part: part, weight: weight, total: total, parts: parts.count))
+                middles.append(p.gridCount == nil ? middleCount(part: part, weight: weight) : counts[index])
                 if parts.count > 1 && weight < p.minimum {
                     warnings.append("disconnected part \(index + 1) (\(part.count) buildings, \(weight) households) is below the minimum and stays one grid")
                 }
-                next = seed(part: part, count: count, firstLabel: next)
             }
             for v in 0..<n where p.households[v] > p.maximum {
                 warnings.append("building \(v) alone has \(p.households[v]) households, above the maximum \(p.maximum); its grid cannot be in range")
             }
+            var best: (outside: Int, label: [Int], count: Int)?
+            for _ in 0..<6 {
+                let count = plan(parts: parts, counts: counts)
+                let outside = totalViolation(count)
+                if best == nil || outside < best!.outside { best = (outside, label, count) }
+                // A part still out of range tries one grid more or fewer, toward the middle of its feasible counts:
+                // the count nearest the current plan can be too tight once buildings are atomic.
+                var retry = false
+                for (i, part) in parts.enumerated() where counts[i] != middles[i] {
+                    if Set(part.map { label[$0] }).contains(where: { violation($0) > 0 }) {
+                        counts[i] += middles[i] > counts[i] ? 1 : -1
+                        retry = true
+                    }
+                }
+                guard outside > 0, retry else { break }
+            }
+            label = best!.label
+            rebuildSums(count: best!.count)
+            let origin = matchOrigins(count: best!.count)
+            return Result(labels: label, gridCount: best!.count, origin: origin, components: parts.count, warnings: warnings)
+        }
+
+        /// Seeds `counts[i]` grids in each part, then improves them; returns the number of grids.
+        mutating func plan(parts: [[Int]], counts: [Int]) -> Int {
+            label = Array(repeating: -1, count: n)
+            var next = 0
+            for (part, count) in zip(parts, counts) { next = seed(part: part, count: count, firstLabel: next) }
             rebuildSums(count: next)
-            let extent = bounds()
-            scale2 = max(1, extent / Double(max(next, 1)))
+            scale2 = max(1, bounds() / Double(max(next, 1)))
             localSearch(count: next)
             // Flips stall where every single move would push a neighbour out of range; chains get past that.
             for _ in 0..<3 where repair(count: next) {
                 localSearch(count: next)
             }
-            let origin = matchOrigins(count: next)
-            return Result(labels: label, gridCount: next, origin: origin, components: parts.count, warnings: warnings)
+            return next
+        }
+
+        /// The feasible count with the most room on both sides, given atomic buildings.
+        func middleCount(part: [Int], weight: Int) -> Int {
+            let big = part.filter { p.households[$0] > p.maximum }
+            let rest = weight - big.reduce(0) { $0 + p.households[$1] }
+            return max(1, big.count + Int((Double(rest) / target).rounded()))
         }
 
         func gridCount(part: [Int], weight: Int, total: Int, parts: Int) -> Int {
@@ -129,11 +161,15 @@ public struct GridPartition: Sendable {
                 // Shared among disconnected parts by weight, at least one each.
                 return max(1, Int((Double(wanted) * Double(weight) / Double(max(total, 1))).rounded()))
             }
-            let low = (weight + p.maximum - 1) / p.maximum, high = weight / max(p.minimum, 1)
+            // A building above the maximum fills a grid alone (atomic), so the others share what is left.
+            let big = part.filter { p.households[$0] > p.maximum }
+            let rest = weight - big.reduce(0) { $0 + p.households[$1] }
+            let low = big.count + (rest + p.maximum - 1) / p.maximum, high = big.count + rest / max(p.minimum, 1)
             let current = Set(part.map { p.initial[$0] }.filter { $0 >= 0 }).count
             if low <= high {
-                // Keep the current count when it can be in range; otherwise aim at the middle, not the tight end.
-                return max(1, (low...high).contains(current) ? current : Int((Double(weight) / target).rounded()).clamped(low, high))
+                // From a current plan, the feasible count nearest to it (fewest merges or splits); from scratch, the middle.
+                if current > 0 { return max(1, current.clamped(low, high)) }
+                return max(1, Int((Double(weight) / target).rounded()).clamped(low, high))
             }
             return max(1, Int((Double(weight) / target).rounded()))
         }
@@ -404,23 +440,22 @@ public struct GridPartition: Sendable {
 
         mutating func chain(from start: Int, count: Int) -> Bool {
             let before = totalViolation(count)
-            for first in steps(for: start, visited: [start]).prefix(6) {
-                var undo: [Step] = []
-                var visited: Set<Int> = [start]
-                var step: Step? = first
-                while let s = step {
-                    // The excess travels with the receiver, a deficit with the donor.
-                    let next = visited.contains(s.to) ? s.from : s.to
+            // Depth-first over the best few moves at each grid, so a dead end (a neighbour that can only pass on a
+            // building too large) is backed out of and the next option tried.
+            var budget = 400
+            func search(_ c: Int, _ visited: Set<Int>, _ depth: Int) -> Bool {
+                for s in steps(for: c, visited: visited).prefix(depth == 0 ? 6 : 3) {
+                    guard budget > 0 else { return false }
+                    budget -= 1
+                    let next = s.to == c ? s.from : s.to
                     move(s.building, to: s.to)
-                    undo.append(s)
-                    visited.insert(next)
-                    guard violation(next) > 0, visited.count <= 10 else { break }
-                    step = steps(for: next, visited: visited).first
+                    if totalViolation(count) < before { return true }
+                    if violation(next) > 0 && depth < 8 && search(next, visited.union([next]), depth + 1) { return true }
+                    move(s.building, to: s.from)
                 }
-                if totalViolation(count) < before { return true }
-                for s in undo.reversed() { move(s.building, to: s.from) }
+                return false
             }
-            return false
+            return search(start, [start], 0)
         }
 
         /// Moves that bring grid `c` toward its range, best first: a building out to a neighbouring grid when `c` is

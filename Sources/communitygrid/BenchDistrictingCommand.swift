@@ -22,6 +22,7 @@ struct BenchDistricting: AsyncParsableCommand {
     @Option(help: "Folder with input.json and cells.csv (its name is the input's name in --peers).") var input: String
     @Option(help: "The peers' results.jsonl.") var peers: String?
     @Option(help: "Write our plans, one JSON line per community, in the harness's format.") var out: String?
+    @Option(help: "Weight of households moved against compactness, 0…1 (as `grids rebalance --stability`).") var stability = 0.7
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -31,7 +32,7 @@ struct BenchDistricting: AsyncParsableCommand {
         var planLines: [String] = []
         for community in data.communities {
             let members = data.members[community.id] ?? []
-            let run = DistrictingBench.run(data: data, community: community, members: members)
+            let run = DistrictingBench.run(data: data, community: community, members: members, stability: stability)
             ours.append(run.row)
             current.append(DistrictingBench.scoreCurrent(data: data, community: community, members: members))
             if out != nil { planLines.append(try DistrictingBench.planLine(data: name, data, community: community, members: members, run: run)) }
@@ -167,7 +168,7 @@ enum DistrictingBench {
         return members.map { index[data.buildings[$0].current_grid]! }
     }
 
-    static func run(data: DistrictingInput, community: DistrictingInput.Community, members: [Int]) -> Run {
+    static func run(data: DistrictingInput, community: DistrictingInput.Community, members: [Int], stability: Double) -> Run {
         let households = members.map { data.buildings[$0].households }
         let x = members.map { data.buildings[$0].x }, y = members.map { data.buildings[$0].y }
         let current = currentLabels(data, members: members)
@@ -176,7 +177,7 @@ enum DistrictingBench {
         let edges = localEdges(data, members: members)
         let tiling = CellTiling(cells: polygons)
         let problem = GridPartition.Problem(households: households, x: x, y: y, edges: edges, initial: current,
-                                            minimum: data.meta.grid_min, maximum: data.meta.grid_max, tiling: tiling)
+                                            minimum: data.meta.grid_min, maximum: data.meta.grid_max, stability: stability, tiling: tiling)
         let result = GridPartition.solve(problem)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let score = DistrictingScore.community(labels: result.labels, current: current, households: households, x: x, y: y, edges: edges,
@@ -350,7 +351,7 @@ enum DistrictingGoals {
         if let fastest = complete.min(by: { $0.pooled!.secondsTotal < $1.pooled!.secondsTotal }), let f = fastest.pooled {
             let total = ours.reduce(0) { $0 + $1.seconds }, slowest = ours.map(\.seconds).max() ?? 0
             goals.append(Goal(goal: "runtime ≤ the fastest peer (sum and max over communities)",
-                              met: total <= f.secondsTotal && slowest <= max(f.secondsMax, 0.005),
+                              met: total <= f.secondsTotal && slowest <= (fastest.rows.map(\.seconds).max() ?? 0),
                               detail: String(format: "ours %.3f / %.3f s, %@ %@ / %@ s", total, slowest, fastest.method,
                                              Self.plain(f.secondsTotal), Self.plain(f.secondsMax))))
         }
