@@ -81,7 +81,12 @@ struct ItemsQuery: Sendable {
                     throw APIProblem.badParameter("f", "f must be json or geojson, not \"\(value)\"")
                 }
             case "datetime":
-                throw APIProblem.badParameter("datetime", "\(collection.id) has no temporal extent; datetime is not supported")
+                // The layers carry no time: every feature matches any well-formed instant or interval.
+                let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+                guard (1...2).contains(parts.count), parts.allSatisfy({ $0 == ".." || $0.isEmpty || $0.first?.isNumber == true }),
+                      !value.isEmpty else {
+                    throw APIProblem.badParameter("datetime", "datetime must be an RFC 3339 instant or interval (a/b, ../b, a/..), not \"\(value)\"")
+                }
             default:
                 guard let property = collection.property(named: key), property.queryable else {
                     throw APIProblem.badParameter(key, "unknown parameter \"\(key)\"; \(collection.id) can be filtered by \(collection.properties.filter(\.queryable).map(\.name).joined(separator: ", "))")

@@ -354,6 +354,15 @@ enum OpenAPIDocument {
       "explode": false
      },
      {
+      "name": "datetime",
+      "in": "query",
+      "description": "RFC 3339 instant or interval; the layers carry no time, so every feature matches",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
       "name": "crs",
       "in": "query",
       "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
