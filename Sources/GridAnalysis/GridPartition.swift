@@ -217,8 +217,8 @@ public struct GridPartition: Sendable {
             }
             // Split the heaviest region until enough: recursive bisection by a geometric sweep.
             while regions.count < count {
-                let heaviest = regions.indices.max { weight(regions[$0]) < weight(regions[$1]) }!
-                guard regions[heaviest].count > 1 else { break }
+                // A lone building cannot be split, however heavy (one above the maximum is a grid of its own).
+                guard let heaviest = regions.indices.filter({ regions[$0].count > 1 }).max(by: { weight(regions[$0]) < weight(regions[$1]) }) else { break }
                 let (a, b) = bisect(regions[heaviest], share: 0.5)
                 guard !a.isEmpty, !b.isEmpty else { break }
                 regions[heaviest] = a

@@ -120,12 +120,17 @@ struct GridsRebalanceCommand: AsyncParsableCommand {
     @Option(help: "Number of grids instead of the range-derived count.") var grids: Int?
     @Flag(help: "Start from scratch instead of the current plan.") var fromScratch = false
     @Option(help: "Weight of stability against compactness, 0…1.") var stability = 0.7
+    @Option(help: "Highway classes of the walking network grids should not cross, comma-separated (e.g. primary,secondary,trunk).")
+    var barriers: String?
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
         var parameters = GridRuns.Parameters()
         parameters.communities = community; parameters.minimum = min; parameters.maximum = max
         parameters.gridCount = grids; parameters.fromCurrent = !fromScratch; parameters.stability = stability
+        if let barriers {
+            parameters.barriers = barriers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         let run = try GridRuns.rebalance(store: try store.open(), parameters: parameters)
         try GridsShowCommand.show(run, moves: nil, json: json)
     }
@@ -154,7 +159,8 @@ struct GridsShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try self.store.open()
-        try Self.show(try GridRuns.get(store: store, id: run), moves: try GridRuns.moves(store: store, id: run), json: json)
+        try Self.show(try GridRuns.get(store: store, id: run), moves: try GridRuns.moves(store: store, id: run),
+                      registerMoves: try GridRuns.registerMoves(store: store, id: run), json: json)
     }
 
     static func object(_ run: GridRuns.Run) -> [String: Any] {
@@ -163,7 +169,7 @@ struct GridsShowCommand: AsyncParsableCommand {
             "id": run.id, "created_at": run.createdAt, "status": run.status,
             "parameters": ["communities": run.parameters.communities, "min": run.parameters.minimum, "max": run.parameters.maximum,
                            "grids": run.parameters.gridCount as Any? ?? NSNull(), "from_current": run.parameters.fromCurrent,
-                           "stability": run.parameters.stability] as [String: Any],
+                           "stability": run.parameters.stability, "barriers": run.parameters.barriers ?? []] as [String: Any],
             "metrics": ["grids": s.grids, "households": s.households, "households_min": s.householdsMin, "households_max": s.householdsMax,
                         "households_std": (s.householdsStd * 10).rounded() / 10, "in_range": s.inRange, "share_in_range": s.shareInRange,
                         "feasible": s.feasible, "contiguous": s.contiguous, "polsby_popper_mean": (run.metrics.polsbyPopperMean * 1000).rounded() / 1000,
@@ -171,15 +177,24 @@ struct GridsShowCommand: AsyncParsableCommand {
                         "seconds": (run.metrics.seconds * 1000).rounded() / 1000] as [String: Any],
             "communities": run.metrics.communities.map { ["community": $0.community, "buildings": $0.buildings, "households": $0.households,
                                                           "grids": $0.grids, "components": $0.components, "warnings": $0.warnings] as [String: Any] },
+            "barriers": run.metrics.barriers.map { b -> Any in
+                ["classes": b.classes, "network_edges": b.networkEdges, "adjacencies_cut": b.adjacenciesCut,
+                 "adjacencies_restored": b.adjacenciesRestored, "current_grids_spanning": b.currentGridsSpanning,
+                 "grids_spanning": b.gridsSpanning] as [String: Any]
+            } ?? NSNull(),
             "warnings": run.warnings,
         ]
     }
 
-    static func show(_ run: GridRuns.Run, moves: [GridRuns.Move]?, json: Bool) throws {
+    static func show(_ run: GridRuns.Run, moves: [GridRuns.Move]?, registerMoves: [GridRuns.RegisterMove] = [], json: Bool) throws {
         if json {
             var object = object(run)
             if let moves {
                 object["moves"] = moves.map { ["building": $0.building, "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any] }
+                object["register_moves"] = registerMoves.map {
+                    ["register_row": $0.register, "building": $0.building, "unit": $0.unit as Any? ?? NSNull(), "floor": $0.floor as Any? ?? NSNull(),
+                     "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any]
+                }
             }
             try Console.printJSON(object)
             return
@@ -192,9 +207,17 @@ struct GridsShowCommand: AsyncParsableCommand {
         print(String(format: "Polsby-Popper mean %.3f; %d households moved (%.1f %%) in %d buildings; %.2f s", run.metrics.polsbyPopperMean,
                      s.householdsMoved, s.households == 0 ? 0 : Double(s.householdsMoved) / Double(s.households) * 100, run.metrics.buildingsMoved,
                      run.metrics.seconds))
+        if let b = run.metrics.barriers {
+            print("barriers \(b.classes.joined(separator: ",")): \(b.networkEdges) network edges, \(b.adjacenciesCut) building adjacencies cut "
+                  + "(\(b.adjacenciesRestored) kept to keep a block in range); grids spanning a barrier: \(b.currentGridsSpanning) now, \(b.gridsSpanning) planned")
+        }
         for warning in run.warnings { print("warning: \(warning)") }
         if let moves {
             for m in moves { print("building \(m.building) (\(m.households) households): \(m.from ?? "none") → \(m.to)") }
+            for m in registerMoves {
+                let place = [m.unit.map { "unit \($0)" }, m.floor.map { "floor \($0)" }].compactMap { $0 }.joined(separator: " ")
+                print("register row \(m.register) of building \(m.building)\(place.isEmpty ? "" : " (\(place))") (\(m.households) households): \(m.from ?? "none") → \(m.to)")
+            }
         }
     }
 }

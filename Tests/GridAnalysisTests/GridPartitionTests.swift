@@ -112,3 +112,17 @@ struct GridPartitionTests {
         #expect(abs(GridMetrics.polsbyPopper(square) - Double.pi / 4) < 0.001)
     }
 }
+
+extension GridPartitionTests {
+    @Test("a building above the maximum is a grid of its own; the others share the rest in range")
+    func oversizedAlone() {
+        // Two rows of five; the south-west building has 900 households, the others 100: range [300, 500].
+        var problem = Self.lattice(rows: 2, columns: 5)
+        problem.households[0] = 900
+        let result = GridPartition.solve(problem)
+        let summary = Self.check(problem, result)
+        #expect(result.labels.filter { $0 == result.labels[0] }.count == 1, "\(result.labels)")
+        #expect(summary.feasible == result.gridCount && summary.inRange == result.gridCount - 1)
+        #expect(result.warnings.contains { $0.contains("building 0 ") && $0.contains("900") })
+    }
+}

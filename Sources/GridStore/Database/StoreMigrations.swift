@@ -202,6 +202,34 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v5: register rows in grid runs") { db in
+            // A building above a run's maximum is planned as its register rows, which may go to different grids: a run
+            // lists the rows' moves, and apply records the rows placed in another grid than their building (whose grid
+            // is the one holding its point), keeping the earlier placements for revert.
+            try db.execute(sql: """
+                CREATE TABLE grid_run_register (
+                    run_id INTEGER NOT NULL REFERENCES grid_runs(id) ON DELETE CASCADE,
+                    register_id INTEGER NOT NULL,
+                    building_id INTEGER NOT NULL,
+                    unit TEXT,
+                    floor INTEGER,
+                    households INTEGER NOT NULL,
+                    from_grid TEXT,
+                    to_grid TEXT NOT NULL,
+                    PRIMARY KEY (run_id, register_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE register_grids (
+                    register_id INTEGER PRIMARY KEY REFERENCES household_register(id) ON DELETE CASCADE,
+                    grid_code TEXT NOT NULL
+                );
+                CREATE TABLE grid_run_previous_register (
+                    run_id INTEGER NOT NULL REFERENCES grid_runs(id) ON DELETE CASCADE,
+                    register_id INTEGER NOT NULL,
+                    grid_code TEXT NOT NULL,
+                    PRIMARY KEY (run_id, register_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

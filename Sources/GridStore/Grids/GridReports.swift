@@ -139,13 +139,21 @@ public enum GridReports {
         let assignment = try assign(store)
         var members: [String: [Int]] = [:]
         for (i, result) in assignment.results.enumerated() { if let grid = result.grid { members[grid, default: []].append(i) } }
+        // Register rows a run placed apart from their building count in their own grid.
+        var extraHouseholds: [String: Int] = [:], extraRows: [String: Int] = [:]
+        let buildingGrid = Dictionary(uniqueKeysWithValues: zip(assignment.buildings.map(\.id), assignment.results.map(\.grid)))
+        for row in try store.read({ try GridUnits.placedRows($0) }) {
+            guard let home = buildingGrid[row.building] ?? nil, home != row.grid else { continue }
+            extraHouseholds[home, default: 0] -= row.households; extraRows[home, default: 0] -= 1
+            extraHouseholds[row.grid, default: 0] += row.households; extraRows[row.grid, default: 0] += 1
+        }
         let target = (minimum + maximum) / 2
         let stats = grids.sorted { $0.code < $1.code }.map { grid in
             let indices = members[grid.code] ?? []
-            let households = indices.reduce(0) { $0 + assignment.buildings[$1].households }
+            let households = indices.reduce(0) { $0 + assignment.buildings[$1].households } + extraHouseholds[grid.code, default: 0]
             return GridStats(
                 code: grid.code, community: grid.community, households: households, buildings: indices.count,
-                registerRows: indices.reduce(0) { $0 + assignment.buildings[$1].registerRows },
+                registerRows: indices.reduce(0) { $0 + assignment.buildings[$1].registerRows } + extraRows[grid.code, default: 0],
                 areaSquareMeters: grid.shape.areaSquareMeters, polsbyPopper: GridMetrics.polsbyPopper(grid.shape),
                 balance: households - target, inRange: (minimum...maximum).contains(households),
                 tourMeters: GridMetrics.tourLength(indices.map { assignment.buildings[$0].point }))

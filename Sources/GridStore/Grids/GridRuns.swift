@@ -15,7 +15,34 @@ public enum GridRuns {
         public var gridCount: Int?
         public var fromCurrent = true
         public var stability = 0.7
+        /// `network_edges.highway` classes grids should not cross (`primary`, `secondary`, `trunk`…); nil or empty = none.
+        /// Optional so that runs stored before it existed still decode.
+        public var barriers: [String]?
         public init() {}
+    }
+
+    /// What the barriers did in a run.
+    public struct BarrierReport: Sendable, Codable {
+        public var classes: [String]
+        /// Barrier edges (network edges of those classes) near the communities.
+        public var networkEdges: Int
+        /// Building adjacencies crossing a barrier, and those kept because a block alone could not be in range.
+        public var adjacenciesCut: Int
+        public var adjacenciesRestored: Int
+        /// Grids whose buildings lie on more than one side of a barrier: in the current plan, and in the new one.
+        public var currentGridsSpanning: Int
+        public var gridsSpanning: Int
+    }
+
+    /// A register row of a building above the maximum: such rows are planned as separate units.
+    public struct RegisterMove: Sendable, Hashable {
+        public var register: Int64
+        public var building: Int64
+        public var unit: String?
+        public var floor: Int?
+        public var households: Int
+        public var from: String?
+        public var to: String
     }
 
     public struct CommunityReport: Sendable, Codable {
@@ -33,6 +60,8 @@ public enum GridRuns {
         public var buildingsMoved: Int
         public var seconds: Double
         public var communities: [CommunityReport]
+        /// Set when the run had barriers (absent in older runs).
+        public var barriers: BarrierReport?
     }
 
     public struct ProposedGrid: Sendable {
@@ -72,6 +101,10 @@ public enum GridRuns {
         }
         guard (0...1).contains(parameters.stability) else { throw StoreError.badInput("--stability must lie in [0, 1] (got \(parameters.stability))") }
         if let count = parameters.gridCount, count < 1 { throw StoreError.badInput("--grids must be at least 1 (got \(count))") }
+        let barrierClasses = Array(Set(parameters.barriers ?? [])).sorted()
+        for name in barrierClasses where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            throw StoreError.badInput("--barriers: \"\(name)\" is not a highway class (letters, digits and _; e.g. primary,secondary,trunk)")
+        }
         let started = Date()
         let allCommunities = try GridReports.communities(store)
         let known = Set(allCommunities.map(\.code))
@@ -81,6 +114,9 @@ public enum GridRuns {
         let communities = parameters.communities.isEmpty ? allCommunities : allCommunities.filter { parameters.communities.contains($0.code) }
         guard !communities.isEmpty else { throw StoreError.badInput("the store has no communities; import them first") }
         let assignment = try GridReports.assign(store)
+        let registers = try GridUnits.registers(store, above: parameters.maximum)
+        let overrides = try GridUnits.overrides(store)
+        let barrierLines = try GridUnits.barrierLines(store, classes: barrierClasses)
         let communityLocator = PolygonLocator(allCommunities.map(\.shape))
         let attributes = try store.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, admin_code || street_code || community_code FROM communities")
@@ -89,8 +125,14 @@ public enum GridRuns {
 
         var proposed: [ProposedGrid] = []
         var moves: [Move] = []
+        var registerMoves: [RegisterMove] = []
         var reports: [CommunityReport] = []
         var warnings: [String] = []
+        var barrierReport = barrierClasses.isEmpty ? nil
+            : BarrierReport(classes: barrierClasses, networkEdges: 0, adjacenciesCut: 0, adjacenciesRestored: 0, currentGridsSpanning: 0, gridsSpanning: 0)
+        if !barrierClasses.isEmpty && barrierLines.isEmpty {
+            warnings.append("no network edge of class \(barrierClasses.joined(separator: ", ")): no barriers")
+        }
         var allHouseholds: [Int] = [], allLabels: [Int] = [], allInitial: [Int] = [], allOrigin: [Int] = [], allEdges: [(Int, Int)] = []
         var labelBase = 0, initialBase = 0
 
@@ -111,15 +153,34 @@ public enum GridRuns {
             }
             let buildings = members.map { assignment.buildings[$0] }
             let currentCodes = members.map { assignment.results[$0].grid }
-            let gridCodes = Array(Set(currentCodes.compactMap { $0 })).sorted()
-            let codeIndex = Dictionary(uniqueKeysWithValues: gridCodes.enumerated().map { ($1, $0) })
-            let current = currentCodes.map { $0.flatMap { codeIndex[$0] } ?? -1 }
-            let initial = parameters.fromCurrent ? current : Array(repeating: -1, count: members.count)
             let projection = LocalProjection(origin: community.shape.boundingBox.center)
-            let xy = buildings.map { projection.project($0.point) }
-            let edges = try adjacency(store, points: buildings.map(\.point))
+            // Planning units: a building, or each register row of a building above the maximum.
+            let units = GridUnits.units(buildings: buildings, grids: currentCodes, registers: registers, overrides: overrides, projection: projection)
+            let gridCodes = Array(Set(units.compactMap(\.current))).sorted()
+            let codeIndex = Dictionary(uniqueKeysWithValues: gridCodes.enumerated().map { ($1, $0) })
+            let current = units.map { $0.current.flatMap { codeIndex[$0] } ?? -1 }
+            let initial = parameters.fromCurrent ? current : Array(repeating: -1, count: units.count)
+            let xy = units.map { projection.project($0.point) }
+            let households = units.map(\.households)
+            var edges = try adjacency(store, points: units.map(\.point))
+            var block: [Int]?
+            if !barrierClasses.isEmpty {
+                let box = community.shape.boundingBox
+                let near = barrierLines.filter { $0.box.intersects(box) }
+                let lines = near.map { $0.line.coordinates.map { projection.project($0) } }
+                let crossing = GridBarriers.crossing(edges: edges, x: xy.map(\.x), y: xy.map(\.y), lines: lines)
+                let plan = GridBarriers.plan(households: households, edges: edges, crossing: crossing,
+                                             minimum: parameters.minimum, maximum: parameters.maximum)
+                edges = plan.edges
+                block = plan.block
+                barrierReport?.networkEdges += near.count
+                barrierReport?.adjacenciesCut += plan.cut.count
+                barrierReport?.adjacenciesRestored += plan.restored.count
+                barrierReport?.currentGridsSpanning += GridBarriers.spanning(labels: current.map { $0 < 0 ? gridCodes.count : $0 },
+                                                                             count: gridCodes.count, block: plan.block).count
+            }
             var problem = GridPartition.Problem(
-                households: buildings.map(\.households), x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
+                households: households, x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
                 minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability)
             if let count = parameters.gridCount {
                 // A count for all communities is shared by households.
@@ -127,27 +188,65 @@ public enum GridRuns {
                 problem.gridCount = parameters.communities.count == 1 ? count : max(1, Int((Double(count) * share).rounded()))
             }
             let solution = GridPartition.solve(problem)
-            let shapes = try tile(store, community: community.shape, points: buildings.map(\.point), labels: solution.labels, count: solution.gridCount)
+            let shapes = try tile(store, community: community.shape, points: units.map(\.point), labels: solution.labels, count: solution.gridCount)
             let sequence = GridNumbering.sequence(centres: shapes.map { $0.polygons.isEmpty ? community.shape.representativePoint : $0.representativePoint })
-            var households = [Int](repeating: 0, count: solution.gridCount), counts = households
-            for (v, g) in solution.labels.enumerated() { households[g] += buildings[v].households; counts[g] += 1 }
+            var gridHouseholds = [Int](repeating: 0, count: solution.gridCount)
+            var gridBuildings = [Set<Int>](repeating: [], count: solution.gridCount)
+            for (u, g) in solution.labels.enumerated() { gridHouseholds[g] += units[u].households; gridBuildings[g].insert(units[u].building) }
             var codes: [String] = []
             for g in 0..<solution.gridCount {
                 let code = GridNumbering.code(community: prefix, sequence: sequence[g])
                 codes.append(code)
                 proposed.append(ProposedGrid(code: code, name: "\(community.name)第\(sequence[g])网格", community: community.code,
-                                             households: households[g], buildings: counts[g], area: shapes[g].areaSquareMeters,
+                                             households: gridHouseholds[g], buildings: gridBuildings[g].count, area: shapes[g].areaSquareMeters,
                                              polsbyPopper: GridMetrics.polsbyPopper(shapes[g]), shape: shapes[g]))
             }
-            for (v, g) in solution.labels.enumerated() {
-                moves.append(Move(building: buildings[v].id, households: buildings[v].households, from: currentCodes[v], to: codes[g]))
+            // A building goes to the grid of the unit at its point (its first); split rows going elsewhere are listed too.
+            var buildingGrid = [String](repeating: "", count: buildings.count)
+            var followers = [Int](repeating: 0, count: buildings.count)
+            for (u, unit) in units.enumerated() where unit.atPoint { buildingGrid[unit.building] = codes[solution.labels[u]] }
+            for (u, unit) in units.enumerated() {
+                let to = codes[solution.labels[u]]
+                if to == buildingGrid[unit.building] { followers[unit.building] += unit.households }
+                if let row = unit.register {
+                    registerMoves.append(RegisterMove(register: row.id, building: buildings[unit.building].id, unit: row.unit, floor: row.floor,
+                                                      households: row.households, from: unit.current, to: to))
+                }
             }
-            let localWarnings = solution.warnings.map { text in
-                // Building indices → store ids.
-                text.replacing(#/building (\d+) /#) { match in "building \(buildings[Int(match.1)!].id) " }
+            for (b, building) in buildings.enumerated() {
+                moves.append(Move(building: building.id, households: followers[b], from: currentCodes[b], to: buildingGrid[b]))
+            }
+            var localWarnings = solution.warnings.compactMap { text -> String? in
+                // Whole buildings above the maximum get their own warning below.
+                if let match = text.firstMatch(of: #/^building (\d+) alone/#), units[Int(match.1)!].register == nil { return nil }
+                // Unit indices → store ids.
+                return text.replacing(#/building (\d+) /#) { match in units[Int(match.1)!].describe(buildings) + " " }
+            }
+            for (b, building) in buildings.enumerated() where building.households > parameters.maximum {
+                let parts = units.filter { $0.building == b }
+                if parts.count > 1 {
+                    let grids = Set(units.indices.filter { units[$0].building == b }.map { codes[solution.labels[$0]] }).sorted()
+                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum): its \(parts.count) register rows are planned separately (grids \(grids.joined(separator: ", ")))")
+                } else {
+                    let why = building.registerRows == 0 ? "no register rows to split it by" : "a single register row"
+                    let g = codes.firstIndex(of: buildingGrid[b])!
+                    let alone = gridBuildings[g].count == 1 ? "it is a grid of its own" : "its grid also holds \(gridBuildings[g].count - 1) other buildings"
+                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum), and \(why): \(alone) (\(buildingGrid[b]))")
+                }
+            }
+            if let block {
+                let spanning = GridBarriers.spanning(labels: solution.labels, count: solution.gridCount, block: block)
+                barrierReport?.gridsSpanning += spanning.count
+                for g in spanning {
+                    let sides = Set(solution.labels.indices.filter { solution.labels[$0] == g }.map { block[$0] }).count
+                    localWarnings.append("grid \(codes[g]) spans a barrier (\(barrierClasses.joined(separator: ", "))): it joins \(sides) blocks, as a block alone could not be in range")
+                }
             }
             warnings += localWarnings.map { "\(community.code): \($0)" }
-            if solution.components > 1 { warnings.append("\(community.code): \(solution.components) disconnected parts, grids planned per part") }
+            if solution.components > 1 {
+                let why = barrierClasses.isEmpty ? "" : " (separated by barriers where each side can be in range alone)"
+                warnings.append("\(community.code): \(solution.components) disconnected parts\(why), grids planned per part")
+            }
             reports.append(CommunityReport(community: community.code, buildings: buildings.count, households: households.reduce(0, +),
                                            grids: solution.gridCount, components: solution.components, warnings: localWarnings))
             allHouseholds += problem.households
@@ -166,9 +265,10 @@ public enum GridRuns {
         summary.grids += empty
         let metrics = Metrics(
             summary: summary, polsbyPopperMean: proposed.isEmpty ? 0 : proposed.reduce(0) { $0 + $1.polsbyPopper } / Double(proposed.count),
-            buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports)
+            buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports,
+            barriers: barrierReport)
         return try save(store: store, id: reservedID, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
-                        warnings: warnings, grids: proposed, moves: moves)
+                        warnings: warnings, grids: proposed, moves: moves, registerMoves: registerMoves)
     }
 
     /// Delaunay edges of the buildings' points (the contiguity of their Voronoi cells), by GEOS. Buildings sharing a
@@ -252,7 +352,7 @@ public enum GridRuns {
     }
 
     static func save(store: Store, id reservedID: Int64?, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
-                     grids: [ProposedGrid], moves: [Move]) throws -> Run {
+                     grids: [ProposedGrid], moves: [Move], registerMoves: [RegisterMove] = []) throws -> Run {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let parametersJSON = String(decoding: try encoder.encode(parameters), as: UTF8.self)
@@ -280,6 +380,10 @@ public enum GridRuns {
             }
             let move = try db.makeStatement(sql: "INSERT INTO grid_run_buildings (run_id, building_id, households, from_grid, to_grid) VALUES (?, ?, ?, ?, ?)")
             for m in moves { try move.execute(arguments: [run, m.building, m.households, m.from, m.to]) }
+            let row = try db.makeStatement(sql: """
+                INSERT INTO grid_run_register (run_id, register_id, building_id, unit, floor, households, from_grid, to_grid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for m in registerMoves { try row.execute(arguments: [run, m.register, m.building, m.unit, m.floor, m.households, m.from, m.to]) }
             return run
         }
         return Run(id: id, createdAt: created, status: "dry_run", parameters: parameters, metrics: metrics, warnings: warnings)
@@ -315,6 +419,19 @@ public enum GridRuns {
                 SELECT building_id, households, from_grid, to_grid FROM grid_run_buildings
                 WHERE run_id = ? AND from_grid IS NOT to_grid ORDER BY building_id
                 """, arguments: [id]).map { Move(building: $0[0], households: $0[1], from: $0[2], to: $0[3]) }
+        }
+    }
+
+    /// Register rows of split buildings that change grid in the run.
+    public static func registerMoves(store: Store, id: Int64) throws -> [RegisterMove] {
+        try store.read { db in
+            _ = try load(db, id)
+            return try Row.fetchAll(db, sql: """
+                SELECT register_id, building_id, unit, floor, households, from_grid, to_grid FROM grid_run_register
+                WHERE run_id = ? AND from_grid IS NOT to_grid ORDER BY building_id, register_id
+                """, arguments: [id]).map {
+                RegisterMove(register: $0[0], building: $0[1], unit: $0[2], floor: $0[3], households: $0[4], from: $0[5], to: $0[6])
+            }
         }
     }
 
@@ -358,6 +475,17 @@ public enum GridRuns {
                 INSERT INTO grids (code, name, community_code, source, area_m2, geom)
                 SELECT code, name, community_code, 'grid-run:' || run_id, area_m2, geom FROM grid_run_grids WHERE run_id = ?
                 """, arguments: [id])
+            // Register rows placed apart from their building: the old placements in these communities are kept for revert.
+            try db.execute(sql: """
+                INSERT INTO grid_run_previous_register (run_id, register_id, grid_code)
+                SELECT ?, register_id, grid_code FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))
+                """, arguments: [id])
+            try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO register_grids (register_id, grid_code)
+                SELECT r.register_id, r.to_grid FROM grid_run_register r JOIN grid_run_buildings b ON b.run_id = r.run_id AND b.building_id = r.building_id
+                WHERE r.run_id = ? AND r.to_grid <> b.to_grid
+                """, arguments: [id])
             try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
                            arguments: [ISO8601DateFormatter().string(from: Date()), try fingerprint(db, communities: communities), id])
         }
@@ -380,6 +508,12 @@ public enum GridRuns {
                 SELECT code, name, community_code, source, area_m2, geom FROM grid_run_previous WHERE run_id = ?
                 """, arguments: [id])
             try db.execute(sql: "DELETE FROM grid_run_previous WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO register_grids (register_id, grid_code)
+                SELECT p.register_id, p.grid_code FROM grid_run_previous_register p JOIN household_register r ON r.id = p.register_id WHERE p.run_id = ?
+                """, arguments: [id])
+            try db.execute(sql: "DELETE FROM grid_run_previous_register WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?",
                            arguments: [ISO8601DateFormatter().string(from: Date()), id])
         }
