@@ -76,7 +76,11 @@ struct GridsCheckCommand: AsyncParsableCommand {
 struct GridsStatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Per grid: households, buildings, area, balance against the target, and a worker's round.",
-        discussion: "The round is a nearest-neighbour tour through the grid's buildings in straight lines (metres), closed back to its start.")
+        discussion: """
+            The round is a closed tour through the grid's buildings over the walking network (metres): shortest walking \
+            distances between the buildings' snapped points, nearest neighbour then 2-opt. Legs the network does not join are \
+            walked in a straight line and counted; `straight m` is the straight-line nearest-neighbour round.
+            """)
     @OptionGroup var store: StoreOptions
     @Option(help: "Lower bound of households per grid.") var min = 300
     @Option(help: "Upper bound of households per grid.") var max = 500
@@ -90,16 +94,18 @@ struct GridsStatsCommand: AsyncParsableCommand {
                 "grids": grids.map { g -> [String: Any] in
                     ["code": g.code, "community": g.community as Any? ?? NSNull(), "households": g.households, "buildings": g.buildings,
                      "register_rows": g.registerRows, "area_m2": (g.areaSquareMeters * 10).rounded() / 10, "balance": g.balance,
-                     "in_range": g.inRange, "polsby_popper": (g.polsbyPopper * 1000).rounded() / 1000, "tour_m": g.tourMeters.rounded()]
+                     "in_range": g.inRange, "polsby_popper": (g.polsbyPopper * 1000).rounded() / 1000, "tour_m": g.tourMeters.rounded(),
+                     "tour_straight_legs": g.tourStraightLegs, "straight_tour_m": g.straightTourMeters.rounded()]
                 },
                 "unassigned_buildings": assignment.outside.count,
             ])
             return
         }
-        print("grid             community      househ. bldgs  area m²     balance  PP     tour m")
+        print("grid             community      househ. bldgs  area m²     balance  PP     tour m  straight m")
         for g in grids {
-            print(String(format: "%@  %@  %7d %5d  %10.0f  %+7d  %.3f  %7.0f%@", g.code, g.community ?? "-", g.households, g.buildings,
-                         g.areaSquareMeters, g.balance, g.polsbyPopper, g.tourMeters, g.inRange ? "" : "  out of range"))
+            print(String(format: "%@  %@  %7d %5d  %10.0f  %+7d  %.3f  %7.0f  %7.0f%@%@", g.code, g.community ?? "-", g.households, g.buildings,
+                         g.areaSquareMeters, g.balance, g.polsbyPopper, g.tourMeters, g.straightTourMeters,
+                         g.tourStraightLegs > 0 ? "  \(g.tourStraightLegs) legs off the network" : "", g.inRange ? "" : "  out of range"))
         }
         print("\(grids.filter(\.inRange).count) of \(grids.count) grids in [\(min), \(max)]; \(assignment.outside.count) buildings in no grid")
     }

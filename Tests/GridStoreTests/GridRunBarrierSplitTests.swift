@@ -64,7 +64,7 @@ struct GridRunBarrierSplitTests {
 
     /// Per grid code, households, from `grids stats`.
     static func households(_ store: Store) throws -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: try GridReports.stats(store, minimum: 800, maximum: 1300).grids.map { ($0.code, $0.households) })
+        Dictionary(uniqueKeysWithValues: try GridReports.stats(store, minimum: 800, maximum: 1300, walkingTours: false).grids.map { ($0.code, $0.households) })
     }
 
     @Test("demo: a building above the maximum is split by its register rows; apply places the rows, revert restores")
@@ -187,5 +187,20 @@ struct GridRunRealBarrierTests {
         #expect(run.metrics.summary.contiguous == run.metrics.summary.grids)
         #expect(run.metrics.summary.feasible >= run.metrics.summary.grids - 2)
         try GridRunBarrierSplitTests.expectTiles(temporary.store, run: run.id)
+    }
+}
+
+extension GridRunRealBarrierTests {
+    @Test("wudaokou: a worker's round over the network is never shorter than in straight lines")
+    func walkingRounds() throws {
+        let temporary = try Self.wudaokou()
+        let grids = try GridReports.stats(temporary.store, minimum: 300, maximum: 500).grids.filter { $0.buildings > 1 }
+        #expect(grids.count > 40)
+        #expect(grids.allSatisfy { $0.tourMeters >= $0.straightTourMeters * 0.95 || $0.tourStraightLegs > 0 })
+        let ratios = grids.map { $0.tourMeters / $0.straightTourMeters }.sorted()
+        let legs = grids.reduce(0) { $0 + $1.tourStraightLegs }
+        print(String(format: "wudaokou 8×8: %d grids, walking / straight-line round: median %.2f, max %.2f; %d legs off the network",
+                     grids.count, ratios[ratios.count / 2], ratios.last!, legs))
+        #expect(ratios[ratios.count / 2] > 1)
     }
 }

@@ -129,11 +129,17 @@ public enum GridReports {
         /// Households − target (the middle of the range).
         public var balance: Int
         public var inRange: Bool
-        /// Nearest-neighbour round through the grid's buildings, straight lines (GridMetrics.tourLength).
+        /// A worker's round through the grid's buildings over the walking network (GridTour: nearest neighbour + 2-opt on
+        /// walking distances between the buildings' snapped points); straight lines where the store has no network.
         public var tourMeters: Double
+        /// The same round's legs walked in a straight line because the network does not join their ends.
+        public var tourStraightLegs: Int
+        /// Nearest-neighbour round in straight lines (GridMetrics.tourLength), for comparison.
+        public var straightTourMeters: Double
     }
 
-    public static func stats(_ store: Store, minimum: Int, maximum: Int) throws -> (grids: [GridStats], assignment: Assignment) {
+    /// `walkingTours: false` skips the network rounds (`tourMeters` is then the straight-line round).
+    public static func stats(_ store: Store, minimum: Int, maximum: Int, walkingTours: Bool = true) throws -> (grids: [GridStats], assignment: Assignment) {
         guard minimum >= 0, maximum >= minimum else { throw StoreError.badInput("--min/--max: need 0 ≤ min ≤ max (got \(minimum), \(maximum))") }
         let grids = try grids(store)
         let assignment = try assign(store)
@@ -148,15 +154,26 @@ public enum GridReports {
             extraHouseholds[row.grid, default: 0] += row.households; extraRows[row.grid, default: 0] += 1
         }
         let target = (minimum + maximum) / 2
-        let stats = grids.sorted { $0.code < $1.code }.map { grid in
+        let edgeCount = try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM network_edges") ?? 0 }
+        let hasNetwork = walkingTours && edgeCount > 0
+        let graph = hasNetwork ? try AnalysisData.graph(store) : nil
+        let snapper = graph.map { EdgeSnapper(graph: $0) }
+        let workspace = SearchWorkspace()
+        let stats = try grids.sorted { $0.code < $1.code }.map { grid in
             let indices = members[grid.code] ?? []
             let households = indices.reduce(0) { $0 + assignment.buildings[$1].households } + extraHouseholds[grid.code, default: 0]
+            let points = indices.map { assignment.buildings[$0].point }
+            let straight = GridMetrics.tourLength(points)
+            var walking: GridTour.Result?
+            if let graph, let snapper {
+                walking = try GridTour.walking(points: points, snaps: snapper.snap(points), graph: graph, workspace: workspace)
+            }
             return GridStats(
                 code: grid.code, community: grid.community, households: households, buildings: indices.count,
                 registerRows: indices.reduce(0) { $0 + assignment.buildings[$1].registerRows } + extraRows[grid.code, default: 0],
                 areaSquareMeters: grid.shape.areaSquareMeters, polsbyPopper: GridMetrics.polsbyPopper(grid.shape),
                 balance: households - target, inRange: (minimum...maximum).contains(households),
-                tourMeters: GridMetrics.tourLength(indices.map { assignment.buildings[$0].point }))
+                tourMeters: walking?.length.value ?? straight, tourStraightLegs: walking?.straightLegs ?? 0, straightTourMeters: straight)
         }
         return (stats, assignment)
     }
