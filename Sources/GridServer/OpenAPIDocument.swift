@@ -1387,6 +1387,13 @@ enum OpenAPIDocument {
       "minimum": 0,
       "maximum": 1,
       "default": 0.7
+     },
+     "barriers": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "highway classes of the walking network that grids should not cross (e.g. primary, secondary, trunk)"
      }
     },
     "additionalProperties": false

@@ -141,10 +141,11 @@ struct RunRoutes: Sendable {
                                headers: headers, cacheable: cacheable)
     }
 
-    /// The POST body: {"communities": [...], "min": 300, "max": 500, "grid_count": n, "from_current": true, "stability": 0.7}.
+    /// The POST body: {"communities": [...], "min": 300, "max": 500, "grid_count": n, "from_current": true, "stability": 0.7,
+    /// "barriers": ["primary", "secondary"]}.
     static func parameters(_ body: JSONValue) throws -> GridRuns.Parameters {
         guard case .object(let fields) = body else { throw APIProblem.badBody("the body must be a JSON object") }
-        let known: Set<String> = ["communities", "min", "max", "grid_count", "from_current", "stability"]
+        let known: Set<String> = ["communities", "min", "max", "grid_count", "from_current", "stability", "barriers"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIProblem.badBody("unknown field \"\(unknown)\"; accepted: \(known.sorted().joined(separator: ", "))", field: unknown)
         }
@@ -161,6 +162,12 @@ struct RunRoutes: Sendable {
                 throw APIProblem.badBody("communities must be an array of 12-digit community codes", field: "communities")
             }
             parameters.communities = items.compactMap(\.stringValue)
+        }
+        if let barriers = fields["barriers"] {
+            guard let items = barriers.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                throw APIProblem.badBody("barriers must be an array of highway classes (e.g. [\"primary\", \"secondary\"])", field: "barriers")
+            }
+            parameters.barriers = items.compactMap(\.stringValue)
         }
         if let minimum = try whole("min") { parameters.minimum = minimum }
         if let maximum = try whole("max") { parameters.maximum = maximum }

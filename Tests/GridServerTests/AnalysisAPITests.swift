@@ -76,7 +76,7 @@ struct AnalysisAPITests {
         let gridsBefore = try demo.store.read { db in try String.fetchAll(db, sql: "SELECT code || ':' || AsText(geom) FROM grids ORDER BY code") }
         let community = try demo.store.read { try String.fetchOne($0, sql: "SELECT code FROM communities ORDER BY code LIMIT 1") }!
         try await application(demo.store).test(.router) { client in
-            let body = ByteBuffer(string: #"{"communities": ["\#(community)"], "min": 300, "max": 500}"#)
+            let body = ByteBuffer(string: #"{"communities": ["\#(community)"], "min": 300, "max": 500, "barriers": ["primary"]}"#)
             let anonymous = try await client.execute(uri: "/runs", method: .post, body: body)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
@@ -99,6 +99,10 @@ struct AnalysisAPITests {
             #expect(status == "dry_run")
             let run = try await client.execute(uri: "/runs/\(id)", method: .get).json
             #expect(run["metrics"]?["summary"]?["grids"]?.intValue ?? 0 > 0)
+            #expect(run["parameters"]?["barriers"] == .array(["primary"]))
+            let badBarriers = try await client.execute(uri: "/runs", method: .post, headers: [.authorization: "Bearer \(writeToken)"],
+                                                       body: ByteBuffer(string: #"{"barriers": "primary"}"#))
+            #expect(try badBarriers.json["parameter"] == "barriers")
 
             let diff = try await client.execute(uri: "/runs/\(id)/diff", method: .get).json
             #expect(diff["households_moved"]?.intValue != nil)
