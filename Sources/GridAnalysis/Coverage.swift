@@ -80,7 +80,11 @@ public enum Coverage {
         let categories = profile.categories
         let targets = snapper.snap(buildings.map(\.point), maxDistance: profile.snapLimit)
         // Categories are independent searches: run them on every core, each with its own workspace.
-        struct CategoryOutcome { var placed = 0; var offNetwork = 0; var nearest: [NearestFacilitySearch.Answer?] = []; var error: (any Error)? }
+        struct CategoryOutcome {
+            var placed = 0, offNetwork = 0
+            var nearest = NearestFacilitySearch.Columns(facilityIDs: [], rank: [], distance: [])
+            var error: (any Error)?
+        }
         var outcomes = [CategoryOutcome](repeating: CategoryOutcome(), count: categories.count)
         withoutActuallyEscaping(isCancelled) { poll in
         let cancelled = CancellationFlag(poll)
@@ -96,7 +100,7 @@ public enum Coverage {
                 }
                 var outcome = CategoryOutcome(placed: sources.count, offNetwork: members.count - sources.count)
                 do {
-                    outcome.nearest = try NearestFacilitySearch.run(
+                    outcome.nearest = try NearestFacilitySearch.columns(
                         graph: graph, sources: sources, targets: targets, horizon: profile.horizon(for: category),
                         workspace: SearchWorkspace(), isCancelled: { cancelled.check() })
                 } catch {
@@ -121,7 +125,8 @@ public enum Coverage {
             var slot = b * perBuilding
             for l in profile.levels.indices {
                 for r in requirementCategory[l].indices {
-                    if let answer = nearest[requirementCategory[l][r]][b] { met[slot] = answer.distance.value <= limits[l][r] }
+                    let column = nearest[requirementCategory[l][r]]
+                    met[slot] = column.rank[b] >= 0 && column.distance[b] <= limits[l][r]
                     slot += 1
                 }
             }
@@ -190,20 +195,21 @@ final class CancellationFlag: Sendable {
 }
 
 extension Coverage {
-    /// Results stored by column (one array per category, one flag per requirement) so that a city of
-    /// 300,000 buildings costs tens of megabytes, not one small array per building.
+    /// Results stored by column (per category a facility rank and a distance per building, one flag per
+    /// requirement) so that a city of 300,000 buildings costs tens of megabytes, not one small array per
+    /// building.
     public struct BuildingResults: RandomAccessCollection, Sendable, Equatable {
         let requirementsPerLevel: [Int]
         let levelOffsets: [Int]
         let perBuilding: Int
-        /// Per category, per building.
-        let nearest: [[NearestFacilitySearch.Answer?]]
+        /// Per category: per building, the nearest facility's rank and distance.
+        let nearest: [NearestFacilitySearch.Columns]
         /// NaN: beyond the snap limit.
         let offNetwork: [Double]
         /// Building-major: `perBuilding` flags per building, level by level.
         let met: [Bool]
 
-        init(requirementsPerLevel: [Int], nearest: [[NearestFacilitySearch.Answer?]], offNetwork: [Double], met: [Bool]) {
+        init(requirementsPerLevel: [Int], nearest: [NearestFacilitySearch.Columns], offNetwork: [Double], met: [Bool]) {
             self.requirementsPerLevel = requirementsPerLevel
             var offsets: [Int] = [], total = 0
             for count in requirementsPerLevel { offsets.append(total); total += count }
@@ -221,10 +227,10 @@ extension Coverage {
             let met = requirementsPerLevel.indices.map { l in (0..<requirementsPerLevel[l]).map { isMet(building: b, level: l, requirement: $0) } }
             return BuildingResult(
                 offNetwork: offNetwork[b].isNaN ? nil : Meters(offNetwork[b]),
-                nearest: nearest.map { $0[b] }, met: met, levelMet: met.map { $0.allSatisfy { $0 } })
+                nearest: nearest.map { $0.answer(b) }, met: met, levelMet: met.map { $0.allSatisfy { $0 } })
         }
 
-        public func nearest(building b: Int, category c: Int) -> NearestFacilitySearch.Answer? { nearest[c][b] }
+        public func nearest(building b: Int, category c: Int) -> NearestFacilitySearch.Answer? { nearest[c].answer(b) }
         public func isOffNetwork(_ b: Int) -> Bool { offNetwork[b].isNaN }
         public func isMet(building b: Int, level l: Int, requirement r: Int) -> Bool { met[b * perBuilding + levelOffsets[l] + r] }
         public func isLevelMet(building b: Int, level l: Int) -> Bool {
@@ -233,8 +239,12 @@ extension Coverage {
         }
 
         public static func == (a: BuildingResults, b: BuildingResults) -> Bool {
-            a.requirementsPerLevel == b.requirementsPerLevel && a.nearest == b.nearest && a.met == b.met
+            a.requirementsPerLevel == b.requirementsPerLevel && a.met == b.met
                 && a.offNetwork.elementsEqual(b.offNetwork) { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                && a.nearest.count == b.nearest.count
+                && zip(a.nearest, b.nearest).allSatisfy { x, y in
+                    x.rank.count == y.rank.count && x.rank.indices.allSatisfy { x.answer($0) == y.answer($0) }
+                }
         }
     }
 }

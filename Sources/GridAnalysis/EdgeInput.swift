@@ -14,6 +14,8 @@ protocol EdgeInput {
     func copyPoints(_ i: Int, to destination: UnsafeMutablePointer<Coordinate>)
     /// Drops storage no longer needed once the junction ids have been read (a no-op when not owned).
     mutating func releaseEndpoints()
+    /// Drops the ids and lengths once they have been copied (a no-op when not owned).
+    mutating func releaseAttributes()
     /// Drops all storage once everything has been copied.
     mutating func releaseAll()
 }
@@ -32,6 +34,7 @@ struct NetworkEdgeInput: EdgeInput {
     }
     // The caller still holds the array.
     mutating func releaseEndpoints() {}
+    mutating func releaseAttributes() {}
     mutating func releaseAll() {}
 }
 
@@ -50,6 +53,10 @@ extension WalkingGraph.Builder: EdgeInput {
     mutating func releaseEndpoints() {
         sources = []
         targets = []
+    }
+    mutating func releaseAttributes() {
+        ids = []
+        lengths = []
     }
     mutating func releaseAll() { self = WalkingGraph.Builder() }
 }

@@ -37,6 +37,31 @@ public enum NearestFacilitySearch {
         graph: WalkingGraph, sources: [Source], targets: [SnapPoint?], horizon: Meters,
         workspace: SearchWorkspace? = nil, isCancelled: () -> Bool = { false }
     ) throws -> [Answer?] {
+        let nearest = try columns(graph: graph, sources: sources, targets: targets, horizon: horizon,
+                                  workspace: workspace, isCancelled: isCancelled)
+        return (0..<targets.count).map { nearest.answer($0) }
+    }
+
+    /// The answers of `run` as columns: 12 bytes a target instead of an `Answer?` (24).
+    struct Columns: Sendable {
+        /// Distinct facility ids, ascending; `rank` indexes them.
+        var facilityIDs: [Int64]
+        /// Per target: rank of the nearest facility, -1 when none is within the horizon.
+        var rank: [Int32]
+        /// Per target: the walking distance (unused where `rank` is -1).
+        var distance: [Double]
+
+        func answer(_ t: Int) -> Answer? {
+            let r = rank[t]
+            return r < 0 ? nil : Answer(facilityID: facilityIDs[Int(r)], distance: Meters(distance[t]))
+        }
+    }
+
+    /// `run`, answering in columns.
+    static func columns(
+        graph: WalkingGraph, sources: [Source], targets: [SnapPoint?], horizon: Meters,
+        workspace: SearchWorkspace? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> Columns {
         let ws = workspace ?? SearchWorkspace()
         let limit = horizon.value
         let facilities = FacilityRanks(sources.map(\.facilityID))
@@ -55,7 +80,8 @@ public enum NearestFacilitySearch {
 
         try ws.run(graph, horizon: limit, isCancelled: isCancelled)
 
-        var answers = [Answer?](repeating: nil, count: targets.count)
+        var rank = [Int32](repeating: -1, count: targets.count)
+        var distance = [Double](repeating: .infinity, count: targets.count)
         for (i, target) in targets.enumerated() {
             guard let target, let placed = try Placement(target, graph) else { continue }
             var best = Double.infinity
@@ -77,9 +103,9 @@ public enum NearestFacilitySearch {
                 consider(s.offNetwork + abs(s.offset - o) + placed.offNetwork, s.rank)
                 k += 1
             }
-            if bestRank != Int32.max && best <= limit { answers[i] = Answer(facilityID: facilities.ids[Int(bestRank)], distance: Meters(best)) }
+            if bestRank != Int32.max && best <= limit { rank[i] = bestRank; distance[i] = best }
         }
-        return answers
+        return Columns(facilityIDs: facilities.ids, rank: rank, distance: distance)
     }
 
     /// Node-level variant, as the peer benchmark defines coverage: sources sit on junctions, and every node

@@ -112,10 +112,6 @@ public final class WalkingGraph: Sendable {
             }
             c = 2 * edgeCount
         }
-        var inputPointCount = ContiguousArray<Int32>(unsafeUninitializedCapacity: edgeCount) { b, c in
-            for e in 0..<edgeCount { b[e] = Int32(clamping: input.pointCount(e)) }
-            c = edgeCount
-        }
         var ends = ContiguousArray<Int32>(unsafeUninitializedCapacity: 2 * edgeCount) { b, c in
             for i in 0..<(2 * edgeCount) { b[i] = Int32(i) }
             c = 2 * edgeCount
@@ -134,10 +130,10 @@ public final class WalkingGraph: Sendable {
 
         // Position of each junction: the matching end of the first edge through it that has a geometry
         // (a lone shape point when nothing better exists).
-        @inline(__always) func pointCount(_ end: Int32) -> Int32 { inputPointCount[Int(end >> 1)] }
+        @inline(__always) func pointCount(_ end: Int32) -> Int { input.pointCount(Int(end >> 1)) }
         @inline(__always) func endPoint(_ end: Int32) -> Coordinate {
             let e = Int(end >> 1)
-            return input.point(e, end & 1 == 0 ? 0 : Int(inputPointCount[e]) - 1)
+            return input.point(e, end & 1 == 0 ? 0 : input.pointCount(e) - 1)
         }
         var sortedCoordinates = ContiguousArray<Coordinate>(repeating: unknown, count: nodeCount)
         for k in 0..<nodeCount {
@@ -187,49 +183,51 @@ public final class WalkingGraph: Sendable {
         }
         bucket = []
 
-        // 4. Edge arrays in the new order; geometry copied once into exactly sized storage, repaired where it
-        //    has fewer than two points; lengths that are negative or not finite replaced by the measured one.
-        var ids = ContiguousArray<Int64>(repeating: 0, count: edgeCount)
-        var src = ContiguousArray<Int32>(repeating: 0, count: edgeCount)
-        var tgt = ContiguousArray<Int32>(repeating: 0, count: edgeCount)
-        var lengths = ContiguousArray<Double>(repeating: 0, count: edgeCount)
+        // 4. Edge arrays in the new order, each input array dropped once copied so that little but the two
+        //    copies of the shape points is alive at the peak; geometry copied once into exactly sized storage,
+        //    repaired where it has fewer than two points; lengths that are negative or not finite replaced by
+        //    the measured one.
+        let ids = ContiguousArray<Int64>(unsafeUninitializedCapacity: edgeCount) { b, c in
+            for e in 0..<edgeCount { b[e] = input.id(Int(inputPosition[e])) }
+            c = edgeCount
+        }
+        var lengths = ContiguousArray<Double>(unsafeUninitializedCapacity: edgeCount) { b, c in
+            for e in 0..<edgeCount { b[e] = input.length(Int(inputPosition[e])) }
+            c = edgeCount
+        }
+        input.releaseAttributes()
+        let src = ContiguousArray<Int32>(unsafeUninitializedCapacity: edgeCount) { b, c in
+            for e in 0..<edgeCount { b[e] = inputSource[Int(inputPosition[e])] }
+            c = edgeCount
+        }
+        inputSource = []
+        let tgt = ContiguousArray<Int32>(unsafeUninitializedCapacity: edgeCount) { b, c in
+            for e in 0..<edgeCount { b[e] = inputTarget[Int(inputPosition[e])] }
+            c = edgeCount
+        }
+        inputTarget = []
         var geometryStart = ContiguousArray<Int32>(repeating: 0, count: edgeCount + 1)
         var total = 0
         for e in 0..<edgeCount {
-            total += max(Int(inputPointCount[Int(inputPosition[e])]), 2)
+            total += max(input.pointCount(Int(inputPosition[e])), 2)
             precondition(total < Int(Int32.max), "too many shape points for Int32 offsets")
             geometryStart[e + 1] = Int32(total)
         }
         let points = ContiguousArray<Coordinate>(unsafeUninitializedCapacity: total) { buffer, count in
             let base = buffer.baseAddress!
-            ids.withUnsafeMutableBufferPointer { ids in
-                src.withUnsafeMutableBufferPointer { src in
-                    tgt.withUnsafeMutableBufferPointer { tgt in
-                        lengths.withUnsafeMutableBufferPointer { lengths in
-                            for e in 0..<edgeCount {
-                                let i = Int(inputPosition[e])
-                                ids[e] = input.id(i)
-                                src[e] = inputSource[i]
-                                tgt[e] = inputTarget[i]
-                                lengths[e] = input.length(i)
-                                let at = base + Int(geometryStart[e])
-                                if inputPointCount[i] >= 2 {
-                                    input.copyPoints(i, to: at)
-                                } else {
-                                    at.initialize(to: coordinates[Int(src[e])])
-                                    (at + 1).initialize(to: coordinates[Int(tgt[e])])
-                                }
-                            }
-                        }
-                    }
+            for e in 0..<edgeCount {
+                let i = Int(inputPosition[e])
+                let at = base + Int(geometryStart[e])
+                if input.pointCount(i) >= 2 {
+                    input.copyPoints(i, to: at)
+                } else {
+                    at.initialize(to: coordinates[Int(src[e])])
+                    (at + 1).initialize(to: coordinates[Int(tgt[e])])
                 }
             }
             count = total
         }
-        inputPointCount = []
         input.releaseAll()
-        inputSource = []
-        inputTarget = []
         points.withUnsafeBufferPointer { points in
             for e in 0..<edgeCount where !(lengths[e].isFinite && lengths[e] >= 0) {
                 let measured = polylineLength(UnsafeBufferPointer(

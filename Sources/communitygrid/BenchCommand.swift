@@ -259,7 +259,8 @@ struct BenchCoverage: AsyncParsableCommand {
         // figure below is what the analysis itself needs (graph input, graph, index, searches, results).
         _ = releaseFreeMemory(0)
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-        let graph = WalkingGraph(builder)
+        // Handed over: the builder's arrays go as soon as the graph has copied them.
+        let graph = WalkingGraph(consume builder)
         lap("graph")
         let snapper = EdgeSnapper(graph: graph)
         lap("snap index")
@@ -300,7 +301,8 @@ struct BenchCoverage: AsyncParsableCommand {
         let extract = OSMExtractor.extract(data, rules: .default)
         let buildings = extract.buildings.enumerated().map { Coverage.Building(id: Int64($0 + 1), point: $1.point, households: $1.households) }
         let facilities = extract.facilities.enumerated().map { Coverage.Facility(id: Int64($0 + 1), category: $1.category, location: $1.location) }
-        var builder = WalkingGraph.Builder(edgeCapacity: extract.edges.count, pointCapacity: extract.edges.count * 3)
+        let pointCount = extract.edges.reduce(0) { $0 + $1.line.coordinates.count }
+        var builder = WalkingGraph.Builder(edgeCapacity: extract.edges.count, pointCapacity: pointCount)
         for (index, edge) in extract.edges.enumerated() {
             builder.addEdge(id: Int64(index + 1), sourceNode: edge.sourceNode, targetNode: edge.targetNode, length: edge.length, geometry: edge.line.coordinates)
         }
