@@ -43,15 +43,15 @@ private struct WKBReader {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func need(_ count: Int, _ what: String) throws(GeometryError) {
+    private func need(_ count: Int, _ what: @autoclosure () -> String) throws(GeometryError) {
         if bytes.count - offset < count {
             throw GeometryError(
-                "WKB is truncated: \(what) needs \(count) bytes at offset \(offset) but only \(bytes.count - offset) remain")
+                "WKB is truncated: \(what()) needs \(count) bytes at offset \(offset) but only \(bytes.count - offset) remain")
         }
     }
 
-    private mutating func uint32(_ bigEndian: Bool, _ what: String) throws(GeometryError) -> UInt32 {
-        try need(4, what)
+    private mutating func uint32(_ bigEndian: Bool, _ what: @autoclosure () -> String) throws(GeometryError) -> UInt32 {
+        try need(4, what())
         var v: UInt32 = 0
         for i in 0..<4 {
             let b = UInt32(bytes[offset + (bigEndian ? i : 3 - i)])
@@ -70,46 +70,46 @@ private struct WKBReader {
         return Double(bitPattern: v)
     }
 
-    private mutating func coordinates(_ bigEndian: Bool, _ context: String) throws(GeometryError) -> [Coordinate] {
-        let count = Int(try uint32(bigEndian, "\(context) point count"))
-        try need(count * 16, "\(context) with \(count) points")
+    private mutating func coordinates(_ bigEndian: Bool, _ context: @autoclosure () -> String) throws(GeometryError) -> [Coordinate] {
+        let count = Int(try uint32(bigEndian, "\(context()) point count"))
+        try need(count * 16, "\(context()) with \(count) points")
         var result: [Coordinate] = []
         result.reserveCapacity(count)
-        for _ in 0..<count { result.append(try coordinate(bigEndian, context)) }
+        for _ in 0..<count { result.append(try coordinate(bigEndian, context())) }
         return result
     }
 
-    private mutating func coordinate(_ bigEndian: Bool, _ context: String) throws(GeometryError) -> Coordinate {
-        try need(16, "\(context) coordinate")
+    private mutating func coordinate(_ bigEndian: Bool, _ context: @autoclosure () -> String) throws(GeometryError) -> Coordinate {
+        try need(16, "\(context()) coordinate")
         let at = offset
         let c = Coordinate(longitude: double(bigEndian), latitude: double(bigEndian))
         guard c.longitude.isFinite, c.latitude.isFinite else {
             if c.longitude.isNaN && c.latitude.isNaN {
-                throw GeometryError("WKB \(context) is empty (NaN coordinates at offset \(at)); empty points are not supported")
+                throw GeometryError("WKB \(context()) is empty (NaN coordinates at offset \(at)); empty points are not supported")
             }
-            throw GeometryError("WKB \(context) has a non-finite coordinate at offset \(at)")
+            throw GeometryError("WKB \(context()) has a non-finite coordinate at offset \(at)")
         }
         return c
     }
 
-    private mutating func count(_ bigEndian: Bool, _ what: String, minimumBytesEach: Int) throws(GeometryError) -> Int {
-        let n = Int(try uint32(bigEndian, "\(what) count"))
+    private mutating func count(_ bigEndian: Bool, _ what: @autoclosure () -> String, minimumBytesEach: Int) throws(GeometryError) -> Int {
+        let n = Int(try uint32(bigEndian, "\(what()) count"))
         // Reject impossible counts before allocating for them.
-        try need(n * minimumBytesEach, "\(n) \(what)")
+        try need(n * minimumBytesEach, "\(n) \(what())")
         return n
     }
 
-    private mutating func header(_ context: String) throws(GeometryError) -> (bigEndian: Bool, type: WKBType) {
-        try need(1, "\(context) byte order")
+    private mutating func header(_ context: @autoclosure () -> String) throws(GeometryError) -> (bigEndian: Bool, type: WKBType) {
+        try need(1, "\(context()) byte order")
         let order = bytes[offset]
         guard order <= 1 else {
             throw GeometryError(
-                "WKB \(context) byte order at offset \(offset) is \(order); expected 0 (big-endian) or 1 (little-endian)")
+                "WKB \(context()) byte order at offset \(offset) is \(order); expected 0 (big-endian) or 1 (little-endian)")
         }
         offset += 1
         let bigEndian = order == 0
         let typeOffset = offset
-        let code = try uint32(bigEndian, "\(context) type")
+        let code = try uint32(bigEndian, "\(context()) type")
         let flags = code & 0xF000_0000
         if flags != 0 {
             let base = WKBType(rawValue: code & 0x0FFF_FFFF)?.name ?? "type \(code & 0x0FFF_FFFF)"
@@ -119,58 +119,58 @@ private struct WKBReader {
             if code & 0x2000_0000 != 0 { parts.append("SRID") }
             if !parts.isEmpty {
                 throw GeometryError(
-                    "WKB \(context) at offset \(typeOffset) is EWKB \(base) with \(parts.joined(separator: ", ")) flags; only plain 2D WKB (types 1–6) is supported")
+                    "WKB \(context()) at offset \(typeOffset) is EWKB \(base) with \(parts.joined(separator: ", ")) flags; only plain 2D WKB (types 1–6) is supported")
             }
-            throw GeometryError("WKB \(context) at offset \(typeOffset) has unknown geometry type \(code)")
+            throw GeometryError("WKB \(context()) at offset \(typeOffset) has unknown geometry type \(code)")
         }
         let dimension = code / 1000, baseCode = code % 1000
         guard let type = WKBType(rawValue: baseCode), dimension <= 3 else {
-            throw GeometryError("WKB \(context) at offset \(typeOffset) has unknown geometry type \(code)")
+            throw GeometryError("WKB \(context()) at offset \(typeOffset) has unknown geometry type \(code)")
         }
         if dimension > 0 {
             let suffix = ["", "Z", "M", "ZM"][Int(dimension)]
             throw GeometryError(
-                "WKB \(context) at offset \(typeOffset) is \(type.name) \(suffix) (type \(code)); only 2D geometries are supported")
+                "WKB \(context()) at offset \(typeOffset) is \(type.name) \(suffix) (type \(code)); only 2D geometries are supported")
         }
         if type == .geometryCollection {
-            throw GeometryError("WKB \(context) at offset \(typeOffset): GeometryCollection is not supported")
+            throw GeometryError("WKB \(context()) at offset \(typeOffset): GeometryCollection is not supported")
         }
         return (bigEndian, type)
     }
 
-    private mutating func polygon(_ bigEndian: Bool, _ context: String) throws(GeometryError) -> Polygon {
-        let ringCount = try count(bigEndian, "\(context) rings", minimumBytesEach: 4)
-        guard ringCount > 0 else { throw GeometryError("WKB \(context) has no rings; empty polygons are not supported") }
+    private mutating func polygon(_ bigEndian: Bool, _ context: @autoclosure () -> String) throws(GeometryError) -> Polygon {
+        let ringCount = try count(bigEndian, "\(context()) rings", minimumBytesEach: 4)
+        guard ringCount > 0 else { throw GeometryError("WKB \(context()) has no rings; empty polygons are not supported") }
         var rings: [LinearRing] = []
         rings.reserveCapacity(ringCount)
         for r in 0..<ringCount {
-            let ringContext = "\(context) ring \(r)"
+            let ringContext = "\(context()) ring \(r)"
             let cs = try coordinates(bigEndian, ringContext)
             do { rings.append(try LinearRing(cs)) } catch { throw GeometryError("WKB \(ringContext): \(error.message)") }
         }
         return Polygon(exterior: rings[0], holes: Array(rings.dropFirst()))
     }
 
-    private mutating func lineString(_ bigEndian: Bool, _ context: String) throws(GeometryError) -> LineString {
-        let cs = try coordinates(bigEndian, context)
-        do { return try LineString(cs) } catch { throw GeometryError("WKB \(context): \(error.message)") }
+    private mutating func lineString(_ bigEndian: Bool, _ context: @autoclosure () -> String) throws(GeometryError) -> LineString {
+        let cs = try coordinates(bigEndian, context())
+        do throws(GeometryError) { return try LineString(cs) } catch { throw GeometryError("WKB \(context()): \(error.message)") }
     }
 
     /// Reads one geometry; in multi-geometries every element carries its own byte order and type.
-    mutating func readGeometry(expected: WKBType?, context: String) throws(GeometryError) -> Geometry {
-        let (bigEndian, type) = try header(context)
+    mutating func readGeometry(expected: WKBType?, context: @autoclosure () -> String) throws(GeometryError) -> Geometry {
+        let (bigEndian, type) = try header(context())
         if let expected, type != expected {
-            throw GeometryError("WKB \(context) has type \(type.name); expected \(expected.name)")
+            throw GeometryError("WKB \(context()) has type \(type.name); expected \(expected.name)")
         }
         switch type {
         case .point:
-            return .point(try coordinate(bigEndian, context))
+            return .point(try coordinate(bigEndian, context()))
         case .lineString:
-            return .lineString(try lineString(bigEndian, context))
+            return .lineString(try lineString(bigEndian, context()))
         case .polygon:
-            return .polygon(try polygon(bigEndian, context))
+            return .polygon(try polygon(bigEndian, context()))
         case .multiPoint:
-            let n = try count(bigEndian, "\(context) points", minimumBytesEach: 21)
+            let n = try count(bigEndian, "\(context()) points", minimumBytesEach: 21)
             var points: [Coordinate] = []
             points.reserveCapacity(n)
             for i in 0..<n {
@@ -179,7 +179,7 @@ private struct WKBReader {
             }
             return .multiPoint(points)
         case .multiLineString:
-            let n = try count(bigEndian, "\(context) line strings", minimumBytesEach: 9)
+            let n = try count(bigEndian, "\(context()) line strings", minimumBytesEach: 9)
             var lines: [LineString] = []
             lines.reserveCapacity(n)
             for i in 0..<n {
@@ -188,7 +188,7 @@ private struct WKBReader {
             }
             return .multiLineString(lines)
         case .multiPolygon:
-            let n = try count(bigEndian, "\(context) polygons", minimumBytesEach: 9)
+            let n = try count(bigEndian, "\(context()) polygons", minimumBytesEach: 9)
             var polygons: [Polygon] = []
             polygons.reserveCapacity(n)
             for i in 0..<n {
@@ -197,7 +197,7 @@ private struct WKBReader {
             }
             return .multiPolygon(MultiPolygon(polygons))
         case .geometryCollection:
-            throw GeometryError("WKB \(context): GeometryCollection is not supported")
+            throw GeometryError("WKB \(context()): GeometryCollection is not supported")
         }
     }
 }

@@ -10,10 +10,15 @@ import Synchronization
 /// only the ones straddling its edge have their geometry tested.
 final class FeatureReader: Sendable {
     let store: Store
+    let cache: FeatureCache?
     /// Per coverage run: the comma list of its profile's levels, the value `levels_met` has when all are met.
     private let allLevelsByRun = Mutex<[Int64: String]>([:])
 
-    init(store: Store) { self.store = store }
+    init(store: Store) {
+        self.store = store
+        // Without the probe connection every request reads everything afresh, which is slower but as exact.
+        cache = try? FeatureCache(path: store.path)
+    }
 
     struct Page: Sendable {
         var features: [UInt8]
@@ -42,37 +47,108 @@ final class FeatureReader: Sendable {
     }
 
     func items(_ collection: FeatureCollection, _ query: ItemsQuery) throws -> Page {
-        try store.read { db in
+        // The default representation of a page comes from the cache where it can; see FeatureCache.
+        let cacheable = query.crs == .crs84 && query.properties == nil
+        if cacheable, let cache, let before = try? cache.version() {
+            var fresh: [Int64: [UInt8]] = [:]
+            let page = try read(collection, query, cached: { cache.lookup(collection.id, $0, version: before) }, fresh: &fresh)
+            if let after = try? cache.version(), after == before {
+                cache.store(collection.id, fresh, version: before)
+                return page
+            }
+        }
+        var unused: [Int64: [UInt8]] = [:]
+        return try read(collection, query, cached: nil, fresh: &unused)
+    }
+
+    /// One page; features found by `cached` are copied, the others are encoded and handed back in `fresh`.
+    private func read(_ collection: FeatureCollection, _ query: ItemsQuery, cached: (@Sendable ([Int64]) -> [Int64: [UInt8]])?,
+                      fresh: inout [Int64: [UInt8]]) throws -> Page {
+        let result = try store.read { db -> (Page, [Int64: [UInt8]]) in
             let coverage = collection.joinsCoverage ? try latestCoverage(db) : nil
             var exactIDs: [Int64]?
             if let bbox = query.bbox { exactIDs = try idsIntersecting(bbox, crs: query.bboxCRS, collection: collection, db) }
             let plain = query.filters.isEmpty && query.sortBy.isEmpty
+            var pageIDs: [Int64]
+            let matched: Int?
             if plain, let ids = exactIDs {
-                // Paged straight from the sorted id list: no count query needed.
                 let start = min(query.offset, ids.count), end = min(start + query.limit, ids.count)
-                let page = Array(ids[start..<end])
-                let (bytes, returned) = try select(collection, query, coverage: coverage, ids: page, paged: false, db)
-                return Page(features: bytes, numberMatched: ids.count, numberReturned: returned)
-            }
-            let (bytes, returned) = try select(collection, query, coverage: coverage, ids: exactIDs, paged: true, db)
-            let matched: Int
-            if returned < query.limit && (returned > 0 || query.offset == 0) {
-                matched = query.offset + returned
+                pageIDs = Array(ids[start..<end])
+                matched = ids.count
+            } else if cached != nil {
+                // The page's ids first (cheap), so that only missing features are read and encoded.
+                pageIDs = try self.ids(collection, query, coverage: coverage, restrictedTo: exactIDs, db)
+                matched = nil
             } else {
-                matched = try count(collection, query, coverage: coverage, ids: exactIDs, db)
+                let (bytes, returned) = try select(collection, query, coverage: coverage, ids: exactIDs, paged: true, db)
+                let matched = try numberMatched(collection, query, coverage: coverage, ids: exactIDs, returned: returned, db)
+                return (Page(features: bytes, numberMatched: matched, numberReturned: returned), [:])
             }
-            return Page(features: bytes, numberMatched: matched, numberReturned: returned)
+            let hits = cached?(pageIDs) ?? [:]
+            let missing = pageIDs.filter { hits[$0] == nil }
+            var encoded: [Int64: [UInt8]] = [:]
+            if !missing.isEmpty {
+                encoded = try selectEach(collection, query, coverage: coverage, ids: missing, db)
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(pageIDs.count * 512)
+            var returned = 0
+            for id in pageIDs {
+                guard let feature = hits[id] ?? encoded[id] else { continue }
+                if returned > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: feature)
+                returned += 1
+            }
+            let total = try matched ?? numberMatched(collection, query, coverage: coverage, ids: exactIDs, returned: returned, db)
+            return (Page(features: out, numberMatched: total, numberReturned: returned), encoded)
         }
+        fresh = result.1
+        return result.0
+    }
+
+    func numberMatched(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?,
+                       returned: Int, _ db: Database) throws -> Int {
+        if returned < query.limit && (returned > 0 || query.offset == 0) { return query.offset + returned }
+        return try count(collection, query, coverage: coverage, ids: ids, db)
+    }
+
+    /// The ids of one page, in the page's order.
+    func ids(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, restrictedTo ids: [Int64]?,
+             _ db: Database) throws -> [Int64] {
+        let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
+        var arguments: [any DatabaseValueConvertible & Sendable] = []
+        if collection.joinsCoverage { arguments.append(coverage?.run ?? -1) }
+        arguments += whereArguments + [query.limit, query.offset]
+        let sql = "SELECT t.id" + fromClause(collection) + whereSQL + orderClause(query) + " LIMIT ? OFFSET ?"
+        return try Int64.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+    }
+
+    /// Each feature encoded on its own, by id.
+    func selectEach(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64],
+                    _ db: Database) throws -> [Int64: [UInt8]] {
+        var features: [Int64: [UInt8]] = [:]
+        features.reserveCapacity(ids.count)
+        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: false, db) { id, bytes in features[id] = bytes }
+        return features
     }
 
     /// One feature as a GeoJSON Feature, or nil when there is none with this id.
     func item(_ collection: FeatureCollection, id: Int64, crs: CoordinateReferenceSystem) throws -> [UInt8]? {
-        try store.read { db in
-            let coverage = collection.joinsCoverage ? try latestCoverage(db) : nil
-            var query = try ItemsQuery(collection: collection, parameters: [], limits: RequestLimits())
-            query.crs = crs
-            let (bytes, returned) = try select(collection, query, coverage: coverage, ids: [id], paged: false, db)
-            return returned == 1 ? bytes : nil
+        var single = try ItemsQuery(collection: collection, parameters: [], limits: RequestLimits())
+        single.crs = crs
+        let query = single
+        if crs == .crs84, let cache, let before = try? cache.version() {
+            if let hit = cache.lookup(collection.id, [id], version: before)[id] { return hit }
+            let found = try store.read { db in
+                try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)
+            }
+            if let after = try? cache.version(), after == before {
+                cache.store(collection.id, found, version: before)
+                return found[id]
+            }
+        }
+        return try store.read { db in
+            try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)[id]
         }
     }
 
@@ -161,14 +237,7 @@ final class FeatureReader: Sendable {
         return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
     }
 
-    func select(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
-                _ db: Database) throws -> ([UInt8], Int) {
-        let properties = query.properties ?? collection.properties
-        var sql = "SELECT t.id, AsBinary(t.\(collection.geometryColumn))"
-        for property in properties { sql += ", \(property.expression)" }
-        sql += fromClause(collection)
-        let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
-        sql += whereSQL
+    func orderClause(_ query: ItemsQuery) -> String {
         var order = query.sortBy.map { key -> String in
             switch key {
             case .ascending(let p): "\(p.expression) ASC"
@@ -176,7 +245,18 @@ final class FeatureReader: Sendable {
             }
         }
         order.append("t.id")
-        sql += " ORDER BY " + order.joined(separator: ", ")
+        return " ORDER BY " + order.joined(separator: ", ")
+    }
+
+    /// Encodes the selected rows one feature at a time, in order.
+    func encodeRows(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
+                    _ db: Database, _ emit: (Int64, [UInt8]) throws -> Void) throws {
+        let properties = query.properties ?? collection.properties
+        var sql = "SELECT t.id, AsBinary(t.\(collection.geometryColumn))"
+        for property in properties { sql += ", \(property.expression)" }
+        sql += fromClause(collection)
+        let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
+        sql += whereSQL + orderClause(query)
         var arguments: [any DatabaseValueConvertible & Sendable] = []
         if collection.joinsCoverage { arguments.append(coverage?.run ?? -1) }
         arguments += whereArguments
@@ -184,12 +264,10 @@ final class FeatureReader: Sendable {
             sql += " LIMIT ? OFFSET ?"
             arguments += [query.limit, query.offset]
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(16 << 10)
-        var returned = 0
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         var values: [(String, JSONValue)] = []
         values.reserveCapacity(properties.count)
+        var count = 0
         while let row = try rows.next() {
             let id: Int64 = row[0]
             var geometry = try (row[1] as Data?).map { try Geometry(wkb: [UInt8]($0)) }
@@ -198,11 +276,25 @@ final class FeatureReader: Sendable {
             for (offset, property) in properties.enumerated() {
                 values.append((property.name, Self.value(row[offset + 2] as DatabaseValue, property, coverage: coverage)))
             }
-            if returned > 0 { out.append(UInt8(ascii: ",")) }
+            var out: [UInt8] = []
+            out.reserveCapacity(512)
             GeoJSON.appendFeature(id: .number(Double(id)), geometry: geometry, properties: values,
                                   precision: query.crs.precision, to: &out)
+            try emit(id, out)
+            count += 1
+            if count & 255 == 0 { try RequestDeadline.check() }
+        }
+    }
+
+    func select(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
+                _ db: Database) throws -> ([UInt8], Int) {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 << 10)
+        var returned = 0
+        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: paged, db) { _, feature in
+            if returned > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: feature)
             returned += 1
-            if returned & 255 == 0 { try RequestDeadline.check() }
         }
         return (out, returned)
     }

@@ -175,6 +175,23 @@ struct FeatureAPITests {
         }
     }
 
+    @Test("cached features follow every commit: a change made after a read shows in the next answer")
+    func cacheFollowsCommits() async throws {
+        let demo = try DemoStore()
+        try await application(demo.store).test(.router) { client in
+            let before = try await client.execute(uri: "/collections/buildings/items/3", method: .get).json
+            let page = try await client.execute(uri: "/collections/buildings/items?limit=10", method: .get).json
+            let households = try #require(before["properties"]?["households"]?.intValue)
+            try demo.store.write { try $0.execute(sql: "UPDATE buildings SET households = households + 7 WHERE id = 3") }
+            let after = try await client.execute(uri: "/collections/buildings/items/3", method: .get).json
+            #expect(after["properties"]?["households"]?.intValue == households + 7)
+            let pageAfter = try await client.execute(uri: "/collections/buildings/items?limit=10", method: .get).json
+            let third = (pageAfter["features"]?.arrayValue ?? []).first { $0["id"]?.intValue == 3 }
+            #expect(third?["properties"]?["households"]?.intValue == households + 7)
+            #expect(featureIDs(page) == featureIDs(pageAfter))
+        }
+    }
+
     @Test("a limit above the maximum is clamped to 10000, not refused")
     func limitClamped() async throws {
         try await application(demo.store).test(.router) { client in
