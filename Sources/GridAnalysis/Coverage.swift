@@ -88,6 +88,9 @@ public enum Coverage {
         var outcomes = [CategoryOutcome](repeating: CategoryOutcome(), count: categories.count)
         withoutActuallyEscaping(isCancelled) { poll in
         let cancelled = CancellationFlag(poll)
+        // Workspaces are reused across categories: a fresh one per category would allocate and clear its
+        // per-node arrays (16 bytes a node) every time. At most one per thread is ever alive.
+        let spare = Mutex<[UnsafeWorkspace]>([])
         outcomes.withUnsafeMutableBufferPointer { slots in
             nonisolated(unsafe) let slots = slots
             DispatchQueue.concurrentPerform(iterations: categories.count) { c in
@@ -99,13 +102,15 @@ public enum Coverage {
                     if let snap { sources.append(.init(facilityID: facility.id, snap: snap)) }
                 }
                 var outcome = CategoryOutcome(placed: sources.count, offNetwork: members.count - sources.count)
+                let workspace = spare.withLock { $0.popLast() } ?? UnsafeWorkspace(SearchWorkspace())
                 do {
                     outcome.nearest = try NearestFacilitySearch.columns(
                         graph: graph, sources: sources, targets: targets, horizon: profile.horizon(for: category),
-                        workspace: SearchWorkspace(), isCancelled: { cancelled.check() })
+                        workspace: workspace.value, isCancelled: { cancelled.check() })
                 } catch {
                     outcome.error = error
                 }
+                spare.withLock { $0.append(workspace) }
                 slots[c] = outcome
             }
         }
@@ -247,4 +252,10 @@ extension Coverage {
                 }
         }
     }
+}
+
+/// A workspace handed between the threads of one analysis; only one thread uses it at a time.
+private struct UnsafeWorkspace: @unchecked Sendable {
+    let value: SearchWorkspace
+    init(_ value: SearchWorkspace) { self.value = value }
 }
