@@ -46,25 +46,31 @@ final class FeatureReader: Sendable {
         var levels: [Level]
     }
 
+    typealias Lookup = @Sendable ([Int64]) -> [Int64: [UInt8]]
+
     func items(_ collection: FeatureCollection, _ query: ItemsQuery) throws -> Page {
-        // The default representation of a page comes from the cache where it can; see FeatureCache.
+        // Only the default representation is cached.
         let cacheable = query.crs == .crs84 && query.properties == nil
-        if cacheable, let cache, let before = try? cache.version() {
-            var fresh: [Int64: [UInt8]] = [:]
-            let page = try read(collection, query, cached: { cache.lookup(collection.id, $0, version: before) }, fresh: &fresh)
-            if let after = try? cache.version(), after == before {
-                cache.store(collection.id, fresh, version: before)
-                return page
-            }
-        }
-        var unused: [Int64: [UInt8]] = [:]
-        return try read(collection, query, cached: nil, fresh: &unused)
+        return try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
     }
 
-    /// One page; features found by `cached` are copied, the others are encoded and handed back in `fresh`.
-    private func read(_ collection: FeatureCollection, _ query: ItemsQuery, cached: (@Sendable ([Int64]) -> [Int64: [UInt8]])?,
-                      fresh: inout [Int64: [UInt8]]) throws -> Page {
-        let result = try store.read { db -> (Page, [Int64: [UInt8]]) in
+    /// Runs `body` with the cache's lookup when the data version is the same before and after it, storing the
+    /// features it encoded; otherwise (or when disabled) runs it again without the cache. See FeatureCache.
+    private func throughCache<T>(_ collection: FeatureCollection, enabled: Bool,
+                                 _ body: (Lookup?) throws -> (T, [Int64: [UInt8]])) throws -> T {
+        if enabled, let cache, let before = try? cache.version() {
+            let (value, fresh) = try body { cache.lookup(collection.id, $0, version: before) }
+            if let after = try? cache.version(), after == before {
+                cache.store(collection.id, fresh, version: before)
+                return value
+            }
+        }
+        return try body(nil).0
+    }
+
+    /// One page; features found by `cached` are copied, the others are encoded and handed back beside it.
+    private func read(_ collection: FeatureCollection, _ query: ItemsQuery, cached: Lookup?) throws -> (Page, [Int64: [UInt8]]) {
+        try store.read { db -> (Page, [Int64: [UInt8]]) in
             let coverage = collection.joinsCoverage ? try latestCoverage(db) : nil
             var exactIDs: [Int64]?
             if let bbox = query.bbox { exactIDs = try idsIntersecting(bbox, crs: query.bboxCRS, collection: collection, db) }
@@ -102,8 +108,6 @@ final class FeatureReader: Sendable {
             let total = try matched ?? numberMatched(collection, query, coverage: coverage, ids: exactIDs, returned: returned, db)
             return (Page(features: out, numberMatched: total, numberReturned: returned), encoded)
         }
-        fresh = result.1
-        return result.0
     }
 
     func numberMatched(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?,
@@ -137,18 +141,12 @@ final class FeatureReader: Sendable {
         var single = try ItemsQuery(collection: collection, parameters: [], limits: RequestLimits())
         single.crs = crs
         let query = single
-        if crs == .crs84, let cache, let before = try? cache.version() {
-            if let hit = cache.lookup(collection.id, [id], version: before)[id] { return hit }
+        return try throughCache(collection, enabled: crs == .crs84) { lookup -> ([UInt8]?, [Int64: [UInt8]]) in
+            if let hit = lookup?([id])[id] { return (hit, [:]) }
             let found = try store.read { db in
                 try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)
             }
-            if let after = try? cache.version(), after == before {
-                cache.store(collection.id, found, version: before)
-                return found[id]
-            }
-        }
-        return try store.read { db in
-            try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)[id]
+            return (found[id], found)
         }
     }
 

@@ -29,8 +29,6 @@ struct ItemsQuery: Sendable {
     var filters: [(FeatureCollection.Property, String)] = []
     var crs: CoordinateReferenceSystem = .crs84
 
-    static let reserved: Set<String> = ["bbox", "bbox-crs", "limit", "offset", "properties", "sortby", "crs", "f", "datetime"]
-
     init(collection: FeatureCollection, parameters: [(key: Substring, value: Substring)], limits: RequestLimits) throws {
         limit = limits.defaultLimit
         var seen = Set<String>()

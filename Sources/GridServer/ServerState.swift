@@ -22,6 +22,8 @@ public struct ServerSettings: Sendable {
 /// What the network analyses need, loaded once per data version.
 struct AnalysisSnapshot: Sendable {
     var version: String
+    /// SQLite's data version when `version` was last confirmed; while it holds, nothing needs re-reading.
+    var dataVersion: Int64?
     var snapper: EdgeSnapper
     var facilities: [Coverage.Facility]
     var buildings: [Coverage.Building]
@@ -44,14 +46,22 @@ final class ServerState: Sendable {
 
     /// The walking network and layers for isochrones, reloaded when an import changed them.
     func analysisSnapshot() throws -> AnalysisSnapshot {
+        // The data-version probe is one PRAGMA; AnalysisData.version counts the network, so it runs only after a commit.
+        let dataVersion = try? reader.cache?.version()
+        let cached = analysis.withLock { $0 }
+        if let cached, let dataVersion, cached.dataVersion == dataVersion { return cached }
         let version = try AnalysisData.version(store)
-        if let cached = analysis.withLock({ $0 }), cached.version == version { return cached }
+        if var cached, cached.version == version {
+            cached.dataVersion = dataVersion
+            analysis.withLock { $0 = cached }
+            return cached
+        }
         let graph = try AnalysisData.graph(store)
         guard graph.edgeCount > 0 else {
             throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
         }
         let snapshot = AnalysisSnapshot(
-            version: version, snapper: EdgeSnapper(graph: graph, onlyLargestComponent: true),
+            version: version, dataVersion: dataVersion, snapper: EdgeSnapper(graph: graph, onlyLargestComponent: true),
             facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
         analysis.withLock { $0 = snapshot }
         return snapshot
