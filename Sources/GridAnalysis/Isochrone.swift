@@ -270,9 +270,15 @@ public enum Isochrone {
         let center = origins.first?.location ?? Coordinate(longitude: 0, latitude: 0)
         let frame = LocalFrame(center: center)
         // Straight runs are merged within a tenth of a cell: well below what the grid resolves.
-        let reached = try ws.collectReach(graph: graph, origins: origins, horizon: horizon, frame: frame,
-                                          chainTolerance: 0.1 * options.cellSize.value, isCancelled: isCancelled)
-        let grid = ws.rasterise(allowance: options.offNetworkAllowance.value, horizon: horizon, cellSize: options.cellSize.value,
+        let floor = distances.map(\.value).min()!
+        // A point at or below this is reached with its whole allowance in every contour: the allowance's leg
+        // is paid less the slack (at the asked cell size; a grid enlarged for `maximumCells` has more slack).
+        let slack = IsochroneGrid.slackPerCell * options.cellSize.value
+        let allowance = options.offNetworkAllowance.value
+        let everywhereBelow = floor - max(allowance, slack) + slack
+        let reached = try ws.collectReach(graph: graph, origins: origins, horizon: horizon, everywhereBelow: everywhereBelow,
+                                          frame: frame, chainTolerance: 0.1 * options.cellSize.value, isCancelled: isCancelled)
+        let grid = ws.rasterise(allowance: allowance, horizon: horizon, floor: floor, cellSize: options.cellSize.value,
                                 maximumCells: options.maximumCells, frame: frame)
         var bands: [Band] = []
         bands.reserveCapacity(contours.count)

@@ -13,6 +13,9 @@ struct IsochroneGrid {
     var allowance: Double
     /// The largest contour: values above it (plus the tolerance) decide nothing.
     var horizon: Double
+    /// The smallest contour: a sample at or below it is reached in every contour, so its exact value decides
+    /// nothing (any value at or below it traces the same rings).
+    var floor: Double
     /// A sample's leg to the network is relieved by this much: a reached point this close to a sample counts
     /// as being at it. √10⁄4 cell is the farthest a point of one quarter of a marching-squares cell lies
     /// from the nearer of the two samples that decide whether it is inside, so no reached point can fall
@@ -38,10 +41,12 @@ extension IsochroneWorkspace {
     /// Fills the grid: each sample gets the least (network distance at p + max(0, |sample − p| − slack)) over
     /// the reached points p within `reach` of it; +∞ where there are none. The border samples
     /// always stay at +∞, so every traced ring is closed inside the grid.
-    func rasterise(allowance r: Double, horizon: Double, cellSize: Double, maximumCells: Int, frame: LocalFrame) -> IsochroneGrid {
+    func rasterise(allowance r: Double, horizon: Double, floor: Double, cellSize: Double, maximumCells: Int,
+                   frame: LocalFrame) -> IsochroneGrid {
         let minX = reach.minX, maxX = reach.maxX, minY = reach.minY, maxY = reach.maxY
         guard !reach.segments.isEmpty else {
-            return IsochroneGrid(frame: frame, x0: 0, y0: 0, cell: cellSize, columns: 0, rows: 0, allowance: r, horizon: horizon, slack: 0)
+            return IsochroneGrid(frame: frame, x0: 0, y0: 0, cell: cellSize, columns: 0, rows: 0, allowance: r, horizon: horizon,
+                                 floor: floor, slack: 0)
         }
         var cell = cellSize
         var grid: IsochroneGrid
@@ -53,7 +58,7 @@ extension IsochroneWorkspace {
             let columns = Int(((maxX + margin - x0) / cell).rounded(.up)) + 1
             let rows = Int(((maxY + margin - y0) / cell).rounded(.up)) + 1
             grid = IsochroneGrid(frame: frame, x0: x0, y0: y0, cell: cell, columns: columns, rows: rows, allowance: r,
-                                 horizon: horizon, slack: slack)
+                                 horizon: horizon, floor: floor, slack: slack)
             if columns * rows <= maximumCells { break }
             cell *= 1.25
         }
@@ -61,19 +66,130 @@ extension IsochroneWorkspace {
         reserveCells(count)
         values.update(repeating: .infinity, count: count)
         let values = self.values
+        let wordsPerRow = (grid.columns + 63) >> 6
+        reserveWords(wordsPerRow * grid.rows)
+        let everywhere = self.everywhere
+        everywhere.update(repeating: 0, count: wordsPerRow * grid.rows)
         reach.segments.withUnsafeBufferPointer { segments in
-            for segment in segments { Self.stamp(segment, grid: grid, values: values) }
+            for segment in segments {
+                Self.stamp(segment, grid: grid, values: values, everywhere: everywhere, wordsPerRow: wordsPerRow)
+            }
+        }
+        // Samples reached in every contour take the smallest contour's value: any value at or below it traces
+        // the same rings.
+        let floorValue = Float(grid.floor)
+        for j in 0..<grid.rows {
+            let row = values + j * grid.columns, words = everywhere + j * wordsPerRow
+            for w in 0..<wordsPerRow {
+                var word = words[w]
+                while word != 0 {
+                    let i = w << 6 | word.trailingZeroBitCount
+                    row[i] = min(row[i], floorValue)
+                    word &= word &- 1
+                }
+            }
         }
         return grid
     }
 
+    /// Lane-wise minimum and maximum, inlined (the standard library's generic ones are calls here).
+    @inline(__always)
+    static func least(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .< a) }
+    @inline(__always)
+    static func greatest(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> { a.replacing(with: b, where: b .> a) }
+
+    /// A segment whose whole reach lies within the smallest contour (its far end plus the allowance is at or
+    /// below it): every sample within `reach` of it is reached in every contour, a's disc included (reached
+    /// from a within the same bound). Only the rows' runs are computed, and set as bits: no roots per sample,
+    /// and the many overlapping segments of a dense network cost one word operation per row each.
+    static func stampEverywhere(_ g: ReachSegment, grid: IsochroneGrid, bits: UnsafeMutablePointer<UInt64>, wordsPerRow: Int) {
+        typealias Lanes = SIMD4<Float>
+        let dxD = g.bx - g.ax, dyD = g.by - g.ay
+        let lengthD = (dxD * dxD + dyD * dyD).squareRoot()
+        let inverseD = 1 / grid.cell
+        let lastRow = grid.rows - 1
+        // Rows within reach of the segment: ceil and floor by truncation of clamped values.
+        let ya = min(max((min(g.ay, g.by) - grid.reach - grid.y0) * inverseD, 0), Double(lastRow + 1))
+        let yb = min(max((max(g.ay, g.by) + grid.reach - grid.y0) * inverseD, -1), Double(lastRow))
+        let j0 = Int(ya) + (Double(Int(ya)) < ya ? 1 : 0), j1 = Int(yb + 1) - 1
+        guard j0 <= j1 else { return }
+        // Four rows at a time, relative to a (b at (dx, dy)); Float, as the samples are stored.
+        let reach = Float(grid.reach), reach2 = reach * reach
+        let length = Float(lengthD), dx = Float(dxD), dy = Float(dyD)
+        let ux = lengthD > 0 ? Float(dxD / lengthD) : 1, uy = lengthD > 0 ? Float(dyD / lengthD) : 0
+        let steep = abs(uy) > 1e-6, wide = abs(ux) > 1e-6
+        let p = steep ? ux / uy : 0, q = steep ? reach / abs(uy) : 0
+        let m = wide ? uy / ux : 0, n = wide ? length / ux : 0
+        let cell = Float(grid.cell), inverse = 1 / cell
+        let ox = Float(grid.x0 - g.ax), oy = Float(grid.y0 - g.ay)
+        let lastColumn = Float(grid.columns - 1)
+        let infinity = Lanes(repeating: .infinity), zero = Lanes(repeating: 0)
+        var j = j0
+        while j <= j1 {
+            let ry = oy + (Lanes(0, 1, 2, 3) + Float(j)) * cell
+            let ra = reach2 - ry * ry, ryb = ry - dy, rb = reach2 - ryb * ryb
+            let wa = greatest(ra, zero).squareRoot(), wb = greatest(rb, zero).squareRoot()
+            // The end discs.
+            var lo = infinity.replacing(with: -wa, where: ra .>= 0)
+            var hi = (-infinity).replacing(with: wa, where: ra .>= 0)
+            lo = least(lo, infinity.replacing(with: dx - wb, where: rb .>= 0))
+            hi = greatest(hi, (-infinity).replacing(with: dx + wb, where: rb .>= 0))
+            // The middle band: within reach of the line, and beside the segment.
+            var bandLo: Lanes, bandHi: Lanes
+            if steep {
+                bandLo = ry * p - q; bandHi = ry * p + q
+            } else {
+                bandLo = (-infinity).replacing(with: infinity, where: (ry .> reach) .| (ry .< -reach)); bandHi = infinity
+            }
+            if wide {
+                let b1 = -ry * m, b2 = n - ry * m
+                bandLo = greatest(bandLo, least(b1, b2)); bandHi = least(bandHi, greatest(b1, b2))
+            } else {
+                let along = ry * uy
+                bandLo = bandLo.replacing(with: infinity, where: (along .< 0) .| (along .> length))
+            }
+            let band = bandLo .<= bandHi
+            lo = least(lo, infinity.replacing(with: bandLo, where: band))
+            hi = greatest(hi, (-infinity).replacing(with: bandHi, where: band))
+            // Columns: ceil of the left end, floor of the right, clamped first so the conversions are safe.
+            let a = least(greatest((lo - ox) * inverse, zero), Lanes(repeating: lastColumn + 1))
+            let b = greatest(least((hi - ox) * inverse, Lanes(repeating: lastColumn)), Lanes(repeating: -1))
+            for lane in 0..<min(4, j1 - j + 1) {
+                let al = a[lane], bl = b[lane]
+                let i0 = Int(al) + (Float(Int(al)) < al ? 1 : 0), i1 = Int(bl + 1) - 1
+                guard i0 <= i1 else { continue }
+                let words = bits + (j + lane) * wordsPerRow
+                let w0 = i0 >> 6, w1 = i1 >> 6
+                let head = ~UInt64(0) << UInt64(i0 & 63), tail = ~UInt64(0) >> UInt64(63 - (i1 & 63))
+                if w0 == w1 {
+                    words[w0] |= head & tail
+                } else {
+                    words[w0] |= head
+                    var w = w0 + 1
+                    while w < w1 { words[w] = ~0; w += 1 }
+                    words[w1] |= tail
+                }
+            }
+            j += 4
+        }
+    }
+
     /// Lowers the samples within reach of one segment.
     @inline(__always)
-    static func stamp(_ g: ReachSegment, grid: IsochroneGrid, values: UnsafeMutablePointer<Float>) {
-        if g.fast {
+    static func stamp(_ g: ReachSegment, grid: IsochroneGrid, values: UnsafeMutablePointer<Float>,
+                      everywhere: UnsafeMutablePointer<UInt64>, wordsPerRow: Int) {
+        if g.everywhere {
+            stampEverywhere(g, grid: grid, bits: everywhere, wordsPerRow: wordsPerRow)
+        } else if g.fast {
             // Every value it gives is at least start + reach − slack.
-            if g.start + grid.reach - grid.slack > grid.horizon + grid.tolerance { return }
-            stampFast(g, grid: grid, values: values)
+            let least = g.start + grid.reach - grid.slack
+            if least > grid.horizon + grid.tolerance { return }
+            let dx = g.bx - g.ax, dy = g.by - g.ay
+            if least + g.slope * (dx * dx + dy * dy).squareRoot() <= grid.floor {
+                stampEverywhere(g, grid: grid, bits: everywhere, wordsPerRow: wordsPerRow)
+            } else {
+                stampFast(g, grid: grid, values: values)
+            }
         } else {
             stampExact(g, grid: grid, values: values)
         }

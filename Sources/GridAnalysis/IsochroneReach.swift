@@ -15,6 +15,9 @@ struct ReachSegment {
     /// leaves): the one-root kernel over the segment's reach less a's disc applies
     /// (see `IsochroneWorkspace.stampFast`). Otherwise the exact kernel covers the whole reach.
     var fast: Bool
+    /// Every point within reach of the segment is reached in every contour: its samples are only marked
+    /// (see `IsochroneWorkspace.stampEverywhere`); `start` and `slope` do not matter.
+    var everywhere = false
 
     /// At slopes this close to 1 or above, "distance at p + |sample − p|" counts as never decreasing along a
     /// walk; the error, at most (1 − slope)·`IsochroneGrid.reach`, is part of the contour tolerance.
@@ -49,9 +52,12 @@ extension IsochroneWorkspace {
     /// each origin's straight leg to its snap point, both directions along each origin's edge from the snap
     /// point, and every edge with a reached end, cut at the point where the walks from its two ends meet
     /// and at the exact remaining budget. Returns the number of nodes reached.
+    ///
+    /// An edge reached from both ends whose farthest point (where the walks meet) is within `everywhereBelow`
+    /// is one run of segments marked `everywhere` instead of two walks: the same area, half the segments.
     func collectReach(
-        graph: WalkingGraph, origins: [Isochrone.PlacedOrigin], horizon: Double, frame: LocalFrame,
-        chainTolerance: Double, isCancelled: () -> Bool
+        graph: WalkingGraph, origins: [Isochrone.PlacedOrigin], horizon: Double, everywhereBelow: Double,
+        frame: LocalFrame, chainTolerance: Double, isCancelled: () -> Bool
     ) throws -> Int {
         let ws = search
         ws.begin(nodeCount: graph.nodeCount)
@@ -76,7 +82,8 @@ extension IsochroneWorkspace {
         try ws.run(graph, horizon: horizon, isCancelled: isCancelled)
 
         // The collector owns the buffers while it runs (a local value: no run-time exclusivity checks).
-        var collector = ReachCollector(buffers: reach, graph: graph, frame: frame, horizon: horizon)
+        var collector = ReachCollector(buffers: reach, graph: graph, frame: frame, horizon: horizon,
+                                       everywhereBelow: everywhereBelow)
         reach = ReachBuffers()
         defer { reach = collector.buffers }
         collector.reset()
@@ -152,6 +159,8 @@ struct ReachCollector {
     let graph: WalkingGraph
     let frame: LocalFrame
     let horizon: Double
+    /// Network distance at or below which a point's whole reach is reached in every contour.
+    let everywhereBelow: Double
 
     mutating func reset() {
         buffers.segments.removeAll(keepingCapacity: true)
@@ -217,6 +226,17 @@ struct ReachCollector {
         var fromSource = dA <= horizon ? min(total, (horizon - dA) / slope) : -1
         var fromTarget = dB <= horizon ? min(total, (horizon - dB) / slope) : -1
         if dA.isFinite && dB.isFinite {
+            // The farthest point of the edge is where the walks meet, at (dA + dB + length) / 2.
+            if (dA + dB + length) / 2 <= everywhereBelow {
+                let n = buffers.shapeCount
+                for k in 0..<(n - 1) where buffers.shapeArc[k + 1] > buffers.shapeArc[k] {
+                    var segment = ReachSegment(ax: buffers.shapeX[k], ay: buffers.shapeY[k], bx: buffers.shapeX[k + 1],
+                                               by: buffers.shapeY[k + 1], start: 0, slope: 1, fast: false)
+                    segment.everywhere = true
+                    append(segment)
+                }
+                return
+            }
             let meet = (dB - dA + length) / (2 * slope)
             fromSource = min(fromSource, meet)
             fromTarget = min(fromTarget, total - meet)

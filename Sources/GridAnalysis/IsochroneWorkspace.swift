@@ -15,6 +15,9 @@ public final class IsochroneWorkspace {
     private(set) var cellCapacity = 0
     var values: UnsafeMutablePointer<Float>
     var mask: UnsafeMutablePointer<UInt8>
+    /// Bits per sample, row by row in 64-bit words: reached in every contour (see `stampEverywhere`).
+    private(set) var wordCapacity = 0
+    var everywhere: UnsafeMutablePointer<UInt64>
     /// The ring that crosses each traced grid edge, for the nesting sweep.
     var ringOfEdge: UnsafeMutablePointer<Int32>
 
@@ -33,12 +36,22 @@ public final class IsochroneWorkspace {
         values = .allocate(capacity: 1)
         mask = .allocate(capacity: 1)
         ringOfEdge = .allocate(capacity: 1)
+        everywhere = .allocate(capacity: 1)
     }
 
     deinit {
         values.deallocate()
         mask.deallocate()
         ringOfEdge.deallocate()
+        everywhere.deallocate()
+    }
+
+    /// Makes room for `count` words of sample bits (contents undefined).
+    func reserveWords(_ count: Int) {
+        guard count > wordCapacity else { return }
+        everywhere.deallocate()
+        wordCapacity = max(count, wordCapacity * 3 / 2)
+        everywhere = .allocate(capacity: wordCapacity)
     }
 
     /// Makes room for `count` grid samples (contents undefined).

@@ -38,6 +38,8 @@ struct BenchPeer: AsyncParsableCommand {
     @Option(help: "Facility category.") var category: String
     @Option(help: "Per-origin CSV to write.") var out: String?
     @Option(help: "Cutoff in metres.") var cutoff: Double = 1080
+    @Option(name: .customLong("isochrone-runs"), help: "Warm repeats of the harness's isochrone after the cold one (0: no isochrone).")
+    var isochroneRuns: Int = 21
 
     func run() async throws {
         var times: [(String, Double)] = []
@@ -95,6 +97,10 @@ struct BenchPeer: AsyncParsableCommand {
                              + (ok ? String(format: "%.2f,%.2f", distance, distance / 1.2 / 60) : ","))
             }
         }
+        let isochrone = try isochroneRuns > 0 ? Self.isochrone(graph: graph, sources: sourceIDs, nodes: nodes, cutoff: cutoff,
+                                                               warmRuns: isochroneRuns) : nil
+        if let isochrone { times.append(("iso_hull", isochrone.coldSeconds)) }
+
         if let out { try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: out)) }
         let within = reached.distance.reduce(0) { $0 + ($1 <= cutoff ? 1 : 0) }
         var line: [String: Any] = [
@@ -106,12 +112,73 @@ struct BenchPeer: AsyncParsableCommand {
             "mean_walk_min_covered": covered == 0 ? NSNull() : (minutes / Double(covered) * 1000).rounded() / 1000,
             "times_s": Dictionary(times.map { ($0.0, ($0.1 * 10000).rounded() / 10000) }, uniquingKeysWith: { a, _ in a }),
         ]
+        if let isochrone {
+            // The harness's isochrone columns: the polygon is ours (network cut at the exact budget, 25 m off-network
+            // allowance), not a concave hull; the key is the harness's.
+            line["iso_source"] = isochrone.source
+            line["iso_nodes"] = isochrone.reachedNodes
+            line["iso_km2"] = (isochrone.areaSquareMeters / 1e6 * 10000).rounded() / 10000
+            line["iso_ms_cold"] = (isochrone.coldSeconds * 1e5).rounded() / 100
+            line["iso_ms_median"] = (isochrone.warmMilliseconds.median * 100).rounded() / 100
+            line["iso_ms_p95"] = (isochrone.warmMilliseconds.p95 * 100).rounded() / 100
+            line["iso_warm_runs"] = isochroneRuns
+        }
         line["peak_rss_mb"] = (peakResidentMB() * 10).rounded() / 10
         // The harness reads lines that start with {"peer":
         let body = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
         var text = String(decoding: body, as: UTF8.self)
         text = "{\"peer\":\"communitygrid\"," + text.dropFirst().replacingOccurrences(of: "\"peer\":\"communitygrid\",", with: "")
         print(text)
+    }
+}
+
+extension BenchPeer {
+    struct IsochroneTiming {
+        var source: Int64
+        var reachedNodes: Int
+        var areaSquareMeters: Double
+        var coldSeconds: Double
+        var warmMilliseconds: (median: Double, p95: Double)
+    }
+
+    /// The harness's isochrone: from the source node nearest the mean node position (its `iso_source`, same
+    /// metric and tie rule), the area within `cutoff` metres. Timed once cold (as the peers are, one per process),
+    /// then `warmRuns` times with the workspace reused, as the server does.
+    static func isochrone(graph: WalkingGraph, sources: [Int64], nodes: HarnessCSV, cutoff: Double, warmRuns: Int) throws -> IsochroneTiming {
+        let (lonColumn, latColumn) = (try nodes.column("lon"), try nodes.column("lat"))
+        var sumLon = 0.0, sumLat = 0.0
+        for row in 0..<nodes.rowCount {
+            sumLon += try nodes.double(row, lonColumn); sumLat += try nodes.double(row, latColumn)
+        }
+        let cx = sumLon / Double(nodes.rowCount), cy = sumLat / Double(nodes.rowCount)
+        var best: (id: Int64, node: Int32, key: Double)?
+        for id in sources {  // ascending, so the first of equal keys wins, as Python's min does
+            guard let node = graph.nodeIndex(ofOSMNode: id) else { continue }
+            let c = graph.coordinate(ofNode: node)
+            let key = ((c.longitude - cx) * 0.5) * ((c.longitude - cx) * 0.5) + (c.latitude - cy) * (c.latitude - cy)
+            if best == nil || key < best!.key { best = (id, node, key) }
+        }
+        guard let best, let snap = graph.snapPoint(atNode: best.node) else {
+            throw StoreError.badInput("no isochrone source: none of the category's nodes is on the graph")
+        }
+        let origin = Isochrone.PlacedOrigin(location: graph.coordinate(ofNode: best.node), snap: snap)
+        let contours: [Isochrone.Contour] = [.meters(cutoff)]
+        let workspace = IsochroneWorkspace()
+        let clock = ContinuousClock()
+        var started = clock.now
+        let first = try Isochrone.run(graph: graph, origins: [origin], contours: contours, workspace: workspace)
+        let cold = clock.now - started
+        var warm: [Double] = []
+        for _ in 0..<warmRuns {
+            started = clock.now
+            _ = try Isochrone.run(graph: graph, origins: [origin], contours: contours, workspace: workspace)
+            let elapsed = (clock.now - started).components
+            warm.append(Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15)
+        }
+        warm.sort()
+        return IsochroneTiming(source: best.id, reachedNodes: first.reachedNodes, areaSquareMeters: first.bands[0].areaSquareMeters,
+                               coldSeconds: Double(cold.components.seconds) + Double(cold.components.attoseconds) / 1e18,
+                               warmMilliseconds: (warm[warm.count / 2], warm[min(warm.count - 1, Int((Double(warm.count) * 0.95).rounded(.up)) - 1)]))
     }
 }
 
