@@ -1,3 +1,5 @@
+import Foundation
+
 /// Balanced, contiguous partition of a community's buildings into grids, starting from the current plan.
 ///
 /// The graph is building adjacency (Delaunay / Voronoi-cell contiguity); weights are households. The method is
@@ -130,6 +132,13 @@ public struct GridPartition: Sendable {
             }
             label = best!.label
             rebuildSums(count: best!.count)
+            if let tiling = p.tiling {
+                // Greedy flips stop at the first local optimum; annealing finds more compact grids at the same cost,
+                // and that compactness is then spent on returning buildings to their grids.
+                let greedy = polsbyPopperSum(best!.count)
+                anneal(count: best!.count)
+                returnHome(count: best!.count, floor: greedy, tiling)
+            }
             let origin = matchOrigins(count: best!.count)
             return Result(labels: label, gridCount: best!.count, origin: origin, components: parts.count, warnings: warnings)
         }
@@ -146,6 +155,7 @@ public struct GridPartition: Sendable {
             for _ in 0..<3 where repair(count: next) {
                 localSearch(count: next)
             }
+            if walkToFeasible(count: next) { localSearch(count: next) }
             return next
         }
 
@@ -488,10 +498,145 @@ public struct GridPartition: Sendable {
                 .sorted { ($0.key.0, $0.key.1, $0.key.2, $0.step.building) < ($1.key.0, $1.key.1, $1.key.2, $1.step.building) }.map(\.step)
         }
 
+        /// Households outside the range of grid g if it held `load` households, `change` of them in building v
+        /// (+1 added, −1 removed): buildings above the maximum raise the bound (atomic).
+        func violation(_ g: Int, with v: Int, _ change: Int) -> Int {
+            let w = p.households[v], h = load[g] + change * w
+            var big = oversized[g]
+            if w > p.maximum { if change > 0 { big.append(w) } else if let i = big.firstIndex(of: w) { big.remove(at: i) } }
+            return max(0, h - upper(big)) + max(0, p.minimum - h)
+        }
+
+        /// Change in households outside the range when v moves to grid b.
+        func violationChange(_ v: Int, to b: Int) -> Int {
+            let a = label[v]
+            return violation(a, with: v, -1) + violation(b, with: v, 1) - violation(a) - violation(b)
+        }
+
+        /// A random walk of single flips tilted toward the range (Metropolis on households outside it, as GerryChain's
+        /// flip chain with a tilt): where every greedy move and every ejection chain makes things worse, a few
+        /// uphill steps reach packings of atomic buildings the descent cannot. Keeps the best state; returns true
+        /// when it has fewer households outside the range than before.
+        mutating func walkToFeasible(count: Int) -> Bool {
+            let start = totalViolation(count)
+            guard start > 0, count > 1 else { return false }
+            var random = SplitMix64(seed: UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(count))
+            var outside = start, best = (outside: start, label: label)
+            for _ in 0..<(walkStepsPerBuilding * n) {
+                let v = random.below(n), neighbours = adjacency[v]
+                guard !neighbours.isEmpty else { continue }
+                let a = label[v], b = label[neighbours[random.below(neighbours.count)]]
+                guard a != b else { continue }
+                let change = violationChange(v, to: b)
+                // e^(−0.05 per household): a step 20 households uphill is taken about one time in e.
+                guard change <= 0 || random.unit() < exp(-0.05 * Double(change)), removable(v) else { continue }
+                move(v, to: b)
+                outside += change
+                if outside < best.outside {
+                    best = (outside, label)
+                    if outside == 0 { break }
+                }
+            }
+            label = best.label
+            rebuildSums(count: count)
+            return best.outside < start
+        }
+
+        /// Flips tried per building by `walkToFeasible`.
+        let walkStepsPerBuilding = 100
+
+        func polsbyPopperSum(_ count: Int) -> Double { (0..<count).reduce(0) { $0 + Self.polsbyPopper(area[$1], outline[$1]) } }
+
+        /// Simulated annealing (Kirkpatrick et al. 1983) of single boundary flips on the search's own cost, from the
+        /// plan the descent ended in; never adds households outside the range, never disconnects a grid. Keeps the
+        /// cheapest state met. Deterministic (seeded by the problem's size).
+        mutating func anneal(count: Int) {
+            guard count > 1, n > 2 else { return }
+            origins = matchOrigins(count: count)
+            var random = SplitMix64(seed: UInt64(n) &* 0xD1B5_4A32_D192_ED03 &+ UInt64(count))
+            let steps = min(annealStepsPerBuilding * n, annealStepsMax)
+            // From about the cost of moving 7 households to a tenth of one: early on, a flip that loses a little
+            // compactness or stability is often taken; at the end only improvements are.
+            let hot = 20.0, cold = 0.2
+            var cost = 0.0, cheapest = (cost: 0.0, label: label)
+            for step in 0..<steps {
+                let v = random.below(n), neighbours = adjacency[v]
+                guard !neighbours.isEmpty else { continue }
+                let a = label[v], b = label[neighbours[random.below(neighbours.count)]]
+                guard a != b, violationChange(v, to: b) <= 0 else { continue }
+                let temperature = hot * pow(cold / hot, Double(step) / Double(steps))
+                let d = delta(v, to: b)
+                guard d <= 0 || random.unit() < exp(-d / temperature), removable(v) else { continue }
+                move(v, to: b)
+                cost += d
+                if cost < cheapest.cost - 1e-9 { cheapest = (cost, label) }
+            }
+            label = cheapest.label
+            rebuildSums(count: count)
+        }
+
+        let annealStepsPerBuilding = 100
+        let annealStepsMax = 20_000
+
+        /// Minimal change: buildings that left their grid (the grid matched one-to-one to their current grid) go
+        /// back, one at a time, where that keeps every grid's households in range, every grid connected and the
+        /// summed Polsby–Popper at or above `floor`; the returns that give back the most households per unit of
+        /// compactness come first.
+        mutating func returnHome(count: Int, floor: Double, _ tiling: CellTiling) {
+            origins = matchOrigins(count: count)
+            var gridOf: [Int: Int] = [:]
+            for (g, o) in origins.enumerated() where o >= 0 { gridOf[o] = g }
+            var compactness = polsbyPopperSum(count)
+            while true {
+                var best: (v: Int, to: Int, loss: Double, rate: Double)?
+                for v in 0..<n {
+                    guard p.households[v] > 0, let home = gridOf[p.initial[v]], home != label[v],
+                          adjacency[v].contains(where: { label[$0] == home }), violationChange(v, to: home) <= 0 else { continue }
+                    let loss = compactness - polsbyPopperSum(afterMoving: v, to: home, tiling, current: compactness)
+                    let rate = loss / Double(p.households[v])
+                    // The connectivity test last: it is the one that walks the grid.
+                    guard compactness - loss >= floor - 1e-9, best == nil || rate < best!.rate, removable(v) else { continue }
+                    best = (v, home, loss, rate)
+                }
+                guard let chosen = best else { break }
+                move(chosen.v, to: chosen.to)
+                compactness -= chosen.loss
+            }
+        }
+
+        /// Summed Polsby–Popper if v moved to grid b (only v's grid and b change).
+        func polsbyPopperSum(afterMoving v: Int, to b: Int, _ tiling: CellTiling, current: Double) -> Double {
+            let a = label[v]
+            var sharedA = 0.0, sharedB = 0.0
+            for (cell, length) in tiling.shared[v] where cell != v {
+                if label[cell] == a { sharedA += length } else if label[cell] == b { sharedB += length }
+            }
+            let c = tiling.area[v], per = tiling.perimeter[v]
+            return current - Self.polsbyPopper(area[a], outline[a]) - Self.polsbyPopper(area[b], outline[b])
+                + Self.polsbyPopper(area[a] - c, outline[a] - per + 2 * sharedA) + Self.polsbyPopper(area[b] + c, outline[b] + per - 2 * sharedB)
+        }
+
         func matchOrigins(count: Int) -> [Int] {
             GridMetrics.matchOrigins(labels: label, count: count, initial: p.initial, households: p.households)
         }
     }
+}
+
+/// Steele, Lea & Flood's SplitMix64: a small deterministic generator, so a run is reproducible.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in 0..<bound (bound > 0).
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 extension Int {
