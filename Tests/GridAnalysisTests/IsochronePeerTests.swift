@@ -62,15 +62,17 @@ struct IsochronePeerTests {
         return WalkingGraph(builder)
     }
 
-    /// Derived data per city, made once per run.
+    /// Derived data per city, made once per run under one folder, removed when the test process exits.
     static let folders = Folders()
     final class Folders: @unchecked Sendable {
         private var made: [String: String] = [:]
         private let lock = NSLock()
+        static let root = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-iso-peer-\(UUID().uuidString)")
         func folder(_ city: String, _ pbf: String) throws -> String {
             lock.lock(); defer { lock.unlock() }
             if let folder = made[city] { return folder }
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-iso-peer-\(UUID().uuidString)/\(city)").path
+            if made.isEmpty { atexit { try? FileManager.default.removeItem(at: Folders.root) } }
+            let folder = Self.root.appendingPathComponent(city).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try IsochronePeerTests.python([harness.appendingPathComponent("derive.py").path,
                                                shared.appendingPathComponent("geodata/\(pbf)").path, folder])

@@ -6,6 +6,7 @@ import GridServer
 import GridStore
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// The demo district loaded into a fresh store (network, buildings, facilities, communities, grids, register)
@@ -32,8 +33,16 @@ final class DemoStore: Sendable {
         try CoverageRuns.save(coverage, store: store, seconds: 0)
     }
 
-    /// Shared by the read-only tests; built once.
-    static let shared: DemoStore = try! DemoStore()
+    /// Shared by the read-only tests; built once and removed when the test process exits (statics never deinit).
+    static let shared: DemoStore = {
+        let store = try! DemoStore()
+        sharedDirectory.withLock { $0 = store.directory.path }
+        atexit {
+            if let path = DemoStore.sharedDirectory.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+        return store
+    }()
+    private static let sharedDirectory = Mutex<String?>(nil)
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 }
