@@ -179,16 +179,19 @@ public enum GridRuns {
                 barrierReport?.currentGridsSpanning += GridBarriers.spanning(labels: current.map { $0 < 0 ? gridCodes.count : $0 },
                                                                              count: gridCodes.count, block: plan.block).count
             }
+            // The cells come first: the search weighs the grids' true Polsby–Popper, and they are the grid polygons after.
+            let cells = try GridCells.clipped(store, community: community.shape, points: units.map(\.point))
             var problem = GridPartition.Problem(
                 households: households, x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
-                minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability)
+                minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability,
+                tiling: GridCells.tiling(cells, projection: projection))
             if let count = parameters.gridCount {
                 // A count for all communities is shared by households.
                 let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(assignment.buildings.reduce(0) { $0 + $1.households }, 1))
                 problem.gridCount = parameters.communities.count == 1 ? count : max(1, Int((Double(count) * share).rounded()))
             }
             let solution = GridPartition.solve(problem)
-            let shapes = try tile(store, community: community.shape, points: units.map(\.point), labels: solution.labels, count: solution.gridCount)
+            let shapes = try GridCells.dissolve(store, cells: cells, labels: solution.labels, count: solution.gridCount)
             let sequence = GridNumbering.sequence(centres: shapes.map { $0.polygons.isEmpty ? community.shape.representativePoint : $0.representativePoint })
             var gridHouseholds = [Int](repeating: 0, count: solution.gridCount)
             var gridBuildings = [Set<Int>](repeating: [], count: solution.gridCount)
@@ -297,48 +300,6 @@ public enum GridRuns {
             }
         }
         return edges
-    }
-
-    /// Grid polygons that tile the community: GEOS Voronoi cells of the buildings' points (Spatialite
-    /// `ST_VoronojDiagram`), each cell given to its building's grid, dissolved per grid (`ST_UnaryUnion`) and clipped
-    /// to the community (`ST_Intersection`). Buildings sharing a point share a cell, which goes to the first of them.
-    static func tile(_ store: Store, community: MultiPolygon, points: [Coordinate], labels: [Int], count: Int) throws -> [MultiPolygon] {
-        var labelAt: [Coordinate: Int] = [:]
-        for (p, g) in zip(points, labels) where labelAt[p] == nil { labelAt[p] = g }
-        let distinct = Array(labelAt.keys)
-        var cellsOf = [[Polygon]](repeating: [], count: count)
-        if distinct.count == 1 {
-            cellsOf[labelAt[distinct[0]]!] = community.polygons
-        } else {
-            // The frame must reach past the community: GEOS extends the points' envelope by this percentage of its size.
-            let pointBox = BoundingBox(coordinates: distinct)!, box = community.boundingBox
-            let size = max(pointBox.maxLongitude - pointBox.minLongitude, pointBox.maxLatitude - pointBox.minLatitude, 1e-9)
-            let reach = max(pointBox.minLongitude - box.minLongitude, box.maxLongitude - pointBox.maxLongitude,
-                            pointBox.minLatitude - box.minLatitude, box.maxLatitude - pointBox.maxLatitude, 0)
-            let frame = reach / size * 100 + 10
-            let wkb = Data(Geometry.multiPoint(distinct).wkb())
-            guard let data = try store.read({ db in
-                try Data.fetchOne(db, sql: "SELECT AsBinary(ST_VoronojDiagram(GeomFromWKB(?, 4326), 0, ?))", arguments: [wkb, frame])
-            }), let cells = try Geometry(wkb: [UInt8](data)).asMultiPolygon else {
-                throw StoreError.corrupt("GEOS returned no Voronoi diagram for \(distinct.count) points")
-            }
-            let locator = PolygonLocator(cells.polygons.map { MultiPolygon([$0]) })
-            var owner = [Int?](repeating: nil, count: cells.polygons.count)
-            for p in distinct { if let c = locator.first(containing: p), owner[c] == nil { owner[c] = labelAt[p] } }
-            for (c, cell) in cells.polygons.enumerated() { cellsOf[owner[c] ?? labelAt[distinct[0]]!].append(cell) }
-        }
-        let communityWKB = Data(Geometry.multiPolygon(community).wkb())
-        let groups = cellsOf
-        return try store.read { db in
-            try groups.map { cells in
-                guard !cells.isEmpty else { return MultiPolygon([]) }
-                let wkb = Data(Geometry.multiPolygon(MultiPolygon(cells)).wkb())
-                guard let data = try Data.fetchOne(db, sql: """
-                    SELECT AsBinary(CollectionExtract(ST_Intersection(ST_UnaryUnion(GeomFromWKB(?, 4326)), GeomFromWKB(?, 4326)), 3))
-                    """, arguments: [wkb, communityWKB]), let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon else { return MultiPolygon([]) }
-                return shape
-            }
-        }
     }
 
     // MARK: records
