@@ -116,8 +116,9 @@ struct GridsRebalanceCommand: AsyncParsableCommand {
         commandName: "rebalance", abstract: "Compute a reassignment run (a dry run until applied) and print its id and metrics.",
         discussion: """
             Grids are contiguous sets of buildings on the Delaunay adjacency of their points, balanced by households with
-            as few moves as the stability weight asks; grid polygons are the buildings' Voronoi cells dissolved per grid and
-            clipped to the community, so they tile it. Codes are renumbered north→south, west→east.
+            as few moves as the stability weight asks, and compact by the Polsby–Popper of each grid's cells: the buildings'
+            Voronoi cells clipped to the community, computed before the search and dissolved per grid into the new grid
+            polygons, so they tile the community. Codes are renumbered west→east, then north→south (reading order).
             """)
     @OptionGroup var store: StoreOptions
     @Option(help: "Only this community (12-digit code); repeatable. Default: all.") var community: [String] = []
