@@ -132,13 +132,7 @@ public struct GridPartition: Sendable {
             }
             label = best!.label
             rebuildSums(count: best!.count)
-            if let tiling = p.tiling {
-                // Greedy flips stop at the first local optimum; annealing finds more compact grids at the same cost,
-                // and that compactness is then spent on returning buildings to their grids.
-                let greedy = polsbyPopperSum(best!.count)
-                anneal(count: best!.count)
-                returnHome(count: best!.count, floor: greedy, tiling)
-            }
+            if let tiling = p.tiling { polish(count: best!.count, tiling) }
             let origin = matchOrigins(count: best!.count)
             return Result(labels: label, gridCount: best!.count, origin: origin, components: parts.count, warnings: warnings)
         }
@@ -213,26 +207,59 @@ public struct GridPartition: Sendable {
                     }
                 }
             }
-            // Merge the lightest region into its lightest neighbour until few enough.
-            while regions.count > count {
-                let lightest = regions.indices.min { weight(regions[$0]) < weight(regions[$1]) }!
+            func merge(_ lightest: Int) -> Bool {
                 var neighbours = Set<Int>()
                 for v in regions[lightest] { for m in adjacency[v] { if let o = owner[m], o != lightest { neighbours.insert(o) } } }
-                guard let into = neighbours.min(by: { weight(regions[$0]) < weight(regions[$1]) }) else { break }
+                // Ties go to the lower index: a set's order differs from run to run.
+                guard let into = neighbours.min(by: { (weight(regions[$0]), $0) < (weight(regions[$1]), $1) }) else { return false }
                 for v in regions[lightest] { owner[v] = into }
                 regions[into] += regions[lightest]
                 regions[lightest] = []
                 regions.remove(at: lightest)
                 for (r, region) in regions.enumerated() { for v in region { owner[v] = r } }
+                return true
+            }
+            func split(_ heaviest: Int) -> Bool {
+                let (a, b) = bisect(regions[heaviest], share: 0.5)
+                guard !a.isEmpty, !b.isEmpty else { return false }
+                regions[heaviest] = a
+                regions.append(contentsOf: b)
+                for (r, region) in regions.enumerated() { for v in region { owner[v] = r } }
+                return true
+            }
+            // Merge the lightest region into its lightest neighbour until few enough.
+            while regions.count > count {
+                let lightest = regions.indices.min { weight(regions[$0]) < weight(regions[$1]) }!
+                guard merge(lightest) else { break }
             }
             // Split the heaviest region until enough: recursive bisection by a geometric sweep.
             while regions.count < count {
                 // A lone building cannot be split, however heavy (one above the maximum is a grid of its own).
-                guard let heaviest = regions.indices.filter({ regions[$0].count > 1 }).max(by: { weight(regions[$0]) < weight(regions[$1]) }) else { break }
-                let (a, b) = bisect(regions[heaviest], share: 0.5)
-                guard !a.isEmpty, !b.isEmpty else { break }
-                regions[heaviest] = a
-                regions.append(contentsOf: b)
+                guard let heaviest = regions.indices.filter({ regions[$0].count > 1 }).max(by: { weight(regions[$0]) < weight(regions[$1]) }),
+                      split(heaviest) else { break }
+            }
+            // At the right count, a region below half the minimum that no neighbour's surplus over the maximum can fill
+            // would become a grid only by taking households from neighbours that then take theirs from the next ones; a
+            // region above the maximum that holds two grids' worth has to be split anyway. Merging the one and
+            // splitting the other moves far fewer households: the split's new grid takes the small grid's place (its
+            // identity under the one-to-one matching of new grids to current ones).
+            func stranded(_ r: Int) -> Bool {
+                let w = weight(regions[r])
+                guard 2 * w < p.minimum else { return false }
+                var neighbours = Set<Int>()
+                for v in regions[r] { for m in adjacency[v] { if let o = owner[m], o != r { neighbours.insert(o) } } }
+                return !neighbours.contains { weight(regions[$0]) - p.maximum >= p.minimum - w }
+            }
+            func splittable(_ r: Int) -> Bool {
+                let w = weight(regions[r])
+                return regions[r].count > 1 && w > p.maximum && w >= 2 * p.minimum
+            }
+            for _ in 0..<count {
+                guard regions.indices.contains(where: splittable),
+                      let lightest = regions.indices.filter(stranded).min(by: { weight(regions[$0]) < weight(regions[$1]) }),
+                      merge(lightest),
+                      let heaviest = regions.indices.filter(splittable).max(by: { weight(regions[$0]) < weight(regions[$1]) }),
+                      split(heaviest) else { break }
             }
             for (r, region) in regions.enumerated() { for v in region { label[v] = firstLabel + r } }
             return firstLabel + regions.count
@@ -352,7 +379,7 @@ public struct GridPartition: Sendable {
             let original = p.initial[v]
             if original >= 0 {
                 let movedNow = originOf(a) != original, movedAfter = originOf(b) != original
-                if movedNow != movedAfter { d += (movedAfter ? 1 : -1) * 4 * p.stability * Double(w) }
+                if movedNow != movedAfter { d += (movedAfter ? 1 : -1) * movedWeight * Double(w) }
             }
             if let tiling = p.tiling {
                 // Exact change of the two grids' Polsby–Popper: the cell's stretches shared with a grid are inside it.
@@ -373,6 +400,9 @@ public struct GridPartition: Sendable {
         /// Cost of one unit of Polsby–Popper summed over grids, in the units of the other terms (a household moved
         /// costs 4·stability): at the default stability, raising one grid's PP by 0.1 is worth moving about 20 households.
         var compactnessWeight: Double { 4 * (1 - p.stability) * target * 1.5 }
+
+        /// Cost of one household moved from its grid.
+        var movedWeight: Double { 4 * p.stability }
 
         var origins: [Int] = []
         func originOf(_ g: Int) -> Int { g < origins.count ? origins[g] : -1 }
@@ -550,14 +580,12 @@ public struct GridPartition: Sendable {
         /// Simulated annealing (Kirkpatrick et al. 1983) of single boundary flips on the search's own cost, from the
         /// plan the descent ended in; never adds households outside the range, never disconnects a grid. Keeps the
         /// cheapest state met. Deterministic (seeded by the problem's size).
-        mutating func anneal(count: Int) {
+        mutating func anneal(count: Int, steps: Int? = nil, hot: Double? = nil) {
             guard count > 1, n > 2 else { return }
             origins = matchOrigins(count: count)
-            var random = SplitMix64(seed: UInt64(n) &* 0xD1B5_4A32_D192_ED03 &+ UInt64(count))
-            let steps = min(annealStepsPerBuilding * n, annealStepsMax)
-            // From about the cost of moving 7 households to a tenth of one: early on, a flip that loses a little
-            // compactness or stability is often taken; at the end only improvements are.
-            let hot = 20.0, cold = 0.2
+            var random = SplitMix64(seed: UInt64(n) &* 0xD1B5_4A32_D192_ED03 &+ UInt64(count) &+ UInt64(steps ?? 0))
+            let steps = steps ?? annealSteps
+            let hot = hot ?? annealHot, cold = 0.2
             var cost = 0.0, cheapest = (cost: 0.0, label: label)
             for step in 0..<steps {
                 let v = random.below(n), neighbours = adjacency[v]
@@ -577,31 +605,63 @@ public struct GridPartition: Sendable {
 
         let annealStepsPerBuilding = 100
         let annealStepsMax = 20_000
+        var annealSteps: Int { min(annealStepsPerBuilding * n, annealStepsMax) }
+        /// From about the cost of moving 7 households (down to a tenth of one at the end): early on, a flip that
+        /// loses a little compactness or stability is often taken; at the end only improvements are.
+        let annealHot = 20.0
+
+        /// Annealing, then the return of moved buildings, each against the best one-to-one matching of new grids to
+        /// current grids of the plan it starts from. The changed households are counted under the matching of the
+        /// final plan, which the polish itself can change (a grid split off a large one may take over the identity of
+        /// a small grid it absorbed): while it does, the polish runs again against the new matching (bounded).
+        mutating func polish(count: Int, _ tiling: CellTiling) {
+            var matching: [Int] = []
+            for round in 0..<polishRounds {
+                let rematched = matchOrigins(count: count)
+                if rematched == matching { break }
+                matching = rematched
+                // The first round anneals at full length; later ones start from a plan already annealed.
+                if round == 0 { anneal(count: count) } else { anneal(count: count, steps: annealSteps / 4, hot: annealHot / 4) }
+                returnHome(count: count, tiling)
+            }
+        }
+
+        /// Rounds of `polish` at most: each needs the matching to have changed in the one before.
+        let polishRounds = 4
 
         /// Minimal change: buildings that left their grid (the grid matched one-to-one to their current grid) go
-        /// back, one at a time, where that keeps every grid's households in range, every grid connected and the
-        /// summed Polsby–Popper at or above `floor`; the returns that give back the most households per unit of
-        /// compactness come first.
-        mutating func returnHome(count: Int, floor: Double, _ tiling: CellTiling) {
+        /// back, one at a time, where that lowers the run's weighted cost (households moved, weighed by `stability`,
+        /// against summed Polsby–Popper), keeps every grid connected and non-empty and adds no household outside the
+        /// range to either grid; with a `floor`, the summed Polsby–Popper also stays at or above it. The return that
+        /// lowers the cost most comes first. Returns the buildings returned.
+        @discardableResult
+        mutating func returnHome(count: Int, floor: Double? = nil, _ tiling: CellTiling) -> Int {
             origins = matchOrigins(count: count)
             var gridOf: [Int: Int] = [:]
             for (g, o) in origins.enumerated() where o >= 0 { gridOf[o] = g }
             var compactness = polsbyPopperSum(count)
+            var returned = 0
             while true {
-                var best: (v: Int, to: Int, loss: Double, rate: Double)?
+                var best: (v: Int, to: Int, loss: Double, gain: Double)?
                 for v in 0..<n {
                     guard p.households[v] > 0, let home = gridOf[p.initial[v]], home != label[v],
-                          adjacency[v].contains(where: { label[$0] == home }), violationChange(v, to: home) <= 0 else { continue }
+                          adjacency[v].contains(where: { label[$0] == home }) else { continue }
+                    let from = label[v]
+                    guard violation(from, with: v, -1) <= violation(from), violation(home, with: v, 1) <= violation(home) else { continue }
                     let loss = compactness - polsbyPopperSum(afterMoving: v, to: home, tiling, current: compactness)
-                    let rate = loss / Double(p.households[v])
+                    // Only the two terms a return changes: the households it gives back and the compactness it costs.
+                    let gain = movedWeight * Double(p.households[v]) - compactnessWeight * loss
                     // The connectivity test last: it is the one that walks the grid.
-                    guard compactness - loss >= floor - 1e-9, best == nil || rate < best!.rate, removable(v) else { continue }
-                    best = (v, home, loss, rate)
+                    guard gain > 1e-9, floor.map({ compactness - loss >= $0 - 1e-9 }) ?? true,
+                          best == nil || gain > best!.gain, removable(v) else { continue }
+                    best = (v, home, loss, gain)
                 }
                 guard let chosen = best else { break }
                 move(chosen.v, to: chosen.to)
                 compactness -= chosen.loss
+                returned += 1
             }
+            return returned
         }
 
         /// Summed Polsby–Popper if v moved to grid b (only v's grid and b change).
