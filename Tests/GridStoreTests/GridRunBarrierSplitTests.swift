@@ -177,8 +177,9 @@ struct GridRunRealBarrierTests {
         parameters.barriers = ["primary", "secondary", "trunk"]
         let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
         let report = try #require(run.metrics.barriers)
-        print("wudaokou 300–500: without barriers \(plain.metrics.summary.grids) grids, \(report.currentGridsSpanning) spanning a barrier, "
-              + "\(plain.metrics.summary.householdsMoved) households moved; with barriers \(run.metrics.summary.grids) grids, "
+        print("wudaokou 300–500: without barriers \(plain.metrics.summary.grids) grids (\(plain.metrics.summary.feasible) in range), "
+              + "\(report.currentGridsSpanning) spanning a barrier, \(plain.metrics.summary.householdsMoved) households moved; "
+              + "with barriers \(run.metrics.summary.grids) grids (\(run.metrics.summary.feasible) in range), "
               + "\(report.gridsSpanning) spanning, \(run.metrics.summary.householdsMoved) moved from the plain plan; "
               + "\(report.adjacenciesCut) adjacencies cut, \(report.adjacenciesRestored) restored")
         #expect(report.networkEdges > 50)
