@@ -177,11 +177,21 @@ struct GridRunRealBarrierTests {
         parameters.barriers = ["primary", "secondary", "trunk"]
         let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
         let report = try #require(run.metrics.barriers)
+        // Grids whose polygon a barrier line cuts through, and those reaching across one into a block of other grids.
+        let parts = try Self.barrierParts(temporary.store, run: run.id, classes: parameters.barriers ?? [])
+        let plainParts = try Self.barrierParts(temporary.store, run: plain.id, classes: parameters.barriers ?? [])
+        let named = Set(run.warnings.compactMap { $0.firstMatch(of: #/grid (\d{15}) spans a barrier/#).map { String($0.1) } })
+        let reachingUnnamed = parts.reaching.subtracting(named)
         print("wudaokou 300–500: without barriers \(plain.metrics.summary.grids) grids (\(plain.metrics.summary.feasible) in range), "
               + "\(report.currentGridsSpanning) spanning a barrier, \(plain.metrics.summary.householdsMoved) households moved; "
               + "with barriers \(run.metrics.summary.grids) grids (\(run.metrics.summary.feasible) in range), "
               + "\(report.gridsSpanning) spanning, \(run.metrics.summary.householdsMoved) moved from the plain plan; "
-              + "\(report.adjacenciesCut) adjacencies cut, \(report.adjacenciesRestored) restored")
+              + "\(report.adjacenciesCut) adjacencies cut, \(report.adjacenciesRestored) restored; "
+              + "grid polygons cut by a barrier line \(plainParts.cut.count) → \(parts.cut.count) (not spanning: \(parts.cut.subtracting(named).count)), "
+              + "reaching across one into a block of other grids' buildings \(plainParts.reaching.count) → \(parts.reaching.count) "
+              + "(not spanning: \(reachingUnnamed.sorted())); "
+              + String(format: "rebalance %.1f s without barriers, %.1f s with", plain.metrics.seconds, run.metrics.seconds))
+        #expect(reachingUnnamed.isEmpty, "grids not spanning a barrier that reach across one into a block of other grids' buildings: \(reachingUnnamed)")
         #expect(report.networkEdges > 50)
         #expect(report.gridsSpanning < report.currentGridsSpanning)
         #expect(run.warnings.filter { $0.contains("spans a barrier") }.count == report.gridsSpanning)
@@ -192,6 +202,50 @@ struct GridRunRealBarrierTests {
 }
 
 extension GridRunRealBarrierTests {
+    /// How the barrier lines meet the run's grid polygons (parts of 100 m² or less are noise). `cut`: grids whose
+    /// polygon the lines cut into two or more parts (its outline noded with the lines, polygonized; faces filling its
+    /// holes dropped). `reaching`: grids reaching into a block of the community (the community cut by the lines that
+    /// cross it) that holds buildings but none of theirs, i.e. across a road onto the other side. A road ending inside
+    /// the community cuts no block: building-less land beyond it stays joined to both sides, and some grid covers it.
+    static func barrierParts(_ store: Store, run: Int64, classes: [String]) throws -> (cut: Set<String>, reaching: Set<String>) {
+        let marks = classes.map { _ in "?" }.joined(separator: ",")
+        return try store.read { db in
+            let lines = try Data.fetchOne(db, sql: "SELECT AsBinary(ST_Collect(geom)) FROM network_edges WHERE highway IN (\(marks))",
+                                          arguments: StatementArguments(classes))
+            // ST_Polygonize is an aggregate in Spatialite: one statement per shape.
+            let faces = try db.makeStatement(sql: """
+                SELECT AsBinary(CollectionExtract(ST_Polygonize(ST_Union(ST_Boundary(s.geom), ST_Intersection(l.geom, s.geom))), 3))
+                FROM (SELECT GeomFromWKB(?, 4326) AS geom) s, (SELECT GeomFromWKB(?, 4326) AS geom) l
+                WHERE ST_Intersects(s.geom, l.geom)
+                """)
+            func parts(_ shapeWKB: Data) throws -> [MultiPolygon] {
+                guard let shape = try Geometry(wkb: [UInt8](shapeWKB)).asMultiPolygon else { return [] }
+                guard let data = try Data.fetchOne(faces, arguments: [shapeWKB, lines]),
+                      let found = try Geometry(wkb: [UInt8](data)).asMultiPolygon else { return [shape] }
+                return found.polygons.map { MultiPolygon([$0]) }.filter { $0.areaSquareMeters > 100 && shape.contains($0.representativePoint) }
+            }
+            let community = try #require(try Data.fetchOne(db, sql: """
+                SELECT AsBinary(c.geom) FROM communities c WHERE c.code = (SELECT community_code FROM grid_run_grids WHERE run_id = ? LIMIT 1)
+                """, arguments: [run]))
+            let blocks = try parts(community)
+            let buildings = try Row.fetchAll(db, sql: """
+                SELECT X(b.point), Y(b.point), r.to_grid FROM grid_run_buildings r JOIN buildings b ON b.id = r.building_id WHERE r.run_id = ?
+                """, arguments: [run]).map { (point: Coordinate(longitude: $0[0], latitude: $0[1]), grid: $0[2] as String) }
+            let gridsIn = blocks.map { block in buildings.filter { block.contains($0.point) }.map(\.grid) }
+            let overlap = try db.makeStatement(sql: "SELECT coalesce(ST_Area(ST_Intersection(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)), 1), 0)")
+            var cut: Set<String> = [], reaching: Set<String> = []
+            for row in try Row.fetchAll(db, sql: "SELECT code, AsBinary(geom) FROM grid_run_grids WHERE run_id = ? ORDER BY code", arguments: [run]) {
+                let code: String = row[0], shapeWKB: Data = row[1]
+                if try parts(shapeWKB).count > 1 { cut.insert(code) }
+                for (b, block) in blocks.enumerated() where !gridsIn[b].isEmpty && !gridsIn[b].contains(code) {
+                    let area = try Double.fetchOne(overlap, arguments: [shapeWKB, Data(Geometry.multiPolygon(block).wkb())]) ?? 0
+                    if area > 100 { reaching.insert(code) }
+                }
+            }
+            return (cut, reaching)
+        }
+    }
+
     @Test("wudaokou: a worker's round over the network is never shorter than in straight lines")
     func walkingRounds() throws {
         let temporary = try Self.wudaokou()

@@ -52,6 +52,160 @@ enum GridCells {
         }
     }
 
+    /// The community cut into blocks along barrier lines: GEOS polygonizes the community's boundary noded with the
+    /// lines inside it, and each face is clipped back to the community. A line that does not cut through (a dead end,
+    /// a road along the edge) splits nothing; faces filling the community's holes have no area inside it and drop out.
+    /// Polygonize can miss slivers where lines nearly overlap: what the faces leave of the community is added as
+    /// blocks too, so the blocks always tile it.
+    static func blocks(_ store: Store, community: MultiPolygon, lines: [LineString]) throws -> [MultiPolygon] {
+        guard !lines.isEmpty, !community.polygons.isEmpty else { return [community] }
+        let communityWKB = Data(Geometry.multiPolygon(community).wkb())
+        let linesWKB = Data(Geometry.multiLineString(lines).wkb())
+        return try store.read { db in
+            guard let data = try Data.fetchOne(db, sql: """
+                SELECT AsBinary(CollectionExtract(ST_Polygonize(ST_Union(ST_Boundary(c.geom), ST_Intersection(l.geom, c.geom))), 3))
+                FROM (SELECT GeomFromWKB(?, 4326) AS geom) c, (SELECT GeomFromWKB(?, 4326) AS geom) l
+                """, arguments: [communityWKB, linesWKB]),
+                  let faces = try Geometry(wkb: [UInt8](data)).asMultiPolygon, faces.polygons.count > 1 else { return [community] }
+            let clip = try db.makeStatement(sql: """
+                SELECT AsBinary(CollectionExtract(ST_Intersection(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326)), 3))
+                """)
+            var blocks = try faces.polygons.compactMap { face -> MultiPolygon? in
+                guard let data = try Data.fetchOne(clip, arguments: [Data(Geometry.polygon(face).wkb()), communityWKB]),
+                      let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon, shape.areaSquareMeters > 0 else { return nil }
+                return shape
+            }
+            guard blocks.count > 1 else { return [community] }
+            let covered = Data(Geometry.multiPolygon(MultiPolygon(blocks.flatMap(\.polygons))).wkb())
+            if let data = try Data.fetchOne(db, sql: """
+                SELECT AsBinary(CollectionExtract(ST_Difference(GeomFromWKB(?, 4326), ST_UnaryUnion(GeomFromWKB(?, 4326))), 3))
+                """, arguments: [communityWKB, covered]),
+               let rest = try Geometry(wkb: [UInt8](data)).asMultiPolygon {
+                blocks += rest.polygons.map { MultiPolygon([$0]) }
+            }
+            return blocks
+        }
+    }
+
+    /// Per unit, its cell when barriers cut the community into blocks: the Voronoi cells of each block's units clipped
+    /// to that block, so no cell reaches across a barrier line that cuts the community. A line ending inside a block
+    /// still cuts the cells it runs through: the piece of a cell beyond it goes to a unit on that side. A block holding
+    /// no unit goes to the unit whose cell shares the longest boundary with it, so the cells still tile the community.
+    /// Without blocks or crossed cells this is `clipped(_:community:points:)`.
+    static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString]) throws -> [[Polygon]] {
+        let blocks = try blocks(store, community: community, lines: barriers)
+        var cells: [[Polygon]]
+        var empty: [MultiPolygon] = []
+        if blocks.count > 1 {
+            let locator = PolygonLocator(blocks)
+            var members = [[Int]](repeating: [], count: blocks.count)
+            for (u, point) in points.enumerated() {
+                // A point the faces' noding left just outside every block goes to the nearest one.
+                let b = locator.first(containing: point)
+                    ?? blocks.indices.min { GridAssignment.distance(from: point, to: blocks[$0]) < GridAssignment.distance(from: point, to: blocks[$1]) }!
+                members[b].append(u)
+            }
+            cells = [[Polygon]](repeating: [], count: points.count)
+            for (b, block) in blocks.enumerated() {
+                guard !members[b].isEmpty else { empty.append(block); continue }
+                let local = try clipped(store, community: block, points: members[b].map { points[$0] })
+                for (i, u) in members[b].enumerated() { cells[u] = local[i] }
+            }
+        } else {
+            cells = try clipped(store, community: community, points: points)
+        }
+        // Pieces of cells beyond a barrier line from their unit.
+        var beyond: [MultiPolygon] = []
+        let lineBoxes = barriers.map { BoundingBox(coordinates: $0.coordinates)! }
+        for u in cells.indices {
+            var kept: [Polygon] = []
+            for polygon in cells[u] {
+                let box = polygon.boundingBox
+                let near = barriers.indices.filter { lineBoxes[$0].intersects(box) }.map { barriers[$0] }
+                let faces = near.isEmpty ? [] : try Self.blocks(store, community: MultiPolygon([polygon]), lines: near)
+                guard faces.count > 1 else { kept.append(polygon); continue }
+                // The unit keeps the face holding its point; a piece a concave boundary cut off keeps its largest face.
+                let home = PolygonLocator(faces).first(containing: points[u])
+                    ?? faces.indices.max { faces[$0].areaSquareMeters < faces[$1].areaSquareMeters }!
+                for (f, face) in faces.enumerated() {
+                    if f == home { kept += face.polygons } else { beyond.append(face) }
+                }
+            }
+            cells[u] = kept
+        }
+        if !beyond.isEmpty { try absorb(store, pieces: beyond, into: &cells, points: points, barriers: barriers) }
+        if !empty.isEmpty { try absorb(store, pieces: empty, into: &cells, points: points, barriers: nil) }
+        return cells
+    }
+
+    /// Gives each piece to the unit across its longest shared boundary (the cell's outline lying within a centimetre
+    /// of the piece, since the two outlines come from separate overlays; lower unit index on a tie). With `barriers`,
+    /// boundary along a barrier line counts only once no piece borders a cell otherwise, so a piece beyond a road
+    /// goes to a unit on its side wherever one is reached through other pieces. Pieces reached only through other
+    /// pieces go in later rounds; pieces touching no cell at all (a separate part of the community) go to the unit
+    /// nearest them.
+    static func absorb(_ store: Store, pieces: [MultiPolygon], into cells: inout [[Polygon]], points: [Coordinate],
+                       barriers: [LineString]?) throws {
+        let tolerance = 1e-7  // degrees, about a centimetre
+        let barrierZone: Data? = try barriers.flatMap { lines in
+            try store.read { db in
+                try Data.fetchOne(db, sql: "SELECT AsBinary(ST_Buffer(GeomFromWKB(?, 4326), ?))",
+                                  arguments: [Data(Geometry.multiLineString(lines).wkb()), tolerance])
+            }
+        }
+        var pending = Array(pieces.indices)
+        var acrossBarriers = barrierZone == nil
+        while !pending.isEmpty {
+            var waiting: [Int] = []
+            for p in pending {
+                let piece = pieces[p]
+                var box = piece.boundingBox
+                box.include(Coordinate(longitude: box.minLongitude - tolerance, latitude: box.minLatitude - tolerance))
+                box.include(Coordinate(longitude: box.maxLongitude + tolerance, latitude: box.maxLatitude + tolerance))
+                let candidates = cells.indices.filter { !cells[$0].isEmpty && MultiPolygon(cells[$0]).boundingBox.intersects(box) }
+                let snapshot = cells
+                // Per candidate: shared boundary, and the part of it off the barrier lines.
+                let lengths: [(all: Double, off: Double)] = try store.read { db in
+                    let shared = try db.makeStatement(sql: """
+                        SELECT coalesce(ST_Length(CollectionExtract(s.geom, 2)), 0),
+                               coalesce(ST_Length(CollectionExtract(ST_Difference(s.geom, GeomFromWKB(?3, 4326)), 2)), 0)
+                        FROM (SELECT ST_Intersection(ST_Boundary(GeomFromWKB(?1, 4326)), ST_Buffer(GeomFromWKB(?2, 4326), ?4)) AS geom) s
+                        """)
+                    let pieceWKB = Data(Geometry.multiPolygon(piece).wkb())
+                    return try candidates.map { u in
+                        let row = try Row.fetchOne(shared, arguments: [Data(Geometry.multiPolygon(MultiPolygon(snapshot[u])).wkb()), pieceWKB,
+                                                                       barrierZone, tolerance])
+                        let all: Double = row?[0] ?? 0
+                        return (all, barrierZone == nil ? all : row?[1] ?? 0)
+                    }
+                }
+                var best: (unit: Int, length: Double)?
+                for (u, length) in zip(candidates, lengths.map { acrossBarriers ? $0.all : $0.off }) where length > (best?.length ?? 0) {
+                    best = (u, length)
+                }
+                if let best { cells[best.unit] += piece.polygons } else { waiting.append(p) }
+            }
+            if waiting.count == pending.count && !acrossBarriers {
+                // No piece left borders a cell off the barrier lines: boundary along them counts from now on.
+                acrossBarriers = true
+                continue
+            }
+            if waiting.count == pending.count {
+                // Nothing borders these pieces: each goes to the nearest unit holding a cell.
+                for p in waiting {
+                    let holders = cells.indices.filter { !cells[$0].isEmpty }
+                    guard let nearest = holders.min(by: {
+                        GridAssignment.distance(from: points[$0], to: pieces[p]) < GridAssignment.distance(from: points[$1], to: pieces[p])
+                    }) else { break }
+                    cells[nearest] += pieces[p].polygons
+                }
+                return
+            }
+            pending = waiting
+            acrossBarriers = barrierZone == nil
+        }
+    }
+
     /// The cells in the community's local metric frame (the one the units' x/y are in), as the search reads them.
     static func tiling(_ cells: [[Polygon]], projection: LocalProjection) -> CellTiling {
         func metric(_ ring: LinearRing) -> [SIMD2<Double>] {

@@ -164,9 +164,11 @@ public enum GridRuns {
             let households = units.map(\.households)
             var edges = try adjacency(store, points: units.map(\.point))
             var block: [Int]?
+            var barrierCut: [LineString] = []
             if !barrierClasses.isEmpty {
                 let box = community.shape.boundingBox
                 let near = barrierLines.filter { $0.box.intersects(box) }
+                barrierCut = near.map(\.line)
                 let lines = near.map { $0.line.coordinates.map { projection.project($0) } }
                 let crossing = GridBarriers.crossing(edges: edges, x: xy.map(\.x), y: xy.map(\.y), lines: lines)
                 let plan = GridBarriers.plan(households: households, edges: edges, crossing: crossing,
@@ -180,7 +182,11 @@ public enum GridRuns {
                                                                              count: gridCodes.count, block: plan.block).count
             }
             // The cells come first: the search weighs the grids' true Polsby–Popper, and they are the grid polygons after.
-            let cells = try GridCells.clipped(store, community: community.shape, points: units.map(\.point))
+            // With barriers the cells are computed per block the barrier lines cut the community into, so a grid on one
+            // side of a road keeps its polygon on that side.
+            let cells = barrierClasses.isEmpty
+                ? try GridCells.clipped(store, community: community.shape, points: units.map(\.point))
+                : try GridCells.clipped(store, community: community.shape, points: units.map(\.point), barriers: barrierCut)
             var problem = GridPartition.Problem(
                 households: households, x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
                 minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability,
