@@ -1,27 +1,14 @@
-/// Seeded generator so that the same parameters always give the same district, on every platform.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
+import GridModel
 
-    public init(seed: UInt64) { state = seed }
-
+/// District helpers on the shared generator, so that the same parameters always give the same district.
+extension SplitMix64 {
     /// An independent stream for one part of the district, so that changing one part leaves the others alone.
     init(seed: UInt64, stream: UInt64, index: UInt64 = 0) {
         var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         let a = mixer.next()
         var mixer2 = SplitMix64(seed: a ^ (index &* 0x9E37_79B9_7F4A_7C15))
-        state = mixer2.next()
+        self.init(seed: mixer2.next())
     }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     mutating func double(_ range: ClosedRange<Double>) -> Double {
         range.lowerBound + (range.upperBound - range.lowerBound) * unit()

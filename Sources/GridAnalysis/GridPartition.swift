@@ -1,4 +1,5 @@
 import Foundation
+import GridModel
 
 /// Balanced, contiguous partition of a community's buildings into grids, starting from the current plan.
 ///
@@ -680,23 +681,6 @@ public struct GridPartition: Sendable {
             GridMetrics.matchOrigins(labels: label, count: count, initial: p.initial, households: p.households)
         }
     }
-}
-
-/// Steele, Lea & Flood's SplitMix64: a small deterministic generator, so a run is reproducible.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<bound (bound > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 extension Int {

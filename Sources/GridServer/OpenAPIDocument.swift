@@ -1,5 +1,6 @@
 /// The OpenAPI 3.0 description served at `/api`. Kept as JSON text so it reads like the published document;
-/// a test checks it with a validator and that every route the router serves is in it.
+/// responses and parameters used by several operations are `components` referenced by `$ref`. A test checks it
+/// with a validator and that every route the router serves is in it.
 enum OpenAPIDocument {
     static let contentType = "application/vnd.oai.openapi+json;version=3.0"
 
@@ -163,20 +164,7 @@ enum OpenAPIDocument {
     "operationId": "getCollection",
     "parameters": [
      {
-      "name": "collectionId",
-      "in": "path",
-      "description": "Collection id",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "communities",
-        "grids",
-        "buildings",
-        "facilities",
-        "network"
-       ]
-      }
+      "$ref": "#/components/parameters/collectionId"
      }
     ],
     "responses": {
@@ -191,14 +179,7 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -209,20 +190,7 @@ enum OpenAPIDocument {
     "operationId": "getQueryables",
     "parameters": [
      {
-      "name": "collectionId",
-      "in": "path",
-      "description": "Collection id",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "communities",
-        "grids",
-        "buildings",
-        "facilities",
-        "network"
-       ]
-      }
+      "$ref": "#/components/parameters/collectionId"
      }
     ],
     "responses": {
@@ -237,14 +205,7 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -256,20 +217,7 @@ enum OpenAPIDocument {
     "operationId": "getFeatures",
     "parameters": [
      {
-      "name": "collectionId",
-      "in": "path",
-      "description": "Collection id",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "communities",
-        "grids",
-        "buildings",
-        "facilities",
-        "network"
-       ]
-      }
+      "$ref": "#/components/parameters/collectionId"
      },
      {
       "name": "bbox",
@@ -363,33 +311,10 @@ enum OpenAPIDocument {
       }
      },
      {
-      "name": "crs",
-      "in": "query",
-      "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
-      "required": false,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-        "http://www.opengis.net/def/crs/EPSG/0/4326",
-        "http://www.opengis.net/def/crs/EPSG/0/4490",
-        "urn:communitygrid:crs:gcj02",
-        "urn:communitygrid:crs:bd09"
-       ]
-      }
+      "$ref": "#/components/parameters/crs"
      },
      {
-      "name": "f",
-      "in": "query",
-      "description": "Output format",
-      "required": false,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "geojson"
-       ]
-      }
+      "$ref": "#/components/parameters/f"
      }
     ],
     "responses": {
@@ -404,27 +329,13 @@ enum OpenAPIDocument {
       }
      },
      "304": {
-      "description": "Not modified (If-None-Match)"
+      "$ref": "#/components/responses/NotModified"
      },
      "400": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -435,20 +346,7 @@ enum OpenAPIDocument {
     "operationId": "getFeature",
     "parameters": [
      {
-      "name": "collectionId",
-      "in": "path",
-      "description": "Collection id",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "communities",
-        "grids",
-        "buildings",
-        "facilities",
-        "network"
-       ]
-      }
+      "$ref": "#/components/parameters/collectionId"
      },
      {
       "name": "featureId",
@@ -461,33 +359,10 @@ enum OpenAPIDocument {
       }
      },
      {
-      "name": "crs",
-      "in": "query",
-      "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
-      "required": false,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-        "http://www.opengis.net/def/crs/EPSG/0/4326",
-        "http://www.opengis.net/def/crs/EPSG/0/4490",
-        "urn:communitygrid:crs:gcj02",
-        "urn:communitygrid:crs:bd09"
-       ]
-      }
+      "$ref": "#/components/parameters/crs"
      },
      {
-      "name": "f",
-      "in": "query",
-      "description": "Output format",
-      "required": false,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "geojson"
-       ]
-      }
+      "$ref": "#/components/parameters/f"
      }
     ],
     "responses": {
@@ -502,27 +377,13 @@ enum OpenAPIDocument {
       }
      },
      "304": {
-      "description": "Not modified (If-None-Match)"
+      "$ref": "#/components/responses/NotModified"
      },
      "400": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -593,49 +454,18 @@ enum OpenAPIDocument {
       }
      },
      {
-      "name": "f",
-      "in": "query",
-      "description": "Output format",
-      "required": false,
-      "schema": {
-       "type": "string",
-       "enum": [
-        "json",
-        "geojson"
-       ]
-      }
+      "$ref": "#/components/parameters/f"
      }
     ],
     "responses": {
      "200": {
-      "description": "One MultiPolygon per contour, largest first",
-      "content": {
-       "application/geo+json": {
-        "schema": {
-         "$ref": "#/components/schemas/FeatureCollection"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Isochrones"
      },
      "400": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "422": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    },
@@ -654,44 +484,16 @@ enum OpenAPIDocument {
     },
     "responses": {
      "200": {
-      "description": "One MultiPolygon per contour, largest first",
-      "content": {
-       "application/geo+json": {
-        "schema": {
-         "$ref": "#/components/schemas/FeatureCollection"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Isochrones"
      },
      "400": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "413": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "422": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -712,14 +514,7 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -779,44 +574,16 @@ enum OpenAPIDocument {
       }
      },
      "400": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "401": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "403": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "413": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -827,36 +594,15 @@ enum OpenAPIDocument {
     "operationId": "getRun",
     "parameters": [
      {
-      "name": "runId",
-      "in": "path",
-      "description": "Grid run id",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      }
+      "$ref": "#/components/parameters/runId"
      }
     ],
     "responses": {
      "200": {
-      "description": "Run",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Run"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Run"
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -867,14 +613,7 @@ enum OpenAPIDocument {
     "operationId": "getRunDiff",
     "parameters": [
      {
-      "name": "runId",
-      "in": "path",
-      "description": "Grid run id",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      }
+      "$ref": "#/components/parameters/runId"
      }
     ],
     "responses": {
@@ -889,24 +628,10 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "409": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -917,14 +642,7 @@ enum OpenAPIDocument {
     "operationId": "getRunGrids",
     "parameters": [
      {
-      "name": "runId",
-      "in": "path",
-      "description": "Grid run id",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      }
+      "$ref": "#/components/parameters/runId"
      }
     ],
     "responses": {
@@ -939,24 +657,10 @@ enum OpenAPIDocument {
       }
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "409": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -972,66 +676,24 @@ enum OpenAPIDocument {
     ],
     "parameters": [
      {
-      "name": "runId",
-      "in": "path",
-      "description": "Grid run id",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      }
+      "$ref": "#/components/parameters/runId"
      }
     ],
     "responses": {
      "200": {
-      "description": "Run",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Run"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Run"
      },
      "401": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "403": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "409": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -1047,66 +709,24 @@ enum OpenAPIDocument {
     ],
     "parameters": [
      {
-      "name": "runId",
-      "in": "path",
-      "description": "Grid run id",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      }
+      "$ref": "#/components/parameters/runId"
      }
     ],
     "responses": {
      "200": {
-      "description": "Run",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Run"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Run"
      },
      "401": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "403": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "404": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      },
      "409": {
-      "description": "Problem (RFC 9457)",
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -1444,6 +1064,98 @@ enum OpenAPIDocument {
        "type": "object"
       }
      }
+    }
+   }
+  },
+  "responses": {
+   "Problem": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "Problem (RFC 9457)"
+   },
+   "NotModified": {
+    "description": "Not modified (If-None-Match)"
+   },
+   "Isochrones": {
+    "content": {
+     "application/geo+json": {
+      "schema": {
+       "$ref": "#/components/schemas/FeatureCollection"
+      }
+     }
+    },
+    "description": "One MultiPolygon per contour, largest first"
+   },
+   "Run": {
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Run"
+      }
+     }
+    },
+    "description": "Run"
+   }
+  },
+  "parameters": {
+   "collectionId": {
+    "description": "Collection id",
+    "in": "path",
+    "name": "collectionId",
+    "required": true,
+    "schema": {
+     "enum": [
+      "communities",
+      "grids",
+      "buildings",
+      "facilities",
+      "network"
+     ],
+     "type": "string"
+    }
+   },
+   "crs": {
+    "description": "CRS of the returned coordinates (EPSG:4326 and 4490 are latitude first; GCJ-02 for AMap/Tencent, BD-09 for Baidu)",
+    "in": "query",
+    "name": "crs",
+    "required": false,
+    "schema": {
+     "enum": [
+      "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+      "http://www.opengis.net/def/crs/EPSG/0/4326",
+      "http://www.opengis.net/def/crs/EPSG/0/4490",
+      "urn:communitygrid:crs:gcj02",
+      "urn:communitygrid:crs:bd09"
+     ],
+     "type": "string"
+    }
+   },
+   "f": {
+    "description": "Output format",
+    "in": "query",
+    "name": "f",
+    "required": false,
+    "schema": {
+     "enum": [
+      "json",
+      "geojson"
+     ],
+     "type": "string"
+    }
+   },
+   "runId": {
+    "description": "Grid run id",
+    "in": "path",
+    "name": "runId",
+    "required": true,
+    "schema": {
+     "format": "int64",
+     "type": "integer"
     }
    }
   }

@@ -172,13 +172,11 @@ extension BenchPeer {
         for _ in 0..<warmRuns {
             started = clock.now
             _ = try Isochrone.run(graph: graph, origins: [origin], contours: contours, workspace: workspace)
-            let elapsed = (clock.now - started).components
-            warm.append(Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15)
+            warm.append(BenchIsochrone.milliseconds(clock.now - started))
         }
-        warm.sort()
         return IsochroneTiming(source: best.id, reachedNodes: first.reachedNodes, areaSquareMeters: first.bands[0].areaSquareMeters,
-                               coldSeconds: Double(cold.components.seconds) + Double(cold.components.attoseconds) / 1e18,
-                               warmMilliseconds: (warm[warm.count / 2], warm[min(warm.count - 1, Int((Double(warm.count) * 0.95).rounded(.up)) - 1)]))
+                               coldSeconds: BenchIsochrone.milliseconds(cold) / 1000,
+                               warmMilliseconds: (BenchIsochrone.quantile(warm, 0.5), BenchIsochrone.quantile(warm, 0.95)))
     }
 }
 

@@ -1,14 +1,4 @@
-/// SplitMix64 (Steele, Lea & Flood 2014): small, fast, reproducible across platforms.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+import GridModel
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' seeded generator: the project's SplitMix64.
+typealias SeededGenerator = SplitMix64
