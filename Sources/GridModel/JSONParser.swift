@@ -166,15 +166,18 @@ struct JSONParser {
         let open = index
         index += 1
         let start = index
+        var ascii = true
         // Fast path: no escapes.
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                if !ascii { try checkUTF8(start..<index) }
                 let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            if b >= 0x80 { ascii = false }
             index += 1
         }
         var buffer = Array(bytes[start..<index])
@@ -183,6 +186,8 @@ struct JSONParser {
             let b = bytes[index]
             switch b {
             case UInt8(ascii: "\""):
+                // Escapes are ASCII, so checking the raw text checks every byte that is not one.
+                if !ascii { try checkUTF8(start..<index) }
                 index += 1
                 return String(decoding: buffer, as: UTF8.self)
             case UInt8(ascii: "\\"):
@@ -221,9 +226,38 @@ struct JSONParser {
                 }
             default:
                 if b < 0x20 { throw error("unescaped control character 0x\(String(b, radix: 16, uppercase: true)) in string") }
+                if b >= 0x80 { ascii = false }
                 buffer.append(b)
                 index += 1
             }
+        }
+    }
+
+    /// RFC 8259 §8.1: JSON text is UTF-8. Decoding would turn a bad sequence into U+FFFD and store it
+    /// silently, so it is refused where it occurs (RFC 3629 §4: no overlongs, surrogates or values past U+10FFFF).
+    private func checkUTF8(_ range: Range<Int>) throws(JSONSyntaxError) {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let lead = bytes[i]
+            if lead < 0x80 { i += 1; continue }
+            let length: Int
+            var second: ClosedRange<UInt8> = 0x80...0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; second = 0xA0...0xBF
+            case 0xED: length = 3; second = 0x80...0x9F
+            case 0xE1...0xEF: length = 3
+            case 0xF0: length = 4; second = 0x90...0xBF
+            case 0xF4: length = 4; second = 0x80...0x8F
+            case 0xF1...0xF3: length = 4
+            default: length = 0
+            }
+            var valid = length > 0 && range.upperBound - i >= length && second.contains(bytes[i + 1])
+            if valid { for k in 2..<length where !(0x80...0xBF).contains(bytes[i + k]) { valid = false } }
+            guard valid else {
+                throw error("invalid UTF-8 (byte 0x\(String(lead, radix: 16, uppercase: true))) in a string; JSON text must be UTF-8", at: i)
+            }
+            i += length
         }
     }
 

@@ -37,6 +37,9 @@ public enum GeoJSONImporter {
         return mapping
     }
 
+    /// Places (pupils, beds, …) one facility may hold; beyond it the value is a data error.
+    static let maximumCapacity = 1_000_000
+
     public static func run(
         store: Store, path: String, layer: Layer, mapping: [String: String]? = nil, rules: ImportRules = .default
     ) throws -> ImportSummary {
@@ -53,7 +56,8 @@ public enum GeoJSONImporter {
         let names = mapping ?? defaultPropertyNames(for: layer)
         let source = "geojson:" + URL(fileURLWithPath: path).lastPathComponent
         let context = Context(path: path, names: names, source: source, rules: rules)
-        let outcome = try store.write { db in
+        do {
+        return try store.write { db in
             let outcome: (counts: [(name: String, value: Int)], warnings: WarningList)
             switch layer {
             case .communities: outcome = try importCommunities(features, context, db)
@@ -67,7 +71,9 @@ public enum GeoJSONImporter {
             try summary.log(in: db, startedAt: started)
             return summary
         }
-        return outcome
+        } catch let error as DatabaseError {
+            throw ImportFailure.storeFailed(error, file: path)
+        }
     }
 
     struct Context: Sendable {
@@ -105,12 +111,32 @@ public enum GeoJSONImporter {
             return text
         }
 
-        func number(_ field: String, _ index: Int, _ feature: Feature) throws -> Double? {
+        func number(_ field: String, _ index: Int, _ feature: Feature, maximum: Int? = nil) throws -> Double? {
             guard let value = value(field, feature) else { return nil }
             guard let number = value.doubleValue, number.isFinite, number >= 0 else {
                 throw fail(index, feature, "property \"\(names[field] ?? field)\" (\(field)) must be a non-negative number, got \(GeoJSON.encode(value))")
             }
+            if let maximum, number > Double(maximum) {
+                throw fail(index, feature, "property \"\(names[field] ?? field)\" (\(field)) must be at most \(maximum), got \(GeoJSON.encode(value))")
+            }
             return number
+        }
+
+        /// A whole number from 0 to `maximum`, checked before it becomes an `Int`.
+        func count(_ field: String, _ index: Int, _ feature: Feature, maximum: Int) throws -> Int? {
+            guard let number = try number(field, index, feature, maximum: maximum) else { return nil }
+            guard let whole = Int(exactly: number) else {
+                throw fail(index, feature, "property \"\(names[field] ?? field)\" (\(field)) must be a whole number, got \(GeoJSON.encode(.number(number)))")
+            }
+            return whole
+        }
+
+        /// Runs one row's statement; a row the store refuses is reported as this feature, without SQL.
+        func row(_ index: Int, _ feature: Feature, _ insert: () throws -> Void) throws {
+            do { try insert() } catch let error as DatabaseError {
+                let id = feature.id.flatMap(\.stringValue).map { " (id \"\($0)\")" } ?? ""
+                throw ImportFailure.rowRefused(error, file: path, place: "feature \(index)\(id)")
+            }
         }
 
         func area(_ index: Int, _ feature: Feature) throws -> MultiPolygon {
@@ -129,9 +155,12 @@ public enum GeoJSONImporter {
     /// GEOS, through Spatialite, judges validity (self-intersections, bad holes) the same way QGIS does.
     static func checkValid(_ area: MultiPolygon, _ index: Int, _ feature: Feature, _ context: Context, _ db: Database) throws -> Data {
         let wkb = Data(Geometry.multiPolygon(area).wkb())
-        let row = try Row.fetchOne(
-            db, sql: "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason FROM (SELECT GeomFromWKB(?, 4326) AS g)",
-            arguments: [wkb])
+        var row: Row?
+        try context.row(index, feature) {
+            row = try Row.fetchOne(
+                db, sql: "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason FROM (SELECT GeomFromWKB(?, 4326) AS g)",
+                arguments: [wkb])
+        }
         if let row, (row["valid"] as Int?) != 1 {
             let reason: String = row["reason"] ?? "rejected by GEOS"
             throw context.fail(index, feature, "invalid polygon: \(reason)")
@@ -161,9 +190,11 @@ public enum GeoJSONImporter {
             let area = try context.area(index, feature)
             let wkb = try checkValid(area, index, feature, context, db)
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM communities WHERE code = ?", arguments: [code]) ?? false
-            try statement.execute(arguments: [
-                code, context.string("name", feature) ?? code, admin, street, community, context.source, area.areaSquareMeters, wkb,
-            ])
+            try context.row(index, feature) {
+                try statement.execute(arguments: [
+                    code, context.string("name", feature) ?? code, admin, street, community, context.source, area.areaSquareMeters, wkb,
+                ])
+            }
             if exists { updated += 1 } else { inserted += 1 }
         }
         return ([("features", features.count), ("communities inserted", inserted), ("communities updated", updated)], WarningList())
@@ -192,7 +223,9 @@ public enum GeoJSONImporter {
             let area = try context.area(index, feature)
             let wkb = try checkValid(area, index, feature, context, db)
             let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM grids WHERE code = ?", arguments: [code]) ?? false
-            try statement.execute(arguments: [code, context.string("name", feature) ?? code, community, context.source, area.areaSquareMeters, wkb])
+            try context.row(index, feature) {
+                try statement.execute(arguments: [code, context.string("name", feature) ?? code, community, context.source, area.areaSquareMeters, wkb])
+            }
             if exists { updated += 1 } else { inserted += 1 }
         }
         return ([("features", features.count), ("grids inserted", inserted), ("grids updated", updated)], warnings)
@@ -200,6 +233,7 @@ public enum GeoJSONImporter {
 
     static func importBuildings(_ features: [Feature], _ context: Context, _ db: Database) throws -> ([(name: String, value: Int)], WarningList) {
         var seen = Set<String>()
+        var warnings = WarningList()
         var householdsTotal = 0, estimated = 0
         let statement = try db.makeStatement(sql: """
             INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
@@ -219,33 +253,37 @@ public enum GeoJSONImporter {
             let footprint = area.areaSquareMeters
             var levels: Double
             var levelsEstimated = false
-            if let given = try context.number("levels", index, feature), given > 0 {
+            if let given = try context.number("levels", index, feature, maximum: ImportRules.maximumLevels), given > 0 {
                 levels = given
             } else {
                 (levels, levelsEstimated) = context.rules.levels(buildingType: type, tags: OSMTags())
             }
             let households: Int
             let householdSource: String
-            if let given = try context.number("households", index, feature) {
-                guard given == given.rounded() else {
-                    throw context.fail(index, feature, "property \"\(context.names["households"] ?? "households")\" (households) must be a whole number, got \(given)")
-                }
-                households = Int(given)
+            if let given = try context.count("households", index, feature, maximum: ImportRules.maximumHouseholds) {
+                households = given
                 householdSource = "imported"
             } else {
                 households = context.rules.households(buildingType: type, footprintSquareMeters: footprint, levels: levels)
+                if households == ImportRules.maximumHouseholds,
+                   !(footprint * levels / context.rules.households.dwellingSquareMeters <= Double(ImportRules.maximumHouseholds)) {
+                    warnings.add("household estimate clamped", "feature \(index): the footprint of \(GeoJSON.encode(.number(footprint.rounded()))) m² × \(GeoJSON.encode(.number(levels))) levels is more than \(ImportRules.maximumHouseholds) households; counted as \(ImportRules.maximumHouseholds)")
+                }
                 householdSource = "estimated"
                 estimated += 1
             }
+            // At most maximumHouseholds per building: the total cannot overflow.
             householdsTotal += households
             let point = area.representativePoint
-            try statement.execute(arguments: [
-                context.source, id, type, context.string("name", feature), levels, levelsEstimated, households,
-                householdSource, footprint, wkb, point.longitude, point.latitude,
-            ])
+            try context.row(index, feature) {
+                try statement.execute(arguments: [
+                    context.source, id, type, context.string("name", feature), levels, levelsEstimated, households,
+                    householdSource, footprint, wkb, point.longitude, point.latitude,
+                ])
+            }
         }
         return ([("features", features.count), ("buildings", features.count), ("households", householdsTotal),
-                 ("households estimated for buildings", estimated)], WarningList())
+                 ("households estimated for buildings", estimated)], warnings)
     }
 
     static func importFacilities(_ features: [Feature], _ context: Context, _ db: Database) throws -> ([(name: String, value: Int)], WarningList) {
@@ -278,9 +316,10 @@ public enum GeoJSONImporter {
             case let geometry?: throw context.fail(index, feature, "geometry is \(geometry.typeName); expected Point, Polygon or MultiPolygon")
             case nil: throw context.fail(index, feature, "geometry is null; expected Point")
             }
-            var capacity: Int?
-            if let value = try context.number("capacity", index, feature) { capacity = Int(value) }
-            try statement.execute(arguments: [category, context.string("name", feature), context.source, id, capacity, location.longitude, location.latitude])
+            let capacity = try context.count("capacity", index, feature, maximum: Self.maximumCapacity)
+            try context.row(index, feature) {
+                try statement.execute(arguments: [category, context.string("name", feature), context.source, id, capacity, location.longitude, location.latitude])
+            }
             perCategory[category, default: 0] += 1
         }
         return ([("features", features.count)] + perCategory.sorted { $0.key < $1.key }.map { ("facilities: \($0.key)", $0.value) }, warnings)

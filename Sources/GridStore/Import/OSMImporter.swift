@@ -26,6 +26,11 @@ public enum OSMImporter {
         summary.seconds = Date().timeIntervalSince(started)
         let logged = summary
         let source = "osm"
+        /// A row the store refuses is reported as the OSM object it came from, without SQL.
+        @Sendable func row(_ place: @autoclosure () -> String, _ insert: () throws -> Void) throws {
+            do { try insert() } catch let error as DatabaseError { throw ImportFailure.rowRefused(error, file: path, place: place()) }
+        }
+        do {
         try store.write { db in
             if !append {
                 try db.execute(sql: "DELETE FROM network_edges WHERE source = ?", arguments: [source])
@@ -38,10 +43,12 @@ public enum OSMImporter {
                 VALUES (?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))
                 """)
             for item in extract.edges {
-                try edge.execute(arguments: [
-                    item.sourceNode, item.targetNode, item.length.value, item.highway, item.osmWayID, source,
-                    Data(Geometry.lineString(item.line).wkb()),
-                ])
+                try row("way \(item.osmWayID) (edge from node \(item.sourceNode) to \(item.targetNode))") {
+                    try edge.execute(arguments: [
+                        item.sourceNode, item.targetNode, item.length.value, item.highway, item.osmWayID, source,
+                        Data(Geometry.lineString(item.line).wkb()),
+                    ])
+                }
             }
             let building = try db.makeStatement(sql: """
                 INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
@@ -50,11 +57,13 @@ public enum OSMImporter {
                 ON CONFLICT (source, source_id) DO NOTHING
                 """)
             for item in extract.buildings {
-                try building.execute(arguments: [
-                    source, item.sourceID, item.buildingType, item.name, item.levels, item.levelsEstimated,
-                    item.households, item.areaSquareMeters, Data(Geometry.multiPolygon(item.footprint).wkb()),
-                    item.point.longitude, item.point.latitude,
-                ])
+                try row("building \(item.sourceID)") {
+                    try building.execute(arguments: [
+                        source, item.sourceID, item.buildingType, item.name, item.levels, item.levelsEstimated,
+                        item.households, item.areaSquareMeters, Data(Geometry.multiPolygon(item.footprint).wkb()),
+                        item.point.longitude, item.point.latitude,
+                    ])
+                }
             }
             let facility = try db.makeStatement(sql: """
                 INSERT INTO facilities (category, name, source, source_id, capacity, geom)
@@ -62,13 +71,18 @@ public enum OSMImporter {
                 ON CONFLICT (source, source_id, category) DO NOTHING
                 """)
             for item in extract.facilities {
-                try facility.execute(arguments: [
-                    item.category, item.name, source, item.sourceID, item.capacity,
-                    item.location.longitude, item.location.latitude,
-                ])
+                try row("facility \(item.sourceID) (\(item.category))") {
+                    try facility.execute(arguments: [
+                        item.category, item.name, source, item.sourceID, item.capacity,
+                        item.location.longitude, item.location.latitude,
+                    ])
+                }
             }
             }
             try logged.log(in: db, startedAt: started)
+        }
+        } catch let error as DatabaseError {
+            throw ImportFailure.storeFailed(error, file: path)
         }
         summary.seconds = Date().timeIntervalSince(started)
         return summary

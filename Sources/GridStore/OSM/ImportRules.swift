@@ -93,12 +93,19 @@ public struct ImportRules: Codable, Sendable, Hashable {
         return (households.defaultLevels[buildingType] ?? households.fallbackLevels, true)
     }
 
-    /// Households = max(1, round(footprint × levels ÷ dwelling)) for residential types, 0 for the rest.
+    /// Households = max(1, round(footprint × levels ÷ dwelling)) for residential types, 0 for the rest,
+    /// at most `maximumHouseholds`: an absurd footprint or level count must not overflow a count.
     public func households(buildingType: String, footprintSquareMeters: Double, levels: Double) -> Int {
         guard households.residentialTypes.contains(buildingType) else { return 0 }
         let estimate = (footprintSquareMeters * levels / households.dwellingSquareMeters).rounded()
-        return max(1, estimate.isFinite ? Int(estimate) : 1)
+        if estimate.isNaN { return 1 }
+        return Int(exactly: min(max(1, estimate), Double(Self.maximumHouseholds))) ?? 1
     }
+
+    /// Above these a building's tags or footprint are data errors (the tallest buildings have about 160
+    /// floors, the largest about 20,000 dwellings); importers clamp or refuse them and say so.
+    public static let maximumLevels = 200
+    public static let maximumHouseholds = 1_000_000
 
     /// "5", "5.5", "5;6", "5-6" → 5 or 5.5: the first number in the value.
     static func leadingNumber(_ text: String) -> Double? {

@@ -53,6 +53,8 @@ public struct OSMData: Sendable {
     public var relations: [OSMRelation] = []
     /// Objects whose id was seen twice; the first copy is kept.
     public private(set) var duplicateNodeCount = 0
+    /// Nodes past the 2^31 that `Int32` indexes can address; readers refuse a file with any.
+    public private(set) var nodesBeyondLimit = 0
 
     public init() {}
 
@@ -66,7 +68,7 @@ public struct OSMData: Sendable {
 
     public mutating func addNode(id: Int64, longitude: Double, latitude: Double, tags: OSMTags) {
         // One hash lookup per node: this runs for every node of the file.
-        let index = Int32(longitudes.count)
+        guard let index = Int32(exactly: longitudes.count) else { nodesBeyondLimit += 1; return }
         var isNew = false
         Self.claim(&nodeIndex[id, default: -1], index, &isNew)
         guard isNew else { duplicateNodeCount += 1; return }

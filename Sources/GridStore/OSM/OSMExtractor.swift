@@ -96,7 +96,7 @@ public enum OSMExtractor {
                 skippedBuildings += 1
                 continue
             }
-            result.buildings.append(building(sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules))
+            result.buildings.append(building(sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules, warnings: &result.warnings))
         }
         var multipolygons = 0
         for relation in data.relations {
@@ -119,7 +119,7 @@ public enum OSMExtractor {
                 continue
             }
             if isBuilding {
-                result.buildings.append(building(sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules))
+                result.buildings.append(building(sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules, warnings: &result.warnings))
             }
             if let category {
                 result.facilities.append(facility("r\(relation.id)", category, relation.tags, area.representativePoint))
@@ -319,19 +319,30 @@ public enum OSMExtractor {
 
     // MARK: Objects
 
-    static func building(sourceID: String, tags: OSMTags, footprint: MultiPolygon, rules: ImportRules) -> OSMExtract.Building {
+    /// Levels above `ImportRules.maximumLevels` and estimates above `maximumHouseholds` are clamped with a
+    /// warning naming the object: one mistyped tag should not refuse a whole extract.
+    static func building(sourceID: String, tags: OSMTags, footprint: MultiPolygon, rules: ImportRules, warnings: inout WarningList) -> OSMExtract.Building {
         let type = tags["building"] ?? "yes"
-        let (levels, estimated) = rules.levels(buildingType: type, tags: tags)
+        var (levels, estimated) = rules.levels(buildingType: type, tags: tags)
+        let maximumLevels = Double(ImportRules.maximumLevels)
+        if !(levels <= maximumLevels) {
+            warnings.add("building:levels clamped", "building \(sourceID): building:levels=\(tags["building:levels"]?.prefix(40) ?? "") is more than \(ImportRules.maximumLevels); counted as \(ImportRules.maximumLevels)")
+            levels = maximumLevels
+        }
         let area = footprint.areaSquareMeters
+        let households = rules.households(buildingType: type, footprintSquareMeters: area, levels: levels)
+        if households == ImportRules.maximumHouseholds, !(area * levels / rules.households.dwellingSquareMeters <= Double(ImportRules.maximumHouseholds)) {
+            warnings.add("household estimate clamped", "building \(sourceID): \(Int64(exactly: area.rounded()).map(String.init) ?? "\(area)") m² × \(levels) levels is more than \(ImportRules.maximumHouseholds) households; counted as \(ImportRules.maximumHouseholds)")
+        }
         return OSMExtract.Building(
             sourceID: sourceID, buildingType: type, name: tags["name"], levels: levels, levelsEstimated: estimated,
-            households: rules.households(buildingType: type, footprintSquareMeters: area, levels: levels),
-            areaSquareMeters: area, footprint: footprint, point: footprint.representativePoint)
+            households: households, areaSquareMeters: area, footprint: footprint, point: footprint.representativePoint)
     }
 
     static func facility(_ sourceID: String, _ category: String, _ tags: OSMTags, _ location: Coordinate) -> OSMExtract.Facility {
         OSMExtract.Facility(
             sourceID: sourceID, category: category, name: tags["name"],
-            capacity: tags["capacity"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }, location: location)
+            capacity: tags["capacity"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil },
+            location: location)
     }
 }

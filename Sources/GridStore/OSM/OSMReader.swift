@@ -11,11 +11,16 @@ public enum OSMReader {
     /// Progress: objects read so far (nodes, ways, relations).
     public typealias Progress = @Sendable (_ nodes: Int, _ ways: Int, _ relations: Int) -> Void
 
-    /// PBF goes to the project's own decoder (`PBFReader`, about 8× faster than libreadosm's); `libreadosm`
-    /// forces the library for every format, which the tests use as an independent reference.
+    /// PBF goes to the project's own decoder (`PBFReader`, about 8× faster than libreadosm's), XML and gzip XML
+    /// to `OSMXMLReader`, which checks every attribute; `libreadosm` forces the library for every format, which
+    /// the tests use as an independent reference on trusted files (it does not survive malformed attributes).
     public static func read(path: String, progress: Progress? = nil, libreadosm: Bool = false) throws -> OSMData {
         let format = try sniff(path: path)
-        if format == .pbf && !libreadosm { return try PBFReader.read(path: path, progress: progress) }
+        if !libreadosm {
+            return format == .pbf
+                ? try PBFReader.read(path: path, progress: progress)
+                : try OSMXMLReader.read(path: path, progress: progress)
+        }
         var cleanup: [String] = []
         defer { for file in cleanup { try? FileManager.default.removeItem(atPath: file) } }
 

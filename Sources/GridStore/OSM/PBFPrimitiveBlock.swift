@@ -94,10 +94,35 @@ struct PBFPrimitiveBlock {
     }
 
     /// Nanodegrees as an exact integer, then one correctly rounded division: the result equals
-    /// value / 1e7 for the default granularity, as other readers compute it.
+    /// value / 1e7 for the default granularity, as other readers compute it. A granularity, offset or
+    /// delta that overflows 64 bits or lands outside WGS84 is refused: the block is corrupt.
     @inline(__always)
-    private func degrees(_ value: Int64, offset: Int64) -> Double {
-        Double(offset &+ granularity &* value) / 1e9
+    private func degrees(_ value: Int64, offset: Int64, limit: Int64, node id: Int64, axis: String) throws(PBFFormatError) -> Double {
+        let (scaled, scaleOverflow) = granularity.multipliedReportingOverflow(by: value)
+        let (nanodegrees, offsetOverflow) = offset.addingReportingOverflow(scaled)
+        guard !scaleOverflow, !offsetOverflow, nanodegrees >= -limit * 1_000_000_000, nanodegrees <= limit * 1_000_000_000 else {
+            throw .corrupt(outOfRange(value, offset: offset, limit: limit, node: id, axis: axis))
+        }
+        return Double(nanodegrees) / 1e9
+    }
+
+    private func outOfRange(_ value: Int64, offset: Int64, limit: Int64, node id: Int64, axis: String) -> String {
+        let exact = (Double(offset) + Double(granularity) * Double(value)) / 1e9
+        return "node \(id): \(axis) \(exact)° (offset \(offset) + granularity \(granularity) × \(value) nanodegrees) is outside −\(limit)…\(limit)"
+    }
+
+    @inline(__always)
+    private func position(latitude: Int64, longitude: Int64, node id: Int64) throws(PBFFormatError) -> (longitude: Double, latitude: Double) {
+        (try degrees(longitude, offset: longitudeOffset, limit: 180, node: id, axis: "longitude"),
+         try degrees(latitude, offset: latitudeOffset, limit: 90, node: id, axis: "latitude"))
+    }
+
+    /// Adds a delta of a packed field, refusing the wrap-around a corrupt delta would cause.
+    @inline(__always)
+    private static func accumulate(_ total: inout Int64, _ delta: Int64, _ what: @autoclosure () -> String) throws(PBFFormatError) {
+        let (sum, overflow) = total.addingReportingOverflow(delta)
+        guard !overflow else { throw .corrupt("\(what()): the delta \(delta) overflows 64 bits after \(total)") }
+        total = sum
     }
 
     private mutating func decodeGroup(_ group: UnsafeRawBufferPointer) throws(PBFFormatError) {
@@ -157,8 +182,8 @@ struct PBFPrimitiveBlock {
         guard let latitude, let longitude else { throw .corrupt("node \(id) has no coordinates") }
         let tags = try tags(keys: keys, values: values, of: "node", id)
         if !tags.isEmpty { output.nodeTags.append((output.nodes.count, tags)) }
-        output.nodes.append(PBFNode(
-            id: id, longitude: degrees(longitude, offset: longitudeOffset), latitude: degrees(latitude, offset: latitudeOffset)))
+        let place = try position(latitude: latitude, longitude: longitude, node: id)
+        output.nodes.append(PBFNode(id: id, longitude: place.longitude, latitude: place.latitude))
     }
 
     private mutating func decodeDense(_ message: UnsafeRawBufferPointer) throws(PBFFormatError) {
@@ -182,12 +207,12 @@ struct PBFPrimitiveBlock {
         output.nodes.reserveCapacity(output.nodes.count + ProtobufReader.count(ids))
         var id: Int64 = 0, latitude: Int64 = 0, longitude: Int64 = 0
         while !idReader.isAtEnd {
-            id &+= try idReader.sint64()
+            try Self.accumulate(&id, idReader.sint64(), "DenseNodes.id")
             guard !latitudeReader.isAtEnd, !longitudeReader.isAtEnd else {
                 throw .corrupt("DenseNodes has fewer coordinates than ids")
             }
-            latitude &+= try latitudeReader.sint64()
-            longitude &+= try longitudeReader.sint64()
+            try Self.accumulate(&latitude, latitudeReader.sint64(), "DenseNodes.lat of node \(id)")
+            try Self.accumulate(&longitude, longitudeReader.sint64(), "DenseNodes.lon of node \(id)")
             // keys_vals: key, value, key, value, …, 0 per node; empty when no node of the block has tags.
             if !tagReader.isAtEnd {
                 var key = try tagReader.varint()
@@ -201,9 +226,8 @@ struct PBFPrimitiveBlock {
                     output.nodeTags.append((output.nodes.count, OSMTags(pairs)))
                 }
             }
-            output.nodes.append(PBFNode(
-                id: id, longitude: degrees(longitude, offset: longitudeOffset),
-                latitude: degrees(latitude, offset: latitudeOffset)))
+            let place = try position(latitude: latitude, longitude: longitude, node: id)
+            output.nodes.append(PBFNode(id: id, longitude: place.longitude, latitude: place.latitude))
         }
         guard latitudeReader.isAtEnd, longitudeReader.isAtEnd else {
             throw .corrupt("DenseNodes has more coordinates than ids")
@@ -230,7 +254,7 @@ struct PBFPrimitiveBlock {
         var refReader = ProtobufReader(refs)
         var ref: Int64 = 0
         while !refReader.isAtEnd {
-            ref &+= try refReader.sint64()
+            try Self.accumulate(&ref, refReader.sint64(), "Way.refs of way \(id)")
             nodeIDs.append(ref)
         }
         output.ways.append(OSMWay(id: id, nodeIDs: nodeIDs, tags: try tags(keys: keys, values: values, of: "way", id)))
@@ -263,7 +287,7 @@ struct PBFPrimitiveBlock {
             guard !roleReader.isAtEnd, !typeReader.isAtEnd else {
                 throw .corrupt("relation \(id) has fewer member roles or types than member ids")
             }
-            ref &+= try idReader.sint64()
+            try Self.accumulate(&ref, idReader.sint64(), "Relation.memids of relation \(id)")
             let role = try strings.string(roleReader.varint())
             let kind: OSMMember.Kind
             switch try typeReader.varint() {

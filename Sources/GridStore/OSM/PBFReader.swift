@@ -46,6 +46,9 @@ public enum PBFReader {
             case .failure(let error): throw describe(error, blob: dataBlobs[position], path: path)
             }
         }
+        if data.nodesBeyondLimit > 0 {
+            throw StoreError.badInput("\(path): more than \(Int32.max) nodes, more than one import can hold; split the extract; nothing was imported")
+        }
         return data
     }
 
