@@ -76,7 +76,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["communitygrid", "GridModel"],
+            dependencies: ["communitygrid", "GridModel", "GridStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
