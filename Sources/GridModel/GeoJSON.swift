@@ -240,7 +240,7 @@ public enum GeoJSON {
     private static func lineString(_ value: JSONValue, name: String) throws(GeoJSONError) -> LineString {
         let cs = try positions(value) { name }
         guard cs.count >= 2 else { throw GeoJSONError(message: "\(name) has fewer than 2 positions (\(cs.count))") }
-        return try! LineString(cs)
+        do { return try LineString(cs) } catch { throw GeoJSONError(message: "\(name): \(error.message)") }
     }
 
     private static func polygon(_ value: JSONValue, name: String) throws(GeoJSONError) -> Polygon {

@@ -310,7 +310,7 @@ public enum GeoJSONImporter {
             switch feature.geometry {
             case .point(let point)?: location = point
             case let geometry? where geometry.asMultiPolygon != nil:
-                let area = geometry.asMultiPolygon!
+                guard let area = geometry.asMultiPolygon else { continue }
                 _ = try checkValid(area, index, feature, context, db)
                 location = area.representativePoint
             case let geometry?: throw context.fail(index, feature, "geometry is \(geometry.typeName); expected Point, Polygon or MultiPolygon")
