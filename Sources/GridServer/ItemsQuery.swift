@@ -99,8 +99,8 @@ struct ItemsQuery: Sendable {
                 if property.type == .integer, Int64(value) == nil {
                     throw APIProblem.badParameter(key, "\(key) must be a whole number, not \"\(value)\"")
                 }
-                if property.type == .number, Double(value) == nil {
-                    throw APIProblem.badParameter(key, "\(key) must be a number, not \"\(value)\"")
+                if property.type == .number, Double(value)?.isFinite != true {
+                    throw APIProblem.badParameter(key, "\(key) must be a finite number, not \"\(value)\"")
                 }
                 filters.append((property, value))
             }

@@ -54,7 +54,7 @@ struct ServerHardeningTests {
             ("/isochrones?lon=1e400&lat=39.9", "lon"), ("/isochrones?lon=116.3&lat=nan", "lat"), ("/isochrones?lon=116.3&lat=39.9&minutes=inf", "minutes"),
             ("/isochrones?lon=116.3&lat=39.9&speed=-0", "speed"), ("/isochrones?lon=116.3&lat=39.9&lat=39.9", "lat"),
             ("/collections/buildings/items?limit=99999999999999999999", "limit"), ("/collections/buildings/items?offset=-1", "offset"),
-            ("/collections/buildings/items?bbox=0,0,1e400,1", "bbox"), ("/collections/buildings/items?households=1e30", "households"),
+            ("/collections/buildings/items?bbox=0,0,1e400,1", "bbox"), ("/collections/buildings/items?households=1e30", "households"), ("/collections/buildings/items?levels=inf", "levels"),
             ("/collections/buildings/items/99999999999999999999", nil), ("/runs/99999999999999999999", nil), ("/runs/-5/diff", nil),
         ]
         for (uri, parameter) in gets {
@@ -127,7 +127,7 @@ struct ServerHardeningTests {
         let start = ContinuousClock.now
         let result = try await Shell.detached(schemathesis, [
             "--config-file", config.path, "run", server.base + "/api", "--checks", "all", "--seed", "20261206",
-            "--max-examples", "60", "--workers", "1", "--no-color", "--generation-database", "none",
+            "--max-examples", "100", "--workers", "1", "--no-color", "--generation-database", "none",
             "--header", "Authorization: Bearer \(ServedStore.token)", "--request-timeout", "30",
         ], directory: server.directory.url)
         let summary = result.stdout.components(separatedBy: "\n").suffix(30).joined(separator: "\n")
