@@ -26,3 +26,8 @@ else
   python3 -m pip install -q osmium networkx shapely scipy numpy openapi-spec-validator 2>/dev/null \
     || echo "setup: python packages for the peer comparison not installed; those tests will be skipped"
 fi
+# Optional: schemathesis for the OpenAPI-driven fuzz of a live server (that test is skipped with a reason without it).
+if ! python3 -c "import schemathesis" 2>/dev/null || ! command -v schemathesis >/dev/null; then
+  python3 -m pip install -q "schemathesis==4.3.18" 2>/dev/null \
+    || echo "setup: schemathesis not installed; the OpenAPI fuzz test will be skipped"
+fi

@@ -38,6 +38,23 @@ struct APIProblem: HTTPResponseError, Sendable {
         APIProblem(status: .unprocessableContent, code: code, title: "Cannot process the request", detail: detail, parameter: parameter)
     }
 
+    /// 503 with Retry-After: the work is refused now, not queued, so the client retries later.
+    static func busy(_ code: String, _ detail: String, retryAfterSeconds: Int) -> APIProblem {
+        var problem = APIProblem(status: .serviceUnavailable, code: code, title: "Server busy", detail: detail)
+        problem.extraHeaders[.retryAfter] = String(retryAfterSeconds)
+        return problem
+    }
+
+    static let storeLocked = busy("store-locked", "the store is locked by another writer (an import or a grids apply); try again shortly",
+                                  retryAfterSeconds: 2)
+
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [String]) -> APIProblem {
+        var problem = APIProblem(status: .methodNotAllowed, code: "method-not-allowed", title: "Method not allowed",
+                                 detail: "\(path) does not take \(method.rawValue); it takes \(allowed.joined(separator: ", "))")
+        problem.extraHeaders[.allow] = allowed.joined(separator: ", ")
+        return problem
+    }
+
     static let internalError = APIProblem(
         status: .internalServerError, code: "internal-error", title: "Internal error",
         detail: "the server failed to answer; the error is in its log")

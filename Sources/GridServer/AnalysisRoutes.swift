@@ -14,8 +14,10 @@ struct AnalysisRoutes: Sendable {
             var lon: Double?, lat: Double?
             var minutes: [Double]?, meters: [Double]?
             var speed = 1.2
+            var seen = Set<Substring>()
             for (key, value) in request.uri.queryParameters {
                 let text = String(value)
+                guard seen.insert(key).inserted else { throw APIProblem.badParameter(String(key), "\(key) is given more than once") }
                 switch key {
                 case "lon": lon = try Self.number(text, "lon")
                 case "lat": lat = try Self.number(text, "lat")
@@ -49,24 +51,27 @@ struct AnalysisRoutes: Sendable {
                 guard let name = category.stringValue else { throw APIProblem.badBody("category must be a string", field: "category") }
                 origin = .category(name)
             } else if let facility = fields["facility"] {
-                guard let id = facility.doubleValue, id == id.rounded() else { throw APIProblem.badBody("facility must be a whole number (a facility id)", field: "facility") }
-                origin = .facility(Int64(id))
+                // Int64(exactly:) is nil for fractions and for numbers past Int64 (1e20 would trap a plain Int64()).
+                guard let id = BodyNumbers.number(facility).flatMap({ Int64(exactly: $0) }), (1...BodyNumbers.largestExactInteger).contains(id) else {
+                    throw APIProblem.badBody("facility must be a facility id: a whole number from 1 to \(BodyNumbers.largestExactInteger)", field: "facility")
+                }
+                origin = .facility(id)
             } else {
-                guard let lon = fields["lon"]?.doubleValue, (-180...180).contains(lon) else { throw APIProblem.badBody("lon must be a number in −180…180", field: "lon") }
-                guard let lat = fields["lat"]?.doubleValue, (-90...90).contains(lat) else { throw APIProblem.badBody("lat must be a number in −90…90", field: "lat") }
+                guard let lon = fields["lon"].flatMap(BodyNumbers.number), (-180...180).contains(lon) else { throw APIProblem.badBody("lon must be a number in −180…180", field: "lon") }
+                guard let lat = fields["lat"].flatMap(BodyNumbers.number), (-90...90).contains(lat) else { throw APIProblem.badBody("lat must be a number in −90…90", field: "lat") }
                 origin = .point(Coordinate(longitude: lon, latitude: lat))
             }
             func numbers(_ name: String) throws -> [Double]? {
                 guard let value = fields[name] else { return nil }
-                guard let items = value.arrayValue, items.allSatisfy({ $0.doubleValue != nil }) else {
-                    throw APIProblem.badBody("\(name) must be an array of numbers", field: name)
+                guard let items = value.arrayValue, !items.isEmpty, items.allSatisfy({ BodyNumbers.number($0) != nil }) else {
+                    throw APIProblem.badBody("\(name) must be an array of one or more numbers", field: name)
                 }
-                return items.compactMap(\.doubleValue)
+                return items.compactMap(BodyNumbers.number)
             }
             let minutes = try numbers("minutes"), meters = try numbers("meters")
             var speed = 1.2
             if let given = fields["speed"] {
-                guard let value = given.doubleValue else { throw APIProblem.badBody("speed must be a number (m/s)", field: "speed") }
+                guard let value = BodyNumbers.number(given) else { throw APIProblem.badBody("speed must be a number (m/s)", field: "speed") }
                 speed = value
             }
             let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
@@ -84,10 +89,12 @@ struct AnalysisRoutes: Sendable {
         let options = Isochrone.Options(walkingSpeed: speed)
         do {
             _ = try Isochrone.validate(contours, options: options)
-            let snapshot = try state.analysisSnapshot()
-            let result = try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
-                                           facilities: snapshot.facilities, buildings: snapshot.buildings,
-                                           isCancelled: { Task.isCancelled || RequestDeadline.passed })
+            let result = try state.isochroneSlots.run {
+                let snapshot = try state.analysisSnapshot()
+                return try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
+                                         facilities: snapshot.facilities, buildings: snapshot.buildings,
+                                         isCancelled: { Task.isCancelled || RequestDeadline.passed })
+            }
             return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
         } catch let error as IsochroneError {
             let parameter: String = switch error.parameter {
@@ -157,9 +164,11 @@ struct AnalysisRoutes: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIProblem(status: .contentTooLarge, code: "body-too-large", title: "Request body too large",
                              detail: "the body is larger than \(limit) bytes")
+        } catch {
+            throw APIProblem.badBody("the body ended before it was complete")
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))

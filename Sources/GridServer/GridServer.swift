@@ -1,6 +1,7 @@
 import Foundation
 import GridStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// The HTTP API over one store: OGC API – Features collections, coverage, isochrones, grid runs and the map page.
@@ -8,15 +9,26 @@ public enum GridServer {
     /// All routes and middleware, ready to serve or to test without a socket.
     public static func router(store: Store, settings: ServerSettings) -> Router<BasicRequestContext> {
         let state = ServerState(store: store, settings: settings)
-        let router = Router()
-        router.add(middleware: ProblemAndMetricsMiddleware(metrics: state.metrics))
+        let routes = RouteTable()
+        // Every GET also answers HEAD (same headers, no body).
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: ProblemAndMetricsMiddleware(metrics: state.metrics, routes: routes))
         if let origin = settings.corsOrigin { router.add(middleware: CORSHeadersMiddleware(origin: origin)) }
         router.add(middleware: DeadlineMiddleware(seconds: settings.limits.requestTimeoutSeconds))
         FeatureRoutes(state: state).register(on: router)
         AnalysisRoutes(state: state).register(on: router)
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
+        routes.fill(from: router)
         return router
+    }
+
+    /// HTTP/1.1 with the connection deadlines of `settings.connection` (slow and idle clients are closed).
+    public static func httpServer(_ settings: ServerSettings) -> HTTPServerBuilder {
+        let limits = settings.connection
+        return HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(http1: HTTP1Channel(responder: responder), limits: limits)
+        }
     }
 
     /// A server bound to `settings.host:port`; `onServerRunning` gets the bound port (useful with port 0).
@@ -29,6 +41,7 @@ public enum GridServer {
         if logger.logLevel > .info { logger.logLevel = .info }
         return Application(
             router: router(store: store, settings: settings),
+            server: httpServer(settings),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "communitygrid"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)

@@ -10,6 +10,10 @@ public struct RequestLimits: Sendable {
     public var maximumBBoxArea = 1.0
     public var maximumBodyBytes = 1 << 20
     public var requestTimeoutSeconds = 30.0
+    /// Isochrone searches computed at once. They run on the threads that also answer reads, so one core is left to reads.
+    public var maximumConcurrentIsochrones = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Grid runs computed at once in the background.
+    public var maximumConcurrentRuns = 1
     public init() {}
 }
 
@@ -80,9 +84,9 @@ struct ItemsQuery: Sendable {
                 }
             case "datetime":
                 // The layers carry no time: every feature matches any well-formed instant or interval.
+                // An empty value is no filter, as an absent one (form style sends empty values).
                 let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-                guard (1...2).contains(parts.count), parts.allSatisfy({ $0 == ".." || $0.isEmpty || $0.first?.isNumber == true }),
-                      !value.isEmpty else {
+                guard (1...2).contains(parts.count), parts.allSatisfy({ $0 == ".." || $0.isEmpty || $0.first?.isASCII == true && $0.first?.isNumber == true }) else {
                     throw APIProblem.badParameter("datetime", "datetime must be an RFC 3339 instant or interval (a/b, ../b, a/..), not \"\(value)\"")
                 }
             default:
@@ -95,8 +99,8 @@ struct ItemsQuery: Sendable {
                 if property.type == .integer, Int64(value) == nil {
                     throw APIProblem.badParameter(key, "\(key) must be a whole number, not \"\(value)\"")
                 }
-                if property.type == .number, Double(value) == nil {
-                    throw APIProblem.badParameter(key, "\(key) must be a number, not \"\(value)\"")
+                if property.type == .number, Double(value)?.isFinite != true {
+                    throw APIProblem.badParameter(key, "\(key) must be a finite number, not \"\(value)\"")
                 }
                 filters.append((property, value))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GridStore
 import HTTPTypes
 import Hummingbird
@@ -8,6 +9,9 @@ import Logging
 /// problem+json, so clients never see a framework's plain-text error, SQL or a stack trace.
 struct ProblemAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: RequestMetrics
+    /// The served paths and their methods, filled once every route is registered: a known path asked with
+    /// another method answers 405 with `Allow` rather than 404.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -15,7 +19,11 @@ struct ProblemAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, request: request, logger: context.logger)
+            var problem = Self.problem(for: error, request: request, logger: context.logger)
+            if problem.status == .notFound, context.endpointPath == nil || context.endpointPath == "NotFound",
+               let allowed = routes.methods(for: request.uri.path), !allowed.isEmpty {
+                problem = APIProblem.methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
+            }
             response = try problem.response(from: request, context: context)
         }
         let route = context.endpointPath ?? (response.status == .notFound ? "unmatched" : request.uri.path)
@@ -29,6 +37,10 @@ struct ProblemAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as StoreError where error.isUserError:
             return APIProblem.unprocessable("invalid-request", error.description)
+        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
+            // Another process holds the store's write lock (an import, a grids apply from the command line).
+            logger.warning("store locked", metadata: ["path": .string(request.uri.path)])
+            return APIProblem.storeLocked
         case let error as HTTPError:
             if error.status == .notFound {
                 return APIProblem.notFound("no resource at \(request.uri.path); see /api for the paths served")
@@ -93,7 +105,10 @@ struct CORSHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.accessControlAllowOrigin] = origin
         response.headers[.accessControlExposeHeaders] = "ETag, Content-Crs, Location"
-        if origin != "*" { response.headers[.vary] = "Origin" }
+        if origin != "*" {
+            // Keep Vary: Accept-Encoding set by the response builder.
+            response.headers[.vary] = response.headers[.vary].map { $0 + ", Origin" } ?? "Origin"
+        }
         return response
     }
 }

@@ -57,6 +57,12 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -75,6 +81,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      }
     }
    }
@@ -104,6 +113,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      }
     }
    }
@@ -122,6 +134,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      }
     }
    }
@@ -154,6 +169,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      }
     }
    }
@@ -177,6 +195,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      },
      "404": {
       "$ref": "#/components/responses/Problem"
@@ -204,6 +225,9 @@ enum OpenAPIDocument {
        }
       }
      },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
      "404": {
       "$ref": "#/components/responses/Problem"
      }
@@ -213,7 +237,7 @@ enum OpenAPIDocument {
   "/collections/{collectionId}/items": {
    "get": {
     "summary": "Features of a collection",
-    "description": "Any queryable property may be given as an equality filter, e.g. ?category=school on facilities or ?coverage_met=false on buildings.",
+    "description": "Any queryable property may be given as an equality filter, e.g. ?category=school on facilities or ?coverage_met=false on buildings. Each parameter may be given once. Rules across parameters (bbox order and area, property names of the collection) are checked by the server and answered 400 naming the parameter.",
     "operationId": "getFeatures",
     "parameters": [
      {
@@ -222,7 +246,7 @@ enum OpenAPIDocument {
      {
       "name": "bbox",
       "in": "query",
-      "description": "minx,miny,maxx,maxy (features whose geometry intersects it; at most 1 square degree)",
+      "description": "4 or 6 numbers: minx,miny,maxx,maxy or minx,miny,minz,maxx,maxy,maxz in bbox-crs (latitude first for EPSG:4326 and 4490); minimum at most maximum, inside longitude -180..180 and latitude -90..90, at most 1 square degree",
       "required": false,
       "schema": {
        "type": "array",
@@ -258,7 +282,9 @@ enum OpenAPIDocument {
       "required": false,
       "schema": {
        "type": "integer",
+       "format": "int64",
        "minimum": 1,
+       "maximum": 9223372036854775807,
        "default": 100
       }
      },
@@ -269,14 +295,16 @@ enum OpenAPIDocument {
       "required": false,
       "schema": {
        "type": "integer",
+       "format": "int64",
        "minimum": 0,
+       "maximum": 9223372036854775807,
        "default": 0
       }
      },
      {
       "name": "properties",
       "in": "query",
-      "description": "Properties to return, comma-separated",
+      "description": "Properties to return, comma-separated; each a property of the collection (see its queryables for the filterable ones)",
       "required": false,
       "schema": {
        "type": "array",
@@ -290,7 +318,7 @@ enum OpenAPIDocument {
      {
       "name": "sortby",
       "in": "query",
-      "description": "Sort keys, comma-separated, each +name or -name",
+      "description": "Sort keys, comma-separated, each name, +name or -name of a queryable property",
       "required": false,
       "schema": {
        "type": "array",
@@ -307,7 +335,8 @@ enum OpenAPIDocument {
       "description": "RFC 3339 instant or interval; the layers carry no time, so every feature matches",
       "required": false,
       "schema": {
-       "type": "string"
+       "type": "string",
+       "pattern": "^(\\.\\.|[0-9][^/]*)?(/(\\.\\.|[0-9][^/]*)?)?$"
       }
      },
      {
@@ -335,6 +364,9 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "404": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "503": {
       "$ref": "#/components/responses/Problem"
      }
     }
@@ -418,12 +450,18 @@ enum OpenAPIDocument {
      {
       "name": "minutes",
       "in": "query",
-      "description": "Time contours, comma-separated (default 5,10,15; at most 60 each)",
+      "description": "Time contours, comma-separated, each above 0 and at most 60 (default 5,10,15); at most 10 contours with meters",
       "required": false,
       "schema": {
        "type": "array",
+       "minItems": 1,
+       "maxItems": 10,
+       "uniqueItems": true,
        "items": {
-        "type": "number"
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": true,
+        "maximum": 60
        }
       },
       "style": "form",
@@ -432,12 +470,18 @@ enum OpenAPIDocument {
      {
       "name": "meters",
       "in": "query",
-      "description": "Distance contours, comma-separated (at most 5000 each)",
+      "description": "Distance contours, comma-separated, each above 0 and at most 5000; at most 10 contours with minutes",
       "required": false,
       "schema": {
        "type": "array",
+       "minItems": 1,
+       "maxItems": 10,
+       "uniqueItems": true,
        "items": {
-        "type": "number"
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": true,
+        "maximum": 5000
        }
       },
       "style": "form",
@@ -446,10 +490,13 @@ enum OpenAPIDocument {
      {
       "name": "speed",
       "in": "query",
-      "description": "Walking speed, m/s",
+      "description": "Walking speed, m/s (above 0, at most 5)",
       "required": false,
       "schema": {
        "type": "number",
+       "minimum": 0,
+       "exclusiveMinimum": true,
+       "maximum": 5,
        "default": 1.2
       }
      },
@@ -461,13 +508,20 @@ enum OpenAPIDocument {
      "200": {
       "$ref": "#/components/responses/Isochrones"
      },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
      "400": {
       "$ref": "#/components/responses/Problem"
      },
      "422": {
       "$ref": "#/components/responses/Problem"
+     },
+     "503": {
+      "$ref": "#/components/responses/Problem"
      }
-    }
+    },
+    "description": "Each parameter may be given once. The origin must lie within 200 m of the walking network (422 otherwise). Busy: 503 with Retry-After when the server computes as many isochrones as it allows."
    },
    "post": {
     "summary": "Walking isochrones around a point, a facility or every facility of a category",
@@ -486,6 +540,9 @@ enum OpenAPIDocument {
      "200": {
       "$ref": "#/components/responses/Isochrones"
      },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
      "400": {
       "$ref": "#/components/responses/Problem"
      },
@@ -494,8 +551,12 @@ enum OpenAPIDocument {
      },
      "422": {
       "$ref": "#/components/responses/Problem"
+     },
+     "503": {
+      "$ref": "#/components/responses/Problem"
      }
-    }
+    },
+    "description": "Exactly one origin: lon and lat, a facility id, or a facility category. An unknown facility or category, or a point farther than 200 m from the walking network, is 422. Busy: 503 with Retry-After."
    }
   },
   "/coverage": {
@@ -512,6 +573,12 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
      },
      "404": {
       "$ref": "#/components/responses/Problem"
@@ -541,6 +608,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      }
     }
    },
@@ -584,8 +654,15 @@ enum OpenAPIDocument {
      },
      "413": {
       "$ref": "#/components/responses/Problem"
+     },
+     "422": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "503": {
+      "$ref": "#/components/responses/Problem"
      }
-    }
+    },
+    "description": "The body is checked before 202: unknown communities, min above max and a store without communities are 422. 503 with Retry-After while another run is computed or the store is locked."
    }
   },
   "/runs/{runId}": {
@@ -627,6 +704,9 @@ enum OpenAPIDocument {
        }
       }
      },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
      "404": {
       "$ref": "#/components/responses/Problem"
      },
@@ -655,6 +735,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
      },
      "404": {
       "$ref": "#/components/responses/Problem"
@@ -694,6 +777,9 @@ enum OpenAPIDocument {
      },
      "409": {
       "$ref": "#/components/responses/Problem"
+     },
+     "503": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -726,6 +812,9 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "409": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "503": {
       "$ref": "#/components/responses/Problem"
      }
     }
@@ -941,39 +1030,153 @@ enum OpenAPIDocument {
     }
    },
    "IsochroneRequest": {
-    "type": "object",
-    "description": "Exactly one origin: lon and lat, facility, or category.",
-    "properties": {
-     "lon": {
-      "type": "number"
+    "description": "Exactly one origin: lon and lat, facility, or category; minutes and meters together at most 10 contours (default minutes 5, 10, 15).",
+    "oneOf": [
+     {
+      "type": "object",
+      "title": "Point",
+      "required": [
+       "lon",
+       "lat"
+      ],
+      "properties": {
+       "lon": {
+        "type": "number",
+        "minimum": -180,
+        "maximum": 180
+       },
+       "lat": {
+        "type": "number",
+        "minimum": -90,
+        "maximum": 90
+       },
+       "minutes": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 60
+        }
+       },
+       "meters": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 5000
+        }
+       },
+       "speed": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": true,
+        "maximum": 5,
+        "default": 1.2
+       }
+      },
+      "additionalProperties": false
      },
-     "lat": {
-      "type": "number"
+     {
+      "type": "object",
+      "title": "Facility",
+      "required": [
+       "facility"
+      ],
+      "properties": {
+       "facility": {
+        "type": "integer",
+        "format": "int64",
+        "minimum": 1,
+        "maximum": 9007199254740992
+       },
+       "minutes": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 60
+        }
+       },
+       "meters": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 5000
+        }
+       },
+       "speed": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": true,
+        "maximum": 5,
+        "default": 1.2
+       }
+      },
+      "additionalProperties": false
      },
-     "facility": {
-      "type": "integer",
-      "format": "int64"
-     },
-     "category": {
-      "type": "string"
-     },
-     "minutes": {
-      "type": "array",
-      "items": {
-       "type": "number"
-      }
-     },
-     "meters": {
-      "type": "array",
-      "items": {
-       "type": "number"
-      }
-     },
-     "speed": {
-      "type": "number"
+     {
+      "type": "object",
+      "title": "Category",
+      "required": [
+       "category"
+      ],
+      "properties": {
+       "category": {
+        "type": "string",
+        "minLength": 1
+       },
+       "minutes": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 60
+        }
+       },
+       "meters": {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 10,
+        "uniqueItems": true,
+        "items": {
+         "type": "number",
+         "minimum": 0,
+         "exclusiveMinimum": true,
+         "maximum": 5000
+        }
+       },
+       "speed": {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": true,
+        "maximum": 5,
+        "default": 1.2
+       }
+      },
+      "additionalProperties": false
      }
-    },
-    "additionalProperties": false
+    ]
    },
    "RunRequest": {
     "type": "object",
@@ -981,22 +1184,29 @@ enum OpenAPIDocument {
      "communities": {
       "type": "array",
       "items": {
-       "type": "string"
-      }
+       "type": "string",
+       "pattern": "^[0-9]{12}$"
+      },
+      "description": "12-digit codes of communities in the store; empty or absent = all"
      },
      "min": {
       "type": "integer",
       "minimum": 1,
-      "default": 300
+      "default": 300,
+      "maximum": 999999999,
+      "description": "Fewest households per grid (at most max)"
      },
      "max": {
       "type": "integer",
       "minimum": 1,
-      "default": 500
+      "default": 500,
+      "maximum": 999999999,
+      "description": "Most households per grid (at least min)"
      },
      "grid_count": {
       "type": "integer",
-      "minimum": 1
+      "minimum": 1,
+      "maximum": 999999999
      },
      "from_current": {
       "type": "boolean",
@@ -1011,7 +1221,8 @@ enum OpenAPIDocument {
      "barriers": {
       "type": "array",
       "items": {
-       "type": "string"
+       "type": "string",
+       "pattern": "^[A-Za-z0-9_]+$"
       },
       "description": "highway classes of the walking network that grids should not cross (e.g. primary, secondary, trunk)"
      }

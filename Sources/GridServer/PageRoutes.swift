@@ -11,6 +11,9 @@ struct PageRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in
             let format = request.uri.queryParameters["f"].map(String.init)
+            if let format, !["json", "html"].contains(format) {
+                throw APIProblem.badParameter("f", "f must be json or html, not \"\(format)\"")
+            }
             if format == "html" || (format == nil && Self.prefersHTML(request)) {
                 return Self.mapPage(request)
             }

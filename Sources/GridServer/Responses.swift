@@ -13,25 +13,47 @@ enum Responses {
                       headers extra: HTTPFields = [:], cacheable: Bool = true) -> Response {
         var headers = extra
         headers[.contentType] = contentType
+        // On every answer, 304 included: caches must key the stored representation by Accept-Encoding.
+        headers[.vary] = "Accept-Encoding"
+        var gzip = body.count >= 1400 && acceptsGzip(request)
         if cacheable {
-            let tag = "\"\(etag(body))\""
-            headers[.eTag] = tag
-            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-                let candidate = $0.trimmingCharacters(in: .whitespaces)
-                return candidate == tag || candidate == "W/" + tag || candidate == "*"
-            }) {
+            // A strong ETag names one representation (RFC 9110, 8.8.3): the gzip one has its own tag, so a cache
+            // never pairs gzip bytes with the identity tag or the other way round.
+            let tag = "\"\(etag(body))\(gzip ? gzipTagSuffix : "")\""
+            if notModified(request, tag: tag) {
+                headers[.eTag] = tag
                 headers[.contentLength] = nil
                 return Response(status: .notModified, headers: headers)
             }
+            if gzip, let compressed = Gzip.compress(body) {
+                headers[.eTag] = tag
+                return encoded(compressed, gzip: true, status: status, headers: headers)
+            }
+            gzip = false
+            headers[.eTag] = "\"\(etag(body))\""
         }
-        headers[.vary] = "Accept-Encoding"
-        if body.count >= 1400, acceptsGzip(request), let compressed = Gzip.compress(body) {
-            headers[.contentEncoding] = "gzip"
-            headers[.contentLength] = String(compressed.count)
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: compressed)))
+        if gzip, let compressed = Gzip.compress(body) {
+            return encoded(compressed, gzip: true, status: status, headers: headers)
         }
-        headers[.contentLength] = String(body.count)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return encoded(body, gzip: false, status: status, headers: headers)
+    }
+
+    static let gzipTagSuffix = "-gzip"
+
+    private static func encoded(_ bytes: [UInt8], gzip: Bool, status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        var headers = headers
+        if gzip { headers[.contentEncoding] = "gzip" }
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// If-None-Match uses the weak comparison (RFC 9110, 13.1.2): `W/"x"` matches `"x"`; `*` matches any.
+    static func notModified(_ request: Request, tag: String) -> Bool {
+        guard let match = request.headers[.ifNoneMatch] else { return false }
+        return match.split(separator: ",").contains {
+            let candidate = $0.trimmingCharacters(in: .whitespaces)
+            return candidate == tag || candidate == "W/" + tag || candidate == "*"
+        }
     }
 
     static func json(_ value: JSONValue, request: Request, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],

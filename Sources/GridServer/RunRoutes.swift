@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GridModel
 import GridStore
 import Hummingbird
@@ -28,15 +29,28 @@ struct RunRoutes: Sendable {
         router.post("/runs") { request, _ in
             try WriteAuthorization.check(request, token: state.settings.writeToken)
             let parameters = try Self.parameters(try await AnalysisRoutes.jsonBody(request, limit: state.settings.limits.maximumBodyBytes))
-            let reserved = try GridRunRequests.reserve(store: state.store, parameters: parameters)
+            // Everything that can be checked against the store is, before 202: a run that fails later is the data's doing.
+            try Self.validate(parameters, store: state.store)
+            let slots = state.runSlots
+            try slots.acquire()
+            let reserved: GridRunRequests.Request
+            do {
+                reserved = try GridRunRequests.reserve(store: state.store, parameters: parameters)
+            } catch {
+                slots.release()
+                throw error
+            }
             let store = state.store
-            Task.detached {
+            // A run is minutes of CPU: a thread of its own keeps it off the threads that answer requests.
+            Thread.detachNewThread {
+                defer { slots.release() }
+                var failure: String?
                 do {
                     _ = try GridRuns.rebalance(store: store, parameters: parameters, id: reserved.id)
-                    try GridRunRequests.finish(store: store, id: reserved.id, error: nil)
                 } catch {
-                    try? GridRunRequests.finish(store: store, id: reserved.id, error: String(describing: error))
+                    failure = RunFailure.message(for: error, run: reserved.id)
                 }
+                RunFailure.finish(store: store, id: reserved.id, error: failure)
             }
             let base = Responses.base(request)
             let document = RunDocument(id: reserved.id, createdAt: reserved.createdAt, status: "running", parameters: parameters,
@@ -152,19 +166,19 @@ struct RunRoutes: Sendable {
         var parameters = GridRuns.Parameters()
         func whole(_ name: String) throws -> Int? {
             guard let value = fields[name] else { return nil }
-            guard let number = value.doubleValue, number == number.rounded(), number >= 1, number < 1e9 else {
-                throw APIProblem.badBody("\(name) must be a whole number ≥ 1", field: name)
+            guard let number = BodyNumbers.integer(value, in: 1...maximumWhole) else {
+                throw APIProblem.badBody("\(name) must be a whole number from 1 to \(maximumWhole)", field: name)
             }
-            return Int(number)
+            return number
         }
         if let communities = fields["communities"] {
-            guard let items = communities.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+            guard let items = communities.arrayValue, items.allSatisfy(Self.isString) else {
                 throw APIProblem.badBody("communities must be an array of 12-digit community codes", field: "communities")
             }
             parameters.communities = items.compactMap(\.stringValue)
         }
         if let barriers = fields["barriers"] {
-            guard let items = barriers.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+            guard let items = barriers.arrayValue, items.allSatisfy(Self.isString) else {
                 throw APIProblem.badBody("barriers must be an array of highway classes (e.g. [\"primary\", \"secondary\"])", field: "barriers")
             }
             parameters.barriers = items.compactMap(\.stringValue)
@@ -172,7 +186,9 @@ struct RunRoutes: Sendable {
         if let minimum = try whole("min") { parameters.minimum = minimum }
         if let maximum = try whole("max") { parameters.maximum = maximum }
         guard parameters.minimum <= parameters.maximum else {
-            throw APIProblem.badBody("min (\(parameters.minimum)) is above max (\(parameters.maximum))", field: "min")
+            // Each field is valid on its own (a 400 would say otherwise); together they are not.
+            throw APIProblem.unprocessable("invalid-range", "min (\(parameters.minimum)) is above max (\(parameters.maximum)); the defaults are 300 and 500",
+                                           parameter: "min")
         }
         parameters.gridCount = try whole("grid_count")
         if let current = fields["from_current"] {
@@ -180,11 +196,36 @@ struct RunRoutes: Sendable {
             parameters.fromCurrent = flag
         }
         if let stability = fields["stability"] {
-            guard let value = stability.doubleValue, (0...1).contains(value) else {
+            guard let value = BodyNumbers.number(stability), (0...1).contains(value) else {
                 throw APIProblem.badBody("stability must be a number from 0 (compactness only) to 1 (stability only)", field: "stability")
             }
             parameters.stability = value
         }
         return parameters
+    }
+
+    /// JSON strings only: a number is not a community code or a highway class, though it prints as one.
+    static func isString(_ value: JSONValue) -> Bool {
+        if case .string = value { return true }
+        return false
+    }
+
+    /// Largest `min`, `max` and `grid_count` taken (households or grids; far above any community).
+    static let maximumWhole = 999_999_999
+
+    /// The checks the run itself would make against the store, made before the request is accepted.
+    static func validate(_ parameters: GridRuns.Parameters, store: Store) throws {
+        // OSM highway classes are ASCII; the OpenAPI document gives the same pattern.
+        for name in parameters.barriers ?? [] where name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            throw APIProblem.badBody("barriers: \"\(name)\" is not a highway class (letters, digits and _; e.g. primary, secondary, trunk)",
+                                     field: "barriers")
+        }
+        let known = try store.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM communities")) }
+        guard !known.isEmpty else {
+            throw APIProblem.unprocessable("no-communities", "the store has no communities; import them first", parameter: "communities")
+        }
+        if let unknown = parameters.communities.first(where: { !known.contains($0) }) {
+            throw APIProblem.unprocessable("unknown-community", "communities: no community \"\(unknown)\" in the store", parameter: "communities")
+        }
     }
 }

@@ -14,6 +14,7 @@ public struct ServerSettings: Sendable {
     /// `Access-Control-Allow-Origin` value; nil = no CORS headers.
     public var corsOrigin: String?
     public var limits = RequestLimits()
+    public var connection = ConnectionLimits()
     /// Folder with Leaflet (Debian's libjs-leaflet).
     public var leafletDirectory = "/usr/share/javascript/leaflet"
     public init() {}
@@ -35,6 +36,9 @@ final class ServerState: Sendable {
     let settings: ServerSettings
     let reader: FeatureReader
     let metrics: RequestMetrics
+    /// Bounds on concurrent isochrone searches and grid runs (excess requests answer 503 with Retry-After).
+    let isochroneSlots: ComputeSlots
+    let runSlots: ComputeSlots
     private let analysis = Mutex<AnalysisSnapshot?>(nil)
 
     init(store: Store, settings: ServerSettings) {
@@ -42,6 +46,8 @@ final class ServerState: Sendable {
         self.settings = settings
         reader = FeatureReader(store: store)
         metrics = RequestMetrics()
+        isochroneSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentIsochrones, work: "isochrone", retryAfterSeconds: 1)
+        runSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentRuns, work: "grid run", retryAfterSeconds: 10)
     }
 
     /// The walking network and layers for isochrones, reloaded when an import changed them.

@@ -56,8 +56,9 @@ func settings(port: Int = 0) -> ServerSettings {
     return settings
 }
 
+/// The server as `serve` runs it (routes, middleware, connection deadlines), without marking runs abandoned.
 func application(_ store: Store, _ settings: ServerSettings = settings()) -> some ApplicationProtocol {
-    Application(router: GridServer.router(store: store, settings: settings),
+    Application(router: GridServer.router(store: store, settings: settings), server: GridServer.httpServer(settings),
                 configuration: .init(address: .hostname("127.0.0.1", port: settings.port)))
 }
 

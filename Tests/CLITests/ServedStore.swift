@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// `communitygrid serve` as a user starts it: the built binary on a free port of 127.0.0.1, over a fresh demo
+/// store (the GeoData/ district with a coverage run), with a write token.
+final class ServedStore {
+    static let token = "test-token-0123456789abcdef"
+    let directory: TemporaryDirectory
+    let db: String
+    let process: Process
+    let port: Int
+    private let log = LogText()
+
+    var base: String { "http://127.0.0.1:\(port)" }
+    var isRunning: Bool { process.isRunning }
+    var serverLog: String { log.text.withLock { $0 } }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        db = directory.path("demo.sqlite")
+        let data = CLI.repository.appendingPathComponent("GeoData")
+        for arguments in [["init"], ["import", "osm", data.appendingPathComponent("demo-district.osm").path],
+                          ["import", "geojson", data.appendingPathComponent("communities.geojson").path, "--layer", "communities"],
+                          ["import", "geojson", data.appendingPathComponent("grids.geojson").path, "--layer", "grids"],
+                          ["import", "households", data.appendingPathComponent("households.csv").path], ["coverage"]] {
+            let result = try CLI.run(["--db", db] + arguments)
+            guard result.status == 0 else { throw ServeError.setup("\(arguments[0]): \(result.stderr)") }
+        }
+        process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["--db", db, "serve", "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["COMMUNITYGRID_TOKEN"] = Self.token
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let log = self.log
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            log.text.withLock { $0 += text }
+        }
+        try process.run()
+        var found: Int?
+        for _ in 0..<300 where found == nil && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            let text = log.text.withLock { $0 }
+            if let range = text.range(of: #"127\.0\.0\.1:[0-9]+/ \(map page\)"#, options: .regularExpression) {
+                found = Int(text[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber })
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw ServeError.setup("the server did not start: \(log.text.withLock { $0 })")
+        }
+        port = found
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    enum ServeError: Error { case setup(String) }
+
+    final class LogText: Sendable {
+        let text = Mutex("")
+    }
+}
+
+/// One HTTP exchange through curl (as the reproducers are written).
+struct HTTPExchange {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+
+    var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+
+    static func run(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil,
+                    timeout: Double = 60) throws -> HTTPExchange {
+        var arguments = ["-s", "-i", "-X", method, "--max-time", String(timeout), url]
+        for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let result = try Shell.run("/usr/bin/curl", arguments)
+        return parse(result.stdout)
+    }
+
+    static func parse(_ text: String) -> HTTPExchange {
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let head = parts.first ?? ""
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.isEmpty ? "" : lines.removeFirst()
+        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return HTTPExchange(status: status, headers: headers, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+}
+
+enum Shell {
+    /// Runs a program to its end, reading its output while it runs.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                    directory: URL? = nil) throws -> CLI.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data(), errData = Data()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `run` off the cooperative threads.
+    static func detached(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                         directory: URL? = nil) async throws -> CLI.Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment, directory: directory) })
+            }
+        }
+    }
+
+    static func which(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
