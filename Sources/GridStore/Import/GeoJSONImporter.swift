@@ -203,11 +203,12 @@ public enum GeoJSONImporter {
         var householdsTotal = 0, estimated = 0
         let statement = try db.makeStatement(sql: """
             INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
-                                   households_source, area_m2, footprint, point)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
+                                   households_source, households_basis, area_m2, footprint, point)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
             ON CONFLICT (source, source_id) DO UPDATE SET building_type = excluded.building_type, name = excluded.name,
                 levels = excluded.levels, levels_estimated = excluded.levels_estimated, households = excluded.households,
-                households_source = excluded.households_source, area_m2 = excluded.area_m2,
+                households_source = excluded.households_source, households_basis = excluded.households_basis,
+                area_m2 = excluded.area_m2,
                 footprint = excluded.footprint, point = excluded.point
             """)
         for (index, feature) in features.enumerated() {
@@ -226,6 +227,7 @@ public enum GeoJSONImporter {
             }
             let households: Int
             let householdSource: String
+            var basis: String?
             if let given = try context.number("households", index, feature) {
                 guard given == given.rounded() else {
                     throw context.fail(index, feature, "property \"\(context.names["households"] ?? "households")\" (households) must be a whole number, got \(given)")
@@ -233,7 +235,10 @@ public enum GeoJSONImporter {
                 households = Int(given)
                 householdSource = "imported"
             } else {
-                households = context.rules.households(buildingType: type, footprintSquareMeters: footprint, levels: levels)
+                let estimate = context.rules.estimate(
+                    buildingType: type, name: context.string("name", feature), footprintSquareMeters: footprint, levels: levels, area: nil)
+                households = estimate.households
+                basis = estimate.basis.rawValue
                 householdSource = "estimated"
                 estimated += 1
             }
@@ -241,11 +246,15 @@ public enum GeoJSONImporter {
             let point = area.representativePoint
             try statement.execute(arguments: [
                 context.source, id, type, context.string("name", feature), levels, levelsEstimated, households,
-                householdSource, footprint, wkb, point.longitude, point.latitude,
+                householdSource, basis, footprint, wkb, point.longitude, point.latitude,
             ])
         }
+        // Buildings updated in place keep their register rows, and with them the register's households.
+        var warnings = WarningList()
+        let register = try RegisterRows.reconcile(db, source: context.source, warnings: &warnings)
         return ([("features", features.count), ("buildings", features.count), ("households", householdsTotal),
-                 ("households estimated for buildings", estimated)], WarningList())
+                 ("households estimated for buildings", estimated), ("buildings with register households", register.registerBuildings)],
+                warnings)
     }
 
     static func importFacilities(_ features: [Feature], _ context: Context, _ db: Database) throws -> ([(name: String, value: Int)], WarningList) {
