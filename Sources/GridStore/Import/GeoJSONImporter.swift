@@ -55,15 +55,21 @@ public enum GeoJSONImporter {
         let context = Context(path: path, names: names, source: source, rules: rules)
         let outcome = try store.write { db in
             let outcome: (counts: [(name: String, value: Int)], warnings: WarningList)
+            // Every feature inserts a row or updates the one with its key: the rows not added were updated in place.
+            let rowsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
             switch layer {
             case .communities: outcome = try importCommunities(features, context, db)
             case .grids: outcome = try importGrids(features, context, db)
             case .buildings: outcome = try importBuildings(features, context, db)
             case .facilities: outcome = try importFacilities(features, context, db)
             }
-            let summary = ImportSummary(
+            var summary = ImportSummary(
                 file: path, format: "geojson", layer: layer.rawValue, counts: outcome.counts,
                 warnings: outcome.warnings, seconds: Date().timeIntervalSince(started))
+            let rowsAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
+            let updated = features.count - (rowsAfter - rowsBefore)
+            if updated > 0 { summary.changes.append(.init(layer.rawValue, "replaced (same key)", updated)) }
+            if layer == .buildings { summary.households = try HouseholdSources.read(db, source: source) }
             try summary.log(in: db, startedAt: started)
             return summary
         }
