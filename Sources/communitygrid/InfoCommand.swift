@@ -16,6 +16,12 @@ struct Info: AsyncParsableCommand {
         for (category, count) in info.facilitiesByCategory { print("  facilities \(category): \(count)") }
         if let box = info.bbox { print("  extent: \(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)") }
         print("  spatial metadata: \(info.spatialMetadata == 3 ? "Spatialite 4+ (QGIS-ready)" : "\(info.spatialMetadata)")")
+        for line in info.households.lines { print("  " + line) }
+        if !info.detachedRegister.isEmpty {
+            print("  register rows kept detached (their building is no longer in the store):")
+            for item in info.detachedRegister.prefix(20) { print("    \(item.sourceID): \(item.rows) rows from \(item.file)") }
+            if info.detachedRegister.count > 20 { print("    … and \(info.detachedRegister.count - 20) more buildings") }
+        }
         for item in info.imports {
             print("  import \(item.finishedAt): \(item.file) (\(item.format)\(item.layer.map { ", \($0)" } ?? "")), \(item.warnings) warnings")
         }

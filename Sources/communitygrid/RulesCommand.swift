@@ -13,6 +13,10 @@ struct Rules: AsyncParsableCommand {
         if let check {
             let rules = try Rules.load(check)
             print("\(check): valid; \(rules.facilities.count) facility rules, categories: \(rules.categories.joined(separator: ", "))")
+            let households = rules.households
+            print("households: \(households.residentialTypes.count) residential types; ambiguous types: \((households.ambiguousTypes ?? []).joined(separator: ", ")); "
+                  + "\(households.nonResidentialAreas?.count ?? 0) non-residential area rules, \(households.nonResidentialNames?.count ?? 0) non-residential names; "
+                  + "minimum footprint \(households.minimumFootprintSquareMeters ?? 0) m², at most \(rules.maximumLevels) levels")
         } else {
             print(ImportRules.defaultJSON)
         }

@@ -44,6 +44,7 @@ struct GeoJSONImportTests {
         // Re-import updates by code.
         let again = try GeoJSONImporter.run(store: temporary.store, path: try temporary.file("c.geojson", Self.communities), layer: .communities)
         #expect(again.count("communities updated") == 2)
+        #expect(again.change("communities", "replaced (same key)") == 2)
         #expect(try temporary.count("communities") == 2)
     }
 

@@ -230,6 +230,36 @@ enum StoreMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v6: register rows kept across re-imports") { db in
+            // A register row remembers the building it was imported for by source and source id, so an OSM re-import
+            // (which replaces the buildings) re-attaches it; a row whose building is gone keeps building_id NULL
+            // (detached) instead of being deleted. SQLite cannot relax NOT NULL in place: the table is rebuilt
+            // (foreign keys are off during migrations, so register_grids keeps its rows).
+            try db.execute(sql: """
+                CREATE TABLE household_register_v6 (
+                    id INTEGER PRIMARY KEY,
+                    building_id INTEGER REFERENCES buildings(id) ON DELETE SET NULL,
+                    building_source TEXT NOT NULL,
+                    building_source_id TEXT NOT NULL,
+                    unit TEXT,
+                    floor INTEGER,
+                    households INTEGER NOT NULL CHECK (households >= 0),
+                    source TEXT NOT NULL,
+                    source_line INTEGER NOT NULL
+                );
+                INSERT INTO household_register_v6 (id, building_id, building_source, building_source_id, unit, floor,
+                                                   households, source, source_line)
+                SELECT r.id, b.id, coalesce(b.source, ''), coalesce(b.source_id, CAST(r.building_id AS TEXT)), r.unit,
+                       r.floor, r.households, r.source, r.source_line
+                FROM household_register r LEFT JOIN buildings b ON b.id = r.building_id;
+                DROP TABLE household_register;
+                ALTER TABLE household_register_v6 RENAME TO household_register;
+                CREATE INDEX household_register_building ON household_register(building_id);
+                CREATE INDEX household_register_building_source ON household_register(building_source, building_source_id);
+                -- Which part of the households rule gave an estimated building its count (NULL: not estimated).
+                ALTER TABLE buildings ADD COLUMN households_basis TEXT;
+                """)
+        }
         return migrator
     }
 }

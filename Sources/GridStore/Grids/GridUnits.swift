@@ -57,7 +57,7 @@ enum GridUnits {
     static func placedRows(_ db: Database) throws -> [(register: Int64, building: Int64, households: Int, grid: String)] {
         try Row.fetchAll(db, sql: """
             SELECT g.register_id, r.building_id, r.households, g.grid_code FROM register_grids g JOIN household_register r ON r.id = g.register_id
-            ORDER BY g.register_id
+            WHERE r.building_id IS NOT NULL ORDER BY g.register_id
             """).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 

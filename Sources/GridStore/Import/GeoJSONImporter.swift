@@ -59,15 +59,21 @@ public enum GeoJSONImporter {
         do {
         return try store.write { db in
             let outcome: (counts: [(name: String, value: Int)], warnings: WarningList)
+            // Every feature inserts a row or updates the one with its key: the rows not added were updated in place.
+            let rowsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
             switch layer {
             case .communities: outcome = try importCommunities(features, context, db)
             case .grids: outcome = try importGrids(features, context, db)
             case .buildings: outcome = try importBuildings(features, context, db)
             case .facilities: outcome = try importFacilities(features, context, db)
             }
-            let summary = ImportSummary(
+            var summary = ImportSummary(
                 file: path, format: "geojson", layer: layer.rawValue, counts: outcome.counts,
                 warnings: outcome.warnings, seconds: Date().timeIntervalSince(started))
+            let rowsAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
+            let updated = features.count - (rowsAfter - rowsBefore)
+            if updated > 0 { summary.changes.append(.init(layer.rawValue, "replaced (same key)", updated)) }
+            if layer == .buildings { summary.households = try HouseholdSources.read(db, source: source) }
             try summary.log(in: db, startedAt: started)
             return summary
         }
@@ -237,11 +243,12 @@ public enum GeoJSONImporter {
         var householdsTotal = 0, estimated = 0
         let statement = try db.makeStatement(sql: """
             INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
-                                   households_source, area_m2, footprint, point)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
+                                   households_source, households_basis, area_m2, footprint, point)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
             ON CONFLICT (source, source_id) DO UPDATE SET building_type = excluded.building_type, name = excluded.name,
                 levels = excluded.levels, levels_estimated = excluded.levels_estimated, households = excluded.households,
-                households_source = excluded.households_source, area_m2 = excluded.area_m2,
+                households_source = excluded.households_source, households_basis = excluded.households_basis,
+                area_m2 = excluded.area_m2,
                 footprint = excluded.footprint, point = excluded.point
             """)
         for (index, feature) in features.enumerated() {
@@ -260,15 +267,15 @@ public enum GeoJSONImporter {
             }
             let households: Int
             let householdSource: String
+            var basis: String?
             if let given = try context.count("households", index, feature, maximum: ImportRules.maximumHouseholds) {
                 households = given
                 householdSource = "imported"
             } else {
-                households = context.rules.households(buildingType: type, footprintSquareMeters: footprint, levels: levels)
-                if households == ImportRules.maximumHouseholds,
-                   !(footprint * levels / context.rules.households.dwellingSquareMeters <= Double(ImportRules.maximumHouseholds)) {
-                    warnings.add("household estimate clamped", "feature \(index): the footprint of \(GeoJSON.encode(.number(footprint.rounded()))) m² × \(GeoJSON.encode(.number(levels))) levels is more than \(ImportRules.maximumHouseholds) households; counted as \(ImportRules.maximumHouseholds)")
-                }
+                let estimate = context.rules.estimate(
+                    buildingType: type, name: context.string("name", feature), footprintSquareMeters: footprint, levels: levels, area: nil)
+                households = estimate.households
+                basis = estimate.basis.rawValue
                 householdSource = "estimated"
                 estimated += 1
             }
@@ -278,12 +285,16 @@ public enum GeoJSONImporter {
             try context.row(index, feature) {
                 try statement.execute(arguments: [
                     context.source, id, type, context.string("name", feature), levels, levelsEstimated, households,
-                    householdSource, footprint, wkb, point.longitude, point.latitude,
+                    householdSource, basis, footprint, wkb, point.longitude, point.latitude,
                 ])
             }
         }
+        // Buildings updated in place keep their register rows, and with them the register's households.
+        var warnings = WarningList()
+        let register = try RegisterRows.reconcile(db, source: context.source, warnings: &warnings)
         return ([("features", features.count), ("buildings", features.count), ("households", householdsTotal),
-                 ("households estimated for buildings", estimated)], warnings)
+                 ("households estimated for buildings", estimated), ("buildings with register households", register.registerBuildings)],
+                warnings)
     }
 
     static func importFacilities(_ features: [Feature], _ context: Context, _ db: Database) throws -> ([(name: String, value: Int)], WarningList) {

@@ -9,6 +9,20 @@ public struct ImportSummary: Sendable {
     public var counts: [(name: String, value: Int)]
     public var warnings: WarningList
     public var seconds: Double
+    /// What the import replaced or removed of what the store held, per layer; empty when it only added.
+    public var changes: [Change] = []
+    /// Households of the imported buildings by source, with the largest estimates (imports of buildings).
+    public var households: HouseholdSources?
+
+    public struct Change: Sendable {
+        public var layer: String
+        /// `replaced`, `removed`, `re-attached`, `kept detached`, `updated`.
+        public var action: String
+        public var count: Int
+        public init(_ layer: String, _ action: String, _ count: Int) { self.layer = layer; self.action = action; self.count = count }
+    }
+
+    public func change(_ layer: String, _ action: String) -> Int? { changes.first { $0.layer == layer && $0.action == action }?.count }
 
     public func count(_ name: String) -> Int? { counts.first { $0.name == name }?.value }
 
@@ -19,6 +33,16 @@ public struct ImportSummary: Sendable {
         for (name, value) in counts {
             lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)")
         }
+        if let households { lines += households.lines }
+        if changes.isEmpty {
+            lines.append("replaced or removed: nothing")
+        } else {
+            lines.append("replaced or removed:")
+            let width = changes.map(\.layer.count).max() ?? 0
+            for change in changes {
+                lines.append("  \(change.layer.padding(toLength: width, withPad: " ", startingAt: 0))  \(change.count) \(change.action)")
+            }
+        }
         if warnings.total > 0 {
             lines.append("warnings: \(warnings.total)")
             for (kind, count) in warnings.countsByKind { lines.append("  \(kind): \(count)") }
@@ -28,19 +52,24 @@ public struct ImportSummary: Sendable {
     }
 
     public var json: [String: Any] {
-        [
+        var object: [String: Any] = [
             "file": file, "format": format, "layer": layer as Any? ?? NSNull(), "seconds": seconds,
             "counts": Dictionary(counts.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            "changes": changes.map { ["layer": $0.layer, "action": $0.action, "count": $0.count] as [String: Any] },
             "warning_count": warnings.total,
             "warnings_by_kind": Dictionary(warnings.countsByKind.map { ($0.kind, $0.count) }, uniquingKeysWith: { a, _ in a }),
             "warning_examples": warnings.examples,
         ]
+        if let households { object.merge(households.json) { a, _ in a } }
+        return object
     }
 
     /// Written inside the import's own transaction, so the log and the data land together.
     func log(in db: Database, startedAt: Date) throws {
+        // Changes are logged beside the counts, as "LAYER ACTION".
+        let named = counts + changes.map { (name: "\($0.layer) \($0.action)", value: $0.count) }
         let counts = try JSONSerialization.data(
-            withJSONObject: Dictionary(counts.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), options: [.sortedKeys])
+            withJSONObject: Dictionary(named.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), options: [.sortedKeys])
         let warnings = try JSONSerialization.data(withJSONObject: self.warnings.examples)
         try db.execute(
             sql: """

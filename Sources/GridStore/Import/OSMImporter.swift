@@ -5,7 +5,8 @@ import GridModel
 /// `import osm`: reads the whole file first, then writes everything in one transaction.
 public enum OSMImporter {
     /// Replaces the store's OSM-derived network, buildings and facilities (a store holds one OSM base)
-    /// unless `append` is set.
+    /// unless `append` is set. Register rows follow their building by source id (`w123`); rows whose building
+    /// is no longer in the file are kept detached and reported.
     public static func run(
         store: Store, path: String, rules: ImportRules = .default, append: Bool = false,
         progress: (@Sendable (String) -> Void)? = nil
@@ -20,22 +21,24 @@ public enum OSMImporter {
         let extract = OSMExtractor.extract(data, rules: rules)
         progress?(String(format: "derived in %.2f s; writing %d edges, %d buildings, %d facilities",
                          Date().timeIntervalSince(started), extract.edges.count, extract.buildings.count, extract.facilities.count))
-        var summary = ImportSummary(
-            file: path, format: "osm (\(format.rawValue))", layer: nil, counts: extract.counts,
-            warnings: extract.warnings, seconds: 0)
-        summary.seconds = Date().timeIntervalSince(started)
-        let logged = summary
         let source = "osm"
         /// A row the store refuses is reported as the OSM object it came from, without SQL.
         @Sendable func row(_ place: @autoclosure () -> String, _ insert: () throws -> Void) throws {
             do { try insert() } catch let error as DatabaseError { throw ImportFailure.rowRefused(error, file: path, place: place()) }
         }
+        var summary: ImportSummary
         do {
-        try store.write { db in
+        summary = try store.write { db in
+            var summary = ImportSummary(
+                file: path, format: "osm (\(format.rawValue))", layer: nil, counts: extract.counts,
+                warnings: extract.warnings, seconds: 0)
+            let registerAtStake = try RegisterRows.attachedRows(db, source: source)
             if !append {
-                try db.execute(sql: "DELETE FROM network_edges WHERE source = ?", arguments: [source])
-                try db.execute(sql: "DELETE FROM buildings WHERE source = ?", arguments: [source])
-                try db.execute(sql: "DELETE FROM facilities WHERE source = ?", arguments: [source])
+                // Buildings go with their register rows detached (ON DELETE SET NULL), to be re-attached below.
+                for table in ["network_edges", "buildings", "facilities"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
+                    if db.changesCount > 0 { summary.changes.append(.init(table, "replaced", db.changesCount)) }
+                }
             }
             try BulkLoad.run(db, tables: ["network_edges", "buildings", "facilities"]) {
             let edge = try db.makeStatement(sql: """
@@ -52,15 +55,16 @@ public enum OSMImporter {
             }
             let building = try db.makeStatement(sql: """
                 INSERT INTO buildings (source, source_id, building_type, name, levels, levels_estimated, households,
-                                       households_source, area_m2, footprint, point)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'estimated', ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
+                                       households_source, households_basis, area_m2, footprint, point)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'estimated', ?, ?, GeomFromWKB(?, 4326), MakePoint(?, ?, 4326))
                 ON CONFLICT (source, source_id) DO NOTHING
                 """)
             for item in extract.buildings {
                 try row("building \(item.sourceID)") {
                     try building.execute(arguments: [
                         source, item.sourceID, item.buildingType, item.name, item.levels, item.levelsEstimated,
-                        item.households, item.areaSquareMeters, Data(Geometry.multiPolygon(item.footprint).wkb()),
+                        item.households, item.householdsBasis.rawValue, item.areaSquareMeters,
+                        Data(Geometry.multiPolygon(item.footprint).wkb()),
                         item.point.longitude, item.point.latitude,
                     ])
                 }
@@ -79,7 +83,17 @@ public enum OSMImporter {
                 }
             }
             }
-            try logged.log(in: db, startedAt: started)
+            let register = try RegisterRows.reconcile(db, source: source, warnings: &summary.warnings)
+            if registerAtStake > 0 || register.reattached > 0 {
+                summary.changes.append(.init("household_register", "rows re-attached", register.reattached))
+            }
+            if register.detached > 0 {
+                summary.changes.append(.init("household_register", "rows kept detached (building gone)", register.detached))
+            }
+            summary.households = try HouseholdSources.read(db, source: source)
+            summary.seconds = Date().timeIntervalSince(started)
+            try summary.log(in: db, startedAt: started)
+            return summary
         }
         } catch let error as DatabaseError {
             throw ImportFailure.storeFailed(error, file: path)

@@ -1,4 +1,5 @@
 import Foundation
+import GridAnalysis
 import GridModel
 
 /// What an OSM file contributes to a store, derived by `ImportRules`: no I/O here.
@@ -19,6 +20,7 @@ public struct OSMExtract: Sendable {
         public var levels: Double
         public var levelsEstimated: Bool
         public var households: Int
+        public var householdsBasis: ImportRules.HouseholdBasis
         public var areaSquareMeters: Double
         public var footprint: MultiPolygon
         public var point: Coordinate
@@ -88,6 +90,7 @@ public enum OSMExtractor {
         let walkable = data.ways.indices.filter { rules.isWalkable(data.ways[$0].tags, memo: &highwayVerdicts) }
         result.edges = walkingEdges(walkable, resolved: resolved, data: data, warnings: &result.warnings)
 
+        let areas = LandUseAreas(data, resolved: resolved, ways: wayByID, rules: rules)
         var buildingObjects = 0
         var skippedBuildings = 0
         for (way, indices) in zip(data.ways, resolved) where way.tags["building"] != nil {
@@ -96,7 +99,9 @@ public enum OSMExtractor {
                 skippedBuildings += 1
                 continue
             }
-            result.buildings.append(building(sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules, warnings: &result.warnings))
+            result.buildings.append(building(
+                sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules, areas: areas,
+                warnings: &result.warnings))
         }
         var multipolygons = 0
         for relation in data.relations {
@@ -119,7 +124,9 @@ public enum OSMExtractor {
                 continue
             }
             if isBuilding {
-                result.buildings.append(building(sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules, warnings: &result.warnings))
+                result.buildings.append(building(
+                    sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules, areas: areas,
+                    warnings: &result.warnings))
             }
             if let category {
                 result.facilities.append(facility("r\(relation.id)", category, relation.tags, area.representativePoint))
@@ -148,6 +155,7 @@ public enum OSMExtractor {
             ("buildings imported", result.buildings.count),
             ("buildings skipped", skippedBuildings),
             ("households estimated", result.buildings.reduce(0) { $0 + $1.households }),
+            ("land-use areas", areas.count),
             ("multipolygon relations", multipolygons),
             ("facilities", result.facilities.count),
             ("missing node references", missingReferences),
@@ -319,24 +327,32 @@ public enum OSMExtractor {
 
     // MARK: Objects
 
-    /// Levels above `ImportRules.maximumLevels` and estimates above `maximumHouseholds` are clamped with a
-    /// warning naming the object: one mistyped tag should not refuse a whole extract.
-    static func building(sourceID: String, tags: OSMTags, footprint: MultiPolygon, rules: ImportRules, warnings: inout WarningList) -> OSMExtract.Building {
+    static func building(
+        sourceID: String, tags: OSMTags, footprint: MultiPolygon, rules: ImportRules, areas: LandUseAreas,
+        warnings: inout WarningList
+    ) -> OSMExtract.Building {
         let type = tags["building"] ?? "yes"
-        var (levels, estimated) = rules.levels(buildingType: type, tags: tags)
-        let maximumLevels = Double(ImportRules.maximumLevels)
-        if !(levels <= maximumLevels) {
-            warnings.add("building:levels clamped", "building \(sourceID): building:levels=\(tags["building:levels"]?.prefix(40) ?? "") is more than \(ImportRules.maximumLevels); counted as \(ImportRules.maximumLevels)")
-            levels = maximumLevels
+        let (levels, estimated) = rules.levels(buildingType: type, tags: tags)
+        if let tagged = rules.taggedLevels(tags), tagged > rules.maximumLevels {
+            warnings.add("building:levels clamped", "building \(sourceID): building:levels \(tags["building:levels"] ?? "") is above \(rules.maximumLevels); taken as \(rules.maximumLevels)")
         }
         let area = footprint.areaSquareMeters
-        let households = rules.households(buildingType: type, footprintSquareMeters: area, levels: levels)
-        if households == ImportRules.maximumHouseholds, !(area * levels / rules.households.dwellingSquareMeters <= Double(ImportRules.maximumHouseholds)) {
-            warnings.add("household estimate clamped", "building \(sourceID): \(Int64(exactly: area.rounded()).map(String.init) ?? "\(area)") m² × \(levels) levels is more than \(ImportRules.maximumHouseholds) households; counted as \(ImportRules.maximumHouseholds)")
+        let point = footprint.representativePoint
+        let name = tags["name"]
+        // Only ambiguous types look at their surroundings: the building's own tags first, then the areas around it.
+        var use: ImportRules.AreaUse?
+        if rules.households.ambiguousTypes?.contains(type) ?? false {
+            let own = rules.areaUse(of: tags)
+            if case .nonResidential? = own { use = own } else { use = areas.use(at: point) }
+        }
+        let estimate = rules.estimate(buildingType: type, name: name, footprintSquareMeters: area, levels: levels, area: use)
+        if estimate.basis == .implausibleFootprint {
+            warnings.add("implausible footprint", "building \(sourceID): footprint \(area) m² is above \(rules.maximumFootprintSquareMeters) m²; 0 households")
         }
         return OSMExtract.Building(
-            sourceID: sourceID, buildingType: type, name: tags["name"], levels: levels, levelsEstimated: estimated,
-            households: households, areaSquareMeters: area, footprint: footprint, point: footprint.representativePoint)
+            sourceID: sourceID, buildingType: type, name: name, levels: levels, levelsEstimated: estimated,
+            households: estimate.households, householdsBasis: estimate.basis,
+            areaSquareMeters: area, footprint: footprint, point: point)
     }
 
     static func facility(_ sourceID: String, _ category: String, _ tags: OSMTags, _ location: Coordinate) -> OSMExtract.Facility {
@@ -344,5 +360,45 @@ public enum OSMExtractor {
             sourceID: sourceID, category: category, name: tags["name"],
             capacity: tags["capacity"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil },
             location: location)
+    }
+}
+
+/// The areas the households rule looks at (campuses, hospitals, industrial estates, residential land): closed
+/// ways and multipolygons, found by a grid over their bounding boxes, then exact point-in-polygon.
+struct LandUseAreas {
+    private var uses: [ImportRules.AreaUse] = []
+    private var sizes: [Double] = []
+    private let locator: PolygonLocator
+
+    var count: Int { uses.count }
+
+    init(_ data: OSMData, resolved: [[Int32]], ways: [Int64: OSMWay], rules: ImportRules) {
+        var polygons: [MultiPolygon] = []
+        // Broken areas are skipped quietly here: the building and facility passes already report broken ways.
+        var ignored = WarningList()
+        if rules.households.ambiguousTypes?.isEmpty == false {
+            for (way, indices) in zip(data.ways, resolved) where !way.tags.isEmpty && way.nodeIDs.first == way.nodeIDs.last {
+                guard let use = rules.areaUse(of: way.tags),
+                      let polygon = OSMExtractor.closedWayPolygon(way, indices, data: data, what: "area", warnings: &ignored) else { continue }
+                polygons.append(MultiPolygon([polygon]))
+                uses.append(use)
+            }
+            for relation in data.relations where relation.tags["type"] == "multipolygon" {
+                guard let use = rules.areaUse(of: relation.tags),
+                      let area = OSMExtractor.multipolygon(relation, ways: ways, data: data, warnings: &ignored) else { continue }
+                polygons.append(area)
+                uses.append(use)
+            }
+        }
+        sizes = polygons.map(\.areaSquareMeters)
+        locator = PolygonLocator(polygons)
+    }
+
+    /// The use of the smallest area holding the point: staff housing drawn inside a campus is housing.
+    func use(at point: Coordinate) -> ImportRules.AreaUse? {
+        guard !uses.isEmpty else { return nil }
+        let holding = locator.all(containing: point)
+        guard let smallest = holding.min(by: { sizes[$0] < sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }) else { return nil }
+        return uses[smallest]
     }
 }
