@@ -260,7 +260,7 @@ public enum GeoJSONImporter {
             let footprint = area.areaSquareMeters
             var levels: Double
             var levelsEstimated = false
-            if let given = try context.number("levels", index, feature, maximum: ImportRules.maximumLevels), given > 0 {
+            if let given = try context.number("levels", index, feature, maximum: Int(context.rules.maximumLevels.rounded(.down))), given > 0 {
                 levels = given
             } else {
                 (levels, levelsEstimated) = context.rules.levels(buildingType: type, tags: OSMTags())

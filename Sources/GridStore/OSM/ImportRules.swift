@@ -196,7 +196,6 @@ public struct ImportRules: Codable, Sendable, Hashable {
 
     /// Above these a building's tags or footprint are data errors (the tallest buildings have about 160
     /// floors, the largest about 20,000 dwellings); importers clamp or refuse them and say so.
-    public static let maximumLevels = 200
     public static let maximumHouseholds = 1_000_000
 
     /// "5", "5.5", "5;6", "5-6" → 5 or 5.5: the first number in the value.
