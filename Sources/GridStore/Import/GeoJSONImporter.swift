@@ -290,7 +290,6 @@ public enum GeoJSONImporter {
             }
         }
         // Buildings updated in place keep their register rows, and with them the register's households.
-        var warnings = WarningList()
         let register = try RegisterRows.reconcile(db, source: context.source, warnings: &warnings)
         return ([("features", features.count), ("buildings", features.count), ("households", householdsTotal),
                  ("households estimated for buildings", estimated), ("buildings with register households", register.registerBuildings)],
