@@ -334,7 +334,8 @@ public enum OSMExtractor {
         let type = tags["building"] ?? "yes"
         let (levels, estimated) = rules.levels(buildingType: type, tags: tags)
         if let tagged = rules.taggedLevels(tags), tagged > rules.maximumLevels {
-            warnings.add("building:levels clamped", "building \(sourceID): building:levels \(tags["building:levels"] ?? "") is above \(rules.maximumLevels); taken as \(rules.maximumLevels)")
+            let maximum = GeoJSON.encode(.number(rules.maximumLevels))
+            warnings.add("building:levels clamped", "building \(sourceID): building:levels=\(tags["building:levels"]?.prefix(40) ?? "") is above \(maximum); counted as \(maximum)")
         }
         let area = footprint.areaSquareMeters
         let point = footprint.representativePoint
