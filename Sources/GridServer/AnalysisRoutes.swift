@@ -33,7 +33,7 @@ struct AnalysisRoutes: Sendable {
             guard (-180...180).contains(lon) else { throw APIProblem.badParameter("lon", "lon \(lon) is outside −180…180") }
             guard (-90...90).contains(lat) else { throw APIProblem.badParameter("lat", "lat \(lat) is outside −90…90") }
             let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
-            return try self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, speed: speed, request: request)
+            return try await self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, speed: speed, request: request)
         }
         router.post("/isochrones") { request, context in
             let body = try await Self.jsonBody(request, limit: state.settings.limits.maximumBodyBytes)
@@ -75,7 +75,7 @@ struct AnalysisRoutes: Sendable {
                 speed = value
             }
             let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
-            return try self.isochrones(origin, contours: contours, speed: speed, request: request)
+            return try await self.isochrones(origin, contours: contours, speed: speed, request: request)
         }
         router.get("/coverage") { request, _ in
             for (key, _) in request.uri.queryParameters where key != "f" {
@@ -85,15 +85,15 @@ struct AnalysisRoutes: Sendable {
         }
     }
 
-    func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], speed: Double, request: Request) throws -> Response {
+    func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], speed: Double, request: Request) async throws -> Response {
         let options = Isochrone.Options(walkingSpeed: speed)
         do {
             _ = try Isochrone.validate(contours, options: options)
-            let result = try state.isochroneSlots.run {
+            let state = self.state
+            let result = try await state.isochroneSlots.runDetached { isCancelled in
                 let snapshot = try state.analysisSnapshot()
                 return try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
-                                         facilities: snapshot.facilities, buildings: snapshot.buildings,
-                                         isCancelled: { Task.isCancelled || RequestDeadline.passed })
+                                         facilities: snapshot.facilities, buildings: snapshot.buildings, isCancelled: isCancelled)
             }
             return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
         } catch let error as IsochroneError {

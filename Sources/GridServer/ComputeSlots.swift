@@ -42,4 +42,38 @@ final class ComputeSlots: Sendable {
         defer { release() }
         return try body()
     }
+
+    /// `body` in a slot on a thread of its own, off the cooperative threads that answer reads, or the 503 problem.
+    /// `body` is told to stop (its argument turns true) when the request is cancelled or its deadline passes.
+    func runDetached<T: Sendable>(_ body: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T) async throws -> T {
+        try acquire()
+        let cancelled = CancelFlag()
+        let deadline = RequestDeadline.current
+        let isCancelled: @Sendable () -> Bool = { cancelled.isSet || deadline.map { ContinuousClock.now > $0 } ?? false }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    Self.yieldToRequests()
+                    defer { self.release() }
+                    continuation.resume(with: Result { try body(isCancelled) })
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    /// Lowers the calling thread's priority (nice 10; on Linux the nice value is per thread), so the threads
+    /// answering requests win the cores whenever both want them: long computations slow down, reads do not.
+    static func yieldToRequests() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
+    }
+
+    private final class CancelFlag: Sendable {
+        private let flag = Atomic(false)
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+        func set() { flag.store(true, ordering: .relaxed) }
+    }
 }

@@ -3,6 +3,8 @@ import CReadOSM
 /// gzip (RFC 1952) through zlib, for large responses.
 enum Gzip {
     static func compress(_ input: [UInt8], level: Int32 = 5) -> [UInt8]? {
+        // zlib counts in 32 bits; larger bodies go out uncompressed rather than trap in UInt32().
+        guard input.count < Int(UInt32.max / 2) else { return nil }
         var stream = z_stream()
         // windowBits 15 + 16 asks zlib for a gzip header and trailer.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {

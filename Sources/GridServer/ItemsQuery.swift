@@ -10,7 +10,7 @@ public struct RequestLimits: Sendable {
     public var maximumBBoxArea = 1.0
     public var maximumBodyBytes = 1 << 20
     public var requestTimeoutSeconds = 30.0
-    /// Isochrone searches computed at once. They run on the threads that also answer reads, so one core is left to reads.
+    /// Isochrone searches computed at once (one less than the cores, at least one): the others answer requests.
     public var maximumConcurrentIsochrones = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// Grid runs computed at once in the background.
     public var maximumConcurrentRuns = 1

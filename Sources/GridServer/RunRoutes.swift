@@ -43,6 +43,7 @@ struct RunRoutes: Sendable {
             let store = state.store
             // A run is minutes of CPU: a thread of its own keeps it off the threads that answer requests.
             Thread.detachNewThread {
+                ComputeSlots.yieldToRequests()
                 defer { slots.release() }
                 var failure: String?
                 do {
