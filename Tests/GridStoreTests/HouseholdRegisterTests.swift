@@ -67,6 +67,7 @@ struct HouseholdRegisterTests {
         try expectRefused("building_id,floor,households\nw200,3,1\nw200,x,1\n", mentioning: ["line 3", "floor"])
         try expectRefused("lon,lat,households\n39.9003,116.3011,1\n", mentioning: ["line 2", "swapped"])
         try expectRefused("lon,lat,households\n116.5,39.5,1\n", mentioning: ["line 2", "no building contains"])
+        try expectRefused("lon,lat,households\n116.5,39.5,1\nnan,39.9,1\n", mentioning: ["line 3", "finite"])
         try expectRefused("unit,households\n1,2\n", mentioning: ["line 1", "building_id"])
         try expectRefused("building_id,count\nw200,2\n", mentioning: ["line 1", "households"])
         try expectRefused("building_id,households\nw200,2,9\n", mentioning: ["line 2", "3 fields"])

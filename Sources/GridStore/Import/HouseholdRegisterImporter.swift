@@ -205,12 +205,8 @@ public enum HouseholdRegisterImporter {
                 place = .building(key)
             } else {
                 guard let lonText = field(record, lonColumn), let latText = field(record, latColumn),
-                      let lon = Double(lonText), let lat = Double(latText) else {
-                    throw fail(record.line, "needs building_id, or lon and lat as numbers")
-                }
-                guard (-180...180).contains(lon), (-90...90).contains(lat) else {
-                    let swapped = (-180...180).contains(lat) && (-90...90).contains(lon)
-                    throw fail(record.line, "lon \(lon), lat \(lat) are outside WGS84" + (swapped ? "; lon and lat look swapped" : ""))
+                      let lon = Double(lonText), let lat = Double(latText), lon.isFinite, lat.isFinite else {
+                    throw fail(record.line, "needs building_id, or lon and lat as finite numbers")
                 }
                 place = .point(Coordinate(longitude: lon, latitude: lat))
             }
@@ -231,6 +227,12 @@ public enum HouseholdRegisterImporter {
             }
             throw fail(row.line, "building_id \"\(key)\" matches no building in the store")
         case .point(let point):
+            // Checked here, not when parsing, so that a transform from another CRS can come between the two.
+            let (lon, lat) = (point.longitude, point.latitude)
+            guard (-180...180).contains(lon), (-90...90).contains(lat) else {
+                let swapped = (-180...180).contains(lat) && (-90...90).contains(lon)
+                throw fail(row.line, "lon \(lon), lat \(lat) are outside WGS84" + (swapped ? "; lon and lat look swapped" : ""))
+            }
             let matches = try Int64.fetchAll(db, sql: """
                 SELECT id FROM buildings
                 WHERE ST_Covers(footprint, MakePoint(?1, ?2, 4326))
