@@ -37,37 +37,14 @@ public enum GeoJSONImporter {
         return mapping
     }
 
+    /// Reads the file in `crs` (nil: its `crs` member, else WGS84); see `LayerImporter`.
     public static func run(
-        store: Store, path: String, layer: Layer, mapping: [String: String]? = nil, rules: ImportRules = .default
+        store: Store, path: String, layer: Layer, mapping: [String: String]? = nil, rules: ImportRules = .default,
+        crs: CoordinateSystem? = nil, acceptMisaligned: Bool = false
     ) throws -> ImportSummary {
-        let started = Date()
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError.badInput("\(path): file not found or not readable")
-        }
-        let features: [Feature]
-        do {
-            features = try GeoJSON.decodeFeatureCollection(data)
-        } catch {
-            throw StoreError.badInput("\(path): \(error)")
-        }
-        let names = mapping ?? defaultPropertyNames(for: layer)
-        let source = "geojson:" + URL(fileURLWithPath: path).lastPathComponent
-        let context = Context(path: path, names: names, source: source, rules: rules)
-        let outcome = try store.write { db in
-            let outcome: (counts: [(name: String, value: Int)], warnings: WarningList)
-            switch layer {
-            case .communities: outcome = try importCommunities(features, context, db)
-            case .grids: outcome = try importGrids(features, context, db)
-            case .buildings: outcome = try importBuildings(features, context, db)
-            case .facilities: outcome = try importFacilities(features, context, db)
-            }
-            let summary = ImportSummary(
-                file: path, format: "geojson", layer: layer.rawValue, counts: outcome.counts,
-                warnings: outcome.warnings, seconds: Date().timeIntervalSince(started))
-            try summary.log(in: db, startedAt: started)
-            return summary
-        }
-        return outcome
+        try LayerImporter.run(
+            store: store, path: path, format: .geojson, layer: layer,
+            options: LayerImporter.Options(crs: crs, mapping: mapping, acceptMisaligned: acceptMisaligned, rules: rules))
     }
 
     struct Context: Sendable {

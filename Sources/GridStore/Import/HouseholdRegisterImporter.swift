@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GridModel
 
 /// `import households FILE.csv`: household register rows (building, unit, floor, count).
 ///
@@ -7,7 +8,8 @@ import GRDB
 /// `lon` + `lat` (matched to the building whose footprint contains the point); `households` (required);
 /// `unit` and `floor` (optional). A building's household count becomes the sum of its rows.
 public enum HouseholdRegisterImporter {
-    public static func run(store: Store, path: String) throws -> ImportSummary {
+    /// `crs`: the system of the lon/lat columns (nil: WGS84); each point is converted before it is matched.
+    public static func run(store: Store, path: String, crs: CoordinateSystem? = nil) throws -> ImportSummary {
         let started = Date()
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError.badInput("\(path): file not found or not readable")
@@ -34,7 +36,9 @@ public enum HouseholdRegisterImporter {
         let body = Array(rows.dropFirst())
         let source = "csv:" + URL(fileURLWithPath: path).lastPathComponent
 
+        if let crs { _ = try CoordinateTransform(crs) }  // an unknown code fails before the transaction
         return try store.write { db in
+            let pointTransform = try crs.map { try CoordinateTransform($0) }
             func fail(_ line: Int, _ message: String) -> StoreError { .badInput("\(path): line \(line): \(message)") }
             func field(_ row: CSVReader.Row, _ column: Int?) -> String? {
                 guard let column, column < row.fields.count else { return nil }
@@ -68,8 +72,15 @@ public enum HouseholdRegisterImporter {
                     }
                 } else {
                     guard let lonText = field(row, lonColumn), let latText = field(row, latColumn),
-                          let lon = Double(lonText), let lat = Double(latText) else {
+                          let x = Double(lonText), let y = Double(latText), x.isFinite, y.isFinite else {
                         throw fail(row.line, "needs building_id, or lon and lat as numbers")
+                    }
+                    var lon = x, lat = y
+                    if let pointTransform {
+                        guard let wgs84 = pointTransform.toWGS84(Coordinate(longitude: x, latitude: y)) else {
+                            throw fail(row.line, "lon \(x), lat \(y) cannot be converted from \(pointTransform.system) to WGS84")
+                        }
+                        (lon, lat) = (wgs84.longitude, wgs84.latitude)
                     }
                     guard (-180...180).contains(lon), (-90...90).contains(lat) else {
                         let swapped = (-180...180).contains(lat) && (-90...90).contains(lon)
