@@ -58,14 +58,26 @@ public enum LayerImporter {
         case .shapefile: reading = try ShapefileLayerReader.read(context)
         case .gpkg: reading = try GeoPackageLayerReader.read(context)
         }
-        let features = reading.features
+        var features = reading.features
+        if format == .shapefile {
+            // DBF field names are case-insensitive (and Spatialite's reader lower-cases them): match --map's names so.
+            for index in features.indices {
+                for property in Set(names.values) where features[index].properties[property] == nil {
+                    if let key = features[index].properties.keys.first(where: { $0.lowercased() == property.lowercased() }) {
+                        features[index].properties[property] = features[index].properties[key]
+                    }
+                }
+            }
+        }
         let source = format.rawValue + ":" + URL(fileURLWithPath: path).lastPathComponent
         let layerContext = GeoJSONImporter.Context(path: path, names: names, source: source, rules: options.rules)
         let accept = options.acceptMisaligned
         let system = reading.system
         let systemNote = "\(reading.system) (\(reading.systemSource))"
         let notes = reading.warnings
+        let read = features
         return try store.write { db in
+            let features = read
             var misalignment: String?
             if layer == .communities || layer == .grids {
                 let areas = features.compactMap { $0.geometry?.asMultiPolygon }

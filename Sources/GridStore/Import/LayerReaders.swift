@@ -271,7 +271,10 @@ enum ShapefileLayerReader {
                 }
                 var properties: [String: JSONValue] = [:]
                 for (offset, name) in attributes.enumerated() {
-                    properties[name] = GeoJSONExporter.jsonValue(row[offset + 1] as DatabaseValue)
+                    let value = GeoJSONExporter.jsonValue(row[offset + 1] as DatabaseValue)
+                    // DBF has no null: a blank field is an absent value.
+                    if case .string(let text) = value, text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                    properties[name] = value
                 }
                 features.append(Feature(id: nil, geometry: geometry, properties: properties))
             }
