@@ -45,8 +45,8 @@ public enum LayerImporter {
         let storeCentre = try MisplacedLayer.dataCentre(store)
         let context = LayerReadContext(
             path: path, explicitSystem: options.crs, encoding: options.encoding, table: options.table, layerName: layer.rawValue,
-            projectedPositions: { position, index in
-                MisplacedLayer.projectedError(path: path, featureIndex: index, position: position, near: storeCentre, command: command)
+            projectedPositions: { position, index, middle in
+                MisplacedLayer.projectedError(path: path, featureIndex: index, position: position, middle: middle, near: storeCentre, command: command)
             })
         let reading: LayerReading
         switch format {

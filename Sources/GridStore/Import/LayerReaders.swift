@@ -19,7 +19,8 @@ struct LayerReadContext {
     var table: String?
     var layerName: String
     /// Builds the error for a position that is not WGS84 degrees while no system was named.
-    var projectedPositions: (_ position: Coordinate, _ featureIndex: Int) -> StoreError
+    /// `middle`: the centre of the box around all the file's positions, for placing the whole layer.
+    var projectedPositions: (_ position: Coordinate, _ featureIndex: Int, _ middle: Coordinate) -> StoreError
 
     func fail(_ index: Int, _ message: String) -> StoreError { .badInput("\(path): feature \(index): \(message)") }
 
@@ -32,14 +33,14 @@ struct LayerReadContext {
 
     /// Positions outside WGS84 while no system was named: projected metres get the likely system, the rest the
     /// same hints the GeoJSON reader gives.
-    func checkDegrees(_ geometry: Geometry, _ index: Int) throws {
+    func checkDegrees(_ geometry: Geometry, _ index: Int, middle: @autoclosure () -> Coordinate) throws {
         var outside: Coordinate?
         _ = geometry.mappingCoordinates { c in
             if outside == nil, !(abs(c.longitude) <= 180 && abs(c.latitude) <= 90) { outside = c }
             return c
         }
         guard let c = outside else { return }
-        if abs(c.longitude) > 1000 || abs(c.latitude) > 1000 { throw projectedPositions(c, index) }
+        if abs(c.longitude) > 1000 || abs(c.latitude) > 1000 { throw projectedPositions(c, index, middle()) }
         let text = positionText(c)
         if abs(c.latitude) <= 180 && abs(c.longitude) <= 90 {
             throw fail(index, "position \(text) is outside WGS84 range; it looks like [latitude, longitude] (x must be the longitude)")
@@ -50,7 +51,18 @@ struct LayerReadContext {
     /// Converts every feature's geometry from `system` to WGS84 (positions checked when the system is WGS84).
     func toWGS84(_ features: [Feature], from system: CoordinateSystem?, namedBy source: String) throws -> [Feature] {
         guard let system, !system.isWGS84Equivalent else {
-            for (index, feature) in features.enumerated() { if let g = feature.geometry { try checkDegrees(g, index) } }
+            func middle() -> Coordinate {
+                var box: BoundingBox?
+                for feature in features {
+                    _ = feature.geometry?.mappingCoordinates { c in
+                        if box == nil { box = BoundingBox(coordinates: [c]) } else { box!.include(c) }
+                        return c
+                    }
+                }
+                return box.map { Coordinate(longitude: ($0.minLongitude + $0.maxLongitude) / 2, latitude: ($0.minLatitude + $0.maxLatitude) / 2) }
+                    ?? Coordinate(longitude: 0, latitude: 0)
+            }
+            for (index, feature) in features.enumerated() { if let g = feature.geometry { try checkDegrees(g, index, middle: middle()) } }
             return features
         }
         let transform = try transform(system, namedBy: source)
@@ -60,7 +72,8 @@ struct LayerReadContext {
             guard let converted = transform.toWGS84(geometry) else {
                 throw fail(index, "a position cannot be converted from \(system) (\(transform.name)) to WGS84: it lies outside the system's area")
             }
-            try checkDegrees(converted, index)
+            // Converted positions are degrees; only the range is left to check.
+            try checkDegrees(converted, index, middle: Coordinate(longitude: 0, latitude: 0))
             result[index].geometry = converted
         }
         return result
@@ -134,15 +147,20 @@ enum GeoJSONLayerReader {
                 }
                 top["features"] = .array(features)
             } else if system == nil, case .array(let features)? = top["features"] {
+                var first: (position: Coordinate, index: Int)?
+                var box: BoundingBox?
                 for (index, item) in features.enumerated() {
                     guard case .object(let feature) = item, case .object(let geometry)? = feature["geometry"],
                           let coordinates = geometry["coordinates"] else { continue }
-                    var metres: Coordinate?
                     _ = convertPositions(coordinates) { c in
-                        if metres == nil, abs(c.longitude) > 1000 || abs(c.latitude) > 1000 { metres = c }
+                        if first == nil, abs(c.longitude) > 1000 || abs(c.latitude) > 1000 { first = (c, index) }
+                        if box == nil { box = BoundingBox(coordinates: [c]) } else { box!.include(c) }
                         return c
                     }
-                    if let metres { throw context.projectedPositions(metres, index) }
+                }
+                if let first, let box {
+                    let middle = Coordinate(longitude: (box.minLongitude + box.maxLongitude) / 2, latitude: (box.minLatitude + box.maxLatitude) / 2)
+                    throw context.projectedPositions(first.position, first.index, middle)
                 }
             }
             tree = .object(top)

@@ -24,6 +24,8 @@ enum MisplacedLayer {
         var system: CoordinateSystem
         var reason: String
         var wgs84: Coordinate
+        /// Where the middle of the layer lands.
+        var layerMiddle: Coordinate
         var name: String
     }
 
@@ -31,7 +33,8 @@ enum MisplacedLayer {
     /// easting's prefix names (3° zones 25–45 are EPSG:4513–4533, 6° zones 13–23 EPSG:4491–4501), the
     /// zones without prefix at the longitude of the store's data (3°: EPSG:4534–4554, 6°: 4502–4512, and UTM),
     /// and Web Mercator. Nearest to the store's data first.
-    static func candidates(for position: Coordinate, near centre: Coordinate?) -> [Candidate] {
+    /// `middle`: the middle of the whole layer, which is what is compared with the store's data.
+    static func candidates(for position: Coordinate, middle: Coordinate, near centre: Coordinate?) -> [Candidate] {
         let easting = position.longitude
         var proposals: [(Int, String)] = []
         let prefix = Int(exactly: (easting / 1_000_000).rounded(.down)) ?? 0
@@ -61,22 +64,25 @@ enum MisplacedLayer {
         var found: [Candidate] = []
         for (code, reason) in proposals {
             guard let transform = try? CoordinateTransform(.epsg(code)), let wgs84 = transform.toWGS84(position),
+                  let layer = transform.toWGS84(middle),
                   abs(wgs84.longitude) <= 180, abs(wgs84.latitude) <= 85 else { continue }
-            found.append(Candidate(system: .epsg(code), reason: reason, wgs84: wgs84, name: transform.name))
+            found.append(Candidate(system: .epsg(code), reason: reason, wgs84: wgs84, layerMiddle: layer, name: transform.name))
         }
         if let centre {
             found = found.enumerated().sorted {
-                let a = Geodesy.distance($0.element.wgs84, centre), b = Geodesy.distance($1.element.wgs84, centre)
+                let a = Geodesy.distance($0.element.layerMiddle, centre), b = Geodesy.distance($1.element.layerMiddle, centre)
                 return a != b ? a < b : $0.offset < $1.offset
             }.map(\.element)
         }
         return found
     }
 
-    static func projectedError(path: String, featureIndex: Int, position: Coordinate, near centre: Coordinate?, command: RerunCommand) -> StoreError {
+    static func projectedError(
+        path: String, featureIndex: Int, position: Coordinate, middle: Coordinate, near centre: Coordinate?, command: RerunCommand
+    ) -> StoreError {
         let text = positionText(position)
         var message = "\(path): feature \(featureIndex): position \(text) is in projected metres, not WGS84 longitude/latitude, and the file names no coordinate system."
-        let found = candidates(for: position, near: centre)
+        let found = candidates(for: position, middle: middle, near: centre)
         guard let best = found.first else {
             message += " Name it with --crs EPSG:NNNN (CGCS2000 Gauss–Krüger: 3° zones EPSG:4513–4533 with the zone prefix, 4534–4554 without; 6° zones 4491–4501 with, 4502–4512 without; Web Mercator 3857)."
             return .badInput(message)
@@ -84,8 +90,9 @@ enum MisplacedLayer {
         func place(_ candidate: Candidate) -> String {
             var text = String(format: "%.4f° E, %.4f° N", candidate.wgs84.longitude, candidate.wgs84.latitude)
             if let centre {
-                let metres = Geodesy.distance(candidate.wgs84, centre).value
-                text += metres < 1000 ? String(format: ", %.0f m from the store's data", metres) : String(format: ", %.1f km from the store's data", metres / 1000)
+                let metres = Geodesy.distance(candidate.layerMiddle, centre).value
+                text += metres < 1000 ? String(format: " (the layer's middle %.0f m from the store's data)", metres)
+                    : String(format: " (the layer's middle %.1f km from the store's data)", metres / 1000)
             }
             return text
         }
