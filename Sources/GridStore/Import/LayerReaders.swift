@@ -270,7 +270,24 @@ enum ShapefileLayerReader {
         }
 
         let scratch = try DatabaseQueue()
-        let features: [Feature] = try scratch.inDatabase { db in
+        let features: [Feature]
+        do {
+            features = try read(scratch, base: base, charset: charset, context)
+        } catch let error as DatabaseError {
+            throw StoreError.badInput("\(shp): Spatialite cannot read it as a Shapefile: \(error.message ?? "\(error.resultCode)")")
+        }
+        if features.count != recordCount {
+            throw StoreError.badInput("\(dbfPath): \(recordCount) records, but only \(features.count) could be read as \(charset) (charset from \(charsetSource)); name the DBF's charset with --encoding")
+        }
+        let system = context.explicitSystem ?? declared
+        let source = context.explicitSystem != nil ? "--crs" : declared != nil ? ".prj" : "no .prj"
+        let converted = try context.toWGS84(features, from: system, namedBy: source)
+        return LayerReading(features: converted, system: system ?? .wgs84, systemSource: source, warnings: warnings)
+    }
+
+    /// The records through `VirtualShape` (geometry as 2D WKB, attributes by DBF field).
+    static func read(_ scratch: DatabaseQueue, base: String, charset: String, _ context: LayerReadContext) throws -> [Feature] {
+        try scratch.inDatabase { db in
             try Store.loadSpatialite(db)
             let quoted = base.replacingOccurrences(of: "'", with: "''")
             try db.execute(sql: "CREATE VIRTUAL TABLE temp.shapefile USING VirtualShape('\(quoted)', '\(charset)', -1)")
@@ -298,13 +315,6 @@ enum ShapefileLayerReader {
             }
             return features
         }
-        if features.count != recordCount {
-            throw StoreError.badInput("\(dbfPath): \(recordCount) records, but only \(features.count) could be read as \(charset) (charset from \(charsetSource)); name the DBF's charset with --encoding")
-        }
-        let system = context.explicitSystem ?? declared
-        let source = context.explicitSystem != nil ? "--crs" : declared != nil ? ".prj" : "no .prj"
-        let converted = try context.toWGS84(features, from: system, namedBy: source)
-        return LayerReading(features: converted, system: system ?? .wgs84, systemSource: source, warnings: warnings)
     }
 }
 
@@ -328,7 +338,27 @@ enum GeoPackageLayerReader {
             throw StoreError.badInput("\(context.path): not a GeoPackage (cannot open it as SQLite)")
         }
         let path = context.path
-        let (features, declared, table): ([Feature], CoordinateSystem?, String) = try file.read { db in
+        let read: ([Feature], CoordinateSystem?, String)
+        do {
+            read = try self.read(file, context)
+        } catch let error as DatabaseError {
+            throw StoreError.badInput("\(path): cannot read it as a GeoPackage: \(error.message ?? "\(error.resultCode)")")
+        }
+        let (features, declared, table) = read
+        var warnings: [(kind: String, message: String)] = []
+        if let declared, let explicit = context.explicitSystem, declared != explicit {
+            warnings.append(("--crs differs from the table's spatial reference", "table \(table) names \(declared); read as \(explicit) (--crs)"))
+        }
+        let system = context.explicitSystem ?? declared
+        let source = context.explicitSystem != nil ? "--crs" : declared != nil ? "table's spatial reference" : "undefined spatial reference"
+        let converted = try context.toWGS84(features, from: system, namedBy: source)
+        return LayerReading(features: converted, system: system ?? .wgs84, systemSource: source, warnings: warnings)
+    }
+
+    /// The chosen table's features (geometry as 2D WKB, every other column an attribute) and its system.
+    static func read(_ file: DatabaseQueue, _ context: LayerReadContext) throws -> ([Feature], CoordinateSystem?, String) {
+        let path = context.path
+        return try file.read { db in
             let tables: [String]
             do {
                 tables = try String.fetchAll(db, sql: "SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
@@ -385,14 +415,6 @@ enum GeoPackageLayerReader {
             }
             return (features, declared, table)
         }
-        var warnings: [(kind: String, message: String)] = []
-        if let declared, let explicit = context.explicitSystem, declared != explicit {
-            warnings.append(("--crs differs from the table's spatial reference", "table \(table) names \(declared); read as \(explicit) (--crs)"))
-        }
-        let system = context.explicitSystem ?? declared
-        let source = context.explicitSystem != nil ? "--crs" : declared != nil ? "table's spatial reference" : "undefined spatial reference"
-        let converted = try context.toWGS84(features, from: system, namedBy: source)
-        return LayerReading(features: converted, system: system ?? .wgs84, systemSource: source, warnings: warnings)
     }
 }
 

@@ -108,7 +108,8 @@ enum MisplacedLayer {
 
     /// The share of the store's buildings near the layer that fall inside it, read as it was given and read as if
     /// its positions were GCJ-02 or BD-09 (shifted back to WGS84). Nil when the reading as given is as good as any
-    /// (within 10 percentage points) or there are too few buildings to judge; otherwise the refusal text.
+    /// (fewer than 10 percentage points and 5 buildings behind) or there are too few buildings to judge (under 10);
+    /// otherwise the refusal text.
     static func checkAlignment(areas: [MultiPolygon], read system: CoordinateSystem, db: Database, path: String, command: RerunCommand) throws -> String? {
         guard !areas.isEmpty else { return nil }
         let readings: [(label: String, areas: [MultiPolygon])] = [
@@ -135,8 +136,9 @@ enum MisplacedLayer {
             return points.reduce(0) { $0 + (locator.first(containing: $1) == nil ? 0 : 1) }
         }
         let given = inside[0]
+        // Clearly more: 10 percentage points, and at least 5 buildings so a handful cannot decide it.
         guard let best = (1..<readings.count).max(by: { inside[$0] < inside[$1] }),
-              Double(inside[best] - given) >= 0.10 * Double(points.count) else { return nil }
+              Double(inside[best] - given) >= 0.10 * Double(points.count), inside[best] - given >= 5 else { return nil }
         func share(_ i: Int) -> String {
             String(format: "%@ %.1f %% (%d)", readings[i].label, 100 * Double(inside[i]) / Double(points.count), inside[i])
         }
