@@ -143,6 +143,31 @@ struct LayerFormatTests {
         #expect(Self.largestOffset(community.area, Self.square(116.30, 39.98, 0.01, try CoordinateTransform(.wgs84))) < 0.01)
     }
 
+    @Test("damaged files are bad input naming the file, never a crash, and leave the store unchanged")
+    func damagedFiles() throws {
+        let temporary = try TemporaryStore()
+        let wgs84 = try CoordinateTransform(.wgs84)
+        let base = temporary.directory.appendingPathComponent("cut").path
+        try LayerFiles.writeShapefile(base: base, fields: ["CODE"], records: [.init(rings: [Self.square(116.30, 39.98, 0.01, wgs84)], attributes: ["110108001001"])],
+                                      charset: "UTF-8")
+        let before = try temporary.fingerprint()
+        // The .shp cut inside its only record; the .dbf cut inside its header.
+        let shp = try Data(contentsOf: URL(fileURLWithPath: base + ".shp"))
+        try shp.prefix(120).write(to: URL(fileURLWithPath: base + ".shp"))
+        #expect { _ = try LayerImporter.run(store: temporary.store, path: base + ".shp", format: .shapefile, layer: .communities) } throws: {
+            ($0 as? StoreError)?.isUserError == true && "\($0)".contains("cut.")
+        }
+        try Data([0x03, 1, 2]).write(to: URL(fileURLWithPath: base + ".dbf"))
+        #expect { _ = try LayerImporter.run(store: temporary.store, path: base + ".shp", format: .shapefile, layer: .communities) } throws: {
+            ($0 as? StoreError)?.isUserError == true && "\($0)".contains("cut.dbf")
+        }
+        let notPackage = try temporary.file("notes.gpkg", "not a GeoPackage at all")
+        #expect { _ = try LayerImporter.run(store: temporary.store, path: notPackage, format: .gpkg, layer: .communities) } throws: {
+            ($0 as? StoreError)?.isUserError == true && "\($0)".contains("notes.gpkg")
+        }
+        #expect(try temporary.fingerprint() == before)
+    }
+
     @Test("household register: lon/lat columns in a named system are converted before matching")
     func householdsWithCRS() throws {
         let temporary = try TemporaryStore()

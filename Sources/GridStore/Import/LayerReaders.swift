@@ -277,7 +277,7 @@ enum ShapefileLayerReader {
             throw StoreError.badInput("\(shp): Spatialite cannot read it as a Shapefile: \(error.message ?? "\(error.resultCode)")")
         }
         if features.count != recordCount {
-            throw StoreError.badInput("\(dbfPath): \(recordCount) records, but only \(features.count) could be read as \(charset) (charset from \(charsetSource)); name the DBF's charset with --encoding")
+            throw StoreError.badInput("\(shp): the DBF holds \(recordCount) records but only \(features.count) could be read: the .shp or .shx is damaged, or the DBF is not \(charset) (charset from \(charsetSource); name it with --encoding)")
         }
         let system = context.explicitSystem ?? declared
         let source = context.explicitSystem != nil ? "--crs" : declared != nil ? ".prj" : "no .prj"
