@@ -33,11 +33,13 @@ let package = Package(
             name: "CReadOSM",
             pkgConfig: "readosm",
             providers: [.apt(["libreadosm-dev", "zlib1g-dev"])]),
+        // PROJ (libproj, from Debian): EPSG coordinate systems for planners' layers.
+        .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         // Spatialite file: connection, migrations, importers, exporters.
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM",
+                "GridModel", "GridAnalysis", "CReadOSM", "CProj",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

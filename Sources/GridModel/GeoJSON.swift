@@ -71,6 +71,13 @@ public enum GeoJSON {
 
     static let geometryTypes: Set<String> = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
 
+    /// JSON text as a value, with the syntax errors `decodeFeatureCollection` reports, for readers that look at a
+    /// document before decoding it (its "crs" member). `sawNonFinite`: NaN or Infinity literals occurred.
+    public static func parseDocument(_ data: Data) throws(GeoJSONError) -> (value: JSONValue, sawNonFinite: Bool) {
+        let (value, sawNonFinite) = try parseJSON(data)
+        return (value, sawNonFinite)
+    }
+
     private static func parseJSON(_ data: Data) throws(GeoJSONError) -> (JSONValue, Bool) {
         switch JSONParser.parse(data) {
         case .success(let r): return (r.value, r.sawNonFinite)
@@ -111,7 +118,7 @@ public enum GeoJSON {
     ]
 
     private static let wgs84Requirement =
-        "GeoJSON must be WGS84 longitude/latitude (RFC 7946 §4: CRS84 / EPSG:4326); reproject first, e.g. ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson"
+        "GeoJSON must be WGS84 longitude/latitude (RFC 7946 §4: CRS84 / EPSG:4326); name the file's system on import with --crs CODE, or reproject first naming the source, e.g. ogr2ogr -s_srs EPSG:4527 -t_srs EPSG:4326 out.geojson in.geojson"
 
     /// The 2008 GeoJSON "crs" member is obsolete in RFC 7946; a harmless WGS84 one is tolerated, any other refused.
     private static func checkCRS(_ value: JSONValue?, owner: String) throws(GeoJSONError) {

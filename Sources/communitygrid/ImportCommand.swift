@@ -4,8 +4,8 @@ import GridStore
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import OpenStreetMap, GeoJSON or a CSV household register. Each import is one transaction.",
-        subcommands: [ImportOSM.self, ImportGeoJSON.self, ImportHouseholds.self])
+        abstract: "Import OpenStreetMap, GeoJSON, Shapefile, GeoPackage or a CSV household register. Each import is one transaction.",
+        subcommands: [ImportOSM.self, ImportGeoJSON.self, ImportShapefile.self, ImportGeoPackage.self, ImportHouseholds.self])
 }
 
 struct ImportOutput: ParsableArguments {

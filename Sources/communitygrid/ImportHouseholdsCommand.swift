@@ -8,7 +8,8 @@ struct ImportHouseholds: AsyncParsableCommand {
         discussion: """
             A building's household count becomes the sum of its register rows. UTF-8 (with or without BOM), GBK and \
             GB18030 are read (detected, or --encoding); Chinese headers are understood (楼栋编号/楼号 → building_id, \
-            单元 → unit, 楼层 → floor, 户数 → households, 经度/纬度 → lon/lat); --map names any other header.
+            单元 → unit, 楼层 → floor, 户数 → households, 经度/纬度 → lon/lat); --map names any other header; --crs \
+            names the system of the lon/lat columns.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -19,11 +20,12 @@ struct ImportHouseholds: AsyncParsableCommand {
         "Header names in the file: FIELD=HEADER,… (fields: building_id, unit, floor, households, lon, lat).",
         valueName: "MAPPING"))
     var mapping: String?
+    @OptionGroup var crs: CoordinateSystemOption
     @OptionGroup var output: ImportOutput
 
     func run() async throws {
         let options = HouseholdRegisterImporter.Options(
-            encoding: encoding, columns: try HouseholdRegisterImporter.columnMapping(mapping))
+            encoding: encoding, columns: try HouseholdRegisterImporter.columnMapping(mapping), crs: try crs.system())
         let summary = try HouseholdRegisterImporter.run(store: try store.open(), path: path, options: options)
         try output.show(summary)
     }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Command line", .serialized)
 struct CLITests {
     @Test("--help on every command exits 0", arguments: [
-        [], ["init"], ["import"], ["import", "osm"], ["import", "geojson"], ["import", "households"],
+        [], ["init"], ["import"], ["import", "osm"], ["import", "geojson"], ["import", "shapefile"], ["import", "gpkg"], ["import", "households"],
         ["export"], ["info"], ["rules"], ["demo"],
     ])
     func help(_ command: [String]) throws {

@@ -139,18 +139,22 @@ struct GeoJSONImportTests {
                           mentioning: ["feature 1", "invalid polygon"])
     }
 
-    @Test("a projected CRS")
+    @Test("a crs member naming a system that is neither EPSG nor gcj02/bd09, or an EPSG code PROJ does not know")
     func unknownCRS() throws {
-        let text = """
-            {"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4547"}},"features":[]}
+        let unnamed = """
+            {"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:example:crs:local-grid"}},"features":[]}
             """
-        try expectRefused(.communities, text, mentioning: ["EPSG::4547"])
+        try expectRefused(.communities, unnamed, mentioning: ["urn:example:crs:local-grid", "--crs"])
+        let unknown = """
+            {"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::999999"}},"features":[]}
+            """
+        try expectRefused(.communities, unknown, mentioning: ["EPSG:999999", "crs member"])
     }
 
     @Test("projected metres without a crs member")
     func projectedCoordinates() throws {
         try expectRefused(.grids, Self.grid(#"{"type":"Polygon","coordinates":[[[500000,4400000],[501000,4400000],[501000,4401000],[500000,4400000]]]}"#),
-                          mentioning: ["feature 1"])
+                          mentioning: ["feature 1", "projected metres", "--crs EPSG:"])
     }
 
     @Test("a bad code, a missing community, a duplicate")

@@ -40,46 +40,14 @@ public enum GeoJSONImporter {
     /// Places (pupils, beds, …) one facility may hold; beyond it the value is a data error.
     static let maximumCapacity = 1_000_000
 
+    /// Reads the file in `crs` (nil: its `crs` member, else WGS84); see `LayerImporter`.
     public static func run(
-        store: Store, path: String, layer: Layer, mapping: [String: String]? = nil, rules: ImportRules = .default
+        store: Store, path: String, layer: Layer, mapping: [String: String]? = nil, rules: ImportRules = .default,
+        crs: CoordinateSystem? = nil, acceptMisaligned: Bool = false
     ) throws -> ImportSummary {
-        let started = Date()
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StoreError.badInput("\(path): file not found or not readable")
-        }
-        let features: [Feature]
-        do {
-            features = try GeoJSON.decodeFeatureCollection(data)
-        } catch {
-            throw StoreError.badInput("\(path): \(error)")
-        }
-        let names = mapping ?? defaultPropertyNames(for: layer)
-        let source = "geojson:" + URL(fileURLWithPath: path).lastPathComponent
-        let context = Context(path: path, names: names, source: source, rules: rules)
-        do {
-        return try store.write { db in
-            let outcome: (counts: [(name: String, value: Int)], warnings: WarningList)
-            // Every feature inserts a row or updates the one with its key: the rows not added were updated in place.
-            let rowsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
-            switch layer {
-            case .communities: outcome = try importCommunities(features, context, db)
-            case .grids: outcome = try importGrids(features, context, db)
-            case .buildings: outcome = try importBuildings(features, context, db)
-            case .facilities: outcome = try importFacilities(features, context, db)
-            }
-            var summary = ImportSummary(
-                file: path, format: "geojson", layer: layer.rawValue, counts: outcome.counts,
-                warnings: outcome.warnings, seconds: Date().timeIntervalSince(started))
-            let rowsAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(layer.rawValue)") ?? 0
-            let updated = features.count - (rowsAfter - rowsBefore)
-            if updated > 0 { summary.changes.append(.init(layer.rawValue, "replaced (same key)", updated)) }
-            if layer == .buildings { summary.households = try HouseholdSources.read(db, source: source) }
-            try summary.log(in: db, startedAt: started)
-            return summary
-        }
-        } catch let error as DatabaseError {
-            throw ImportFailure.storeFailed(error, file: path)
-        }
+        try LayerImporter.run(
+            store: store, path: path, format: .geojson, layer: layer,
+            options: LayerImporter.Options(crs: crs, mapping: mapping, acceptMisaligned: acceptMisaligned, rules: rules))
     }
 
     struct Context: Sendable {

@@ -24,10 +24,13 @@ public enum HouseholdRegisterImporter {
         public var encoding: TextEncoding?
         /// Field → header name in the file, from `--map building_id=编号,households=总户数`.
         public var columns: [String: String]
+        /// The system of the lon/lat columns (nil: WGS84); each point is converted before it is matched.
+        public var crs: CoordinateSystem?
 
-        public init(encoding: TextEncoding? = nil, columns: [String: String] = [:]) {
+        public init(encoding: TextEncoding? = nil, columns: [String: String] = [:], crs: CoordinateSystem? = nil) {
             self.encoding = encoding
             self.columns = columns
+            self.crs = crs
         }
     }
 
@@ -77,12 +80,21 @@ public enum HouseholdRegisterImporter {
         let rows = try parse(decoded.text, path: path, options: options)
         let source = "csv:" + URL(fileURLWithPath: path).lastPathComponent
 
+        if let crs = options.crs { _ = try CoordinateTransform(crs) }  // an unknown code fails before the transaction
         return try store.write { db in
+            let pointTransform = try options.crs.map { try CoordinateTransform($0) }
             func fail(_ line: Int, _ message: String) -> StoreError { .badInput("\(path): line \(line): \(message)") }
             var resolved: [(building: Int64, row: Row)] = []
             var sums: [Int64: Int] = [:]
             var total = 0
             for row in rows {
+                var row = row
+                if let pointTransform, case .point(let given) = row.place {
+                    guard let wgs84 = pointTransform.toWGS84(given) else {
+                        throw fail(row.line, "lon \(given.longitude), lat \(given.latitude) cannot be converted from \(pointTransform.system) to WGS84")
+                    }
+                    row.place = .point(wgs84)
+                }
                 let building = try match(row, db: db, fail: fail)
                 let (sum, overflow) = sums[building, default: 0].addingReportingOverflow(row.households)
                 guard !overflow else {

@@ -23,12 +23,15 @@ public struct ImportSummary: Sendable {
     }
 
     public func change(_ layer: String, _ action: String) -> Int? { changes.first { $0.layer == layer && $0.action == action }?.count }
+    /// The coordinate system the file was read in and what named it, for layers converted to WGS84.
+    public var coordinateSystem: String?
 
     public func count(_ name: String) -> Int? { counts.first { $0.name == name }?.value }
 
     /// Human-readable lines for the end of an import.
     public var text: String {
         var lines = ["imported \(file) (\(format)\(layer.map { ", layer \($0)" } ?? "")) in \(String(format: "%.2f", seconds)) s"]
+        if let coordinateSystem { lines.append("  coordinates read as \(coordinateSystem), stored as WGS84") }
         let width = counts.map(\.name.count).max() ?? 0
         for (name, value) in counts {
             lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)")
@@ -59,6 +62,7 @@ public struct ImportSummary: Sendable {
             "warning_count": warnings.total,
             "warnings_by_kind": Dictionary(warnings.countsByKind.map { ($0.kind, $0.count) }, uniquingKeysWith: { a, _ in a }),
             "warning_examples": warnings.examples,
+            "crs": coordinateSystem as Any? ?? NSNull(),
         ]
         if let households { object.merge(households.json) { a, _ in a } }
         return object
