@@ -81,7 +81,19 @@ public enum GeoJSON {
     private static func parseJSON(_ data: Data) throws(GeoJSONError) -> (JSONValue, Bool) {
         switch JSONParser.parse(data) {
         case .success(let r): return (r.value, r.sawNonFinite)
-        case .failure(let e): throw GeoJSONError(message: e.message)
+        case .failure(let e):
+            // A fault inside a feature (a bad byte in a property, say) is reported as that feature's.
+            if e.path.count >= 2, e.path[0] == .key("features"), case .index(let index) = e.path[1] {
+                let within = e.path.dropFirst(2).map { component -> String in
+                    switch component {
+                    case .key(let key): key
+                    case .index(let index): String(index)
+                    }
+                }
+                let place = within.isEmpty ? "" : " (in \(within.joined(separator: ".")))"
+                throw GeoJSONError(featureIndex: index, message: e.message + place)
+            }
+            throw GeoJSONError(message: e.message)
         }
     }
 

@@ -2,10 +2,14 @@ import Foundation
 
 /// A JSON text that is not valid RFC 8259, with where it went wrong.
 struct JSONSyntaxError: Error {
+    enum PathComponent: Equatable { case key(String), index(Int) }
+
     let reason: String
     let offset: Int
     let line: Int
     let column: Int
+    /// Where in the document the error is, outermost first (e.g. "features", 3, "properties", "name").
+    var path: [PathComponent] = []
 
     var message: String { "not valid JSON at line \(line), column \(column) (byte offset \(offset)): \(reason)" }
 }
@@ -123,7 +127,12 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue())
+            do { elements.append(try parseValue()) } catch {
+                // Only on the error path: the happy path pays nothing for knowing where an error is.
+                var located = error
+                located.path.insert(.index(elements.count), at: 0)
+                throw located
+            }
             skipWhitespace()
             guard index < bytes.count else { throw unexpected("',' or ']'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -151,7 +160,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw unexpected("':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            do { members[key] = try parseValue() } catch {
+                var located = error
+                located.path.insert(.key(key), at: 0)
+                throw located
+            }
             skipWhitespace()
             guard index < bytes.count else { throw unexpected("',' or '}'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -153,7 +153,7 @@ enum Mutator {
     static let invalidUTF8: [[UInt8]] = [[0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]]
 
     static func mutate(_ bytes: inout [UInt8], text: Bool, format: FuzzFormat, random: inout SplitMix64) -> String {
-        let choices = text ? 12 : 6
+        let choices = text ? 14 : 6
         switch random.below(choices) {
         case 0:
             guard !bytes.isEmpty else { return "nothing" }
@@ -199,6 +199,13 @@ enum Mutator {
         case 8: return deleteOrDuplicateLine(&bytes, random: &random)
         case 9: return format == .csv ? csvQuoting(&bytes, random: &random) : dropAttribute(&bytes, random: &random)
         case 10: return duplicateAttribute(&bytes, random: &random)
+        case 11, 12:
+            // Well-formed but wrong: the importer's own checks, not the parser's, must catch these.
+            switch format {
+            case .communities, .grids, .buildings, .facilities: return replaceJSONLeaf(&bytes, random: &random)
+            case .osmXML, .osmGzip: return replaceAttributeValue(&bytes, random: &random)
+            default: return replaceNumber(&bytes, random: &random)
+            }
         default:
             if format == .csv || random.below(2) == 0 { return csvQuoting(&bytes, random: &random) }
             return replaceNumber(&bytes, random: &random)
@@ -310,6 +317,67 @@ enum Mutator {
             bytes.insert(contentsOf: Array(",,,".utf8), at: at)
             return "empty fields at \(at)"
         }
+    }
+
+    static var oddValues: [Any] { [
+        1e300, -1, 0, 2.5, 9.3e18, 1e-300, -1e300, "", String(repeating: "x", count: 2000), NSNull(), true, [Any](), [String: Any](),
+        "9223372036854775808", "1e309", "NaN", [1e300, 1e300], [[0, 0]], ["type": "Point", "coordinates": [200, 100]],
+        "116.46", "０１２３", "\u{0}", "w1",
+    ] }
+
+    /// One value anywhere in the JSON replaced by an odd one of another type or size; the text stays valid JSON.
+    static func replaceJSONLeaf(_ bytes: inout [UInt8], random: inout SplitMix64) -> String {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return replaceNumber(&bytes, random: &random)
+        }
+        var path: [String] = []
+        let value = oddValues[random.below(oddValues.count)]
+        let changed = replace(in: root, with: value, depth: 0, path: &path, random: &random)
+        guard JSONSerialization.isValidJSONObject(changed),
+              let data = try? JSONSerialization.data(withJSONObject: changed, options: [.fragmentsAllowed]) else { return "nothing" }
+        bytes = Array(data)
+        return "value at \(path.joined(separator: "/")) → \(String(describing: value).prefix(30))"
+    }
+
+    static func replace(in node: Any, with value: Any, depth: Int, path: inout [String], random: inout SplitMix64) -> Any {
+        // Descend with a bias toward leaves; stop at a random depth.
+        if let array = node as? [Any], !array.isEmpty, depth < 8, random.below(6) != 0 {
+            var copy = array
+            let index = random.below(array.count)
+            path.append(String(index))
+            copy[index] = replace(in: array[index], with: value, depth: depth + 1, path: &path, random: &random)
+            return copy
+        }
+        if let object = node as? [String: Any], !object.isEmpty, depth < 8, random.below(6) != 0 {
+            var copy = object
+            let keys = object.keys.sorted()
+            let key = keys[random.below(keys.count)]
+            path.append(key)
+            if random.below(8) == 0 {
+                copy[key] = nil
+                path.append("(deleted)")
+                return copy
+            }
+            copy[key] = replace(in: object[key] as Any, with: value, depth: depth + 1, path: &path, random: &random)
+            return copy
+        }
+        return value
+    }
+
+    static let oddAttributes = [
+        "", "-1", "nan", "inf", "1e400", "9223372036854775808", "-9223372036854775809", "180.0000001", "-90.5", "0x1F",
+        " 5", "5 ", "1,5", "yes", "9223372036854775807", "2147483648", "relation", "area", "&amp;", "\u{202E}",
+    ]
+
+    /// One attribute's value in the XML replaced by an odd one; the XML stays well-formed.
+    static func replaceAttributeValue(_ bytes: inout [UInt8], random: inout SplitMix64) -> String {
+        let found = attributes(bytes)
+        guard !found.isEmpty else { return "nothing" }
+        let range = found[random.below(found.count)]
+        guard let equals = bytes[range].firstIndex(of: UInt8(ascii: "=")) else { return "nothing" }
+        let value = oddAttributes[random.below(oddAttributes.count)]
+        bytes.replaceSubrange((equals + 2)..<(range.upperBound - 1), with: Array(value.utf8))
+        return "attribute value at \(range.lowerBound) → \"\(value)\""
     }
 
     /// A random position just after one of `markers`, if any.

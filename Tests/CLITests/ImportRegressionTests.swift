@@ -52,9 +52,9 @@ struct ImportRegressionTests {
         try expectRefused("pbf-lon-offset-2pow62-accepted.osm.pbf", ["osm"], mentioning: ["blob #1", "offset 4611686018427387904", "node "])
     }
 
-    @Test("geojson-invalid-utf8-name.geojson: refused naming the line and byte offset of the bad byte")
+    @Test("geojson-invalid-utf8-name.geojson: refused naming the feature, property, line and byte offset of the bad byte")
     func invalidUTF8() throws {
-        try expectRefused("geojson-invalid-utf8-name.geojson", ["geojson", "--layer", "communities"], mentioning: ["line 2", "byte offset", "UTF-8"])
+        try expectRefused("geojson-invalid-utf8-name.geojson", ["geojson", "--layer", "communities"], mentioning: ["feature 0", "line 2", "byte offset", "UTF-8", "properties.name"])
     }
 
     /// The one reproducer that is clamped rather than refused: a mistyped level count should not refuse a whole extract.

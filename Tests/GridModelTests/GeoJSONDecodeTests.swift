@@ -49,6 +49,21 @@ import Testing
         #expect(e.message.contains("GeoJSON must be WGS84 longitude/latitude"))
     }
 
+    @Test func invalidUTF8IsRefusedNamingTheFeature() throws {
+        var bytes = Array(#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"团结湖"},"geometry":null},"#.utf8)
+        bytes += Array(#"{"type":"Feature","properties":{"name":"A"#.utf8) + [0xC3, 0x28] + Array(#""},"geometry":null}]}"#.utf8)
+        #expect {
+            _ = try GeoJSON.decodeFeatureCollection(Data(bytes))
+        } throws: { error in
+            guard let error = error as? GeoJSONError else { return false }
+            return error.featureIndex == 1 && error.message.contains("invalid UTF-8 (byte 0xC3)") && error.message.contains("(in properties.name)")
+                && error.message.contains("byte offset \(bytes.firstIndex(of: 0xC3)!)")
+        }
+        // Valid multi-byte text (3- and 4-byte sequences) passes.
+        let valid = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"社区 𠀀"},"geometry":null}]}"#
+        #expect(try GeoJSON.decodeFeatureCollection(Data(valid.utf8)).first?.properties["name"] == .string("社区 𠀀"))
+    }
+
     @Test func notJSONSaysWhere() throws {
         let e = try #require(collectionError("{\"type\": \"FeatureCollection\",\n \"features\": [}"))
         #expect(e.message == "not valid JSON at line 2, column 15 (byte offset 44): unexpected character '}'; expected a value")

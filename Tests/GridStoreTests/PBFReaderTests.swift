@@ -263,6 +263,37 @@ struct PBFReaderSyntheticTests {
         let cutMessage = ProtoWriter.header() + ProtoWriter.fileBlock("OSMData", blob: ProtoWriter.rawBlob([0x12, 0x40, 0x08]))
         expectPBFRefused(try folder.write("cut-message.osm.pbf", cutMessage), mentioning: ["corrupt PBF file", "past the end"])
     }
+
+    @Test("positions outside WGS84 and deltas or scales that overflow 64 bits are refused naming the blob and node")
+    func impossiblePositions() throws {
+        let folder = try ScratchFolder()
+        func file(_ build: (inout ProtoWriter) -> Void) -> [UInt8] {
+            var block = ProtoWriter()
+            block.message(1) { $0.string(1, "") }
+            build(&block)
+            return ProtoWriter.header() + ProtoWriter.fileBlock("OSMData", blob: ProtoWriter.rawBlob(block.bytes))
+        }
+        let zigzag = ProtoWriter.zigzag
+        let outside = file { block in
+            block.message(2) { $0.message(2) { dense in dense.packedDeltas(1, [7]); dense.packedDeltas(8, [0]); dense.packedDeltas(9, [1_800_000_001]) } }
+        }
+        expectPBFRefused(try folder.write("outside.osm.pbf", outside), mentioning: ["blob #1", "node 7", "longitude", "−180…180"])
+        let idOverflow = file { block in
+            block.message(2) { $0.message(2) { dense in
+                dense.packed(1, [zigzag(Int64.max), zigzag(1)]); dense.packed(8, [0, 0]); dense.packed(9, [0, 0])
+            } }
+        }
+        expectPBFRefused(try folder.write("id-delta.osm.pbf", idOverflow), mentioning: ["blob #1", "DenseNodes.id", "overflows"])
+        let scaleOverflow = file { block in
+            block.int(17, 2_147_483_647)
+            block.message(2) { $0.message(1) { node in node.sint(1, 9); node.sint(8, 1 << 40); node.sint(9, 0) } }
+        }
+        expectPBFRefused(try folder.write("scale.osm.pbf", scaleOverflow), mentioning: ["blob #1", "node 9", "latitude", "granularity 2147483647"])
+        let refOverflow = file { block in
+            block.message(2) { $0.message(3) { way in way.int(1, 4); way.packed(8, [zigzag(Int64.min), zigzag(-1)]) } }
+        }
+        expectPBFRefused(try folder.write("ref-delta.osm.pbf", refOverflow), mentioning: ["blob #1", "Way.refs of way 4", "overflows"])
+    }
 }
 
 @Suite("PBF reader: real extracts", .enabled(if: SharedData.available, SharedData.skipReason))

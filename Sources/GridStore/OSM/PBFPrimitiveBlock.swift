@@ -108,7 +108,7 @@ struct PBFPrimitiveBlock {
 
     private func outOfRange(_ value: Int64, offset: Int64, limit: Int64, node id: Int64, axis: String) -> String {
         let exact = (Double(offset) + Double(granularity) * Double(value)) / 1e9
-        return "node \(id): \(axis) \(exact)° (offset \(offset) + granularity \(granularity) × \(value) nanodegrees) is outside −\(limit)…\(limit)"
+        return "node \(id): \(axis) \(exact)° (offset \(offset) + granularity \(granularity) × \(value), in nanodegrees) is outside −\(limit)…\(limit)"
     }
 
     @inline(__always)
