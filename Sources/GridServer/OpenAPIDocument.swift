@@ -418,7 +418,7 @@ enum OpenAPIDocument {
      {
       "name": "minutes",
       "in": "query",
-      "description": "Time contours, comma-separated (default 5,10,15; at most 60 each)",
+      "description": "Time contours, comma-separated (default: the profile's levels; at most 60 each)",
       "required": false,
       "schema": {
        "type": "array",
@@ -446,11 +446,23 @@ enum OpenAPIDocument {
      {
       "name": "speed",
       "in": "query",
-      "description": "Walking speed, m/s",
+      "description": "Walking speed, m/s, instead of the profile's",
       "required": false,
       "schema": {
        "type": "number",
-       "default": 1.2
+       "exclusiveMinimum": true,
+       "minimum": 0,
+       "maximum": 5
+      }
+     },
+     {
+      "name": "profile",
+      "in": "query",
+      "description": "Profile by name (the server's active one, or a shipped one such as gb50180): its reach rule (walking speed, snap distance) and, without minutes or meters, its levels' minutes as contours. Default: the server's active profile",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "minLength": 1
       }
      },
      {
@@ -970,10 +982,99 @@ enum OpenAPIDocument {
       }
      },
      "speed": {
-      "type": "number"
+      "type": "number",
+      "exclusiveMinimum": true,
+      "minimum": 0,
+      "maximum": 5,
+      "description": "Walking speed, m/s, instead of the profile's"
+     },
+     "profile": {
+      "description": "A profile by name (the server's active one or a shipped one), or a whole profile as `communitygrid profile` prints it: its reach rule and, without minutes or meters, its levels. Default: the server's active profile",
+      "oneOf": [
+       {
+        "type": "string",
+        "minLength": 1
+       },
+       {
+        "$ref": "#/components/schemas/LifeCircleProfile"
+       }
+      ]
      }
     },
     "additionalProperties": false
+   },
+   "LifeCircleProfile": {
+    "type": "object",
+    "required": [
+     "name",
+     "walkingSpeed",
+     "levels"
+    ],
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "walkingSpeed": {
+      "type": "number",
+      "exclusiveMinimum": true,
+      "minimum": 0,
+      "maximum": 5
+     },
+     "snapDistance": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 2000
+     },
+     "levels": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "object",
+       "required": [
+        "minutes",
+        "categories"
+       ],
+       "properties": {
+        "minutes": {
+         "type": "number",
+         "exclusiveMinimum": true,
+         "minimum": 0,
+         "maximum": 120
+        },
+        "categories": {
+         "type": "array",
+         "minItems": 1,
+         "items": {
+          "type": "object",
+          "required": [
+           "category"
+          ],
+          "properties": {
+           "category": {
+            "type": "string",
+            "minLength": 1
+           },
+           "maxDistance": {
+            "type": "number",
+            "exclusiveMinimum": true,
+            "minimum": 0
+           },
+           "label": {
+            "type": "string"
+           },
+           "kind": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
    },
    "RunRequest": {
     "type": "object",
