@@ -21,7 +21,7 @@ struct IsochroneCommand: AsyncParsableCommand {
             polygon is valid (OGC simple features) and follows the RFC 7946 right-hand rule. Properties: \
             contour, unit, distance_m, area_m2, households and buildings reached (coverage's figures), \
             facilities inside by category, reach_factor (area ÷ area of the circle whose radius is the \
-            contour's distance). Without --minutes or --meters the contours are the profile's levels.
+            contour's distance).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -58,9 +58,8 @@ struct IsochroneCommand: AsyncParsableCommand {
     func run() async throws {
         let origin = try origin()
         let profile = try profileOptions.load()
-        var contours = try Self.list(minutes, flag: "--minutes").map(Isochrone.Contour.minutes)
+        let contours = try Self.list(minutes, flag: "--minutes").map(Isochrone.Contour.minutes)
             + Self.list(meters, flag: "--meters").map(Isochrone.Contour.meters)
-        if minutes == nil && meters == nil { contours = profile.levels.map { .minutes($0.minutes) } }
         let options = self.options(profile)
         // Checked before anything is read, so a bad request answers at once.
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw Self.flagged(error) }

@@ -11,7 +11,9 @@ struct ProfileOptions: ParsableArguments {
     var profile: String = LifeCircleProfile.gb50180.name
     @Option(help: ArgumentHelp("Walking speed in m/s instead of the profile's.", valueName: "M/S")) var speed: Double?
 
-    func load() throws -> LifeCircleProfile {
+    func load() throws -> LifeCircleProfile { try Self.load(profile, speed: speed) }
+
+    static func load(_ profile: String, speed: Double?) throws -> LifeCircleProfile {
         var loaded: LifeCircleProfile
         if let shipped = LifeCircleProfile.shipped(named: profile) {
             loaded = shipped
@@ -38,9 +40,7 @@ struct Profile: AsyncParsableCommand {
 
     func run() async throws {
         guard let check else { print(LifeCircleProfile.gb50180JSON); return }
-        var options = ProfileOptions()
-        options.profile = check
-        let profile = try options.load()
+        let profile = try ProfileOptions.load(check, speed: nil)
         print("\(check): valid; \(profile.levels.count) levels, categories: \(profile.categories.joined(separator: ", "))")
     }
 }
