@@ -154,6 +154,45 @@ struct IsochroneCLITests {
         }
     }
 
+    static let wudaokou = geodata.appendingPathComponent("cn_beijing_haidian_wudaokou_2017.osm")
+
+    @Test("--profile and --speed: isochrone, coverage and suggest answer by one rule (Wudaokou clinics, 15 minutes)",
+          .enabled(if: FileManager.default.fileExists(atPath: wudaokou.path), "../shared/geodata is not beside this checkout"))
+    func oneRuleEverywhere() throws {
+        let directory = try TemporaryDirectory()
+        let db = try Self.store(directory, osm: Self.wudaokou)
+        let info = try #require(try JSONSerialization.jsonObject(with: Data(try CLI.run(["--db", db, "info", "--json"]).stdout.utf8)) as? [String: Any])
+        let total = try #require(info["households"] as? Int)
+        // A profile file at 0.9 m/s, and the shipped one with --speed 0.9: the same rule.
+        let printed = try CLI.run(["profile"]).stdout
+        let slowFile = directory.path("slow.json")
+        try Data(printed.replacingOccurrences(of: "\"walkingSpeed\": 1.2", with: "\"walkingSpeed\": 0.9").utf8).write(to: URL(fileURLWithPath: slowFile))
+        var reached: [String: Int] = [:]
+        for (name, rule) in [("shipped", [String]()), ("--speed 0.9", ["--speed", "0.9"]), ("--profile FILE", ["--profile", slowFile])] {
+            let iso = try CLI.run(["--db", db, "isochrone", "--category", "clinic", "--minutes", "15"] + rule)
+            #expect(iso.status == 0, "\(name): \(iso.stderr)")
+            let features = try Self.features(iso.stdout)
+            let households = Int(Self.number(try #require(features.first).properties, "households"))
+            #expect(Self.number(features[0].properties, "distance_m") == (name == "shipped" ? 1080 : 810))
+            let suggest = try CLI.run(["--db", db, "suggest", "--category", "clinic", "--count", "1", "--json"] + rule)
+            #expect(suggest.status == 0, "\(name): \(suggest.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(suggest.stdout.utf8)) as? [String: Any])
+            // Coverage's households within the clinic's 15 minutes are the isochrone's.
+            #expect(households + (object["uncovered_households"] as? Int ?? -1) == total, "\(name)")
+            reached[name] = households
+        }
+        #expect(reached["--speed 0.9"] == reached["--profile FILE"])
+        #expect(try #require(reached["--speed 0.9"]) < (try #require(reached["shipped"])))
+        let table = try CLI.run(["--db", db, "coverage", "--dry-run", "--speed", "0.9"])
+        #expect(table.status == 0 && table.stdout.contains("(0.9 m/s)"), "\(table.stderr)")
+        for (arguments, fragment) in [(["--speed", "0"], "--speed"), (["--profile", "nope"], "--profile nope")] {
+            for command in [["isochrone", "--category", "clinic", "--minutes", "15"], ["coverage", "--dry-run"], ["suggest", "--category", "clinic"]] {
+                let bad = try CLI.run(["--db", db] + command + arguments)
+                #expect(bad.status == 1 && bad.stderr.contains(fragment), "\(command) \(arguments): \(bad.stderr)")
+            }
+        }
+    }
+
     @Test("bench isochrone prints median and p95 over random origins")
     func bench() throws {
         let directory = try TemporaryDirectory()
