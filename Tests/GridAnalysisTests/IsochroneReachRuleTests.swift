@@ -93,6 +93,10 @@ struct IsochroneReachRuleTests {
             #expect(band.geometry.contains(p.point), "\(band.contour)")
             #expect(band.geometry.contains(q.point) == qInside, "\(band.contour)")
             #expect(band.households == (qInside ? 10 : 7))
+            // Where Q is left out, its square (shared with P's) is a hole, and P is inside by an island of under 2 m².
+            let islands = band.geometry.polygons.filter { $0.areaSquareMeters < 2 }
+            #expect(islands.count == (qInside ? 0 : 1) && islands.allSatisfy { $0.contains(p.point) }, "\(band.contour)")
+            #expect(band.geometry.polygons.flatMap(\.holes).contains { Polygon(exterior: $0).contains(q.point) } == !qInside)
             #expect(IsochroneTests.problems(band.geometry).isEmpty, "\(band.contour): \(IsochroneTests.problems(band.geometry))")
         }
         // Nested: every polygon vertex of a smaller contour lies inside the next larger one or on its boundary.
