@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridModel", "DemoCity",
+                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

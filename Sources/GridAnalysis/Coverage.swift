@@ -72,13 +72,15 @@ public enum Coverage {
         }
     }
 
-    /// Snaps buildings and facilities, runs one multi-source search per category, and judges each level.
+    /// Places buildings and facilities by the profile's reach rule, runs one multi-source search per
+    /// category, and judges each level.
     public static func run(
         graph: WalkingGraph, snapper: EdgeSnapper, buildings: [Building], facilities: [Facility],
         profile: LifeCircleProfile, isCancelled: () -> Bool = { false }
     ) throws -> Result {
         let categories = profile.categories
-        let targets = snapper.snap(buildings.map(\.point), maxDistance: profile.snapLimit)
+        let rule = profile.reach
+        let targets = rule.place(buildings.map(\.point), on: snapper)
         // Categories are independent searches: run them on every core, each with its own workspace.
         struct CategoryOutcome {
             var placed = 0, offNetwork = 0
@@ -96,7 +98,7 @@ public enum Coverage {
             DispatchQueue.concurrentPerform(iterations: categories.count) { c in
                 let category = categories[c]
                 let members = facilities.filter { $0.category == category }
-                let snaps = snapper.snap(members.map(\.location), maxDistance: profile.snapLimit)
+                let snaps = rule.place(members.map(\.location), on: snapper)
                 var sources: [NearestFacilitySearch.Source] = []
                 for (facility, snap) in zip(members, snaps) {
                     if let snap { sources.append(.init(facilityID: facility.id, snap: snap)) }

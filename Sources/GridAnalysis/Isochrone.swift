@@ -38,10 +38,10 @@ public enum Isochrone {
             }
         }
 
-        /// Walking distance: minutes × 60 × speed, or the metres themselves.
-        public func distance(walkingSpeed: Double) -> Meters {
+        /// Walking distance: the minutes at the rule's speed, or the metres themselves.
+        public func distance(_ rule: ReachRule) -> Meters {
             switch self {
-            case .minutes(let m): Meters(m * 60 * walkingSpeed)
+            case .minutes(let m): rule.distance(minutes: m)
             case .meters(let m): Meters(m)
             }
         }
@@ -65,28 +65,38 @@ public enum Isochrone {
     }
 
     public struct Options: Sendable, Hashable {
-        /// Metres per second (planning practice: 1.0–1.33; GB 50180-2018's 15 minutes ≈ 1000 m).
-        public var walkingSpeed: Double
-        /// Origins farther than this from the network are refused (the coverage core's default, 200 m).
-        public var snapLimit: Meters
-        /// How far from the walking network land still counts as reached: a straight leg taken out of the
-        /// budget left at the network point it leaves from.
+        /// Walking speed and snap limit: the profile's reach rule, the same one coverage applies.
+        public var reach: ReachRule
+        /// How far from the walking network land without buildings still counts as reached: a straight leg
+        /// taken out of the budget left at the network point it leaves from. Buildings follow the reach rule
+        /// instead (see `Isochrone`).
         public var offNetworkAllowance: Meters
         /// Side of the grid cells the polygons are traced on; enlarged when the reach would need more than
         /// `maximumCells` cells.
         public var cellSize: Meters
-        /// Unreached holes smaller than this (m²) are filled.
+        /// Unreached holes smaller than this (m²) are filled, unless they hold an unreached building.
         public var minimumHoleArea: Double
         public var maximumCells: Int
 
-        public init(walkingSpeed: Double = 1.2, snapLimit: Meters = Meters(200), offNetworkAllowance: Meters = Meters(25),
+        public init(reach: ReachRule = .shipped, offNetworkAllowance: Meters = Meters(25),
                     cellSize: Meters = Meters(5), minimumHoleArea: Double = 2000, maximumCells: Int = 4_000_000) {
-            self.walkingSpeed = walkingSpeed
-            self.snapLimit = snapLimit
+            self.reach = reach
             self.offNetworkAllowance = offNetworkAllowance
             self.cellSize = cellSize
             self.minimumHoleArea = minimumHoleArea
             self.maximumCells = maximumCells
+        }
+
+        /// Metres per second (the reach rule's).
+        public var walkingSpeed: Double {
+            get { reach.walkingSpeed }
+            set { reach.walkingSpeed = newValue }
+        }
+
+        /// Origins farther than this from the network are refused (the reach rule's).
+        public var snapLimit: Meters {
+            get { reach.snapLimit }
+            set { reach.snapLimit = newValue }
         }
 
         public func validate() throws(IsochroneError) {
@@ -145,7 +155,7 @@ public enum Isochrone {
                 throw IsochroneError(parameter, "\(parameter.rawValue): \(IsochroneError.number(value)) is given twice")
             }
         }
-        return contours.map { $0.distance(walkingSpeed: options.walkingSpeed) }
+        return contours.map { $0.distance(options.reach) }
     }
 
     /// An origin placed on the network.
@@ -167,7 +177,7 @@ public enum Isochrone {
     public static func place(
         _ origin: Origin, snapper: EdgeSnapper, facilities: [Coverage.Facility], options: Options
     ) throws(IsochroneError) -> (origins: [PlacedOrigin], offNetwork: [Int64]) {
-        let limit = options.snapLimit
+        let rule = options.reach, limit = rule.snapLimit
         /// Distance to the network when beyond the limit (searched up to 50 km for the message).
         func distanceBeyond(_ point: Coordinate) -> Double {
             snapper.snap(point, maxDistance: Meters(50_000))?.offNetwork.value ?? .infinity
@@ -177,7 +187,7 @@ public enum Isochrone {
             guard point.isValidWGS84 else {
                 throw IsochroneError(.origin, "origin \(IsochroneError.position(point)) is not a WGS84 longitude/latitude")
             }
-            guard let snap = snapper.snap(point, maxDistance: limit) else {
+            guard let snap = rule.place(point, on: snapper) else {
                 let d = distanceBeyond(point)
                 throw IsochroneError(.origin, "origin \(IsochroneError.position(point)) is \(d.isFinite ? IsochroneError.metres(d) : "more than 50 km") from the walking network; the limit is \(IsochroneError.metres(limit.value))")
             }
@@ -186,7 +196,7 @@ public enum Isochrone {
             guard let facility = facilities.first(where: { $0.id == id }) else {
                 throw IsochroneError(.facility, "facility \(id): no facility has this id")
             }
-            guard let snap = snapper.snap(facility.location, maxDistance: limit) else {
+            guard let snap = rule.place(facility.location, on: snapper) else {
                 let d = distanceBeyond(facility.location)
                 throw IsochroneError(.facility, "facility \(id) at \(IsochroneError.position(facility.location)) is \(d.isFinite ? IsochroneError.metres(d) : "more than 50 km") from the walking network; the limit is \(IsochroneError.metres(limit.value))")
             }
@@ -199,7 +209,7 @@ public enum Isochrone {
                                      + (known.isEmpty ? " (there are no facilities)" : " (categories: \(known.joined(separator: ", ")))"))
             }
             var placed: [PlacedOrigin] = [], off: [Int64] = []
-            for (facility, snap) in zip(members, snapper.snap(members.map(\.location), maxDistance: limit)) {
+            for (facility, snap) in zip(members, rule.place(members.map(\.location), on: snapper)) {
                 if let snap {
                     placed.append(PlacedOrigin(location: facility.location, snap: snap, facilityID: facility.id))
                 } else {
@@ -223,7 +233,8 @@ public enum Isochrone {
         public var areaSquareMeters: Double
         /// Area ÷ area of the circle whose radius is the contour's distance (1 = the whole circle).
         public var reachFactor: Double
-        /// Buildings whose representative point lies inside, and their households.
+        /// Buildings the contour reaches by the reach rule (their representative points lie inside), and
+        /// their households: the figures coverage gives for the same origins and distance.
         public var buildings: Int
         public var households: Int
         /// Facilities inside, by category.
@@ -242,25 +253,47 @@ public enum Isochrone {
         public var cellSize: Meters
     }
 
-    /// Validates, places the origin, and builds every contour with its properties.
+    /// Validates, places the origin, and builds every contour with its properties. Buildings are placed on
+    /// the network by the options' reach rule.
     public static func run(
         snapper: EdgeSnapper, origin: Origin, contours: [Contour], options: Options = Options(),
-        facilities: [Coverage.Facility] = [], buildings: [Coverage.Building] = [],
+        facilities: [Coverage.Facility] = [], buildings: [Coverage.Building],
+        workspace: IsochroneWorkspace? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> Result {
+        try run(snapper: snapper, origin: origin, contours: contours, options: options, facilities: facilities,
+                placedBuildings: buildings.isEmpty ? nil : PlacedBuildings(buildings, snapper: snapper, rule: options.reach),
+                workspace: workspace, isCancelled: isCancelled)
+    }
+
+    /// As above, with buildings placed once for many requests (placed again when their snap limit is not
+    /// the options').
+    public static func run(
+        snapper: EdgeSnapper, origin: Origin, contours: [Contour], options: Options = Options(),
+        facilities: [Coverage.Facility] = [], placedBuildings: PlacedBuildings? = nil,
         workspace: IsochroneWorkspace? = nil, isCancelled: () -> Bool = { false }
     ) throws -> Result {
         _ = try validate(contours, options: options)
         let (origins, offNetwork) = try place(origin, snapper: snapper, facilities: facilities, options: options)
+        var placed = placedBuildings
+        if let given = placed, given.snapLimit != options.snapLimit {
+            placed = PlacedBuildings(given.buildings, snapper: snapper, rule: options.reach)
+        }
         var result = try run(graph: snapper.graph, origins: origins, contours: contours, options: options,
-                             facilities: facilities, buildings: buildings, workspace: workspace, isCancelled: isCancelled)
+                             facilities: facilities, buildings: placed, workspace: workspace, isCancelled: isCancelled)
         result.originsOffNetwork = offNetwork
         return result
     }
 
     /// Builds every contour from origins already placed on `graph`. Throws `IsochroneError` for invalid
     /// contours or options, `GridAnalysisError` for a snap point outside the graph.
+    ///
+    /// Buildings (placed by the options' reach rule on the same graph) get their walking distance from the
+    /// very search and arithmetic coverage uses; a contour's polygon contains a building's representative
+    /// point exactly when that distance is within the contour, and its `buildings` and `households` count
+    /// those buildings (see `BuildingStamps`).
     public static func run(
         graph: WalkingGraph, origins: [PlacedOrigin], contours: [Contour], options: Options = Options(),
-        facilities: [Coverage.Facility] = [], buildings: [Coverage.Building] = [],
+        facilities: [Coverage.Facility] = [], buildings: PlacedBuildings? = nil,
         workspace: IsochroneWorkspace? = nil, isCancelled: () -> Bool = { false }
     ) throws -> Result {
         let distances = try validate(contours, options: options)
@@ -276,36 +309,82 @@ public enum Isochrone {
         let slack = IsochroneGrid.slackPerCell * options.cellSize.value
         let allowance = options.offNetworkAllowance.value
         let everywhereBelow = floor - max(allowance, slack) + slack
-        let reached = try ws.collectReach(graph: graph, origins: origins, horizon: horizon, everywhereBelow: everywhereBelow,
-                                          frame: frame, chainTolerance: 0.1 * options.cellSize.value, isCancelled: isCancelled)
+        let (reached, seeded) = try ws.collectReach(graph: graph, origins: origins, horizon: horizon, everywhereBelow: everywhereBelow,
+                                                    frame: frame, chainTolerance: 0.1 * options.cellSize.value, isCancelled: isCancelled)
+        // Buildings' walking distances off the same search, by coverage's own arithmetic.
+        let ascending = order.map { distances[$0].value }
+        var bands: [Int] = []
+        if let buildings, !buildings.buildings.isEmpty {
+            let columns = try NearestFacilitySearch.evaluate(graph: graph, targets: buildings.snaps, workspace: ws.search,
+                                                              seeded: seeded, limit: horizon)
+            bands = columns.rank.indices.map { b in
+                guard columns.rank[b] >= 0 else { return ascending.count }
+                let d = columns.distance[b]
+                return ascending.firstIndex { d <= $0 } ?? ascending.count
+            }
+            // Reached buildings lie inside the grid, however far from the network their leg runs.
+            for (b, building) in buildings.buildings.enumerated() where bands[b] < ascending.count {
+                let x = frame.x(building.point.longitude), y = frame.y(building.point.latitude)
+                guard x.isFinite, y.isFinite else { continue }
+                ws.reach.minX = min(ws.reach.minX, x); ws.reach.maxX = max(ws.reach.maxX, x)
+                ws.reach.minY = min(ws.reach.minY, y); ws.reach.maxY = max(ws.reach.maxY, y)
+            }
+        }
         let grid = ws.rasterise(allowance: allowance, horizon: horizon, floor: floor, cellSize: options.cellSize.value,
                                 maximumCells: options.maximumCells, frame: frame)
-        var bands: [Band] = []
-        bands.reserveCapacity(contours.count)
+        let stamps: BuildingStamps? = bands.isEmpty ? nil : ws.stampBuildings(
+            points: buildings!.buildings.map(\.point), bands: bands, thresholds: ascending.map { Float($0 + grid.tolerance) }, grid: grid)
+        var marks = BuildingMarks()
+        var neighbours: [Int: [Int32]]?
+        var result: [Band] = []
+        result.reserveCapacity(contours.count)
         for (position, index) in order.enumerated() {
             let distance = distances[index]
             let below = position > 0 ? distances[order[position - 1]].value : nil
             let above = position + 1 < order.count ? distances[order[position + 1]].value : nil
             let shape = ws.trace(grid: grid, distance: distance.value, below: below, above: above,
-                                 minimumHoleArea: options.minimumHoleArea)
-            let geometry = shape.multiPolygon(grid: grid)
-            let area = geometry.areaSquareMeters
-            var band = Band(contour: contours[index], distance: distance, geometry: geometry, areaSquareMeters: area,
-                            reachFactor: area / (Double.pi * distance.value * distance.value),
-                            buildings: 0, households: 0, facilities: [:])
-            if !(buildings.isEmpty && facilities.isEmpty) {
-                let locator = shape.locator(grid: grid)
-                for building in buildings where locator.contains(building.point) {
+                                 minimumHoleArea: options.minimumHoleArea, stamps: stamps, position: position)
+            var geometry = shape.multiPolygon(grid: grid)
+            var band = Band(contour: contours[index], distance: distance, geometry: geometry, areaSquareMeters: 0,
+                            reachFactor: 0, buildings: 0, households: 0, facilities: [:])
+            let locator = (stamps != nil || !facilities.isEmpty) ? shape.locator(grid: grid) : nil
+            var islands: [(x: Double, y: Double, half: Double)] = []
+            if let stamps, let locator, let buildings {
+                let threshold = Float(distance.value + grid.tolerance)
+                var extra: [Polygon] = []
+                for b in stamps.band.indices where stamps.band[b] <= position {
                     band.buildings += 1
-                    band.households += building.households
+                    band.households += buildings.buildings[b].households
+                    // A square at or below the threshold is inside; one above it may lie in a filled hole.
+                    if stamps.square[b] >= 0 && stamps.value[b] <= threshold { continue }
+                    if locator.contains(buildings.buildings[b].point) { continue }
+                    guard stamps.square[b] >= 0 else { continue }
+                    let half = marks.halfSide(for: b, stamps: stamps, grid: grid, neighbours: &neighbours)
+                    // Closer than this to another building's point, no island can tell them apart at GeoJSON's precision.
+                    guard half >= 0.01, let island = BuildingMarks.island(b, halfSide: half, stamps: stamps, grid: grid) else { continue }
+                    extra.append(island)
+                    islands.append((stamps.qx[b], stamps.qy[b], half * 2 / grid.cell))
                 }
-                for facility in facilities where locator.contains(facility.location) {
-                    band.facilities[facility.category, default: 0] += 1
+                if !extra.isEmpty { geometry = MultiPolygon(geometry.polygons + extra) }
+            }
+            let area = geometry.areaSquareMeters
+            band.geometry = geometry
+            band.areaSquareMeters = area
+            band.reachFactor = area / (Double.pi * distance.value * distance.value)
+            if let locator {
+                for facility in facilities {
+                    var inside = locator.contains(facility.location)
+                    if !inside && !islands.isEmpty {
+                        let qx = 2 * (frame.x(facility.location.longitude) - grid.x0) / grid.cell
+                        let qy = 2 * (frame.y(facility.location.latitude) - grid.y0) / grid.cell
+                        inside = islands.contains { abs(qx - $0.x) <= $0.half && abs(qy - $0.y) <= $0.half }
+                    }
+                    if inside { band.facilities[facility.category, default: 0] += 1 }
                 }
             }
-            bands.append(band)
+            result.append(band)
         }
-        return Result(bands: bands, origins: origins, originsOffNetwork: [], reachedNodes: reached,
+        return Result(bands: result, origins: origins, originsOffNetwork: [], reachedNodes: reached,
                       cellSize: Meters(grid.cell))
     }
 }

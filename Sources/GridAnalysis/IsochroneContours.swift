@@ -226,7 +226,11 @@ extension IsochroneWorkspace {
     /// Straight runs are merged into single edges, except at vertices the next smaller or larger contour
     /// (`below`, `above`) also passes through: where two contours share boundary they then share the very
     /// same vertices, so their nesting survives rounding of the output coordinates.
-    func trace(grid: IsochroneGrid, distance: Double, below: Double?, above: Double?, minimumHoleArea: Double) -> ContourShape {
+    ///
+    /// A hole that holds the point of a building the contour must leave out (`stamps`, band above
+    /// `position`) is never filled, whatever its size.
+    func trace(grid: IsochroneGrid, distance: Double, below: Double?, above: Double?, minimumHoleArea: Double,
+               stamps: BuildingStamps? = nil, position: Int = 0) -> ContourShape {
         var shape = ContourShape()
         guard !grid.isEmpty else { return shape }
         let columns = grid.columns, rows = grid.rows, n = columns * rows
@@ -296,10 +300,35 @@ extension IsochroneWorkspace {
         var kept = [Bool](repeating: true, count: rings.count)
         var polygonOf = [Int](repeating: -1, count: rings.count)
         var polygons: [(outer: Int, holes: [Int])] = []
+        let ringX = tracer.ringX, ringY = tracer.ringY
+        /// Whether ring r encloses the point of a building that must stay outside this contour.
+        func holdsOutsideBuilding(_ r: Int) -> Bool {
+            guard let stamps else { return false }
+            let ring = rings[r]
+            var minX = Int32.max, maxX = Int32.min, minY = Int32.max, maxY = Int32.min
+            for v in ring.start..<(ring.start + ring.count) {
+                minX = min(minX, ringX[v]); maxX = max(maxX, ringX[v]); minY = min(minY, ringY[v]); maxY = max(maxY, ringY[v])
+            }
+            for b in stamps.buildings(inHalfRows: Double(minY), Double(maxY), rows: rows) where stamps.band[Int(b)] > position {
+                let qx = stamps.qx[Int(b)], qy = stamps.qy[Int(b)]
+                guard qx > Double(minX), qx < Double(maxX), qy > Double(minY), qy < Double(maxY) else { continue }
+                var inside = false
+                for v in 0..<ring.count {
+                    let a = ring.start + v, c = ring.start + (v + 1) % ring.count
+                    let y1 = Double(ringY[a]), y2 = Double(ringY[c])
+                    if (y1 > qy) != (y2 > qy) {
+                        let x1 = Double(ringX[a]), x2 = Double(ringX[c])
+                        if qx < x1 + (qy - y1) * (x2 - x1) / (y2 - y1) { inside.toggle() }
+                    }
+                }
+                if inside { return true }
+            }
+            return false
+        }
         for r in rings.indices {
             if parent[r] >= 0 && !kept[Int(parent[r])] { kept[r] = false; continue }
             if rings[r].twiceArea < 0 {
-                if Double(-rings[r].twiceArea) * holeUnit < minimumHoleArea { kept[r] = false; continue }
+                if Double(-rings[r].twiceArea) * holeUnit < minimumHoleArea && !holdsOutsideBuilding(r) { kept[r] = false; continue }
                 let p = Int(parent[r])
                 if p >= 0 && polygonOf[p] >= 0 { polygons[polygonOf[p]].holes.append(r) }
             } else {

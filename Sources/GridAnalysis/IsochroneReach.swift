@@ -51,34 +51,21 @@ extension IsochroneWorkspace {
     /// Runs one multi-source search bounded by `horizon` and turns everything it reaches into segments:
     /// each origin's straight leg to its snap point, both directions along each origin's edge from the snap
     /// point, and every edge with a reached end, cut at the point where the walks from its two ends meet
-    /// and at the exact remaining budget. Returns the number of nodes reached.
+    /// and at the exact remaining budget. Returns the number of nodes reached and the seeded origins (for
+    /// reading buildings' distances off the same search).
     ///
     /// An edge reached from both ends whose farthest point (where the walks meet) is within `everywhereBelow`
     /// is one run of segments marked `everywhere` instead of two walks: the same area, half the segments.
     func collectReach(
         graph: WalkingGraph, origins: [Isochrone.PlacedOrigin], horizon: Double, everywhereBelow: Double,
         frame: LocalFrame, chainTolerance: Double, isCancelled: () -> Bool
-    ) throws -> Int {
+    ) throws -> (reachedNodes: Int, seeded: NearestFacilitySearch.SeededSources) {
         let ws = search
         ws.begin(nodeCount: graph.nodeCount)
 
-        // Seeds: both ends of each origin's edge (the nearer way round a self-loop), as the coverage core does.
-        for origin in origins {
-            let e = Int(origin.snap.edge)
-            guard e >= 0 && e < graph.edgeCount else { throw GridAnalysisError.edgeIndexOutOfRange(origin.snap.edge) }
-            guard origin.snap.offset.value.isFinite, origin.snap.offNetwork.value.isFinite else { continue }
-            let length = graph.edgeLengths[e]
-            let offset = min(max(origin.snap.offset.value, 0), length)
-            let off = max(origin.snap.offNetwork.value, 0)
-            let s = graph.edgeSources[e], t = graph.edgeTargets[e]
-            if s == t {
-                let d = off + min(offset, length - offset)
-                if d <= horizon { ws.offer(s, d, 0) }
-            } else {
-                if off + offset <= horizon { ws.offer(s, off + offset, 0) }
-                if off + (length - offset) <= horizon { ws.offer(t, off + (length - offset), 0) }
-            }
-        }
+        // Seeds: both ends of each origin's edge (the nearer way round a self-loop), by the coverage core's own rule.
+        let sources = origins.map { NearestFacilitySearch.Source(facilityID: $0.facilityID ?? 0, snap: $0.snap) }
+        let seeded = try NearestFacilitySearch.seed(graph: graph, sources: sources, workspace: ws, limit: horizon)
         try ws.run(graph, horizon: horizon, isCancelled: isCancelled)
 
         // The collector owns the buffers while it runs (a local value: no run-time exclusivity checks).
@@ -128,7 +115,7 @@ extension IsochroneWorkspace {
             }
         }
         collector.mergeChains(tolerance: chainTolerance)
-        return reached
+        return (reached, seeded)
     }
 
     /// Self-loops by node, sorted (the adjacency arrays give them no arcs).

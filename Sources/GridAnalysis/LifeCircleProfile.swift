@@ -35,12 +35,48 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
         self.name = name; self.title = title; self.walkingSpeed = walkingSpeed; self.snapDistance = snapDistance; self.levels = levels
     }
 
-    public var snapLimit: Meters { Meters(snapDistance ?? 200) }
+    /// Used when a profile file leaves `snapDistance` out.
+    public static let defaultSnapDistance = 200.0
+
+    public var snapLimit: Meters { Meters(snapDistance ?? Self.defaultSnapDistance) }
+
+    /// The reach rule every analysis of this profile applies (see `ReachRule`).
+    public var reach: ReachRule { ReachRule(walkingSpeed: walkingSpeed, snapLimit: snapLimit) }
 
     /// The walking distance a requirement allows at its level.
     public func limit(_ requirement: Requirement, at level: Level) -> Meters {
-        Meters(min(level.minutes * 60 * walkingSpeed, requirement.maxDistance ?? .infinity))
+        Meters(min(reach.distance(minutes: level.minutes).value, requirement.maxDistance ?? .infinity))
     }
+
+    /// The isochrone contours that show a category's requirements: the level's time, or the standard's
+    /// radius where it is shorter, in level order, each once.
+    public func contours(for category: String) -> [Isochrone.Contour] {
+        var result: [Isochrone.Contour] = []
+        for level in levels {
+            for requirement in level.categories where requirement.category == category {
+                let contour: Isochrone.Contour = if let radius = requirement.maxDistance, radius < reach.distance(minutes: level.minutes).value {
+                    .meters(radius)
+                } else {
+                    .minutes(level.minutes)
+                }
+                if !result.contains(contour) { result.append(contour) }
+            }
+        }
+        return result
+    }
+
+    /// The profile with another walking speed, checked as a profile file's would be.
+    public func with(walkingSpeed speed: Double) throws(Invalid) -> LifeCircleProfile {
+        var profile = self
+        profile.walkingSpeed = speed
+        if let problem = profile.reach.problem() { throw Invalid(description: "speed: \(problem.replacingOccurrences(of: "walkingSpeed ", with: ""))") }
+        return profile
+    }
+
+    /// The profiles shipped with the product, by name.
+    public static var shipped: [LifeCircleProfile] { [gb50180] }
+
+    public static func shipped(named name: String) -> LifeCircleProfile? { shipped.first { $0.name == name } }
 
     /// Every category the profile names, in first-mention order.
     public var categories: [String] {
@@ -74,12 +110,7 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
             throw Invalid(description: "\(file): not a valid profile: \(error)")
         }
         func fail(_ message: String) -> Invalid { Invalid(description: "\(file): \(message)") }
-        guard profile.walkingSpeed.isFinite, profile.walkingSpeed > 0, profile.walkingSpeed <= 5 else {
-            throw fail("walkingSpeed must be in (0, 5] m/s, got \(profile.walkingSpeed)")
-        }
-        if let snap = profile.snapDistance, !(snap.isFinite && snap >= 0 && snap <= 2000) {
-            throw fail("snapDistance must be in [0, 2000] m, got \(snap)")
-        }
+        if let problem = profile.reach.problem() { throw fail(problem) }
         guard !profile.levels.isEmpty else { throw fail("levels is empty") }
         for (i, level) in profile.levels.enumerated() {
             guard level.minutes.isFinite, level.minutes > 0, level.minutes <= 120 else {
@@ -101,7 +132,7 @@ public struct LifeCircleProfile: Codable, Sendable, Hashable {
         try! decode(Data(gb50180JSON.utf8), file: "gb50180")
     }()
 
-    /// GB 50180-2018 life circles at 1.2 m/s (5 min ≈ 360 m, 10 min ≈ 720 m, 15 min ≈ 1080 m), with the
+    /// GB 50180-2018 life circles (5 min ≈ 360 m, 10 min ≈ 720 m, 15 min ≈ 1080 m at its walking speed), with the
     /// service radii the standard writes down: kindergarten 300 m, primary school 500 m, junior middle school 1000 m.
     public static let gb50180JSON = #"""
     {

@@ -64,10 +64,22 @@ public enum NearestFacilitySearch {
     ) throws -> Columns {
         let ws = workspace ?? SearchWorkspace()
         let limit = horizon.value
-        let facilities = FacilityRanks(sources.map(\.facilityID))
         ws.begin(nodeCount: graph.nodeCount)
+        let seeded = try seed(graph: graph, sources: sources, workspace: ws, limit: limit)
+        try ws.run(graph, horizon: limit, isCancelled: isCancelled)
+        return try evaluate(graph: graph, targets: targets, workspace: ws, seeded: seeded, limit: limit)
+    }
 
-        // Sources per edge, for direct along-edge distances to targets on the same edge.
+    /// Sources seeded into a search, kept for reading the targets' distances after it.
+    struct SeededSources {
+        var facilities: FacilityRanks
+        /// Sources per edge, for direct along-edge distances to targets on the same edge.
+        var onEdge: [(edge: Int32, offset: Double, offNetwork: Double, rank: Int32)]
+    }
+
+    /// Seeds every source into a workspace that has begun: the one seeding rule of coverage and isochrones.
+    static func seed(graph: WalkingGraph, sources: [Source], workspace ws: SearchWorkspace, limit: Double) throws -> SeededSources {
+        let facilities = FacilityRanks(sources.map(\.facilityID))
         var onEdge: [(edge: Int32, offset: Double, offNetwork: Double, rank: Int32)] = []
         onEdge.reserveCapacity(sources.count)
         for (i, source) in sources.enumerated() {
@@ -77,9 +89,14 @@ public enum NearestFacilitySearch {
             seed(ws, placed, rank: r, limit: limit)
         }
         onEdge.sort { ($0.edge, $0.rank, $0.offset) < ($1.edge, $1.rank, $1.offset) }
+        return SeededSources(facilities: facilities, onEdge: onEdge)
+    }
 
-        try ws.run(graph, horizon: limit, isCancelled: isCancelled)
-
+    /// The targets' nearest sources after a search from `seeded` (the same arithmetic for every caller, so
+    /// coverage and isochrones agree to the last bit).
+    static func evaluate(graph: WalkingGraph, targets: [SnapPoint?], workspace ws: SearchWorkspace, seeded: SeededSources,
+                         limit: Double) throws -> Columns {
+        let onEdge = seeded.onEdge
         var rank = [Int32](repeating: -1, count: targets.count)
         var distance = [Double](repeating: .infinity, count: targets.count)
         for (i, target) in targets.enumerated() {
@@ -105,7 +122,7 @@ public enum NearestFacilitySearch {
             }
             if bestRank != Int32.max && best <= limit { rank[i] = bestRank; distance[i] = best }
         }
-        return Columns(facilityIDs: facilities.ids, rank: rank, distance: distance)
+        return Columns(facilityIDs: seeded.facilities.ids, rank: rank, distance: distance)
     }
 
     /// Node-level variant, as the peer benchmark defines coverage: sources sit on junctions, and every node

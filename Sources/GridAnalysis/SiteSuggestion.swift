@@ -16,22 +16,23 @@ public enum SiteSuggestion {
     /// - Parameters:
     ///   - buildings: demand; only those with `needsCover` true and households > 0 count.
     ///   - limit: the walking distance a facility serves (building off-network distance included).
+    ///   - rule: how buildings and candidates join the network (the profile's reach rule).
     ///   - candidates: points to choose from; nil means every junction of the graph.
     public static func greedy(
         graph: WalkingGraph, snapper: EdgeSnapper, buildings: [Coverage.Building], needsCover: [Bool],
-        limit: Meters, snapLimit: Meters, candidates: [Coordinate]?, count: Int,
+        limit: Meters, rule: ReachRule, candidates: [Coordinate]?, count: Int,
         isCancelled: () -> Bool = { false }
     ) throws -> [Site] {
         precondition(buildings.count == needsCover.count)
         // Candidate sites as snap points (or junctions) on the network.
         let candidateSnaps: [SnapPoint?]
         if let candidates {
-            candidateSnaps = snapper.snap(candidates, maxDistance: snapLimit)
+            candidateSnaps = rule.place(candidates, on: snapper)
         } else {
             candidateSnaps = (0..<Int32(graph.nodeCount)).map { graph.snapPoint(atNode: $0) }
         }
         let demand = buildings.indices.filter { needsCover[$0] && buildings[$0].households > 0 }
-        let demandSnaps = snapper.snap(demand.map { buildings[$0].point }, maxDistance: snapLimit)
+        let demandSnaps = rule.place(demand.map { buildings[$0].point }, on: snapper)
 
         // Which candidates reach which buildings: one bounded search from each uncovered building.
         var reaches = [[Int32]](repeating: [], count: candidateSnaps.count)

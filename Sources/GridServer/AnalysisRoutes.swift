@@ -13,7 +13,7 @@ struct AnalysisRoutes: Sendable {
         router.get("/isochrones") { request, _ in
             var lon: Double?, lat: Double?
             var minutes: [Double]?, meters: [Double]?
-            var speed = 1.2
+            var speed: Double?, profileName: String?
             var seen = Set<Substring>()
             for (key, value) in request.uri.queryParameters {
                 let text = String(value)
@@ -24,21 +24,24 @@ struct AnalysisRoutes: Sendable {
                 case "minutes": minutes = try Self.list(text, "minutes")
                 case "meters": meters = try Self.list(text, "meters")
                 case "speed": speed = try Self.number(text, "speed")
+                case "profile": profileName = text
                 case "f": guard ["json", "geojson"].contains(text) else { throw APIProblem.badParameter("f", "f must be json or geojson") }
-                default: throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; accepted: lon, lat, minutes, meters, speed")
+                default: throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; accepted: lon, lat, minutes, meters, speed, profile")
                 }
             }
             guard let lon else { throw APIProblem.badParameter("lon", "lon (WGS84 longitude) is required") }
             guard let lat else { throw APIProblem.badParameter("lat", "lat (WGS84 latitude) is required") }
             guard (-180...180).contains(lon) else { throw APIProblem.badParameter("lon", "lon \(lon) is outside −180…180") }
             guard (-90...90).contains(lat) else { throw APIProblem.badParameter("lat", "lat \(lat) is outside −90…90") }
-            let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
-            return try await self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, speed: speed, request: request)
+            let profile = try self.profile(named: profileName, parameter: "profile")
+            let contours = Self.contours(minutes: minutes ?? (meters == nil ? profile.levels.map(\.minutes) : []), meters: meters ?? [])
+            return try await self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, profile: profile,
+                                       speed: speed, request: request)
         }
         router.post("/isochrones") { request, context in
             let body = try await Self.jsonBody(request, limit: state.settings.limits.maximumBodyBytes)
             guard case .object(let fields) = body else { throw APIProblem.badBody("the body must be a JSON object") }
-            let known: Set<String> = ["lon", "lat", "facility", "category", "minutes", "meters", "speed"]
+            let known: Set<String> = ["lon", "lat", "facility", "category", "minutes", "meters", "speed", "profile"]
             if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
                 throw APIProblem.badBody("unknown field \"\(unknown)\"; accepted: \(known.sorted().joined(separator: ", "))", field: unknown)
             }
@@ -69,13 +72,25 @@ struct AnalysisRoutes: Sendable {
                 return items.compactMap(BodyNumbers.number)
             }
             let minutes = try numbers("minutes"), meters = try numbers("meters")
-            var speed = 1.2
+            var speed: Double?
             if let given = fields["speed"] {
                 guard let value = BodyNumbers.number(given) else { throw APIProblem.badBody("speed must be a number (m/s)", field: "speed") }
                 speed = value
             }
-            let contours = Self.contours(minutes: minutes ?? (meters == nil ? [5, 10, 15] : []), meters: meters ?? [])
-            return try await self.isochrones(origin, contours: contours, speed: speed, request: request)
+            let profile: LifeCircleProfile
+            switch fields["profile"] {
+            case nil: profile = state.settings.profile
+            case .string(let name)?: profile = try self.profile(named: name, parameter: nil)
+            case .object(let object)?:
+                // A whole profile, checked as a profile file is.
+                let data = try JSONEncoder().encode(JSONValue.object(object))
+                do { profile = try LifeCircleProfile.decode(data, file: "profile") } catch {
+                    throw APIProblem.badBody("\(error)", field: "profile")
+                }
+            default: throw APIProblem.badBody("profile must be a profile's name or a profile object", field: "profile")
+            }
+            let contours = Self.contours(minutes: minutes ?? (meters == nil ? profile.levels.map(\.minutes) : []), meters: meters ?? [])
+            return try await self.isochrones(origin, contours: contours, profile: profile, speed: speed, request: request)
         }
         router.get("/coverage") { request, _ in
             for (key, _) in request.uri.queryParameters where key != "f" {
@@ -85,21 +100,36 @@ struct AnalysisRoutes: Sendable {
         }
     }
 
-    func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], speed: Double, request: Request) async throws -> Response {
-        let options = Isochrone.Options(walkingSpeed: speed)
+    /// The active profile, or a shipped one by name; `parameter` nil: it came in the body.
+    func profile(named name: String?, parameter: String?) throws -> LifeCircleProfile {
+        let active = state.settings.profile
+        guard let name, name != active.name else { return active }
+        if let shipped = LifeCircleProfile.shipped(named: name) { return shipped }
+        let names = ([active.name] + LifeCircleProfile.shipped.map(\.name).filter { $0 != active.name }).joined(separator: ", ")
+        let message = "profile \"\(name)\" is not known; known profiles: \(names)"
+        if let parameter { throw APIProblem.badParameter(parameter, message) }
+        throw APIProblem.badBody(message, field: "profile")
+    }
+
+    /// The isochrones by the profile's reach rule (`speed` replaces its walking speed), the rule coverage applies.
+    func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], profile: LifeCircleProfile, speed: Double?,
+                    request: Request) async throws -> Response {
+        var options = Isochrone.Options(reach: profile.reach)
+        if let speed { options.walkingSpeed = speed }
         do {
             _ = try Isochrone.validate(contours, options: options)
             let state = self.state
             let result = try await state.isochroneSlots.runDetached { isCancelled in
                 let snapshot = try state.analysisSnapshot()
                 return try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
-                                         facilities: snapshot.facilities, buildings: snapshot.buildings, isCancelled: isCancelled)
+                                         facilities: snapshot.facilities, placedBuildings: snapshot.buildings, isCancelled: isCancelled)
             }
             return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
         } catch let error as IsochroneError {
             let parameter: String = switch error.parameter {
             case .origin: "lon"
             case .walkingSpeed: "speed"
+            case .snapLimit: "profile"
             case .contours: "minutes"
             default: error.parameter.rawValue
             }

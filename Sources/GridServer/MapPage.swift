@@ -1,3 +1,7 @@
+import Foundation
+import GridAnalysis
+import GridModel
+
 /// The browser map served at `/`: one self-contained page over this server's OGC API - Features collections.
 ///
 /// No base map tiles (the server may run offline); Leaflet comes from the server's `/static/leaflet/`.
@@ -6,8 +10,32 @@
 /// (once loaded), `data-errors` (script errors, `console.error` calls and failed requests, each listed in
 /// the element's text) and `data-ready="true"` once the four main layers have finished, with or without
 /// errors. `#at=LON,LAT` in the address draws the isochrones from that point, as a click would.
+///
+/// A click asks for the isochrones of the server's active profile: its levels' minutes at its walking speed,
+/// the reach rule coverage applies, so a building inside a contour is one the coverage run counts as reached.
 enum MapPage {
-    static let html: String = #"""
+    /// The page for the active profile.
+    static func html(profile: LifeCircleProfile) -> String {
+        let minutes = profile.levels.map(\.minutes)
+        let lifeCircle = JSONValue.object([
+            "profile": .string(profile.name), "speed": .number(profile.walkingSpeed),
+            "minutes": .array(minutes.map(JSONValue.number)),
+        ])
+        let script = String(decoding: (try? JSONEncoder().encode(lifeCircle)) ?? Data("{}".utf8), as: UTF8.self)
+            .replacingOccurrences(of: "</", with: "<\\/")
+        let numbers = minutes.map { JSONValue.number($0).stringValue ?? "\($0)" }
+        let list = numbers.count > 1 ? numbers.dropLast().joined(separator: ", ") + " and " + numbers.last! : numbers.joined()
+        let speed = JSONValue.number(profile.walkingSpeed).stringValue ?? "\(profile.walkingSpeed)"
+        let header = "Click the map for \(list)-minute walking isochrones (profile \(escape(profile.name)), \(speed) m/s)."
+        return template.replacingOccurrences(of: "__LIFE_CIRCLE__", with: script).replacingOccurrences(of: "__HEADER__", with: header)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static let template: String = #"""
     <!DOCTYPE html>
     <html lang="en">
     <head>
@@ -36,7 +64,7 @@ enum MapPage {
     <body>
     <header>
       <h1>CommunityGrid</h1>
-      <p>Click the map for 5, 10 and 15-minute walking isochrones.</p>
+      <p>__HEADER__</p>
     </header>
     <div id="map" role="region" aria-label="Map of communities, grids, buildings and facilities"></div>
     <div id="status" role="status" aria-live="polite" data-communities="0" data-grids="0" data-buildings="0"
@@ -91,7 +119,10 @@ enum MapPage {
       elderly_care: "#984ea3", grocery: "#ff7f00", community_service: "#a65628",
       rail_station: "#222222", transit_stop: "#ffd92f",
     };
-    const minuteColours = { 5: "#08519c", 10: "#3182bd", 15: "#9ecae1" };
+    // The server's active profile: its name, walking speed and level minutes.
+    const lifeCircle = __LIFE_CIRCLE__;
+    const contourPalette = ["#08519c", "#3182bd", "#9ecae1", "#c6dbef", "#deebf7"];
+    const minuteColours = Object.fromEntries(lifeCircle.minutes.map((m, i) => [m, contourPalette[Math.min(i, contourPalette.length - 1)]]));
     const otherColour = "#777777";
 
     const layers = {
@@ -157,7 +188,7 @@ enum MapPage {
         "<li>" + swatch(coverageColours.noData) + "no coverage run</li></ul>" +
         '<h2>Facilities</h2><ul id="facility-legend"><li>loading…</li></ul>' +
         "<h2>Walking isochrones</h2><ul>" +
-        [5, 10, 15].map((m) => "<li>" + swatch(minuteColours[m]) + m + " minutes</li>").join("") + "</ul>" +
+        lifeCircle.minutes.map((m) => "<li>" + swatch(minuteColours[m]) + m + " minutes</li>").join("") + "</ul>" +
         '<div id="notice" role="status"></div>';
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -262,7 +293,8 @@ enum MapPage {
       notice.textContent = "Computing isochrones…";
       if (originMarker) originMarker.remove();
       originMarker = L.circleMarker(latlng, { radius: 6, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(map);
-      const url = "/isochrones?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6) + "&minutes=5,10,15";
+      const url = "/isochrones?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6) +
+        "&minutes=" + lifeCircle.minutes.join(",") + "&profile=" + encodeURIComponent(lifeCircle.profile);
       try {
         const body = await fetchJSON(url, request.signal);
         layers.isochrones.clearLayers();

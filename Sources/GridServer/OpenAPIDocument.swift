@@ -450,7 +450,7 @@ enum OpenAPIDocument {
      {
       "name": "minutes",
       "in": "query",
-      "description": "Time contours, comma-separated, each above 0 and at most 60 (default 5,10,15); at most 10 contours with meters",
+      "description": "Time contours, comma-separated, each above 0 and at most 60 (default: the profile's levels); at most 10 contours with meters",
       "required": false,
       "schema": {
        "type": "array",
@@ -490,14 +490,23 @@ enum OpenAPIDocument {
      {
       "name": "speed",
       "in": "query",
-      "description": "Walking speed, m/s (above 0, at most 5)",
+      "description": "Walking speed, m/s (above 0, at most 5), instead of the profile's",
       "required": false,
       "schema": {
        "type": "number",
-       "minimum": 0,
        "exclusiveMinimum": true,
-       "maximum": 5,
-       "default": 1.2
+       "minimum": 0,
+       "maximum": 5
+      }
+     },
+     {
+      "name": "profile",
+      "in": "query",
+      "description": "Profile by name (the server's active one, or a shipped one such as gb50180): its reach rule (walking speed, snap distance) and, without minutes or meters, its levels' minutes as contours. Default: the server's active profile",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "minLength": 1
       }
      },
      {
@@ -1030,7 +1039,7 @@ enum OpenAPIDocument {
     }
    },
    "IsochroneRequest": {
-    "description": "Exactly one origin: lon and lat, facility, or category; minutes and meters together at most 10 contours (default minutes 5, 10, 15).",
+    "description": "Exactly one origin: lon and lat, facility, or category; minutes and meters together at most 10 contours (default: the profile's levels).",
     "oneOf": [
      {
       "type": "object",
@@ -1079,7 +1088,19 @@ enum OpenAPIDocument {
         "minimum": 0,
         "exclusiveMinimum": true,
         "maximum": 5,
-        "default": 1.2
+        "description": "Walking speed, m/s, instead of the profile's"
+       },
+       "profile": {
+        "description": "A profile by name (the server's active one or a shipped one), or a whole profile as `communitygrid profile` prints it: its reach rule and, without minutes or meters, its levels. Default: the server's active profile",
+        "oneOf": [
+         {
+          "type": "string",
+          "minLength": 1
+         },
+         {
+          "$ref": "#/components/schemas/LifeCircleProfile"
+         }
+        ]
        }
       },
       "additionalProperties": false
@@ -1126,7 +1147,19 @@ enum OpenAPIDocument {
         "minimum": 0,
         "exclusiveMinimum": true,
         "maximum": 5,
-        "default": 1.2
+        "description": "Walking speed, m/s, instead of the profile's"
+       },
+       "profile": {
+        "description": "A profile by name (the server's active one or a shipped one), or a whole profile as `communitygrid profile` prints it: its reach rule and, without minutes or meters, its levels. Default: the server's active profile",
+        "oneOf": [
+         {
+          "type": "string",
+          "minLength": 1
+         },
+         {
+          "$ref": "#/components/schemas/LifeCircleProfile"
+         }
+        ]
        }
       },
       "additionalProperties": false
@@ -1171,12 +1204,97 @@ enum OpenAPIDocument {
         "minimum": 0,
         "exclusiveMinimum": true,
         "maximum": 5,
-        "default": 1.2
+        "description": "Walking speed, m/s, instead of the profile's"
+       },
+       "profile": {
+        "description": "A profile by name (the server's active one or a shipped one), or a whole profile as `communitygrid profile` prints it: its reach rule and, without minutes or meters, its levels. Default: the server's active profile",
+        "oneOf": [
+         {
+          "type": "string",
+          "minLength": 1
+         },
+         {
+          "$ref": "#/components/schemas/LifeCircleProfile"
+         }
+        ]
        }
       },
       "additionalProperties": false
      }
     ]
+   },
+   "LifeCircleProfile": {
+    "type": "object",
+    "required": [
+     "name",
+     "walkingSpeed",
+     "levels"
+    ],
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "walkingSpeed": {
+      "type": "number",
+      "exclusiveMinimum": true,
+      "minimum": 0,
+      "maximum": 5
+     },
+     "snapDistance": {
+      "type": "number",
+      "minimum": 0,
+      "maximum": 2000
+     },
+     "levels": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "object",
+       "required": [
+        "minutes",
+        "categories"
+       ],
+       "properties": {
+        "minutes": {
+         "type": "number",
+         "exclusiveMinimum": true,
+         "minimum": 0,
+         "maximum": 120
+        },
+        "categories": {
+         "type": "array",
+         "minItems": 1,
+         "items": {
+          "type": "object",
+          "required": [
+           "category"
+          ],
+          "properties": {
+           "category": {
+            "type": "string",
+            "minLength": 1
+           },
+           "maxDistance": {
+            "type": "number",
+            "exclusiveMinimum": true,
+            "minimum": 0
+           },
+           "label": {
+            "type": "string"
+           },
+           "kind": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
    },
    "RunRequest": {
     "type": "object",

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GridAnalysis
 import GridModel
 import GridStore
 import Hummingbird
@@ -15,7 +16,7 @@ struct PageRoutes: Sendable {
                 throw APIProblem.badParameter("f", "f must be json or html, not \"\(format)\"")
             }
             if format == "html" || (format == nil && Self.prefersHTML(request)) {
-                return Self.mapPage(request)
+                return Self.mapPage(request, profile: state.settings.profile)
             }
             let base = Responses.base(request)
             return Responses.json(.object([
@@ -32,7 +33,7 @@ struct PageRoutes: Sendable {
                 ]),
             ]), request: request)
         }
-        router.get("/map") { request, _ in Self.mapPage(request) }
+        router.get("/map") { request, _ in Self.mapPage(request, profile: state.settings.profile) }
         router.get("/api") { request, _ in
             Responses.bytes(OpenAPIDocument.bytes, contentType: OpenAPIDocument.contentType, request: request)
         }
@@ -76,7 +77,7 @@ struct PageRoutes: Sendable {
         return accept.contains("text/html")
     }
 
-    static func mapPage(_ request: Request) -> Response {
-        Responses.bytes(Array(MapPage.html.utf8), contentType: "text/html; charset=utf-8", request: request)
+    static func mapPage(_ request: Request, profile: LifeCircleProfile) -> Response {
+        Responses.bytes(Array(MapPage.html(profile: profile).utf8), contentType: "text/html; charset=utf-8", request: request)
     }
 }

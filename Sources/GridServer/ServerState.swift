@@ -17,6 +17,8 @@ public struct ServerSettings: Sendable {
     public var connection = ConnectionLimits()
     /// Folder with Leaflet (Debian's libjs-leaflet).
     public var leafletDirectory = "/usr/share/javascript/leaflet"
+    /// The active profile: the reach rule and levels of isochrones that name no other, and of the map page.
+    public var profile = LifeCircleProfile.gb50180
     public init() {}
 }
 
@@ -27,7 +29,8 @@ struct AnalysisSnapshot: Sendable {
     var dataVersion: Int64?
     var snapper: EdgeSnapper
     var facilities: [Coverage.Facility]
-    var buildings: [Coverage.Building]
+    /// Placed by the active profile's reach rule.
+    var buildings: PlacedBuildings
 }
 
 /// Everything the handlers share.
@@ -66,9 +69,11 @@ final class ServerState: Sendable {
         guard graph.edgeCount > 0 else {
             throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
         }
+        let snapper = ReachRule.snapper(graph)
         let snapshot = AnalysisSnapshot(
-            version: version, dataVersion: dataVersion, snapper: EdgeSnapper(graph: graph, onlyLargestComponent: true),
-            facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
+            version: version, dataVersion: dataVersion, snapper: snapper,
+            facilities: try AnalysisData.facilities(store),
+            buildings: PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: settings.profile.reach))
         analysis.withLock { $0 = snapshot }
         return snapshot
     }

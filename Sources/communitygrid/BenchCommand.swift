@@ -37,11 +37,14 @@ struct BenchPeer: AsyncParsableCommand {
     @Option(help: "Folder made by the harness's derive.py.") var data: String
     @Option(help: "Facility category.") var category: String
     @Option(help: "Per-origin CSV to write.") var out: String?
-    @Option(help: "Cutoff in metres.") var cutoff: Double = 1080
+    @Option(help: "Cutoff in metres (default: 15 minutes at the profile's walking speed, the harness's 1080 m).") var cutoff: Double?
+    @OptionGroup var profileOptions: ProfileOptions
     @Option(name: .customLong("isochrone-runs"), help: "Warm repeats of the harness's isochrone after the cold one (0: no isochrone).")
     var isochroneRuns: Int = 21
 
     func run() async throws {
+        let rule = try profileOptions.load().reach
+        let cutoff = self.cutoff ?? rule.distance(minutes: 15).value
         var times: [(String, Double)] = []
         var clock = Date()
         func lap(_ name: String) { times.append((name, Date().timeIntervalSince(clock))); clock = Date() }
@@ -91,14 +94,14 @@ struct BenchPeer: AsyncParsableCommand {
             households += Int(origin.households)
             let distance = graph.nodeIndex(ofOSMNode: origin.node).map { reached.distance[Int($0)] } ?? .infinity
             let ok = distance <= cutoff
-            if ok { covered += 1; householdsCovered += Int(origin.households); minutes += distance / 1.2 / 60 }
+            if ok { covered += 1; householdsCovered += Int(origin.households); minutes += rule.minutes(Meters(distance)) }
             if out != nil {
                 lines.append("\(origin.id),\(origin.node),\(origin.households),"
-                             + (ok ? String(format: "%.2f,%.2f", distance, distance / 1.2 / 60) : ","))
+                             + (ok ? String(format: "%.2f,%.2f", distance, rule.minutes(Meters(distance))) : ","))
             }
         }
         let isochrone = try isochroneRuns > 0 ? Self.isochrone(graph: graph, sources: sourceIDs, nodes: nodes, cutoff: cutoff,
-                                                               warmRuns: isochroneRuns) : nil
+                                                               rule: rule, warmRuns: isochroneRuns) : nil
         if let isochrone { times.append(("iso_hull", isochrone.coldSeconds)) }
 
         if let out { try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: out)) }
@@ -144,7 +147,7 @@ extension BenchPeer {
     /// The harness's isochrone: from the source node nearest the mean node position (its `iso_source`, same
     /// metric and tie rule), the area within `cutoff` metres. Timed once cold (as the peers are, one per process),
     /// then `warmRuns` times with the workspace reused, as the server does.
-    static func isochrone(graph: WalkingGraph, sources: [Int64], nodes: HarnessCSV, cutoff: Double, warmRuns: Int) throws -> IsochroneTiming {
+    static func isochrone(graph: WalkingGraph, sources: [Int64], nodes: HarnessCSV, cutoff: Double, rule: ReachRule, warmRuns: Int) throws -> IsochroneTiming {
         let (lonColumn, latColumn) = (try nodes.column("lon"), try nodes.column("lat"))
         var sumLon = 0.0, sumLat = 0.0
         for row in 0..<nodes.rowCount {
@@ -163,15 +166,16 @@ extension BenchPeer {
         }
         let origin = Isochrone.PlacedOrigin(location: graph.coordinate(ofNode: best.node), snap: snap)
         let contours: [Isochrone.Contour] = [.meters(cutoff)]
+        let options = Isochrone.Options(reach: rule)
         let workspace = IsochroneWorkspace()
         let clock = ContinuousClock()
         var started = clock.now
-        let first = try Isochrone.run(graph: graph, origins: [origin], contours: contours, workspace: workspace)
+        let first = try Isochrone.run(graph: graph, origins: [origin], contours: contours, options: options, workspace: workspace)
         let cold = clock.now - started
         var warm: [Double] = []
         for _ in 0..<warmRuns {
             started = clock.now
-            _ = try Isochrone.run(graph: graph, origins: [origin], contours: contours, workspace: workspace)
+            _ = try Isochrone.run(graph: graph, origins: [origin], contours: contours, options: options, workspace: workspace)
             warm.append(BenchIsochrone.milliseconds(clock.now - started))
         }
         return IsochroneTiming(source: best.id, reachedNodes: first.reachedNodes, areaSquareMeters: first.bands[0].areaSquareMeters,

@@ -11,14 +11,17 @@ struct IsochroneCommand: AsyncParsableCommand {
         abstract: "Walking isochrones as GeoJSON: nested contours around a point, a facility or a whole category.",
         discussion: """
             Writes a FeatureCollection with one (Multi)Polygon per contour, largest first so smaller ones draw \
-            on top. Each polygon is the land within the contour's walk of the origin: the reached network \
-            (edges cut at the exact remaining budget) plus --allowance metres off it, paid out of the budget \
-            left there. A larger contour always contains a smaller one; holes smaller than --min-hole-area \
-            are filled; every polygon is valid (OGC simple features) and follows the RFC 7946 right-hand rule. \
-            Properties: contour, unit, distance_m, area_m2, households and buildings inside (buildings' \
-            representative points), facilities inside by category, reach_factor (area ÷ area of the circle \
-            whose radius is the contour's distance). Origins snap to the nearest point of the nearest edge of \
-            the largest connected network, as in `coverage`.
+            on top. The reach rule is the profile's, as in `coverage` (--profile, --speed): origins and \
+            buildings join the nearest point of the nearest edge of the largest connected network within its \
+            snap distance, and the straight leg counts as walking. A contour's polygon contains a building's \
+            representative point exactly when `coverage` counts that building reached within the contour from \
+            the same origins; around the buildings it is the reached network (edges cut at the exact \
+            remaining budget) plus --allowance metres off it. A larger contour always contains a smaller one; \
+            holes smaller than --min-hole-area are filled unless they hold an unreached building; every \
+            polygon is valid (OGC simple features) and follows the RFC 7946 right-hand rule. Properties: \
+            contour, unit, distance_m, area_m2, households and buildings reached (coverage's figures), \
+            facilities inside by category, reach_factor (area ÷ area of the circle whose radius is the \
+            contour's distance).
             """)
 
     @OptionGroup var store: StoreOptions
@@ -28,11 +31,10 @@ struct IsochroneCommand: AsyncParsableCommand {
     @Option(help: "Origin: every facility of this category at once (each place counts from its nearest one).") var category: String?
     @Option(help: ArgumentHelp("Time contours in minutes, comma-separated (at most 60 each).", valueName: "LIST")) var minutes: String?
     @Option(help: ArgumentHelp("Distance contours in metres, comma-separated (at most 5000 each).", valueName: "LIST")) var meters: String?
-    @Option(help: "Walking speed, m/s.") var speed: Double = 1.2
+    @OptionGroup var profileOptions: ProfileOptions
     @Option(help: "How far off the walking network land still counts as reached, m.") var allowance: Double = 25
     @Option(name: .customLong("cell-size"), help: "Grid cell the polygons are traced on, m.") var cellSize: Double = 5
     @Option(name: .customLong("min-hole-area"), help: "Unreached holes smaller than this are filled, m².") var minHoleArea: Double = 2000
-    @Option(name: .customLong("snap-limit"), help: "Origins farther than this from the network are refused, m.") var snapLimit: Double = 200
 
     func validate() throws {
         _ = try origin()
@@ -49,22 +51,22 @@ struct IsochroneCommand: AsyncParsableCommand {
         return .point(Coordinate(longitude: lon, latitude: lat))
     }
 
-    var options: Isochrone.Options {
-        Isochrone.Options(walkingSpeed: speed, snapLimit: Meters(snapLimit), offNetworkAllowance: Meters(allowance),
-                          cellSize: Meters(cellSize), minimumHoleArea: minHoleArea)
+    func options(_ profile: LifeCircleProfile) -> Isochrone.Options {
+        Isochrone.Options(reach: profile.reach, offNetworkAllowance: Meters(allowance), cellSize: Meters(cellSize), minimumHoleArea: minHoleArea)
     }
 
     func run() async throws {
         let origin = try origin()
+        let profile = try profileOptions.load()
         let contours = try Self.list(minutes, flag: "--minutes").map(Isochrone.Contour.minutes)
             + Self.list(meters, flag: "--meters").map(Isochrone.Contour.meters)
-        let options = self.options
+        let options = self.options(profile)
         // Checked before anything is read, so a bad request answers at once.
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw Self.flagged(error) }
         let store = try self.store.open()
         let graph = try AnalysisData.graph(store)
         guard graph.edgeCount > 0 else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
-        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
+        let snapper = ReachRule.snapper(graph)
         let result: Isochrone.Result
         do {
             result = try Isochrone.run(snapper: snapper, origin: origin, contours: contours, options: options,
@@ -73,7 +75,7 @@ struct IsochroneCommand: AsyncParsableCommand {
             throw Self.flagged(error)
         }
         if !result.originsOffNetwork.isEmpty {
-            Console.error("warning: \(result.originsOffNetwork.count) facilities of the category are farther than \(Int(snapLimit)) m from the walking network and were left out: \(result.originsOffNetwork.map(String.init).joined(separator: ", "))")
+            Console.error("warning: \(result.originsOffNetwork.count) facilities of the category are farther than \(Int(profile.snapLimit.value)) m from the walking network and were left out: \(result.originsOffNetwork.map(String.init).joined(separator: ", "))")
         }
         Console.standardOutput(result.featureCollection() + "\n")
     }
@@ -99,7 +101,7 @@ struct IsochroneCommand: AsyncParsableCommand {
         case .offNetworkAllowance: "--allowance"
         case .cellSize: "--cell-size"
         case .minimumHoleArea: "--min-hole-area"
-        case .snapLimit: "--snap-limit"
+        case .snapLimit: "--profile"
         case .origin, .facility, .category, .maximumCells: nil
         }
         let name = error.parameter.rawValue + ":"
@@ -116,10 +118,12 @@ struct BenchIsochrone: AsyncParsableCommand {
             Picks --samples junctions of the largest connected network at random (seeded) and times, for each, \
             what `isochrone --lon --lat` computes between reading the store and writing the GeoJSON: snapping, \
             the search and the polygons (households and facilities inside are counted separately with \
-            --properties). One workspace is reused, as a server would per thread.
+            --properties). One workspace is reused, as a server would per thread. Speed and snap limit are \
+            the profile's.
             """)
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var profileOptions: ProfileOptions
     @Option(help: "Number of random origins.") var samples: Int = 200
     @Option(help: "Contour, minutes.") var minutes: Double = 15
     @Option(help: "Seed of the origin choice.") var seed: UInt64 = 1
@@ -134,18 +138,19 @@ struct BenchIsochrone: AsyncParsableCommand {
 
     func run() async throws {
         let store = try self.store.open()
+        let profile = try profileOptions.load()
         let clock = ContinuousClock()
         var started = clock.now
         let graph = try AnalysisData.graph(store)
-        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
+        let snapper = ReachRule.snapper(graph)
         let loaded = clock.now - started
         let facilities = properties ? try AnalysisData.facilities(store) : []
-        let buildings = properties ? try AnalysisData.buildings(store) : []
+        let buildings = properties ? PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: profile.reach) : nil
         let candidates = (0..<Int32(graph.nodeCount)).filter { graph.isInLargestComponent(node: $0) }
         guard !candidates.isEmpty else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
         var random = SplitMix64(seed: seed)
         let origins = (0..<samples).map { _ in graph.coordinate(ofNode: candidates[Int(random.next() % UInt64(max(candidates.count, 1)))]) }
-        let options = Isochrone.Options(offNetworkAllowance: Meters(allowance), cellSize: Meters(cellSize))
+        let options = Isochrone.Options(reach: profile.reach, offNetworkAllowance: Meters(allowance), cellSize: Meters(cellSize))
         let contours: [Isochrone.Contour] = [.minutes(minutes)]
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw IsochroneCommand.flagged(error) }
         let workspace = IsochroneWorkspace()
@@ -163,7 +168,7 @@ struct BenchIsochrone: AsyncParsableCommand {
             if properties {
                 started = clock.now
                 _ = try Isochrone.run(snapper: snapper, origin: .point(origin), contours: contours, options: options,
-                                      facilities: facilities, buildings: buildings, workspace: workspace)
+                                      facilities: facilities, placedBuildings: buildings, workspace: workspace)
                 propertyTimes.append(Self.milliseconds(clock.now - started))
             }
             let band = result.bands[0]

@@ -3,32 +3,44 @@ import Foundation
 import GridAnalysis
 import GridStore
 
-/// `--profile gb50180|FILE`.
+/// `--profile NAME|FILE` and `--speed M/S`: the reach rule (walking speed, snap limit) and the life-circle
+/// levels, the same on every command that computes reach.
 struct ProfileOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Life-circle profile: gb50180 (shipped) or a JSON file.", valueName: "PROFILE"))
-    var profile: String = "gb50180"
+    @Option(help: ArgumentHelp("Life-circle profile: a shipped one by name (gb50180) or a JSON file; it sets the walking speed, the snap limit and the levels.",
+                               valueName: "NAME|FILE"))
+    var profile: String = LifeCircleProfile.gb50180.name
+    @Option(help: ArgumentHelp("Walking speed in m/s instead of the profile's.", valueName: "M/S")) var speed: Double?
 
-    func load() throws -> LifeCircleProfile {
-        if profile == "gb50180" { return .gb50180 }
-        guard let data = FileManager.default.contents(atPath: profile) else {
-            throw StoreError.badInput("\(profile): profile file not found (use gb50180 or a JSON file; `communitygrid profile` prints one)")
+    func load() throws -> LifeCircleProfile { try Self.load(profile, speed: speed) }
+
+    static func load(_ profile: String, speed: Double?) throws -> LifeCircleProfile {
+        var loaded: LifeCircleProfile
+        if let shipped = LifeCircleProfile.shipped(named: profile) {
+            loaded = shipped
+        } else {
+            guard let data = FileManager.default.contents(atPath: profile) else {
+                let names = LifeCircleProfile.shipped.map(\.name).joined(separator: ", ")
+                throw StoreError.badInput("--profile \(profile): no shipped profile has this name (\(names)) and no such file exists; `communitygrid profile` prints one to edit")
+            }
+            do { loaded = try LifeCircleProfile.decode(data, file: profile) } catch { throw StoreError.badInput(error.description) }
         }
-        do { return try LifeCircleProfile.decode(data, file: profile) } catch { throw StoreError.badInput(error.description) }
+        if let speed {
+            do { loaded = try loaded.with(walkingSpeed: speed) } catch { throw StoreError.badInput("--\(error)") }
+        }
+        return loaded
     }
 }
 
 struct Profile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the shipped GB 50180-2018 life-circle profile as JSON, or check a profile file.",
-        discussion: "Save, edit and pass it to `coverage --profile FILE`.")
+        discussion: "Save, edit and pass it to `coverage`, `isochrone`, `suggest` or `serve` with --profile FILE.")
 
     @Option(help: ArgumentHelp("Check a profile file instead of printing the default.", valueName: "FILE")) var check: String?
 
     func run() async throws {
         guard let check else { print(LifeCircleProfile.gb50180JSON); return }
-        var options = ProfileOptions()
-        options.profile = check
-        let profile = try options.load()
+        let profile = try ProfileOptions.load(check, speed: nil)
         print("\(check): valid; \(profile.levels.count) levels, categories: \(profile.categories.joined(separator: ", "))")
     }
 }

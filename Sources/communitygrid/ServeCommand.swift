@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridAnalysis
 import GridServer
 import GridStore
 
@@ -10,10 +11,12 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Reads are open. Writes (POST /runs, /runs/ID/apply, /runs/ID/revert) need Authorization: Bearer TOKEN, \
             with the token from the COMMUNITYGRID_TOKEN environment variable or --token-file; without one, writes are \
-            refused. The map page is at / in a browser; /api has the OpenAPI document.
+            refused. The map page is at / in a browser; /api has the OpenAPI document. --profile and --speed set the \
+            active profile: isochrones that name no other, and the map's clicks, use its reach rule and levels.
             """)
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var profileOptions: ProfileOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 = any free port).") var port = 8080
     @Option(name: .customLong("token-file"), help: "File holding the bearer token for writes.") var tokenFile: String?
@@ -26,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.port = port
         settings.corsOrigin = corsOrigin
         settings.leafletDirectory = leaflet
+        settings.profile = try profileOptions.load()
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw ValidationError("--token-file: cannot read \(tokenFile)")

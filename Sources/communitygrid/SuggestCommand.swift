@@ -34,16 +34,16 @@ struct Suggest: AsyncParsableCommand {
             throw StoreError.badInput("--category \(category): the profile \(profile.name) has no limit for it; pass --meters")
         }
         var searchProfile = profile
-        searchProfile.levels = [.init(minutes: limit.value / profile.walkingSpeed / 60, categories: [.init(category: category, maxDistance: limit.value)])]
+        searchProfile.levels = [.init(minutes: profile.reach.minutes(limit), categories: [.init(category: category, maxDistance: limit.value)])]
         let graph = try AnalysisData.graph(store)
-        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
+        let snapper = ReachRule.snapper(graph)
         let buildings = try AnalysisData.buildings(store)
         let coverage = try Coverage.run(graph: graph, snapper: snapper, buildings: buildings,
                                         facilities: try AnalysisData.facilities(store).filter { $0.category == category }, profile: searchProfile)
         let points = try candidates.map(Self.readCandidates)
         let sites = try SiteSuggestion.greedy(
             graph: graph, snapper: snapper, buildings: buildings, needsCover: buildings.indices.map { !coverage.results.isLevelMet(building: $0, level: 0) },
-            limit: limit, snapLimit: profile.snapLimit, candidates: points, count: count)
+            limit: limit, rule: profile.reach, candidates: points, count: count)
         let uncovered = zip(buildings, coverage.results).filter { !$0.1.levelMet[0] }.reduce(0) { $0 + $1.0.households }
         if json {
             try Console.printJSON([

@@ -92,7 +92,7 @@ struct CoverageTests {
         ]
         let sites = try SiteSuggestion.greedy(
             graph: graph, snapper: snapper, buildings: buildings, needsCover: [true, true, true, true],
-            limit: Meters(120), snapLimit: Meters(50), candidates: nil, count: 3)
+            limit: Meters(120), rule: Self.profile.reach, candidates: nil, count: 3)
         // Within 120 m of I or J: 50 + 60; J also reaches E (110 m) → J wins with 115.
         #expect(sites.first?.node == Self.net.node("J", in: graph))
         #expect(sites.first?.householdsAdded == 115)
@@ -100,7 +100,7 @@ struct CoverageTests {
         // Explicit candidates: only the given points count.
         let given = try SiteSuggestion.greedy(
             graph: graph, snapper: snapper, buildings: buildings, needsCover: [true, true, true, true],
-            limit: Meters(120), snapLimit: Meters(50), candidates: [Self.net.coordinate("A"), Self.net.coordinate("H")], count: 1)
+            limit: Meters(120), rule: Self.profile.reach, candidates: [Self.net.coordinate("A"), Self.net.coordinate("H")], count: 1)
         #expect(given.first?.candidate == 1 && given.first?.householdsAdded == 50)
     }
 

@@ -172,13 +172,19 @@ struct IsochroneTests {
         #expect(result.originsOffNetwork == [4])
         let band = result.bands[0]
         #expect(band.geometry.polygons.count == 2)
-        #expect(band.buildings == 2 && band.households == 42)
+        // Building 11 lies 20 m from clinic 2's leg to F, but by the reach rule it walks 52 m to F and the clinic
+        // 100 m: 152 m, beyond 120 m. It is neither counted nor inside (a hole in the allowance's band).
+        #expect(band.buildings == 1 && band.households == 30)
+        #expect(band.geometry.contains(buildings[0].point) && !band.geometry.contains(buildings[1].point))
         #expect(band.facilities == ["clinic": 2, "school": 1])
         #expect(Self.problems(band.geometry).isEmpty)
 
         let one = try Isochrone.run(snapper: snapper, origin: .facility(2), contours: [.meters(120)],
                                     facilities: facilities, buildings: buildings)
-        #expect(one.bands[0].geometry.polygons.count == 1 && one.bands[0].households == 12)
+        #expect(one.bands[0].geometry.polygons.count == 1 && one.bands[0].households == 0)
+        let farther = try Isochrone.run(snapper: snapper, origin: .facility(2), contours: [.meters(160)],
+                                        facilities: facilities, buildings: buildings)
+        #expect(farther.bands[0].households == 12 && farther.bands[0].geometry.contains(buildings[1].point))
         #expect(one.bands[0].facilities == ["clinic": 1, "school": 1])
     }
 
@@ -217,7 +223,7 @@ struct IsochroneTests {
             (failure([.minutes(5)], from: .facility(7)), .facility, ["facility 7", "350 m", "200 m"]),
             (failure([.minutes(5)], from: .category("school")), .category, ["school", "categories: clinic"]),
             (failure([.minutes(5)], from: .category("clinic")), .category, ["clinic", "none of its 1 facilities", "350 m"]),
-            (failure([.minutes(5)], options: .init(walkingSpeed: 0)), .walkingSpeed, ["walkingSpeed", "(0, 5]"]),
+            (failure([.minutes(5)], options: .init(reach: ReachRule(walkingSpeed: 0, snapLimit: Meters(200)))), .walkingSpeed, ["walkingSpeed", "(0, 5]"]),
             (failure([.minutes(5)], options: .init(cellSize: Meters(0.1))), .cellSize, ["cellSize"]),
             (failure([.minutes(5)], options: .init(offNetworkAllowance: Meters(-1))), .offNetworkAllowance, ["offNetworkAllowance"]),
         ]
@@ -227,7 +233,7 @@ struct IsochroneTests {
             for fragment in fragments { #expect(error.description.contains(fragment), "\(error) lacks \(fragment)") }
         }
         // The snap limit is a parameter too: 350 m is fine with a 400 m limit.
-        #expect(failure([.minutes(5)], from: .point(AsciiNetwork.at(east: 100, south: 350)), options: .init(snapLimit: Meters(400))) == nil)
+        #expect(failure([.minutes(5)], from: .point(AsciiNetwork.at(east: 100, south: 350)), options: .init(reach: ReachRule(walkingSpeed: 1.2, snapLimit: Meters(400)))) == nil)
     }
 
     // MARK: Invariants on random networks

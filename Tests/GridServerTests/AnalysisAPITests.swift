@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GridAnalysis
 import GridModel
 import GridServer
 import GridStore
@@ -10,6 +11,60 @@ import Testing
 
 @Suite("Isochrones, coverage, runs, OpenAPI and metrics over HTTP")
 struct AnalysisAPITests {
+    @Test("isochrones take the profile and speed like the command line; the active profile sets the defaults and the map page")
+    func profiles() async throws {
+        let demo = DemoStore.shared
+        let point: [Double] = try demo.store.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT X(geom), Y(geom) FROM facilities WHERE category = 'school' ORDER BY id LIMIT 1")!
+            return [row[0], row[1]]
+        }
+        let at = "lon=\(point[0])&lat=\(point[1])"
+        @Sendable func households(_ body: JSONValue) -> [Int] {
+            (body["features"]?.arrayValue ?? []).compactMap { $0["properties"]?["households"]?.intValue }
+        }
+        try await application(demo.store).test(.router) { client in
+            let shipped = try await client.execute(uri: "/isochrones?\(at)&minutes=10", method: .get).json
+            let bySpeed = try await client.execute(uri: "/isochrones?\(at)&minutes=10&speed=0.9", method: .get).json
+            #expect(bySpeed["features"]?.arrayValue?.first?["properties"]?["distance_m"]?.doubleValue == 540)
+            #expect(households(bySpeed)[0] < households(shipped)[0])
+            let slow = households(bySpeed)
+            let named = try await client.execute(uri: "/isochrones?\(at)&minutes=10&profile=gb50180", method: .get).json
+            #expect(households(named) == households(shipped))
+            // A whole profile in the body: the same rule as ?speed=.
+            var profile = try JSONDecoder().decode(JSONValue.self, from: Data(LifeCircleProfile.gb50180JSON.utf8))
+            if case .object(var fields) = profile { fields["walkingSpeed"] = 0.9; profile = .object(fields) }
+            let body = JSONValue.object(["lon": .number(point[0]), "lat": .number(point[1]), "minutes": .array([.number(10)]), "profile": profile])
+            let posted = try await client.execute(uri: "/isochrones", method: .post, headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            #expect(posted.status == .ok)
+            #expect(households(try posted.json) == slow)
+            let unknown = try await client.execute(uri: "/isochrones?\(at)&profile=elderly", method: .get)
+            #expect(unknown.status == .badRequest)
+            #expect(try unknown.json["parameter"] == "profile")
+            #expect(try (unknown.json["detail"]?.stringValue ?? unknown.json["message"]?.stringValue ?? "").contains("gb50180"))
+            let badSpeed = try await client.execute(uri: "/isochrones?\(at)&speed=0", method: .get)
+            #expect(badSpeed.status == .unprocessableContent)
+            #expect(try badSpeed.json["parameter"] == "speed")
+            let badProfile = try await client.execute(uri: "/isochrones", method: .post,
+                                                      body: ByteBuffer(string: #"{"lon": 0, "lat": 0, "profile": {"name": "x", "walkingSpeed": 9, "levels": []}}"#))
+            #expect(badProfile.status == .badRequest)
+            #expect(try badProfile.json["parameter"] == "profile")
+
+            // A server whose active profile walks at 0.9 m/s: its defaults and its map page follow.
+            var active = settings()
+            active.profile = try LifeCircleProfile.gb50180.with(walkingSpeed: 0.9)
+            try await application(demo.store, active).test(.router) { client in
+                let defaults = try await client.execute(uri: "/isochrones?\(at)", method: .get).json
+                #expect((defaults["features"]?.arrayValue ?? []).compactMap { $0["properties"]?["minutes"]?.doubleValue } == [15, 10, 5])
+                let ten = try await client.execute(uri: "/isochrones?\(at)&minutes=10", method: .get).json
+                #expect(households(ten) == slow)
+                let page = try await client.execute(uri: "/?f=html", method: .get)
+                let html = String(buffer: page.body)
+                #expect(html.contains(#""speed":0.9"#) && html.contains("0.9 m/s") && html.contains(#""minutes":[5,10,15]"#))
+            }
+        }
+    }
+
     @Test("GET /isochrones draws nested 5/10/15-minute polygons; POST takes a category; bad contours are 422 naming the field")
     func isochrones() async throws {
         let demo = DemoStore.shared

@@ -19,7 +19,7 @@ public enum CoverageRuns {
     /// buildings beside them (the peer harness keeps only that part too).
     public static func compute(store: Store, profile: LifeCircleProfile, isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
         let graph = try AnalysisData.graph(store)
-        let snapper = EdgeSnapper(graph: graph, onlyLargestComponent: true)
+        let snapper = ReachRule.snapper(graph)
         return try Coverage.run(
             graph: graph, snapper: snapper, buildings: try AnalysisData.buildings(store),
             facilities: try AnalysisData.facilities(store), profile: profile, isCancelled: isCancelled)
