@@ -118,7 +118,7 @@ struct AnalysisRoutes: Sendable {
         if let speed { options.walkingSpeed = speed }
         do {
             _ = try Isochrone.validate(contours, options: options)
-            let state = self.state
+            let state = self.state, options = options
             let result = try await state.isochroneSlots.runDetached { isCancelled in
                 let snapshot = try state.analysisSnapshot()
                 return try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
