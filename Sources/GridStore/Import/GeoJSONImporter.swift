@@ -195,6 +195,8 @@ public enum GeoJSONImporter {
             try statement.execute(arguments: [code, context.string("name", feature) ?? code, community, context.source, area.areaSquareMeters, wkb])
             if exists { updated += 1 } else { inserted += 1 }
         }
+        // Imported codes are valid from now in the code register.
+        try GridCodes.recordUnregistered(db, since: ISO8601DateFormatter().string(from: Date()))
         return ([("features", features.count), ("grids inserted", inserted), ("grids updated", updated)], warnings)
     }
 
