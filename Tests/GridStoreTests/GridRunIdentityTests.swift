@@ -212,3 +212,34 @@ struct GridRunIdentityTests {
         #expect(register.filter { !$0.isValid }.allSatisfy { $0.retiredRun == run.id })
     }
 }
+
+@Suite("Grid runs: a grid that cannot be one polygon is named")
+struct GridRunPartsTests {
+    @Test("a community in two parts, buildings in one: its grid covers both and the run says which grid and why")
+    func communityInPieces() throws {
+        let temporary = try TemporaryStore()
+        func square(_ x: Double, _ y: Double, _ size: Double) -> String {
+            "[[[\(x),\(y)],[\(x + size),\(y)],[\(x + size),\(y + size)],[\(x),\(y + size)],[\(x),\(y)]]]"
+        }
+        let community = """
+            {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"110108001002","name":"两块"},
+            "geometry":{"type":"MultiPolygon","coordinates":[\(square(116.30, 40.00, 0.01)),\(square(116.32, 40.00, 0.01))]}}]}
+            """
+        _ = try GeoJSONImporter.run(store: temporary.store, path: try temporary.file("c.geojson", community), layer: .communities)
+        let buildings = (0..<4).map { i in
+            """
+            {"type":"Feature","properties":{"id":"b\(i)","households":100,"type":"residential"},
+            "geometry":{"type":"Polygon","coordinates":\(square(116.302 + Double(i % 2) * 0.004, 40.002 + Double(i / 2) * 0.004, 0.0005))}}
+            """
+        }
+        _ = try GeoJSONImporter.run(store: temporary.store, path: try temporary.file("b.geojson", "{\"type\":\"FeatureCollection\",\"features\":[\(buildings.joined(separator: ","))]}"),
+                                    layer: .buildings)
+        var parameters = GridRuns.Parameters()
+        parameters.minimum = 300; parameters.maximum = 500
+        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let grids = try GridRuns.proposedGrids(store: temporary.store, id: run.id)
+        #expect(grids.count == 1 && grids[0].shape.polygons.count == 2 && grids[0].households == 400)
+        #expect(run.metrics.summary.contiguous == 0 && run.metrics.summary.grids == 1)
+        #expect(run.warnings.contains { $0.contains("grid \(grids[0].code) is 2 polygons") && $0.contains("the community itself is in 2 parts") })
+    }
+}
