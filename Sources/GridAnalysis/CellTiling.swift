@@ -41,16 +41,60 @@ public struct CellTiling: Sendable {
         }
         var shared = [[(cell: Int, length: Double)]](repeating: [], count: cells.count)
         var index = [[Int: Int]](repeating: [:], count: cells.count)
-        for (_, edge) in carriers.sorted(by: { ($0.key.x, $0.key.y) < ($1.key.x, $1.key.y) }) where edge.cells.count == 2 && edge.cells[0] != edge.cells[1] {
-            let a = edge.cells[0], b = edge.cells[1]
+        func add(_ a: Int, _ b: Int, _ length: Double) {
             for (from, to) in [(a, b), (b, a)] {
-                if let k = index[from][to] { shared[from][k].length += edge.length } else {
+                if let k = index[from][to] { shared[from][k].length += length } else {
                     index[from][to] = shared[from].count
-                    shared[from].append((to, edge.length))
+                    shared[from].append((to, length))
                 }
             }
         }
+        let edges = carriers.sorted(by: { ($0.key.x, $0.key.y) < ($1.key.x, $1.key.y) })
+        for (_, edge) in edges where edge.cells.count == 2 && edge.cells[0] != edge.cells[1] { add(edge.cells[0], edge.cells[1], edge.length) }
+        // Edges only one cell carries: the area's outline, and stretches two cells share with different vertices (cells
+        // cut from separate overlays, such as blocks between barrier roads, meet in T-junctions). The overlap of
+        // collinear ones is shared boundary too.
+        let lone = edges.filter { $0.value.cells.count == 1 }.map { (a: snapper.points[Int($0.key.x)], b: snapper.points[Int($0.key.y)], cell: $0.value.cells[0]) }
+        for (a, b, length) in Self.collinearOverlaps(lone, tolerance: tolerance) { add(a, b, length) }
         self.area = area; self.perimeter = perimeter; self.shared = shared
+    }
+
+    /// Pairs of segments of different cells lying on one line (within `tolerance`) and overlapping by more than it, with
+    /// the overlap's length; a sweep over the segments' west–east extents.
+    static func collinearOverlaps(_ segments: [(a: SIMD2<Double>, b: SIMD2<Double>, cell: Int)], tolerance: Double) -> [(Int, Int, Double)] {
+        let order = segments.indices.sorted { min(segments[$0].a.x, segments[$0].b.x) < min(segments[$1].a.x, segments[$1].b.x) }
+        var found: [(Int, Int, Double)] = []
+        for (rank, i) in order.enumerated() {
+            let s = segments[i]
+            let east = max(s.a.x, s.b.x) + tolerance
+            let d = s.b - s.a
+            let length = (d * d).sum().squareRoot()
+            guard length > tolerance else { continue }
+            let unit = d / length
+            for j in order[(rank + 1)...] {
+                let t = segments[j]
+                if min(t.a.x, t.b.x) > east { break }
+                guard t.cell != s.cell else { continue }
+                // Both ends of t on s's line, then the overlap of their positions along it.
+                func along(_ p: SIMD2<Double>) -> (offset: Double, distance: Double) {
+                    let v = p - s.a
+                    return ((v * unit).sum(), abs(v.x * unit.y - v.y * unit.x))
+                }
+                let p = along(t.a), q = along(t.b)
+                guard p.distance <= tolerance, q.distance <= tolerance else { continue }
+                let overlap = min(length, max(p.offset, q.offset)) - max(0, min(p.offset, q.offset))
+                if overlap > tolerance { found.append((s.cell, t.cell, overlap)) }
+            }
+        }
+        return found
+    }
+
+    /// Pairs of cells sharing a stretch of boundary longer than `minimumShared` metres: a union of cells joined by such
+    /// pairs is one polygon (cells meeting at a point only are not neighbours).
+    public func neighbours(minimumShared: Double = 0.1) -> [(Int, Int)] {
+        var pairs: [(Int, Int)] = []
+        for (a, list) in shared.enumerated() { for (b, length) in list where a < b && length > minimumShared { pairs.append((a, b)) } }
+        return pairs
     }
 
     /// Shoelace formula; ring closed or not.

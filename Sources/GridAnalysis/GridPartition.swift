@@ -3,7 +3,8 @@ import GridModel
 
 /// Balanced, contiguous partition of a community's buildings into grids, starting from the current plan.
 ///
-/// The graph is building adjacency (Delaunay / Voronoi-cell contiguity); weights are households. The method is
+/// The graph is building adjacency (the buildings' cells sharing boundary, so that a connected grid is one polygon);
+/// weights are households. The method is
 /// region growing by recursive bisection (as in GerryChain's `recursive_tree_part`, DeFord, Duchin & Solomon 2021,
 /// but on a geometric sweep instead of a random spanning tree) for grids that must be created, then a local search
 /// of single boundary-building flips (the "flip" chain of the same authors, run greedily) whose cost is, in order of

@@ -75,7 +75,8 @@ struct RunRoutes: Sendable {
             let moves = try GridRuns.moves(store: state.store, id: id)
             let changed = moves.filter { $0.from != $0.to }
             let items: [JSONValue] = changed.map { move in
-                .object(["building": .number(Double(move.building)), "households": .number(Double(move.households)),
+                .object(["building": .number(Double(move.building)), "name": move.name.map(JSONValue.string) ?? .null,
+                         "source_id": move.sourceID.map(JSONValue.string) ?? .null, "households": .number(Double(move.households)),
                          "from": move.from.map(JSONValue.string) ?? .null, "to": .string(move.to)])
             }
             return Responses.json(.object([

@@ -115,10 +115,12 @@ struct GridsRebalanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebalance", abstract: "Compute a reassignment run (a dry run until applied) and print its id and metrics.",
         discussion: """
-            Grids are contiguous sets of buildings on the Delaunay adjacency of their points, balanced by households with
-            as few moves as the stability weight asks, and compact by the Polsby–Popper of each grid's cells: the buildings'
-            Voronoi cells clipped to the community, computed before the search and dissolved per grid into the new grid
-            polygons, so they tile the community. Codes are renumbered west→east, then north→south (reading order).
+            Each building's cell (its Voronoi cell clipped to the community, in one piece) is computed first; grids are sets \
+            of buildings whose cells share boundary, balanced by households with as few moves as the stability weight asks, \
+            and compact by the Polsby–Popper of their cells. The cells dissolved per grid are the new grid polygons: one \
+            polygon each (a grid that is not is named with the reason), tiling the community. A grid continuing a current \
+            grid (one-to-one, by households kept, else by area) keeps its code and name; a new grid takes the next sequence \
+            number its community never used (reading order); retired codes are never reused.
             """)
     @OptionGroup var store: StoreOptions
     @Option(help: "Only this community (12-digit code); repeatable. Default: all.") var community: [String] = []
@@ -197,9 +199,13 @@ struct GridsShowCommand: AsyncParsableCommand {
         if json {
             var object = object(run)
             if let moves {
-                object["moves"] = moves.map { ["building": $0.building, "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any] }
+                object["moves"] = moves.map {
+                    ["building": $0.building, "name": $0.name as Any? ?? NSNull(), "source_id": $0.sourceID as Any? ?? NSNull(),
+                     "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any]
+                }
                 object["register_moves"] = registerMoves.map {
-                    ["register_row": $0.register, "building": $0.building, "unit": $0.unit as Any? ?? NSNull(), "floor": $0.floor as Any? ?? NSNull(),
+                    ["register_row": $0.register, "building": $0.building, "name": $0.buildingName as Any? ?? NSNull(),
+                     "source_id": $0.buildingSourceID as Any? ?? NSNull(), "unit": $0.unit as Any? ?? NSNull(), "floor": $0.floor as Any? ?? NSNull(),
                      "households": $0.households, "from": $0.from as Any? ?? NSNull(), "to": $0.to] as [String: Any]
                 }
             }
@@ -220,10 +226,10 @@ struct GridsShowCommand: AsyncParsableCommand {
         }
         for warning in run.warnings { print("warning: \(warning)") }
         if let moves {
-            for m in moves { print("building \(m.building) (\(m.households) households): \(m.from ?? "none") → \(m.to)") }
+            for m in moves { print("\(m.label), \(m.households) households: \(m.from ?? "none") → \(m.to)") }
             for m in registerMoves {
                 let place = [m.unit.map { "unit \($0)" }, m.floor.map { "floor \($0)" }].compactMap { $0 }.joined(separator: " ")
-                print("register row \(m.register) of building \(m.building)\(place.isEmpty ? "" : " (\(place))") (\(m.households) households): \(m.from ?? "none") → \(m.to)")
+                print("register row \(m.register)\(place.isEmpty ? "" : " (\(place))") of \(m.buildingLabel), \(m.households) households: \(m.from ?? "none") → \(m.to)")
             }
         }
     }

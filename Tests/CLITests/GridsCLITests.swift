@@ -26,7 +26,14 @@ struct GridsCLITests {
         let plain = try CLI.run(["--db", db, "grids", "rebalance", "--min", "800", "--max", "1300"])
         #expect(plain.stdout.hasPrefix("run \(id + 1) (dry_run)") && plain.stdout.contains("Polsby-Popper"))
         let show = try Self.json(try CLI.run(["--db", db, "grids", "show", String(id), "--json"]))
-        #expect(((show["moves"] as? [Any])?.count ?? 0) > 0)
+        let moves = try #require(show["moves"] as? [[String: Any]])
+        #expect(!moves.isEmpty && moves.allSatisfy { ($0["source_id"] as? String)?.isEmpty == false })
+        // Moves name their buildings: the store id and the source id, and the name when the building has one.
+        let text = try CLI.run(["--db", db, "grids", "show", String(id)]).stdout
+        for move in moves.prefix(5) {
+            let name = (move["name"] as? String).map { " \"\($0)\"" } ?? ""
+            #expect(text.contains("building \(move["building"]!)\(name) (\(move["source_id"]!)), \(move["households"]!) households: "))
+        }
         #expect(try CLI.run(["--db", db, "grids", "runs"]).stdout.split(separator: "\n").count == 2)
         #expect(try CLI.run(["--db", db, "grids", "apply", String(id)]).status == 0)
         #expect(try CLI.run(["--db", db, "grids", "check"]).stdout.hasPrefix("no problems"))
@@ -44,7 +51,7 @@ struct GridsCLITests {
         return (object["grids"] as? [[String: Any]] ?? []).map { "\($0["code"]!):\($0["households"]!)" }.joined(separator: ",")
     }
 
-    @Test("kill -9 during apply leaves the grids exactly before or after")
+    @Test("kill -9 during apply leaves the grids exactly before or after; a reverted run's new codes are never given out again")
     func killDuringApply() throws {
         let directory = try TemporaryDirectory()
         let db = try AnalysisCLITests.demoStore(directory)
@@ -52,7 +59,15 @@ struct GridsCLITests {
         let run = try Self.json(try CLI.run(["--db", db, "grids", "rebalance", "--min", "300", "--max", "500", "--json"]))
         var id = try #require(run["id"] as? Int)
         var after: String?
+        var given: Set<String> = []
         var seen = (before: 0, after: 0)
+        let kept = Set(before.split(separator: ",").map { String($0.prefix(15)) })
+        // The plan without the codes new grids take: each fresh run gives its new grids codes never used before.
+        func plan(_ grids: String) -> (String, Set<String>) {
+            let items = grids.split(separator: ",").map(String.init)
+            let fresh = Set(items.map { String($0.prefix(15)) }.filter { !kept.contains($0) })
+            return (items.map { kept.contains(String($0.prefix(15))) ? $0 : "new" + $0.dropFirst(15) }.sorted().joined(separator: ","), fresh)
+        }
         for attempt in 0..<12 {
             let process = Process()
             process.executableURL = CLI.binary
@@ -70,7 +85,10 @@ struct GridsCLITests {
                 #expect(status == "dry_run", "attempt \(attempt)")
                 seen.before += 1
             } else {
-                if let after { #expect(now == after, "attempt \(attempt)") } else { after = now }
+                let (content, fresh) = plan(now)
+                if let after { #expect(content == after, "attempt \(attempt)") } else { after = content }
+                #expect(given.isDisjoint(with: fresh), "attempt \(attempt): codes of a reverted run given out again")
+                given.formUnion(fresh)
                 #expect(status == "applied", "attempt \(attempt)")
                 seen.after += 1
                 #expect(try CLI.run(["--db", db, "grids", "revert", String(id)]).status == 0)

@@ -162,6 +162,8 @@ struct AnalysisAPITests {
 
             let diff = try await client.execute(uri: "/runs/\(id)/diff", method: .get).json
             #expect(diff["households_moved"]?.intValue != nil)
+            let firstMove = try #require(diff["moves"]?.arrayValue?.first)
+            #expect(firstMove["source_id"]?.stringValue?.isEmpty == false && firstMove["name"] != nil)
             let proposed = try await client.execute(uri: "/runs/\(id)/grids", method: .get).json
             #expect((proposed["features"]?.arrayValue ?? []).allSatisfy { $0["properties"]?["code"]?.stringValue?.count == 15 })
 

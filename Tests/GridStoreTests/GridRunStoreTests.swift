@@ -47,7 +47,7 @@ struct GridRunStoreTests {
         #expect(try GridReports.check(temporary.store).allSatisfy { $0.areaSquareMeters > 1 && $0.geometry != nil })
     }
 
-    @Test("rebalance: all in range and contiguous, grids tile each community, codes in reading order; apply and revert round trip")
+    @Test("rebalance: all in range and contiguous, grids tile each community, continuing grids keep their codes; apply and revert round trip")
     func rebalanceApplyRevert() throws {
         let temporary = try CoverageStoreTests.demoStore()
         var parameters = GridRuns.Parameters()
@@ -75,15 +75,30 @@ struct GridRunStoreTests {
         #expect(symmetric.count == 9 && symmetric.allSatisfy { $0 < Self.noise }, "\(symmetric)")
         #expect(overlap.allSatisfy { abs($0) < Self.noise }, "\(overlap)")
 
-        // Codes: community prefix + 001… in reading order (north→south rows, west→east).
+        // Codes: a grid that keeps households of a current grid of its community (one-to-one) keeps that grid's code and
+        // name; the others take the numbers after the community's highest, in reading order (north→south rows, west→east).
         let proposed = try GridRuns.proposedGrids(store: temporary.store, id: run.id)
+        let current = try temporary.store.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, name FROM grids").map { ($0[0] as String, $0[1] as String) })
+        }
+        let kept = try temporary.store.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT to_grid FROM grid_run_buildings WHERE run_id = ? AND from_grid = to_grid", arguments: [run.id]))
+        }
+        #expect(Set(proposed.map(\.code)).count == proposed.count)
         for community in Set(proposed.map(\.community)) {
             let grids = proposed.filter { $0.community == community }.sorted { $0.code < $1.code }
-            #expect(grids.map { String($0.code.suffix(3)) } == (1...grids.count).map { String(format: "%03d", $0) })
             #expect(grids.allSatisfy { $0.code.hasPrefix(community) })
-            let centres = grids.map { $0.shape.representativePoint }
-            #expect(GridNumbering.sequence(centres: centres) == Array(1...grids.count))
+            let continuing = grids.filter { current[$0.code] != nil }
+            #expect(continuing.allSatisfy { current[$0.code] == $0.name && kept.contains($0.code) })
+            let highest = current.keys.filter { $0.hasPrefix(community) }.compactMap { Int($0.suffix(3)) }.max() ?? 0
+            let fresh = grids.filter { current[$0.code] == nil }
+            #expect(fresh.map { Int($0.code.suffix(3))! } == Array((highest + 1)..<(highest + 1 + fresh.count)))
+            #expect(fresh.allSatisfy { $0.name.hasSuffix("第\(Int($0.code.suffix(3))!)网格") })
+            if !fresh.isEmpty {
+                #expect(GridNumbering.sequence(centres: fresh.map { $0.shape.representativePoint }) == Array(1...fresh.count))
+            }
         }
+        #expect(proposed.filter { current[$0.code] != nil }.count >= 40, "most demo grids continue a current grid")
         let movedHouseholds = try GridRuns.moves(store: temporary.store, id: run.id).reduce(0) { $0 + $1.households }
         #expect(movedHouseholds >= s.householdsMoved)
 

@@ -47,7 +47,7 @@ struct GridRunTilingTests {
             #expect(abs(tiling.area.reduce(0, +) - area) < area * 0.002, "\(community.code): the cells cover the community")
             var problem = GridPartition.Problem(
                 households: buildings.map(\.households), x: xy.map(\.x), y: xy.map(\.y),
-                edges: try GridRuns.adjacency(temporary.store, points: buildings.map(\.point)),
+                edges: GridCells.adjacency(points: buildings.map(\.point), tiling: tiling, x: xy.map(\.x), y: xy.map(\.y)),
                 initial: currentCodes.map { $0.flatMap { codeIndex[$0] } ?? -1 },
                 minimum: parameters.minimum, maximum: parameters.maximum, stability: parameters.stability, tiling: tiling)
             let withCells = GridPartition.solve(problem)
@@ -79,7 +79,7 @@ struct GridRunTilingTests {
 }
 
 extension GridRunTilingTests {
-    @Test("a cell cut in two by a concave boundary stays with its unit; a shared point gets no cell; cells and grids tile the community")
+    @Test("a cell cut in two by a concave boundary: the piece apart goes to the unit it borders; a shared point gets no cell; grids are one polygon each and tile the community")
     func concaveCommunity() throws {
         let temporary = try TemporaryStore()
         // A "C" open to the east, 300 m across: a square with a notch from the east side.
@@ -89,7 +89,11 @@ extension GridRunTilingTests {
         // The bottom arm's end is nearer the top arm's end than the spine is: its cell crosses the notch.
         let points = [at(2.5, 0.5), at(0.5, 1.5), at(0.5, 1.5)]
         let cells = try GridCells.clipped(temporary.store, community: community, points: points)
-        #expect(cells.map(\.count) == [2, 1, 0])
+        // Unit 0's Voronoi cell also covers the top arm's end, beyond the notch: that piece borders only unit 1's cell.
+        let voronoi = try GridCells.voronoi(temporary.store, community: community, points: points)
+        #expect(voronoi.map(\.count) == [2, 1, 0])
+        #expect(cells[0].count == 1 && cells[0][0].contains(points[0]) && cells[1].count == 2 && cells[2].isEmpty)
+        #expect(abs(cells[0][0].areaSquareMeters - voronoi[0].first { $0.contains(points[0]) }!.areaSquareMeters) < 1e-6 * community.areaSquareMeters)
         // Areas summed per piece differ in the last few metres² only by each piece's own local projection.
         let area = community.areaSquareMeters
         let covered = cells.joined().reduce(0) { $0 + $1.areaSquareMeters }
@@ -97,9 +101,11 @@ extension GridRunTilingTests {
         let tiling = GridCells.tiling(cells, projection: LocalProjection(origin: community.boundingBox.center))
         #expect(tiling.area[2] == 0 && tiling.shared[2].isEmpty)
         #expect(tiling.shared[0].map(\.cell) == [1] && tiling.shared[1].map(\.cell) == [0])
+        let xy = points.map { LocalProjection(origin: community.boundingBox.center).project($0) }
+        #expect(GridCells.adjacency(points: points, tiling: tiling, x: xy.map(\.x), y: xy.map(\.y)).map { [$0.0, $0.1] } == [[0, 1], [1, 2]])
 
         let grids = try GridCells.dissolve(temporary.store, cells: cells, labels: [0, 1, 1], count: 2)
-        #expect(grids.map(\.polygons.count) == [2, 1])
+        #expect(grids.map(\.polygons.count) == [1, 1])
         #expect(abs(grids.reduce(0) { $0 + $1.areaSquareMeters } - area) < area * 1e-5)
         let gap = try temporary.store.read { db in
             try Double.fetchOne(db, sql: "SELECT ST_Area(ST_SymDifference(GeomFromWKB(?, 4326), ST_Union(GeomFromWKB(?, 4326), GeomFromWKB(?, 4326))))",

@@ -260,6 +260,38 @@ enum StoreMigrations {
                 ALTER TABLE buildings ADD COLUMN households_basis TEXT;
                 """)
         }
+        migrator.registerMigration("v7: grid code register") { db in
+            // Every grid code with its validity, so a retired code is never given to another area. Filled from the
+            // grids in the store (valid since an unknown time unless an applied run created them) and from earlier
+            // runs: codes an applied run replaced and did not plan again, and codes a reverted run had created, are retired.
+            try db.execute(sql: """
+                CREATE TABLE grid_codes (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL CHECK (length(code) = 15),
+                    community_code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    valid_from TEXT,
+                    valid_to TEXT,
+                    created_run INTEGER REFERENCES grid_runs(id),
+                    retired_run INTEGER REFERENCES grid_runs(id)
+                );
+                CREATE UNIQUE INDEX grid_codes_valid ON grid_codes(code) WHERE valid_to IS NULL;
+                CREATE INDEX grid_codes_code ON grid_codes(code);
+                CREATE INDEX grid_codes_community ON grid_codes(community_code);
+                INSERT INTO grid_codes (code, community_code, name, valid_from, created_run)
+                SELECT g.code, g.community_code, g.name, r.applied_at, r.id
+                FROM grids g LEFT JOIN grid_runs r ON r.status = 'applied' AND g.source = 'grid-run:' || r.id ORDER BY g.code;
+                INSERT INTO grid_codes (code, community_code, name, valid_to, retired_run)
+                SELECT p.code, p.community_code, p.name, r.applied_at, r.id
+                FROM grid_run_previous p JOIN grid_runs r ON r.id = p.run_id
+                WHERE r.status = 'applied' AND p.code NOT IN (SELECT code FROM grids)
+                  AND p.code NOT IN (SELECT code FROM grid_run_grids WHERE run_id = r.id) ORDER BY r.id, p.code;
+                INSERT INTO grid_codes (code, community_code, name, valid_from, valid_to, created_run, retired_run)
+                SELECT p.code, p.community_code, p.name, r.applied_at, r.reverted_at, r.id, r.id
+                FROM grid_run_grids p JOIN grid_runs r ON r.id = p.run_id
+                WHERE r.status = 'reverted' AND p.code NOT IN (SELECT code FROM grids) ORDER BY r.id, p.code;
+                """)
+        }
         return migrator
     }
 }

@@ -7,10 +7,23 @@ import GridModel
 /// search weighs the grids' true Polsby–Popper (`CellTiling`), and dissolved per grid afterwards into the grid
 /// polygons, which therefore tile the community exactly. The overlay work is GEOS through Spatialite.
 enum GridCells {
+    /// Per unit, its cell: none (a unit sharing its point with an earlier one) or one piece of the community, so that
+    /// any set of units whose cells share boundary with each other (`adjacency`) dissolves into one polygon. Cells are
+    /// Voronoi cells clipped to the community; with `barriers`, clipped to the blocks those lines cut it into. A piece
+    /// of a cell apart from the piece holding its unit's point (a concave boundary can cut a cell in two) goes to the
+    /// unit across its longest shared boundary. Only a piece touching no other cell (a separate part of the community)
+    /// leaves a cell in several polygons.
+    static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString] = []) throws -> [[Polygon]] {
+        var cells = barriers.isEmpty ? try voronoi(store, community: community, points: points)
+            : try blockCells(store, community: community, points: points, barriers: barriers)
+        try connect(store, cells: &cells, points: points, barriers: barriers.isEmpty ? nil : barriers)
+        return cells
+    }
+
     /// Per unit, its Voronoi cell (GEOS `ST_VoronojDiagram` of the units' points) intersected with the community:
-    /// none, one or several polygons (a concave boundary can cut a cell in two; both pieces stay the unit's). Units
+    /// none, one or several polygons (a concave boundary can cut a cell in two; both pieces stay the unit's here). Units
     /// sharing a point share a cell: the first of them gets it, the others none.
-    static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate]) throws -> [[Polygon]] {
+    static func voronoi(_ store: Store, community: MultiPolygon, points: [Coordinate]) throws -> [[Polygon]] {
         var firstAt: [Coordinate: Int] = [:]
         for (u, p) in points.enumerated() where firstAt[p] == nil { firstAt[p] = u }
         let distinct = firstAt.keys.sorted { firstAt[$0]! < firstAt[$1]! }
@@ -91,8 +104,8 @@ enum GridCells {
     /// to that block, so no cell reaches across a barrier line that cuts the community. A line ending inside a block
     /// still cuts the cells it runs through: the piece of a cell beyond it goes to a unit on that side. A block holding
     /// no unit goes to the unit whose cell shares the longest boundary with it, so the cells still tile the community.
-    /// Without blocks or crossed cells this is `clipped(_:community:points:)`.
-    static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString]) throws -> [[Polygon]] {
+    /// Without blocks or crossed cells these are the Voronoi cells.
+    static func blockCells(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString]) throws -> [[Polygon]] {
         let blocks = try blocks(store, community: community, lines: barriers)
         var cells: [[Polygon]]
         var empty: [MultiPolygon] = []
@@ -108,11 +121,11 @@ enum GridCells {
             cells = [[Polygon]](repeating: [], count: points.count)
             for (b, block) in blocks.enumerated() {
                 guard !members[b].isEmpty else { empty.append(block); continue }
-                let local = try clipped(store, community: block, points: members[b].map { points[$0] })
+                let local = try voronoi(store, community: block, points: members[b].map { points[$0] })
                 for (i, u) in members[b].enumerated() { cells[u] = local[i] }
             }
         } else {
-            cells = try clipped(store, community: community, points: points)
+            cells = try voronoi(store, community: community, points: points)
         }
         // Pieces of cells beyond a barrier line from their unit.
         var beyond: [MultiPolygon] = []
@@ -139,7 +152,8 @@ enum GridCells {
     }
 
     /// Gives each piece to the unit across its longest shared boundary (the cell's outline lying within a centimetre
-    /// of the piece, since the two outlines come from separate overlays; lower unit index on a tie). With `barriers`,
+    /// of the piece, since the two outlines come from separate overlays; lower unit index on a tie; at least about 10 cm,
+    /// so that a piece never joins a cell it touches at a point only). With `barriers`,
     /// boundary along a barrier line counts only once no piece borders a cell otherwise, so a piece beyond a road
     /// goes to a unit on its side wherever one is reached through other pieces. Pieces reached only through other
     /// pieces go in later rounds; pieces touching no cell at all (a separate part of the community) go to the unit
@@ -147,6 +161,8 @@ enum GridCells {
     static func absorb(_ store: Store, pieces: [MultiPolygon], into cells: inout [[Polygon]], points: [Coordinate],
                        barriers: [LineString]?) throws {
         let tolerance = 1e-7  // degrees, about a centimetre
+        // A piece touching a cell at a point only measures twice the tolerance: it must share a stretch of boundary.
+        let minimumShared = 10 * tolerance
         let barrierZone: Data? = try barriers.flatMap { lines in
             try store.read { db in
                 try Data.fetchOne(db, sql: "SELECT AsBinary(ST_Buffer(GeomFromWKB(?, 4326), ?))",
@@ -180,7 +196,7 @@ enum GridCells {
                     }
                 }
                 var best: (unit: Int, length: Double)?
-                for (u, length) in zip(candidates, lengths.map { acrossBarriers ? $0.all : $0.off }) where length > (best?.length ?? 0) {
+                for (u, length) in zip(candidates, lengths.map { acrossBarriers ? $0.all : $0.off }) where length > (best?.length ?? minimumShared) {
                     best = (u, length)
                 }
                 if let best { cells[best.unit] += piece.polygons } else { waiting.append(p) }
@@ -206,6 +222,52 @@ enum GridCells {
         }
     }
 
+    /// Makes each unit's cell one polygon: its pieces dissolved, and a piece apart from the one holding the unit's point
+    /// given to the unit across its longest shared boundary (`absorb`), which it then joins along that boundary.
+    static func connect(_ store: Store, cells: inout [[Polygon]], points: [Coordinate], barriers: [LineString]?) throws {
+        let several = cells.indices.filter { cells[$0].count > 1 }
+        guard !several.isEmpty else { return }
+        let pieces = cells
+        let dissolved: [Int: [Polygon]] = try store.read { db in
+            let union = try db.makeStatement(sql: "SELECT AsBinary(CollectionExtract(ST_UnaryUnion(GeomFromWKB(?, 4326)), 3))")
+            var result: [Int: [Polygon]] = [:]
+            for u in several {
+                guard let data = try Data.fetchOne(union, arguments: [Data(Geometry.multiPolygon(MultiPolygon(pieces[u])).wkb())]),
+                      let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon, !shape.polygons.isEmpty else { continue }
+                result[u] = shape.polygons
+            }
+            return result
+        }
+        var detached: [MultiPolygon] = []
+        for (u, polygons) in dissolved.sorted(by: { $0.key < $1.key }) {
+            let home = polygons.firstIndex { $0.contains(points[u]) }
+                ?? polygons.indices.max { polygons[$0].areaSquareMeters < polygons[$1].areaSquareMeters }!
+            cells[u] = [polygons[home]]
+            detached += polygons.indices.filter { $0 != home }.map { MultiPolygon([polygons[$0]]) }
+        }
+        if !detached.isEmpty { try absorb(store, pieces: detached, into: &cells, points: points, barriers: barriers) }
+    }
+
+    /// Units whose cells share a stretch of boundary (`CellTiling.neighbours`): judged on the polygons that will be
+    /// stored, so a grid of units joined by these pairs dissolves into one polygon. A unit without a cell (its point is
+    /// another unit's) is tied to that unit, or else to the nearest unit holding a cell; it adds no area to a grid.
+    static func adjacency(points: [Coordinate], tiling: CellTiling, x: [Double], y: [Double]) -> [(Int, Int)] {
+        var edges = tiling.neighbours()
+        let holders = points.indices.filter { tiling.area[$0] > 0 }
+        var holderAt: [Coordinate: Int] = [:]
+        for u in holders where holderAt[points[u]] == nil { holderAt[points[u]] = u }
+        for u in points.indices where tiling.area[u] <= 0 {
+            if let holder = holderAt[points[u]] {
+                edges.append((holder, u))
+            } else if let nearest = holders.min(by: {
+                (x[$0] - x[u]) * (x[$0] - x[u]) + (y[$0] - y[u]) * (y[$0] - y[u]) < (x[$1] - x[u]) * (x[$1] - x[u]) + (y[$1] - y[u]) * (y[$1] - y[u])
+            }) {
+                edges.append((nearest, u))
+            }
+        }
+        return edges
+    }
+
     /// The cells in the community's local metric frame (the one the units' x/y are in), as the search reads them.
     static func tiling(_ cells: [[Polygon]], projection: LocalProjection) -> CellTiling {
         func metric(_ ring: LinearRing) -> [SIMD2<Double>] {
@@ -217,20 +279,31 @@ enum GridCells {
     }
 
     /// Grid polygons: each grid's cells dissolved (`ST_UnaryUnion`). The cells already tile the community, so the
-    /// grids do too.
+    /// grids do too. Cells cut from separate overlays (blocks between barrier roads) can meet in T-junctions whose
+    /// vertices lie a hair off the other cell's edge, which leaves a union of neighbours in two pieces touching along a
+    /// line: such a grid is dissolved again with each piece's vertices inserted into the others' edges within 0.1 mm
+    /// (`ST_Snap` of the cells to themselves), kept when that joins pieces.
     static func dissolve(_ store: Store, cells: [[Polygon]], labels: [Int], count: Int) throws -> [MultiPolygon] {
         var cellsOf = [[Polygon]](repeating: [], count: count)
         for (u, g) in labels.enumerated() { cellsOf[g] += cells[u] }
         let groups = cellsOf
         return try store.read { db in
             let union = try db.makeStatement(sql: "SELECT AsBinary(CollectionExtract(ST_UnaryUnion(GeomFromWKB(?, 4326)), 3))")
+            let snapped = try db.makeStatement(sql: """
+                SELECT AsBinary(CollectionExtract(ST_UnaryUnion(ST_Snap(g, g, 1e-9)), 3)) FROM (SELECT GeomFromWKB(?, 4326) AS g)
+                """)
+            func shape(_ statement: Statement, _ wkb: Data) throws -> MultiPolygon? {
+                guard let data = try Data.fetchOne(statement, arguments: [wkb]) else { return nil }
+                return try Geometry(wkb: [UInt8](data)).asMultiPolygon
+            }
             return try groups.map { pieces in
                 guard !pieces.isEmpty else { return MultiPolygon([]) }
                 let wkb = Data(Geometry.multiPolygon(MultiPolygon(pieces)).wkb())
-                guard let data = try Data.fetchOne(union, arguments: [wkb]), let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon else {
-                    return MultiPolygon([])
-                }
-                return shape
+                guard let plain = try shape(union, wkb) else { return MultiPolygon([]) }
+                guard plain.polygons.count > 1, let joined = try shape(snapped, wkb), !joined.polygons.isEmpty,
+                      joined.polygons.count < plain.polygons.count,
+                      abs(joined.areaSquareMeters - plain.areaSquareMeters) <= 1e-4 * plain.areaSquareMeters else { return plain }
+                return joined
             }
         }
     }

@@ -43,6 +43,9 @@ public enum GridRuns {
         public var households: Int
         public var from: String?
         public var to: String
+        public var buildingName: String? = nil
+        public var buildingSourceID: String? = nil
+        public var buildingLabel: String { BuildingLabel.text(id: building, name: buildingName, sourceID: buildingSourceID) }
     }
 
     public struct CommunityReport: Sendable, Codable {
@@ -80,6 +83,18 @@ public enum GridRuns {
         public var households: Int
         public var from: String?
         public var to: String
+        /// The building as a planner finds it: its name when it has one, and its source id (OSM `w123`, a feature id).
+        public var name: String? = nil
+        public var sourceID: String? = nil
+        public var label: String { BuildingLabel.text(id: building, name: name, sourceID: sourceID) }
+    }
+
+    /// A building named for people: `building 12 "东升大厦" (w33457835)`; the name when it has one, always the store id.
+    public enum BuildingLabel {
+        public static func text(id: Int64, name: String?, sourceID: String?) -> String {
+            let named = name.flatMap { $0.isEmpty ? nil : " \"\($0)\"" } ?? ""
+            return "building \(id)\(named)" + (sourceID.map { " (\($0))" } ?? "")
+        }
     }
 
     public struct Run: Sendable {
@@ -123,6 +138,8 @@ public enum GridRuns {
                 .map { ($0[0] as String, $0[1] as String) })
         }
 
+        let currentGrids = try GridCodes.current(store)
+        var usedCodes = try GridCodes.used(store)
         var proposed: [ProposedGrid] = []
         var moves: [Move] = []
         var registerMoves: [RegisterMove] = []
@@ -143,7 +160,9 @@ public enum GridRuns {
             guard !members.isEmpty else {
                 // An empty community still needs one grid covering it.
                 let shape = community.shape
-                proposed.append(ProposedGrid(code: GridNumbering.code(community: prefix, sequence: 1), name: "\(community.name)第1网格",
+                let identity = try GridCodes.identify(store: store, prefix: prefix, communityName: community.name, shapes: [shape], byHouseholds: [-1],
+                                                      current: currentGrids[community.code] ?? [], used: &usedCodes)[0]
+                proposed.append(ProposedGrid(code: identity.code, name: identity.name,
                                              community: community.code, households: 0, buildings: 0, area: shape.areaSquareMeters,
                                              polsbyPopper: GridMetrics.polsbyPopper(shape), shape: shape))
                 reports.append(CommunityReport(community: community.code, buildings: 0, households: 0, grids: 1, components: 0,
@@ -162,35 +181,37 @@ public enum GridRuns {
             let initial = parameters.fromCurrent ? current : Array(repeating: -1, count: units.count)
             let xy = units.map { projection.project($0.point) }
             let households = units.map(\.households)
-            var edges = try adjacency(store, points: units.map(\.point))
-            var block: [Int]?
             var barrierCut: [LineString] = []
+            var nearLines: [[(x: Double, y: Double)]] = []
             if !barrierClasses.isEmpty {
                 let box = community.shape.boundingBox
                 let near = barrierLines.filter { $0.box.intersects(box) }
                 barrierCut = near.map(\.line)
-                let lines = near.map { $0.line.coordinates.map { projection.project($0) } }
-                let crossing = GridBarriers.crossing(edges: edges, x: xy.map(\.x), y: xy.map(\.y), lines: lines)
+                nearLines = near.map { $0.line.coordinates.map { projection.project($0) } }
+                barrierReport?.networkEdges += near.count
+            }
+            // The cells come first: they are the grid polygons after, so contiguity is judged on them (units whose cells
+            // share boundary), and the search weighs the grids' true Polsby–Popper. With barriers the cells are computed
+            // per block the barrier lines cut the community into, so a grid on one side of a road keeps its polygon there.
+            let cells = try GridCells.clipped(store, community: community.shape, points: units.map(\.point), barriers: barrierCut)
+            let tiling = GridCells.tiling(cells, projection: projection)
+            var edges = GridCells.adjacency(points: units.map(\.point), tiling: tiling, x: xy.map(\.x), y: xy.map(\.y))
+            var block: [Int]?
+            if !barrierClasses.isEmpty {
+                let crossing = GridBarriers.crossing(edges: edges, x: xy.map(\.x), y: xy.map(\.y), lines: nearLines)
                 let plan = GridBarriers.plan(households: households, edges: edges, crossing: crossing,
                                              minimum: parameters.minimum, maximum: parameters.maximum)
                 edges = plan.edges
                 block = plan.block
-                barrierReport?.networkEdges += near.count
                 barrierReport?.adjacenciesCut += plan.cut.count
                 barrierReport?.adjacenciesRestored += plan.restored.count
                 barrierReport?.currentGridsSpanning += GridBarriers.spanning(labels: current.map { $0 < 0 ? gridCodes.count : $0 },
                                                                              count: gridCodes.count, block: plan.block).count
             }
-            // The cells come first: the search weighs the grids' true Polsby–Popper, and they are the grid polygons after.
-            // With barriers the cells are computed per block the barrier lines cut the community into, so a grid on one
-            // side of a road keeps its polygon on that side.
-            let cells = barrierClasses.isEmpty
-                ? try GridCells.clipped(store, community: community.shape, points: units.map(\.point))
-                : try GridCells.clipped(store, community: community.shape, points: units.map(\.point), barriers: barrierCut)
             var problem = GridPartition.Problem(
                 households: households, x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
                 minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability,
-                tiling: GridCells.tiling(cells, projection: projection))
+                tiling: tiling)
             if let count = parameters.gridCount {
                 // A count for all communities is shared by households.
                 let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(assignment.buildings.reduce(0) { $0 + $1.households }, 1))
@@ -198,15 +219,19 @@ public enum GridRuns {
             }
             let solution = GridPartition.solve(problem)
             let shapes = try GridCells.dissolve(store, cells: cells, labels: solution.labels, count: solution.gridCount)
-            let sequence = GridNumbering.sequence(centres: shapes.map { $0.polygons.isEmpty ? community.shape.representativePoint : $0.representativePoint })
             var gridHouseholds = [Int](repeating: 0, count: solution.gridCount)
             var gridBuildings = [Set<Int>](repeating: [], count: solution.gridCount)
             for (u, g) in solution.labels.enumerated() { gridHouseholds[g] += units[u].households; gridBuildings[g].insert(units[u].building) }
-            var codes: [String] = []
+            // Identity: a planned grid continuing one of the community's current grids keeps its code and name.
+            let own = currentGrids[community.code] ?? []
+            let ownIndex = Dictionary(uniqueKeysWithValues: own.enumerated().map { ($1.code, $0) })
+            let byHouseholds = GridMetrics.matchOrigins(labels: solution.labels, count: solution.gridCount,
+                                                        initial: units.map { $0.current.flatMap { ownIndex[$0] } ?? -1 }, households: households)
+            let identities = try GridCodes.identify(store: store, prefix: prefix, communityName: community.name, shapes: shapes,
+                                                    byHouseholds: byHouseholds, current: own, used: &usedCodes)
+            let codes = identities.map(\.code)
             for g in 0..<solution.gridCount {
-                let code = GridNumbering.code(community: prefix, sequence: sequence[g])
-                codes.append(code)
-                proposed.append(ProposedGrid(code: code, name: "\(community.name)第\(sequence[g])网格", community: community.code,
+                proposed.append(ProposedGrid(code: codes[g], name: identities[g].name, community: community.code,
                                              households: gridHouseholds[g], buildings: gridBuildings[g].count, area: shapes[g].areaSquareMeters,
                                              polsbyPopper: GridMetrics.polsbyPopper(shapes[g]), shape: shapes[g]))
             }
@@ -268,44 +293,26 @@ public enum GridRuns {
             labelBase += solution.gridCount
             initialBase += gridCodes.count
         }
+        // What is stored is what is reported: a grid is contiguous when its stored polygon is one polygon.
+        for grid in proposed where grid.shape.polygons.count > 1 {
+            let community = communities.first { $0.code == grid.community }!
+            let areas = grid.shape.polygons.map { String(format: "%.0f", $0.areaSquareMeters) }.joined(separator: ", ")
+            let why = community.shape.polygons.count > 1
+                ? "the community itself is in \(community.shape.polygons.count) parts, and a part whose cells touch no other cell goes to the grid nearest it"
+                : "a piece of the community touching no other cell goes to the grid nearest it"
+            warnings.append("\(grid.community): grid \(grid.code) is \(grid.shape.polygons.count) polygons (\(areas) m²): \(why)")
+        }
         var summary = GridMetrics.summarize(households: allHouseholds, labels: allLabels, count: labelBase, edges: allEdges, initial: allInitial,
                                             origin: allOrigin, minimum: parameters.minimum, maximum: parameters.maximum)
         let empty = proposed.filter { $0.buildings == 0 }.count
         summary.grids += empty
+        summary.contiguous = proposed.filter { $0.shape.polygons.count == 1 }.count
         let metrics = Metrics(
             summary: summary, polsbyPopperMean: proposed.isEmpty ? 0 : proposed.reduce(0) { $0 + $1.polsbyPopper } / Double(proposed.count),
             buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports,
             barriers: barrierReport)
         return try save(store: store, id: reservedID, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
                         warnings: warnings, grids: proposed, moves: moves, registerMoves: registerMoves)
-    }
-
-    /// Delaunay edges of the buildings' points (the contiguity of their Voronoi cells), by GEOS. Buildings sharing a
-    /// point are chained together; fewer than three distinct points or a collinear set fall back to a west→east chain.
-    static func adjacency(_ store: Store, points: [Coordinate]) throws -> [(Int, Int)] {
-        var byPoint: [Coordinate: [Int]] = [:]
-        for (i, p) in points.enumerated() { byPoint[p, default: []].append(i) }
-        var edges: [(Int, Int)] = []
-        for group in byPoint.values where group.count > 1 { for i in 1..<group.count { edges.append((group[0], group[i])) } }
-        let distinct = byPoint.keys.sorted { ($0.longitude, $0.latitude) < ($1.longitude, $1.latitude) }
-        var lines: [LineString] = []
-        if distinct.count >= 3 {
-            let wkb = Data(Geometry.multiPoint(distinct).wkb())
-            if let data = try store.read({ db in try Data.fetchOne(db, sql: "SELECT AsBinary(ST_DelaunayTriangulation(GeomFromWKB(?, 4326), 1, 0))", arguments: [wkb]) }),
-               case .multiLineString(let found) = try Geometry(wkb: [UInt8](data)) {
-                lines = found
-            }
-        }
-        if lines.isEmpty {
-            for i in 1..<max(distinct.count, 1) { edges.append((byPoint[distinct[i - 1]]![0], byPoint[distinct[i]]![0])) }
-            return edges
-        }
-        for line in lines {
-            for i in 1..<line.coordinates.count {
-                if let a = byPoint[line.coordinates[i - 1]]?.first, let b = byPoint[line.coordinates[i]]?.first { edges.append((a, b)) }
-            }
-        }
-        return edges
     }
 
     // MARK: records
@@ -383,9 +390,10 @@ public enum GridRuns {
         try store.read { db in
             _ = try load(db, id)
             return try Row.fetchAll(db, sql: """
-                SELECT building_id, households, from_grid, to_grid FROM grid_run_buildings
-                WHERE run_id = ? AND from_grid IS NOT to_grid ORDER BY building_id
-                """, arguments: [id]).map { Move(building: $0[0], households: $0[1], from: $0[2], to: $0[3]) }
+                SELECT m.building_id, m.households, m.from_grid, m.to_grid, b.name, b.source_id FROM grid_run_buildings m
+                LEFT JOIN buildings b ON b.id = m.building_id
+                WHERE m.run_id = ? AND m.from_grid IS NOT m.to_grid ORDER BY m.building_id
+                """, arguments: [id]).map { Move(building: $0[0], households: $0[1], from: $0[2], to: $0[3], name: $0[4], sourceID: $0[5]) }
         }
     }
 
@@ -394,10 +402,12 @@ public enum GridRuns {
         try store.read { db in
             _ = try load(db, id)
             return try Row.fetchAll(db, sql: """
-                SELECT register_id, building_id, unit, floor, households, from_grid, to_grid FROM grid_run_register
-                WHERE run_id = ? AND from_grid IS NOT to_grid ORDER BY building_id, register_id
+                SELECT m.register_id, m.building_id, m.unit, m.floor, m.households, m.from_grid, m.to_grid, b.name, b.source_id
+                FROM grid_run_register m LEFT JOIN buildings b ON b.id = m.building_id
+                WHERE m.run_id = ? AND m.from_grid IS NOT m.to_grid ORDER BY m.building_id, m.register_id
                 """, arguments: [id]).map {
-                RegisterMove(register: $0[0], building: $0[1], unit: $0[2], floor: $0[3], households: $0[4], from: $0[5], to: $0[6])
+                RegisterMove(register: $0[0], building: $0[1], unit: $0[2], floor: $0[3], households: $0[4], from: $0[5], to: $0[6],
+                             buildingName: $0[7], buildingSourceID: $0[8])
             }
         }
     }
@@ -433,6 +443,10 @@ public enum GridRuns {
                 throw StoreError.badInput("RUN \(id): the grids of its communities changed since it was computed; run rebalance again")
             }
             let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
+            let time = ISO8601DateFormatter().string(from: Date())
+            // The codes being replaced are in the register before they are retired.
+            try GridCodes.recordUnregistered(db, since: nil)
+            try GridCodes.checkNew(db, run: id, communities: list)
             try db.execute(sql: """
                 INSERT INTO grid_run_previous (run_id, code, name, community_code, source, area_m2, geom)
                 SELECT ?, code, name, community_code, source, area_m2, geom FROM grids WHERE community_code IN (\(list))
@@ -453,8 +467,9 @@ public enum GridRuns {
                 SELECT r.register_id, r.to_grid FROM grid_run_register r JOIN grid_run_buildings b ON b.run_id = r.run_id AND b.building_id = r.building_id
                 WHERE r.run_id = ? AND r.to_grid <> b.to_grid
                 """, arguments: [id])
+            try GridCodes.applied(db, run: id, communities: list, at: time)
             try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
-                           arguments: [ISO8601DateFormatter().string(from: Date()), try fingerprint(db, communities: communities), id])
+                           arguments: [time, try fingerprint(db, communities: communities), id])
         }
     }
 
@@ -481,8 +496,9 @@ public enum GridRuns {
                 SELECT p.register_id, p.grid_code FROM grid_run_previous_register p JOIN household_register r ON r.id = p.register_id WHERE p.run_id = ?
                 """, arguments: [id])
             try db.execute(sql: "DELETE FROM grid_run_previous_register WHERE run_id = ?", arguments: [id])
-            try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?",
-                           arguments: [ISO8601DateFormatter().string(from: Date()), id])
+            let time = ISO8601DateFormatter().string(from: Date())
+            try GridCodes.reverted(db, run: id, at: time)
+            try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?", arguments: [time, id])
         }
     }
 }

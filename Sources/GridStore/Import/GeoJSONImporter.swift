@@ -202,6 +202,8 @@ public enum GeoJSONImporter {
             }
             if exists { updated += 1 } else { inserted += 1 }
         }
+        // Imported codes are valid from now in the code register.
+        try GridCodes.recordUnregistered(db, since: ISO8601DateFormatter().string(from: Date()))
         return ([("features", features.count), ("grids inserted", inserted), ("grids updated", updated)], warnings)
     }
 
