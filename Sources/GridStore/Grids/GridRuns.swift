@@ -334,6 +334,7 @@ public enum GridRuns {
                 """, arguments: [try reservedID ?? GridRunRequests.nextID(db), created, parametersJSON, communitiesJSON, try fingerprint(db, communities: communities),
                                  metrics.seconds, metricsJSON, warningsJSON])
             let run = db.lastInsertedRowID
+            try GridRunVersions.record(db, run: run)
             let grid = try db.makeStatement(sql: """
                 INSERT INTO grid_run_grids (run_id, code, name, community_code, households, buildings, area_m2, polsby_popper, geom)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)))
@@ -455,6 +456,7 @@ public enum GridRuns {
                 """, arguments: [id])
             try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
                            arguments: [ISO8601DateFormatter().string(from: Date()), try fingerprint(db, communities: communities), id])
+            try BuildingPlaces.refreshIfNeeded(db)
         }
     }
 
@@ -483,6 +485,7 @@ public enum GridRuns {
             try db.execute(sql: "DELETE FROM grid_run_previous_register WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?",
                            arguments: [ISO8601DateFormatter().string(from: Date()), id])
+            try BuildingPlaces.refreshIfNeeded(db)
         }
     }
 }

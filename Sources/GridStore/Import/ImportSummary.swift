@@ -37,8 +37,10 @@ public struct ImportSummary: Sendable {
         ]
     }
 
-    /// Written inside the import's own transaction, so the log and the data land together.
+    /// Written inside the import's own transaction, so the log and the data land together (and the buildings'
+    /// grids and communities are derived again in it when the import changed them).
     func log(in db: Database, startedAt: Date) throws {
+        try BuildingPlaces.refreshIfNeeded(db)
         let counts = try JSONSerialization.data(
             withJSONObject: Dictionary(counts.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }), options: [.sortedKeys])
         let warnings = try JSONSerialization.data(withJSONObject: self.warnings.examples)
