@@ -42,6 +42,20 @@ extension Coverage.Result {
     }
 }
 
+extension Coverage.Result {
+    /// The result restricted to the buildings `keep` accepts (a community filter before a comparison).
+    public func filtered(_ keep: (Coverage.Building) -> Bool) -> Coverage.Result {
+        let indices = buildings.indices.filter { keep(buildings[$0]) }
+        if indices.count == buildings.count { return self }
+        return Coverage.Result(
+            profile: profile, buildings: indices.map { buildings[$0] },
+            nearest: categories.indices.map { c in indices.map { results.nearest(building: $0, category: c) } },
+            offNetwork: indices.map { results.isOffNetwork($0) ? nil : results[$0].offNetwork },
+            met: indices.map { b in profile.levels.indices.map { l in profile.levels[l].categories.indices.map { results.isMet(building: b, level: l, requirement: $0) } } },
+            facilitiesPlaced: facilitiesPlaced, facilitiesOffNetwork: facilitiesOffNetwork)
+    }
+}
+
 /// What changed between two coverage results of the same buildings: households gaining and losing each
 /// level and each requirement (level and category), in all, per community and per grid, and the buildings
 /// whose verdicts changed. Levels are matched by minutes and requirements by minutes and category, so two

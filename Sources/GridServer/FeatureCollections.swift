@@ -7,7 +7,7 @@ struct FeatureCollection: Sendable {
 
     struct Property: Sendable {
         var name: String
-        /// SQL expression over the table alias `t` (and `cb`, the latest coverage row, for buildings).
+        /// SQL expression over the table alias `t` (and for buildings `cb`, the latest coverage row, and `bp`, the current place).
         var expression: String
         var type: ValueType
         var description: String
@@ -66,8 +66,10 @@ struct FeatureCollection: Sendable {
             Property(name: "households", expression: "t.households", type: .integer, description: "households"),
             Property(name: "households_source", expression: "t.households_source", type: .string, description: "estimated, imported or register"),
             Property(name: "area_m2", expression: "round(t.area_m2, 1)", type: .number, description: "footprint area, m²"),
-            Property(name: "grid_code", expression: "cb.grid_code", type: .string, description: "grid of the building in the latest coverage run"),
-            Property(name: "community_code", expression: "cb.community_code", type: .string, description: "community of the building in the latest coverage run"),
+            Property(name: "grid_code", expression: "bp.grid_code", type: .string,
+                      description: "the building's current grid: the grid holding its point (lowest code on a shared boundary); null when none does"),
+            Property(name: "community_code", expression: "bp.community_code", type: .string,
+                      description: "the building's current community: its grid's, else the community holding its point"),
             Property(name: "coverage_levels_met", expression: "cb.levels_met", type: .string,
                       description: "life-circle levels (minutes, comma-separated) whose every requirement the building meets; null without a coverage run"),
             Property(name: "coverage_met", expression: "cb.levels_met", type: .boolean,

@@ -155,20 +155,6 @@ struct CoverageCommand: AsyncParsableCommand {
     }
 }
 
-extension Coverage.Result {
-    /// The result restricted to the buildings `keep` accepts (a community filter before a comparison).
-    func filtered(_ keep: (Coverage.Building) -> Bool) -> Coverage.Result {
-        let indices = buildings.indices.filter { keep(buildings[$0]) }
-        if indices.count == buildings.count { return self }
-        return Coverage.Result(
-            profile: profile, buildings: indices.map { buildings[$0] },
-            nearest: categories.indices.map { c in indices.map { results.nearest(building: $0, category: c) } },
-            offNetwork: indices.map { results.isOffNetwork($0) ? nil : results[$0].offNetwork },
-            met: indices.map { b in profile.levels.indices.map { l in profile.levels[l].categories.indices.map { results.isMet(building: b, level: l, requirement: $0) } } },
-            facilitiesPlaced: facilitiesPlaced, facilitiesOffNetwork: facilitiesOffNetwork)
-    }
-}
-
 extension CoverageCommand {
     struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
