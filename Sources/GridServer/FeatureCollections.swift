@@ -1,3 +1,5 @@
+import GridStore
+
 /// The layers served as OGC API – Features collections, and how each maps onto the store's tables.
 ///
 /// Every name a request may use (property, filter, sort key) is looked up here; SQL is never built from
@@ -74,6 +76,10 @@ struct FeatureCollection: Sendable {
                       description: "life-circle levels (minutes, comma-separated) whose every requirement the building meets; null without a coverage run"),
             Property(name: "coverage_met", expression: "cb.levels_met", type: .boolean,
                       description: "true when every level of the run's profile is met; null without a coverage run"),
+            Property(name: "coverage_run", expression: "cb.run_id", type: .integer,
+                      description: "the coverage run the coverage properties come from (see /coverage/runs/{id}); null without a run", queryable: false),
+            Property(name: "coverage_stale", expression: "(SELECT \(DataVersions.staleSQL(recordedIn: "r.data_versions")) FROM coverage_runs r WHERE r.id = cb.run_id)",
+                      type: .boolean, description: "true when a layer changed since that coverage run was computed; null without a run", queryable: false),
             Property(name: "off_network_m", expression: "cb.off_network_m", type: .number,
                       description: "distance from the building to the walking network, m", queryable: false),
         ],

@@ -98,6 +98,8 @@ struct CoverageRunsAPITests {
             let kindergartenAt5 = try #require(total.first { $0["minutes"]?.doubleValue == 5 && $0["category"]?.stringValue == "kindergarten" })
             #expect((kindergartenAt5["households_gained"]?.intValue ?? 0) > 0 && kindergartenAt5["households_lost"]?.intValue == 0)
             let changed = comparison["changed_buildings"]?.arrayValue ?? []
+            let page = try await client.execute(uri: "/collections/buildings/items?limit=5", method: .get).json
+            #expect((page["features"]?.arrayValue ?? []).allSatisfy { $0["properties"]?["coverage_stale"] == .bool(false) })
             let geojson = try await client.execute(uri: "/coverage/compare?a=1&b=2&f=geojson", method: .get)
             #expect(geojson.headers[.contentType] == "application/geo+json")
             #expect(featureIDs(try geojson.json).sorted() == changed.compactMap { $0["id"]?.intValue }.sorted())
@@ -123,6 +125,8 @@ struct CoverageRunsAPITests {
             let inGrid = try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM building_places WHERE grid_code = ?", arguments: ["\(Self.community)006"]) ?? -1 }
             #expect(inGrid > 0 && some["numberMatched"]?.intValue == inGrid)
             #expect((some["features"]?.arrayValue ?? []).allSatisfy { $0["properties"]?["grid_code"]?.stringValue == "\(Self.community)006" })
+            // The buildings' coverage properties come from a run computed on older grids, and say so.
+            #expect((some["features"]?.arrayValue ?? []).allSatisfy { $0["properties"]?["coverage_stale"] == .bool(true) && $0["properties"]?["coverage_run"]?.intValue == 2 })
             let run = try await client.execute(uri: "/runs/\(plan.id)", method: .get).json
             #expect(run["stale"] == nil)  // reverted: history, not judged
             let api = try await client.execute(uri: "/api", method: .get)

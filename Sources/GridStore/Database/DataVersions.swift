@@ -42,6 +42,15 @@ public struct DataVersions: Codable, Sendable, Hashable {
 
     public var json: [String: Any] { Dictionary(uniqueKeysWithValues: byLayer.map { ($0.0, $0.1 as Any) }) }
 
+    /// SQL that is 1 when the versions recorded in `column` (JSON text; NULL for results stored before versions were
+    /// kept) differ from the store's current ones, else 0: the same judgement as `Freshness`, for readers in SQL.
+    public static func staleSQL(recordedIn column: String) -> String {
+        let same = layers.map { layer, _ in
+            "json_extract(\(column), '$.\(layer)') = (SELECT version FROM layer_versions WHERE layer = '\(layer)')"
+        }.joined(separator: " AND ")
+        return "CASE WHEN \(column) IS NULL THEN 1 WHEN \(same) THEN 0 ELSE 1 END"
+    }
+
     public var text: String { String(decoding: try! JSONEncoder.sorted.encode(self), as: UTF8.self) }
 
     public static func decode(_ text: String?) -> DataVersions? {
