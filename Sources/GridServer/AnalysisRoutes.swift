@@ -93,11 +93,97 @@ struct AnalysisRoutes: Sendable {
             return try await self.isochrones(origin, contours: contours, profile: profile, speed: speed, request: request)
         }
         router.get("/coverage") { request, _ in
-            for (key, _) in request.uri.queryParameters where key != "f" {
-                throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; /coverage takes none")
+            let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
+            guard let latest = try CoverageRuns.latestID(store: state.store) else {
+                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
             }
-            return Responses.json(try self.coverageSummary(), request: request)
+            return Responses.json(try self.coverageRun(latest, community: community, request: request), request: request, cacheable: false)
         }
+        router.get("/coverage/runs") { request, _ in
+            _ = try Self.coverageParameters(request, accepted: ["f"])
+            let base = Responses.base(request)
+            let runs = try CoverageRuns.list(store: state.store).map { run -> Any in
+                var object = run.json
+                object["links"] = [["rel": "self", "href": base + "/coverage/runs/\(run.id)"]]
+                return object
+            }
+            return Responses.json(try Self.jsonValue(["runs": runs]), request: request, cacheable: false)
+        }
+        router.get("/coverage/runs/:coverageRunId") { request, context in
+            let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
+            let id = try self.coverageRunID(context.parameters.get("coverageRunId") ?? "", parameter: "coverageRunId")
+            return Responses.json(try self.coverageRun(id, community: community, request: request), request: request, cacheable: false)
+        }
+        router.get("/coverage/compare") { request, _ in
+            let parameters = try Self.coverageParameters(request, accepted: ["f", "a", "b", "community"])
+            guard let a = parameters["a"] else { throw APIProblem.badParameter("a", "a (the earlier coverage run id) is required") }
+            guard let b = parameters["b"] else { throw APIProblem.badParameter("b", "b (the later coverage run id) is required") }
+            let first = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(a, parameter: "a"))
+            let second = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(b, parameter: "b"))
+            let keep = try self.communityFilter(parameters["community"])
+            let comparison = CoverageComparison(first.result.filtered(keep), second.result.filtered(keep))
+            if parameters["f"] == "geojson" {
+                let points = Dictionary(second.result.buildings.map { ($0.id, $0.point) }, uniquingKeysWith: { x, _ in x })
+                let text = CoverageReport.comparisonGeoJSON(comparison, footprints: try BuildingFootprints.load(state.store), points: points)
+                return Responses.bytes(Array(text.utf8), contentType: Responses.geoJSON, request: request, cacheable: false)
+            }
+            return Responses.json(try Self.jsonValue(CoverageReport.comparisonJSON(comparison, a: first.run.json, b: second.run.json)),
+                                  request: request, cacheable: false)
+        }
+    }
+
+    /// Query parameters of the /coverage routes, refused when unknown; `f` is json (or geojson for a comparison).
+    static func coverageParameters(_ request: Request, accepted: [String]) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters {
+            let name = String(key)
+            guard accepted.contains(name) else {
+                throw APIProblem.badParameter(name, "unknown parameter \"\(name)\"; accepted: \(accepted.joined(separator: ", "))")
+            }
+            values[name] = String(value)
+        }
+        if let f = values["f"] {
+            let formats = accepted.contains("a") ? ["json", "geojson"] : ["json"]
+            guard formats.contains(f) else { throw APIProblem.badParameter("f", "f must be \(formats.joined(separator: " or "))") }
+        }
+        return values
+    }
+
+    func coverageRunID(_ text: String, parameter: String) throws -> Int64 {
+        guard let id = Int64(text) else { throw APIProblem.badParameter(parameter, "\(parameter) must be a coverage run id (a whole number), not \"\(text)\"") }
+        let known = try CoverageRuns.list(store: state.store).map(\.id)
+        guard known.contains(id) else {
+            throw APIProblem.notFound("no coverage run \(id); stored: " + (known.isEmpty ? "none" : known.map(String.init).joined(separator: ", ")))
+        }
+        return id
+    }
+
+    /// Refuses a community the store does not hold (400, listing the valid codes).
+    func communityFilter(_ community: String?) throws -> (Coverage.Building) -> Bool {
+        guard let community else { return { _ in true } }
+        do {
+            try CoverageRuns.checkCommunity(community, store: state.store)
+        } catch let error as StoreError {
+            throw APIProblem.badParameter("community", error.description.replacingOccurrences(of: "--community ", with: "community "))
+        }
+        return { $0.community == community }
+    }
+
+    /// A stored run rolled up against the buildings' current grids and communities, with its freshness.
+    func coverageRun(_ id: Int64, community: String?, request: Request) throws -> JSONValue {
+        let keep = try communityFilter(community)
+        let loaded = try CoverageRuns.load(store: state.store, id: id)
+        var object = CoverageReport.json(loaded.result, run: loaded.run, seconds: nil, buildings: false, keep: keep)
+        // Earlier clients read run.id, run.created_at and run.profile.
+        object["run"] = ["id": loaded.run.id, "created_at": loaded.run.createdAt, "profile": loaded.run.profileName,
+                         "stale": loaded.run.freshness.isStale, "changed_since": loaded.run.freshness.changedLayers] as [String: Any]
+        object["links"] = [["rel": "self", "href": Responses.base(request) + "/coverage/runs/\(id)"],
+                           ["rel": "runs", "href": Responses.base(request) + "/coverage/runs"]]
+        return try Self.jsonValue(object)
+    }
+
+    static func jsonValue(_ object: Any) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: try JSONSerialization.data(withJSONObject: object))
     }
 
     /// The active profile, or a shipped one by name; `parameter` nil: it came in the body.
@@ -134,44 +220,6 @@ struct AnalysisRoutes: Sendable {
             default: error.parameter.rawValue
             }
             throw APIProblem.unprocessable("invalid-isochrone", error.message, parameter: parameter)
-        }
-    }
-
-    func coverageSummary() throws -> JSONValue {
-        try state.store.read { db -> JSONValue in
-            guard let coverage = try state.reader.latestCoverage(db),
-                  let run = try Row.fetchOne(db, sql: "SELECT id, created_at, profile_name, summary FROM coverage_runs WHERE id = ?", arguments: [coverage.run])
-            else {
-                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
-            }
-            let levels = coverage.allLevels.split(separator: ",").map(String.init)
-            func areas(_ column: String) throws -> JSONValue {
-                var sql = "SELECT \(column), count(*), sum(households)"
-                for _ in levels { sql += ", sum(CASE WHEN instr(',' || levels_met || ',', ?) > 0 THEN households ELSE 0 END)" }
-                sql += " FROM coverage_buildings WHERE run_id = ? GROUP BY \(column) ORDER BY \(column)"
-                var arguments = StatementArguments()
-                for level in levels { arguments += [",\(level),"] }
-                arguments += [coverage.run]
-                return .array(try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    let households: Int = row[2] ?? 0
-                    let met = levels.enumerated().map { index, level -> JSONValue in
-                        let covered: Int = row[3 + index] ?? 0
-                        return .object(["minutes": .number(Double(level) ?? 0), "households_covered": .number(Double(covered)),
-                                        "share": .number(households == 0 ? 0 : (Double(covered) / Double(households) * 10000).rounded() / 10000)])
-                    }
-                    return .object(["code": (row[0] as String?).map(JSONValue.string) ?? .null,
-                                    "buildings": .number(Double(row[1] as Int)), "households": .number(Double(households)),
-                                    "levels": .array(met)])
-                })
-            }
-            let summaryText: String = run[3]
-            let summary = (try? JSONDecoder().decode(JSONValue.self, from: Data(summaryText.utf8))) ?? .null
-            return .object([
-                "run": .object(["id": .number(Double(coverage.run)), "created_at": .string(run[1]), "profile": .string(run[2])]),
-                "summary": summary,
-                "communities": try areas("community_code"),
-                "grids": try areas("grid_code"),
-            ])
         }
     }
 

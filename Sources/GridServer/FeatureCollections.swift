@@ -1,3 +1,5 @@
+import GridStore
+
 /// The layers served as OGC API – Features collections, and how each maps onto the store's tables.
 ///
 /// Every name a request may use (property, filter, sort key) is looked up here; SQL is never built from
@@ -7,7 +9,7 @@ struct FeatureCollection: Sendable {
 
     struct Property: Sendable {
         var name: String
-        /// SQL expression over the table alias `t` (and `cb`, the latest coverage row, for buildings).
+        /// SQL expression over the table alias `t` (and for buildings `cb`, the latest coverage row, and `bp`, the current place).
         var expression: String
         var type: ValueType
         var description: String
@@ -66,12 +68,18 @@ struct FeatureCollection: Sendable {
             Property(name: "households", expression: "t.households", type: .integer, description: "households"),
             Property(name: "households_source", expression: "t.households_source", type: .string, description: "estimated, imported or register"),
             Property(name: "area_m2", expression: "round(t.area_m2, 1)", type: .number, description: "footprint area, m²"),
-            Property(name: "grid_code", expression: "cb.grid_code", type: .string, description: "grid of the building in the latest coverage run"),
-            Property(name: "community_code", expression: "cb.community_code", type: .string, description: "community of the building in the latest coverage run"),
+            Property(name: "grid_code", expression: "bp.grid_code", type: .string,
+                      description: "the building's current grid: the grid holding its point (lowest code on a shared boundary); null when none does"),
+            Property(name: "community_code", expression: "bp.community_code", type: .string,
+                      description: "the building's current community: its grid's, else the community holding its point"),
             Property(name: "coverage_levels_met", expression: "cb.levels_met", type: .string,
                       description: "life-circle levels (minutes, comma-separated) whose every requirement the building meets; null without a coverage run"),
             Property(name: "coverage_met", expression: "cb.levels_met", type: .boolean,
                       description: "true when every level of the run's profile is met; null without a coverage run"),
+            Property(name: "coverage_run", expression: "cb.run_id", type: .integer,
+                      description: "the coverage run the coverage properties come from (see /coverage/runs/{id}); null without a run", queryable: false),
+            Property(name: "coverage_stale", expression: "(SELECT \(DataVersions.staleSQL(recordedIn: "r.data_versions")) FROM coverage_runs r WHERE r.id = cb.run_id)",
+                      type: .boolean, description: "true when a layer changed since that coverage run was computed; null without a run", queryable: false),
             Property(name: "off_network_m", expression: "cb.off_network_m", type: .number,
                       description: "distance from the building to the walking network, m", queryable: false),
         ],

@@ -222,7 +222,11 @@ final class FeatureReader: Sendable {
 
     func fromClause(_ collection: FeatureCollection) -> String {
         var from = " FROM \(collection.table) t"
-        if collection.joinsCoverage { from += " LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = t.id" }
+        if collection.joinsCoverage {
+            from += " LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = t.id"
+            // Places derived for older layers (a change by a process that did not derive them again) name no grid.
+            from += " LEFT JOIN building_places bp ON bp.building_id = t.id AND \(BuildingPlaces.isCurrentSQL)"
+        }
         return from
     }
 

@@ -570,15 +570,221 @@ enum OpenAPIDocument {
   },
   "/coverage": {
    "get": {
-    "summary": "Latest coverage run: summary, and households covered per level by community and grid",
+    "summary": "Latest coverage run: summary, households covered per level by community and current grid, categories without facilities, and whether the data changed since (stale)",
     "operationId": "getCoverage",
+    "parameters": [
+     {
+      "name": "f",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json"
+       ]
+      }
+     },
+     {
+      "name": "community",
+      "in": "query",
+      "required": false,
+      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
     "responses": {
      "200": {
-      "description": "Coverage summary",
+      "description": "Latest coverage run",
       "content": {
        "application/json": {
         "schema": {
-         "type": "object"
+         "$ref": "#/components/schemas/CoverageRun"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/coverage/runs": {
+   "get": {
+    "summary": "Stored coverage runs, each with its data versions and stale flag",
+    "operationId": "getCoverageRuns",
+    "parameters": [
+     {
+      "name": "f",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Runs",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "additionalProperties": false,
+         "properties": {
+          "runs": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/CoverageRunEntry"
+           }
+          }
+         },
+         "required": [
+          "runs"
+         ]
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/coverage/runs/{coverageRunId}": {
+   "get": {
+    "summary": "One stored coverage run, rendered without computing",
+    "operationId": "getCoverageRun",
+    "parameters": [
+     {
+      "name": "coverageRunId",
+      "in": "path",
+      "required": true,
+      "description": "Coverage run id",
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json"
+       ]
+      }
+     },
+     {
+      "name": "community",
+      "in": "query",
+      "required": false,
+      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Coverage run",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CoverageRun"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/coverage/compare": {
+   "get": {
+    "summary": "What changed between two stored coverage runs: households gaining and losing each level and category, by community and grid, and the changed buildings",
+    "operationId": "compareCoverageRuns",
+    "parameters": [
+     {
+      "name": "a",
+      "in": "query",
+      "required": true,
+      "description": "the earlier run id",
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     {
+      "name": "b",
+      "in": "query",
+      "required": true,
+      "description": "the later run id",
+      "schema": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     {
+      "name": "community",
+      "in": "query",
+      "required": false,
+      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json",
+        "geojson"
+       ]
+      },
+      "description": "geojson: the changed buildings as a FeatureCollection"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Comparison (JSON), or the changed buildings (GeoJSON)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CoverageComparison"
+        }
+       },
+       "application/geo+json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeatureCollection"
         }
        }
       }
@@ -1387,6 +1593,17 @@ enum OpenAPIDocument {
      "error": {
       "type": "string"
      },
+     "stale": {
+      "type": "boolean",
+      "description": "dry runs only: true when any layer changed since the plan was computed"
+     },
+     "changed_since": {
+      "type": "array",
+      "description": "dry runs only: the layers changed since the plan was computed",
+      "items": {
+       "type": "string"
+      }
+     },
      "links": {
       "type": "array",
       "items": {
@@ -1394,6 +1611,611 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "DataVersions": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "facilities": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "network": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "grids": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "communities": {
+      "type": "integer",
+      "format": "int64"
+     }
+    },
+    "required": [
+     "buildings",
+     "facilities",
+     "network",
+     "grids",
+     "communities"
+    ],
+    "description": "Per-layer data versions: counters raised on every change to the layer's table, by any process"
+   },
+   "MissingCategory": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "category": {
+      "type": "string"
+     },
+     "note": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "category",
+     "note"
+    ],
+    "description": "A category of the profile no facility can meet, e.g. elderly_care: no facility in the store"
+   },
+   "CoverageRequirement": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "category": {
+      "type": "string"
+     },
+     "label": {
+      "type": "string",
+      "nullable": true
+     },
+     "limit_m": {
+      "type": "number"
+     },
+     "households_covered": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "share": {
+      "type": "number"
+     }
+    },
+    "required": [
+     "category",
+     "label",
+     "limit_m",
+     "households_covered",
+     "share"
+    ]
+   },
+   "CoverageLevel": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "minutes": {
+      "type": "number"
+     },
+     "households_covered": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "buildings_covered": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "share": {
+      "type": "number"
+     },
+     "uncovered_buildings": {
+      "type": "integer",
+      "format": "int64",
+      "description": "buildings with households that miss the level (the one definition every output uses)"
+     },
+     "requirements": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageRequirement"
+      }
+     }
+    },
+    "required": [
+     "minutes",
+     "households_covered",
+     "buildings_covered",
+     "share",
+     "uncovered_buildings",
+     "requirements"
+    ]
+   },
+   "CoverageGroup": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "code": {
+      "type": "string"
+     },
+     "buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "households": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "off_network_buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "levels": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageLevel"
+      }
+     }
+    },
+    "required": [
+     "code",
+     "buildings",
+     "households",
+     "off_network_buildings",
+     "levels"
+    ]
+   },
+   "CoverageSummary": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "code": {
+      "type": "string"
+     },
+     "buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "households": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "off_network_buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "levels": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageLevel"
+      }
+     },
+     "facilities_placed": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     "facilities_off_network": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     "categories_without_facilities": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/MissingCategory"
+      }
+     }
+    },
+    "required": [
+     "facilities_placed",
+     "facilities_off_network",
+     "categories_without_facilities"
+    ]
+   },
+   "CoverageRunEntry": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "id": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "profile": {
+      "type": "string"
+     },
+     "buildings": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "households": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "levels": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "properties": {
+        "minutes": {
+         "type": "number"
+        },
+        "households_covered": {
+         "type": "integer",
+         "format": "int64"
+        }
+       },
+       "required": [
+        "minutes",
+        "households_covered"
+       ]
+      }
+     },
+     "stale": {
+      "type": "boolean",
+      "description": "true when any layer changed since the run was computed"
+     },
+     "changed_since": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "enum": [
+        "buildings",
+        "facilities",
+        "network",
+        "grids",
+        "communities"
+       ]
+      },
+      "description": "the layers changed since the run"
+     },
+     "data_versions": {
+      "allOf": [
+       {
+        "$ref": "#/components/schemas/DataVersions"
+       }
+      ],
+      "nullable": true,
+      "description": "versions the run was computed on; null for runs stored before versions were kept"
+     },
+     "current_versions": {
+      "$ref": "#/components/schemas/DataVersions"
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Link"
+      }
+     }
+    },
+    "required": [
+     "id",
+     "created_at",
+     "profile",
+     "buildings",
+     "households",
+     "levels",
+     "stale",
+     "changed_since",
+     "data_versions",
+     "current_versions"
+    ],
+    "description": "A stored coverage run"
+   },
+   "CoverageRun": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "run_id": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "profile": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "summary": {
+      "$ref": "#/components/schemas/CoverageSummary"
+     },
+     "categories_without_facilities": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/MissingCategory"
+      }
+     },
+     "communities": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageGroup"
+      }
+     },
+     "grids": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageGroup"
+      },
+      "description": "per current grid: buildings are rolled up by the grid that holds them now"
+     },
+     "stale": {
+      "type": "boolean"
+     },
+     "changed_since": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "data_versions": {
+      "allOf": [
+       {
+        "$ref": "#/components/schemas/DataVersions"
+       }
+      ],
+      "nullable": true
+     },
+     "current_versions": {
+      "$ref": "#/components/schemas/DataVersions"
+     },
+     "run": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+       "id": {
+        "type": "integer",
+        "format": "int64"
+       },
+       "created_at": {
+        "type": "string"
+       },
+       "profile": {
+        "type": "string"
+       },
+       "stale": {
+        "type": "boolean"
+       },
+       "changed_since": {
+        "type": "array",
+        "items": {
+         "type": "string"
+        }
+       }
+      },
+      "required": [
+       "id",
+       "created_at",
+       "profile",
+       "stale",
+       "changed_since"
+      ]
+     },
+     "links": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Link"
+      }
+     }
+    },
+    "required": [
+     "run_id",
+     "profile",
+     "created_at",
+     "summary",
+     "categories_without_facilities",
+     "communities",
+     "grids",
+     "stale",
+     "changed_since",
+     "data_versions",
+     "current_versions",
+     "run",
+     "links"
+    ],
+    "description": "A stored coverage run rolled up by community and current grid"
+   },
+   "CoverageKey": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "minutes": {
+      "type": "number"
+     },
+     "category": {
+      "type": "string",
+      "nullable": true,
+      "description": "null for the level itself"
+     }
+    },
+    "required": [
+     "minutes",
+     "category"
+    ]
+   },
+   "CoverageChange": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "minutes": {
+      "type": "number"
+     },
+     "category": {
+      "type": "string",
+      "nullable": true
+     },
+     "households_gained": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "households_lost": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "buildings_gained": {
+      "type": "integer",
+      "format": "int64"
+     },
+     "buildings_lost": {
+      "type": "integer",
+      "format": "int64"
+     }
+    },
+    "required": [
+     "minutes",
+     "category",
+     "households_gained",
+     "households_lost",
+     "buildings_gained",
+     "buildings_lost"
+    ]
+   },
+   "CoverageComparison": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "a": {
+      "$ref": "#/components/schemas/CoverageRunEntry"
+     },
+     "b": {
+      "$ref": "#/components/schemas/CoverageRunEntry"
+     },
+     "compared": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageKey"
+      }
+     },
+     "total": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CoverageChange"
+      }
+     },
+     "communities": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "properties": {
+        "code": {
+         "type": "string"
+        },
+        "changes": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CoverageChange"
+         }
+        }
+       },
+       "required": [
+        "code",
+        "changes"
+       ]
+      }
+     },
+     "grids": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "properties": {
+        "code": {
+         "type": "string"
+        },
+        "changes": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CoverageChange"
+         }
+        }
+       },
+       "required": [
+        "code",
+        "changes"
+       ]
+      }
+     },
+     "changed_buildings": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "properties": {
+        "id": {
+         "type": "integer",
+         "format": "int64"
+        },
+        "households": {
+         "type": "integer",
+         "format": "int64"
+        },
+        "grid": {
+         "type": "string",
+         "nullable": true
+        },
+        "community": {
+         "type": "string",
+         "nullable": true
+        },
+        "gained": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CoverageKey"
+         }
+        },
+        "lost": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CoverageKey"
+         }
+        }
+       },
+       "required": [
+        "id",
+        "households",
+        "grid",
+        "community",
+        "gained",
+        "lost"
+       ]
+      }
+     },
+     "only_in_a": {
+      "type": "array",
+      "items": {
+       "type": "integer",
+       "format": "int64"
+      }
+     },
+     "only_in_b": {
+      "type": "array",
+      "items": {
+       "type": "integer",
+       "format": "int64"
+      }
+     }
+    },
+    "required": [
+     "a",
+     "b",
+     "compared",
+     "total",
+     "communities",
+     "grids",
+     "changed_buildings",
+     "only_in_a",
+     "only_in_b"
+    ],
+    "description": "Households gaining and losing each level and requirement between runs a and b"
    }
   },
   "responses": {

@@ -17,13 +17,16 @@ struct RunRoutes: Sendable {
         var metrics: GridRuns.Metrics?
         var warnings: [String]?
         var error: String?
+        /// Dry runs only: whether buildings, grids, communities, facilities or the network changed since the plan was computed.
+        var stale: Bool?
+        var changedSince: [String]?
         var links: [[String: String]]
     }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/runs") { request, _ in
             let base = Responses.base(request)
-            let runs = try GridRuns.list(store: state.store).map { Self.document($0, base: base) }
+            let runs = try GridRuns.list(store: state.store).map { Self.document($0, base: base, store: state.store) }
             return try Self.encoded(["runs": runs], request: request, cacheable: true)
         }
         router.post("/runs") { request, _ in
@@ -63,7 +66,7 @@ struct RunRoutes: Sendable {
             let id = try Self.runID(context)
             let base = Responses.base(request)
             if let run = try? GridRuns.get(store: state.store, id: id) {
-                return try Self.encoded(Self.document(run, base: base), request: request, cacheable: false)
+                return try Self.encoded(Self.document(run, base: base, store: state.store), request: request, cacheable: false)
             }
             guard let pending = try GridRunRequests.get(store: state.store, id: id) else { throw APIProblem.notFound("no grid run \(id)") }
             let document = RunDocument(id: id, createdAt: pending.createdAt, status: pending.status.rawValue, error: pending.error,
@@ -137,9 +140,10 @@ struct RunRoutes: Sendable {
         return id
     }
 
-    static func document(_ run: GridRuns.Run, base: String) -> RunDocument {
-        RunDocument(id: run.id, createdAt: run.createdAt, status: run.status, parameters: run.parameters, metrics: run.metrics,
-                    warnings: run.warnings, links: links(run.id, base: base))
+    static func document(_ run: GridRuns.Run, base: String, store: Store? = nil) -> RunDocument {
+        let freshness = store.flatMap { try? GridRunVersions.freshness(store: $0, id: run.id) }
+        return RunDocument(id: run.id, createdAt: run.createdAt, status: run.status, parameters: run.parameters, metrics: run.metrics,
+                           warnings: run.warnings, stale: freshness?.isStale, changedSince: freshness?.changedLayers, links: links(run.id, base: base))
     }
 
     static func links(_ id: Int64, base: String) -> [[String: String]] {

@@ -53,9 +53,9 @@ final class ServerState: Sendable {
         runSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentRuns, work: "grid run", retryAfterSeconds: 10)
     }
 
-    /// The walking network and layers for isochrones, reloaded when an import changed them.
+    /// The walking network and layers for isochrones, reloaded when any layer changed (its data versions).
     func analysisSnapshot() throws -> AnalysisSnapshot {
-        // The data-version probe is one PRAGMA; AnalysisData.version counts the network, so it runs only after a commit.
+        // The data-version probe is one PRAGMA; AnalysisData.version reads the layer versions, so it runs only after a commit.
         let dataVersion = try? reader.cache?.version()
         let cached = analysis.withLock { $0 }
         if let cached, let dataVersion, cached.dataVersion == dataVersion { return cached }

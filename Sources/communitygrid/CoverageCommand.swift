@@ -12,66 +12,108 @@ struct CoverageCommand: AsyncParsableCommand {
             Each building's representative point and each facility are snapped to the nearest point of the
             nearest walking edge (within the profile's snapDistance, 200 m by default; farther buildings are
             reported as off-network). Distances are exact network distances plus the off-network legs.
-            Every run is stored (see `coverage --list`).
-            """)
+            Every computation is stored as one run with the data versions it read (`coverage runs`); `coverage show RUN`
+            renders a stored run again, `coverage compare A B` says which households gained or lost each level,
+            and `--what-if FILE` computes with planned facilities added, storing nothing.
+            """,
+        subcommands: [Runs.self, Show.self, Compare.self])
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, geojson }
 
+    /// Shared with `show` and `compare` (an option group given once, before or after the subcommand).
+    struct OutputOptions: ParsableArguments {
+        @Option(help: "Only report buildings of this community (12-digit code).") var community: String?
+        @Option(help: "table, json, csv (per building) or geojson (buildings with coverage properties; for compare, the changed buildings).")
+        var format: Format = .table
+
+        func keep() -> (Coverage.Building) -> Bool {
+            let community = self.community
+            return { community == nil || $0.community == community }
+        }
+    }
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var profileOptions: ProfileOptions
-    @Option(help: "Only report buildings of this community (12-digit code).") var community: String?
-    @Option(help: "table, json, csv (per building) or geojson (buildings with coverage properties).") var format: Format = .table
+    @OptionGroup var output: OutputOptions
     @Flag(help: "Do not store the run.") var dryRun = false
-    @Flag(help: "List stored runs instead of computing.") var list = false
+    @Flag(help: "List stored runs instead of computing (the table of `coverage runs`).") var list = false
+    @Option(help: ArgumentHelp("Planned facilities (GeoJSON Points with `category`, optional `name`): print what they would change; nothing is stored.",
+                               valueName: "FILE"))
+    var whatIf: String?
 
     func run() async throws {
         let store = try self.store.open()
         if list {
-            for run in try CoverageRuns.list(store: store) {
-                print("run \(run.id)  \(run.createdAt)  profile \(run.profileName)  \(run.buildings) buildings  \(run.households) households  \(run.summary)")
-            }
+            try Runs.printTable(store)
             return
         }
         let profile = try profileOptions.load()
+        if let community = output.community { try CoverageRuns.checkCommunity(community, store: store) }
+        let keep = output.keep(), format = output.format
+        if let whatIf {
+            let planned = try CoverageRuns.plannedFacilities(path: whatIf, store: store, profile: profile)
+            let current = try CoverageRuns.compute(store: store, profile: profile)
+            let withPlanned = try CoverageRuns.compute(store: store, profile: profile, planned: planned)
+            let comparison = CoverageComparison(current.filtered(keep), withPlanned.filtered(keep))
+            let describe: (Coverage.Result, String) -> [String: Any] = { result, facilities in
+                ["facilities": facilities, "profile": result.profile.name, "stored": false,
+                 "categories_without_facilities": CoverageReport.facilityNotes(result)]
+            }
+            try Compare.render(comparison, format: format, store: store, points: withPlanned,
+                               a: describe(current, "current"), b: describe(withPlanned, "current + \(planned.count) planned from \(whatIf)"),
+                               titleA: "current facilities", titleB: "with \(planned.count) planned (\(whatIf)); nothing stored")
+            return
+        }
+        let versions = try DataVersions.current(store)
         let started = Date()
         let result = try CoverageRuns.compute(store: store, profile: profile)
         let seconds = Date().timeIntervalSince(started)
-        let runID = dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds)
-        if let community, !result.buildings.contains(where: { $0.community == community }) {
-            throw StoreError.badInput("--community \(community): no building of the store lies in that community")
-        }
-        let keep: (Coverage.Building) -> Bool = { community == nil || $0.community == community }
+        let runID = dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions)
+        let stored = try runID.flatMap { id in try CoverageRuns.list(store: store).first { $0.id == id } }
+        try Self.render(result, run: stored, seconds: seconds, format: format, store: store, existing: nil, keep: keep)
+    }
+
+    static func render(_ result: Coverage.Result, run: CoverageRuns.Stored?, seconds: Double?, format: Format, store: Store,
+                       existing: Set<Int64>?, keep: @escaping (Coverage.Building) -> Bool) throws {
         switch format {
-        case .table: printTable(result, runID: runID, seconds: seconds, keep: keep)
-        case .json: try printJSON(result, runID: runID, seconds: seconds, keep: keep)
+        case .table: printTable(result, run: run, seconds: seconds, keep: keep)
+        case .json: try Console.printJSON(CoverageReport.json(result, run: run, seconds: seconds, buildings: true, keep: keep))
         case .csv: printCSV(result, keep: keep)
-        case .geojson: try printGeoJSON(result, store: store, keep: keep)
+        case .geojson: print(CoverageReport.geoJSON(result, footprints: try BuildingFootprints.load(store), existing: existing, keep: keep))
         }
     }
 
-    func levelHeader(_ profile: LifeCircleProfile) -> String {
+    static func levelHeader(_ profile: LifeCircleProfile) -> String {
         profile.levels.map { "\(CoverageRuns.formatMinutes($0.minutes))-min".padding(toLength: 9, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 
-    func row(_ totals: Coverage.Totals, _ width: Int) -> String {
+    static func row(_ totals: Coverage.Totals, _ width: Int) -> String {
         let shares = totals.levels.indices.map { String(format: "%6.1f %%  ", totals.share(level: $0) * 100) }.joined()
         return totals.key.padding(toLength: width, withPad: " ", startingAt: 0)
             + String(format: " %6d %8d  ", totals.buildings, totals.households) + shares + String(format: "%5d", totals.offNetworkBuildings)
     }
 
-    func printTable(_ result: Coverage.Result, runID: Int64?, seconds: Double, keep: @escaping (Coverage.Building) -> Bool) {
+    static func printTable(_ result: Coverage.Result, run: CoverageRuns.Stored?, seconds: Double?, keep: @escaping (Coverage.Building) -> Bool) {
         let profile = result.profile
         let all = result.totals { keep($0) ? "all" : nil }.first
-        print("coverage, profile \(profile.name) (\(profile.walkingSpeed) m/s)\(runID.map { ", run \($0)" } ?? ""), \(String(format: "%.2f", seconds)) s")
+        var title = "coverage, profile \(profile.name) (\(profile.walkingSpeed) m/s)"
+        if let run { title += ", run \(run.id) of \(run.createdAt), \(run.freshness.label)" }
+        if let seconds { title += ", \(String(format: "%.2f", seconds)) s" }
+        print(title)
+        for note in result.facilityNotes { print("\(note.category): \(note.note) — every requirement on it is unmet") }
         guard let all else { print("no buildings"); return }
         print("\(all.buildings) buildings, \(all.households) households, \(all.offNetworkBuildings) off the network")
+        let without = Set(result.categoriesWithoutFacilities + result.categoriesOffNetwork)
         for (l, level) in profile.levels.enumerated() {
-            print(String(format: "%@-minute level: %.1f %% of households (%d of %d buildings)", CoverageRuns.formatMinutes(level.minutes),
-                         all.share(level: l) * 100, all.levels[l].buildingsCovered, all.buildings))
+            print(String(format: "%@-minute level: %.1f %% of households; %d of %d buildings covered, %d uncovered buildings with households",
+                         CoverageRuns.formatMinutes(level.minutes), all.share(level: l) * 100, all.levels[l].buildingsCovered, all.buildings,
+                         all.levels[l].uncoveredBuildings.count))
             for (r, requirement) in level.categories.enumerated() {
                 let limit = profile.limit(requirement, at: level).value
                 let share = all.households == 0 ? 0 : Double(all.levels[l].householdsMeeting[r]) / Double(all.households) * 100
-                print("    " + requirement.category.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " ≤ %5.0f m  %5.1f %%  ", limit, share) + (requirement.label ?? ""))
+                let figure = without.contains(requirement.category) ? "  none  " : String(format: "%5.1f %%", share)
+                print("    " + requirement.category.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " ≤ %5.0f m  ", limit)
+                      + figure + "  " + (requirement.label ?? "") + (without.contains(requirement.category) ? " — no facility reachable" : ""))
             }
         }
         for (title, key) in [("community", { (b: Coverage.Building) in keep(b) ? (b.community ?? "(none)") : nil }),
@@ -84,48 +126,24 @@ struct CoverageCommand: AsyncParsableCommand {
         }
     }
 
-    func printJSON(_ result: Coverage.Result, runID: Int64?, seconds: Double, keep: (Coverage.Building) -> Bool) throws {
-        func group(_ totals: Coverage.Totals) -> [String: Any] {
-            ["code": totals.key, "buildings": totals.buildings, "households": totals.households,
-             "off_network_buildings": totals.offNetworkBuildings, "levels": CoverageRuns.levelsJSON(totals, result.profile)]
-        }
-        let summary = result.totals { keep($0) ? "all" : nil }.first
-        var buildings: [[String: Any]] = []
-        for (building, outcome) in zip(result.buildings, result.results) where keep(building) {
-            var nearest: [String: Any] = [:]
-            for (category, answer) in zip(result.categories, outcome.nearest) {
-                nearest[category] = answer.map { ["facility": $0.facilityID, "distance_m": ($0.distance.value * 100).rounded() / 100,
-                                                  "minutes": ($0.distance.value / result.profile.walkingSpeed / 60 * 100).rounded() / 100] } ?? NSNull()
-            }
-            buildings.append([
-                "id": building.id, "households": building.households, "grid": building.grid as Any? ?? NSNull(),
-                "community": building.community as Any? ?? NSNull(),
-                "off_network_m": outcome.offNetwork.map { ($0.value * 100).rounded() / 100 } as Any? ?? NSNull(),
-                "nearest": nearest,
-                "levels_met": zip(result.profile.levels, outcome.levelMet).filter(\.1).map(\.0.minutes),
-            ])
-        }
-        try Console.printJSON([
-            "run_id": runID as Any? ?? NSNull(), "profile": result.profile.name, "seconds": seconds,
-            "summary": summary.map(group) as Any? ?? NSNull(),
-            "communities": result.totals { keep($0) ? $0.community : nil }.map(group),
-            "grids": result.totals { keep($0) ? $0.grid : nil }.map(group),
-            "buildings": buildings,
-        ])
-    }
-
-    func printCSV(_ result: Coverage.Result, keep: (Coverage.Building) -> Bool) {
+    /// One row per building. A category with no facility in the store says so in its facility column
+    /// (`none in store`) rather than leaving it empty as for a building with no facility within reach.
+    static func printCSV(_ result: Coverage.Result, keep: (Coverage.Building) -> Bool) {
         var header = ["building_id", "households", "grid", "community", "off_network_m"]
         for category in result.categories { header += ["\(category)_facility", "\(category)_m", "\(category)_min"] }
         header += result.profile.levels.map { "covered_\(CoverageRuns.formatMinutes($0.minutes))min" }
         var lines = [header.joined(separator: ",")]
+        let notes = Dictionary(result.facilityNotes.map { ($0.category, $0.note) }, uniquingKeysWith: { a, _ in a })
+        for note in result.facilityNotes { FileHandle.standardError.write(Data("note: \(note.category): \(note.note)\n".utf8)) }
         for (building, outcome) in zip(result.buildings, result.results) where keep(building) {
             var fields = [String(building.id), String(building.households), building.grid ?? "", building.community ?? "",
                           outcome.offNetwork.map { String(format: "%.2f", $0.value) } ?? ""]
-            for answer in outcome.nearest {
+            for (category, answer) in zip(result.categories, outcome.nearest) {
                 if let answer {
                     fields += [String(answer.facilityID), String(format: "%.2f", answer.distance.value),
                                String(format: "%.2f", answer.distance.value / result.profile.walkingSpeed / 60)]
+                } else if let note = notes[category] {
+                    fields += [note.hasPrefix("no facility") ? "none in store" : "none on network", "", ""]
                 } else {
                     fields += ["", "", ""]
                 }
@@ -135,25 +153,117 @@ struct CoverageCommand: AsyncParsableCommand {
         }
         print(lines.joined(separator: "\n"))
     }
+}
 
-    func printGeoJSON(_ result: Coverage.Result, store: Store, keep: (Coverage.Building) -> Bool) throws {
-        let footprints = try BuildingFootprints.load(store)
-        var features: [String] = []
-        for (building, outcome) in zip(result.buildings, result.results) where keep(building) {
-            var properties: [(String, JSONValue)] = [
-                ("id", .number(Double(building.id))), ("households", .number(Double(building.households))),
-                ("grid", building.grid.map(JSONValue.string) ?? .null), ("community", building.community.map(JSONValue.string) ?? .null),
-                ("off_network_m", outcome.offNetwork.map { .number(($0.value * 100).rounded() / 100) } ?? .null),
-            ]
-            for (category, answer) in zip(result.categories, outcome.nearest) {
-                properties.append(("\(category)_m", answer.map { .number(($0.distance.value * 10).rounded() / 10) } ?? .null))
+extension CoverageCommand {
+    struct Runs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List stored coverage runs: id, time, profile, counts, and whether the data changed since (stale).")
+
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let store = try self.store.open()
+            if json {
+                try Console.printJSON(try CoverageRuns.list(store: store).map(\.json))
+            } else {
+                try Self.printTable(store)
             }
-            for (level, met) in zip(result.profile.levels, outcome.levelMet) {
-                properties.append(("covered_\(CoverageRuns.formatMinutes(level.minutes))min", .bool(met)))
-            }
-            let geometry = footprints[building.id].map(Geometry.multiPolygon) ?? .point(building.point)
-            features.append(GeoJSON.encodeFeature(id: .number(Double(building.id)), geometry: geometry, properties: properties))
         }
-        print("{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",\n") + "]}")
+
+        static func printTable(_ store: Store) throws {
+            let runs = try CoverageRuns.list(store: store)
+            guard !runs.isEmpty else { print("no coverage run stored; run `coverage` first"); return }
+            print("run  created               profile    bldgs  househ.  covered households per level       data")
+            for run in runs {
+                let levels = run.levelsCovered.map { "\(CoverageRuns.formatMinutes($0.minutes))-min \($0.households)" }.joined(separator: "  ")
+                print(String(format: "%3lld  ", run.id) + run.createdAt.padding(toLength: 20, withPad: " ", startingAt: 0) + "  "
+                      + run.profileName.padding(toLength: 9, withPad: " ", startingAt: 0)
+                      + String(format: " %6d %8d  ", run.buildings, run.households)
+                      + levels.padding(toLength: max(33, levels.count), withPad: " ", startingAt: 0) + "  " + run.freshness.label)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render a stored coverage run without computing (grids and communities are the buildings' current ones).")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Run id (see `coverage runs`).") var run: Int64
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let store = try self.store.open()
+            if let community = output.community { try CoverageRuns.checkCommunity(community, store: store) }
+            let loaded = try CoverageRuns.load(store: store, id: run)
+            try CoverageCommand.render(loaded.result, run: loaded.run, seconds: nil, format: output.format, store: store, existing: loaded.existing,
+                                       keep: output.keep())
+        }
+    }
+
+    struct Compare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Households gaining and losing each level and category between two stored runs, by community and grid.",
+            discussion: "Groups use the buildings' current grids and communities. --format geojson prints the changed buildings.")
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The earlier run.") var a: Int64
+        @Argument(help: "The later run.") var b: Int64
+        @Flag(help: "Print JSON (same as --format json).") var json = false
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if output.format == .csv { throw ValidationError("--format csv is not offered for a comparison; use table, json or geojson") }
+        }
+
+        func run() async throws {
+            let store = try self.store.open()
+            if let community = output.community { try CoverageRuns.checkCommunity(community, store: store) }
+            let first = try CoverageRuns.load(store: store, id: a), second = try CoverageRuns.load(store: store, id: b)
+            let keep = output.keep()
+            let comparison = CoverageComparison(first.result.filtered(keep), second.result.filtered(keep))
+            try Self.render(comparison, format: json ? .json : output.format, store: store, points: second.result,
+                            a: first.run.json, b: second.run.json,
+                            titleA: "run \(a) (\(first.run.createdAt), \(first.run.freshness.label))",
+                            titleB: "run \(b) (\(second.run.createdAt), \(second.run.freshness.label))")
+        }
+
+        static func render(_ comparison: CoverageComparison, format: Format, store: Store, points: Coverage.Result,
+                           a: [String: Any], b: [String: Any], titleA: String, titleB: String) throws {
+            switch format {
+            case .json:
+                try Console.printJSON(CoverageReport.comparisonJSON(comparison, a: a, b: b))
+            case .geojson:
+                let locations = Dictionary(points.buildings.map { ($0.id, $0.point) }, uniquingKeysWith: { x, _ in x })
+                print(CoverageReport.comparisonGeoJSON(comparison, footprints: try BuildingFootprints.load(store), points: locations))
+            case .csv:
+                throw StoreError.badInput("--format csv is not offered for a comparison; use table, json or geojson")
+            case .table:
+                print("from \(titleA)")
+                print("to   \(titleB)")
+                for (category, note) in ((b["categories_without_facilities"] as? [[String: Any]]) ?? []).compactMap({ item in
+                    (item["category"] as? String).map { ($0, item["note"] as? String ?? "") } }) {
+                    print("\(category): \(note)")
+                }
+                print("\(comparison.changedBuildings.count) buildings changed; \(comparison.onlyInA.count) only in the first, \(comparison.onlyInB.count) only in the second")
+                for (key, change) in zip(comparison.keys, comparison.total.changes) {
+                    print(CoverageReport.keyLabel(key).padding(toLength: 32, withPad: " ", startingAt: 0)
+                          + String(format: " +%d households (%d buildings)  −%d households (%d buildings)",
+                                   change.householdsGained, change.buildingsGained, change.householdsLost, change.buildingsLost))
+                }
+                for (title, groups) in [("community", comparison.communities), ("grid", comparison.grids)] where !groups.isEmpty {
+                    print("")
+                    print("by \(title) (households gained / lost where any changed)")
+                    for group in groups {
+                        let parts = zip(comparison.keys, group.changes)
+                            .filter { $0.1.householdsGained > 0 || $0.1.householdsLost > 0 || $0.1.buildingsGained > 0 || $0.1.buildingsLost > 0 }
+                            .map { "\(CoverageReport.keyLabel($0.0)) +\($0.1.householdsGained)/−\($0.1.householdsLost)" }
+                        print("  \(group.key): " + parts.joined(separator: ", "))
+                    }
+                }
+            }
+        }
     }
 }

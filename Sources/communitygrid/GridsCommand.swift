@@ -151,11 +151,22 @@ struct GridsRunsCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
-        let runs = try GridRuns.list(store: try store.open())
-        if json { try Console.printJSON(runs.map { GridsShowCommand.object($0) }); return }
-        for run in runs {
+        let store = try self.store.open()
+        let runs = try GridRuns.list(store: store)
+        // A dry run computed on older data is marked stale, naming the layers changed since.
+        let freshness = try runs.map { try GridRunVersions.freshness(store: store, id: $0.id) }
+        if json {
+            try Console.printJSON(zip(runs, freshness).map { run, fresh in
+                var object = GridsShowCommand.object(run)
+                if let fresh { object["stale"] = fresh.isStale; object["changed_since"] = fresh.changedLayers }
+                return object
+            })
+            return
+        }
+        for (run, fresh) in zip(runs, freshness) {
             let s = run.metrics.summary
-            print("run \(run.id)  \(run.createdAt)  \(run.status)  \(s.grids) grids  \(s.inRange) in range  \(s.householdsMoved) households moved")
+            print("run \(run.id)  \(run.createdAt)  \(run.status)  \(s.grids) grids  \(s.inRange) in range  \(s.householdsMoved) households moved"
+                  + (fresh.map { "  \($0.label)" } ?? ""))
         }
     }
 }

@@ -29,6 +29,7 @@ struct Suggest: AsyncParsableCommand {
     func run() async throws {
         let store = try self.store.open()
         let profile = try profileOptions.load()
+        try CoverageRuns.checkCategory(category, store: store, profile: profile)
         let limit = meters.map(Meters.init) ?? profile.horizon(for: category)
         guard limit.value > 0 else {
             throw StoreError.badInput("--category \(category): the profile \(profile.name) has no limit for it; pass --meters")

@@ -42,8 +42,12 @@ struct AnalysisCLITests {
         let geojson = try CLI.run(["--db", db, "coverage", "--format", "geojson", "--dry-run"])
         #expect(geojson.stdout.hasPrefix("{\"type\":\"FeatureCollection\"") && geojson.stdout.contains("covered_15min"))
 
+        // `--list` is the table of `coverage runs`: a header and one row per stored run, both current.
         let list = try CLI.run(["--db", db, "coverage", "--list"])
-        #expect(list.stdout.split(separator: "\n").count == 2)
+        let rows = list.stdout.split(separator: "\n")
+        #expect(rows.count == 3 && rows.first?.hasPrefix("run ") == true)
+        #expect(rows.dropFirst().allSatisfy { $0.hasSuffix("current") })
+        #expect(list.stdout == (try CLI.run(["--db", db, "coverage", "runs"])).stdout)
 
         let unknown = try CLI.run(["--db", db, "coverage", "--community", "999999999999", "--dry-run"])
         #expect(unknown.status == 1 && unknown.stderr.contains("999999999999"))

@@ -5,13 +5,10 @@ import GridModel
 
 /// The store's content in the shapes the analysis core takes. Reading is the only I/O here.
 public enum AnalysisData {
-    /// Changes whenever an import or a grid change lands, so caches of graphs and assignments can be reused until then.
+    /// Changes whenever any layer changes (the per-layer versions of `DataVersions`), so caches of graphs and
+    /// assignments can be reused until then.
     public static func version(_ store: Store) throws -> String {
-        try store.read { db in
-            let log = try Int.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM import_log") ?? 0
-            let edges = try Int.fetchOne(db, sql: "SELECT count(*) FROM network_edges") ?? 0
-            return "import-\(log)-edges-\(edges)"
-        }
+        "layers-" + (try DataVersions.current(store).text)
     }
 
     public static func graph(_ store: Store) throws -> WalkingGraph {
@@ -47,31 +44,30 @@ public enum AnalysisData {
     }
 
     static func areas(_ store: Store, sql: String) throws -> [Area] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: sql).map { row in
-                let data: Data = row[2]
-                guard let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon else {
-                    throw StoreError.corrupt("\(row[0] as String): geometry is not a polygon")
-                }
-                return Area(code: row[0], community: row[1], shape: shape)
+        try store.read { db in try areas(db, sql: sql) }
+    }
+
+    static func areas(_ db: Database, sql: String) throws -> [Area] {
+        try Row.fetchAll(db, sql: sql).map { row in
+            let data: Data = row[2]
+            guard let shape = try Geometry(wkb: [UInt8](data)).asMultiPolygon else {
+                throw StoreError.corrupt("\(row[0] as String): geometry is not a polygon")
             }
+            return Area(code: row[0], community: row[1], shape: shape)
         }
     }
 
-    /// Buildings at their representative points, with the grid and community holding each point
-    /// (lowest code where polygons overlap or share the boundary).
+    /// Buildings at their representative points, with their current grid and community (`BuildingPlaces`:
+    /// the grid holding the point, lowest code where polygons overlap or share the boundary).
     public static func buildings(_ store: Store) throws -> [Coverage.Building] {
-        let grids = try grids(store), communities = try communities(store)
-        let gridLocator = PolygonLocator(grids.map(\.shape))
-        let communityLocator = PolygonLocator(communities.map(\.shape))
-        let rows = try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, X(point), Y(point), households FROM buildings ORDER BY id")
-                .map { (id: $0[0] as Int64, point: Coordinate(longitude: $0[1], latitude: $0[2]), households: $0[3] as Int) }
-        }
-        return rows.map { row in
-            let grid = gridLocator.first(containing: row.point).map { grids[$0] }
-            let community = grid?.community ?? communityLocator.first(containing: row.point).map { communities[$0].code }
-            return Coverage.Building(id: row.id, point: row.point, households: row.households, grid: grid?.code, community: community)
+        try store.read { db in
+            let places = try BuildingPlaces.derive(db)
+            return try Row.fetchAll(db, sql: "SELECT id, X(point), Y(point), households FROM buildings ORDER BY id").map { row in
+                let id: Int64 = row[0]
+                let place = places[id]
+                return Coverage.Building(id: id, point: Coordinate(longitude: row[1], latitude: row[2]), households: row[3],
+                                         grid: place?.grid, community: place?.community)
+            }
         }
     }
 

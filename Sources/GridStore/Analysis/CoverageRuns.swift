@@ -3,7 +3,8 @@ import GRDB
 import GridAnalysis
 import GridModel
 
-/// Coverage runs are records: the profile, a summary, and every building's result, for map clients to read later.
+/// Coverage runs are records: the profile, the data versions it was computed on, a summary, and every building's
+/// result (nearest facilities and every requirement's verdict), so a run renders and compares later without a search.
 public enum CoverageRuns {
     public struct Stored: Sendable {
         public var id: Int64
@@ -12,44 +13,79 @@ public enum CoverageRuns {
         public var buildings: Int
         public var households: Int
         public var summary: String
+        public var freshness: Freshness
+
+        /// Households covered per level, as stored in the summary (minutes, households).
+        public var levelsCovered: [(minutes: Double, households: Int)] {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any],
+                  let levels = object["levels"] as? [[String: Any]] else { return [] }
+            return levels.compactMap { level in
+                guard let minutes = (level["minutes"] as? NSNumber)?.doubleValue, let households = (level["households_covered"] as? NSNumber)?.intValue else { return nil }
+                return (minutes, households)
+            }
+        }
+
+        public var json: [String: Any] {
+            var object: [String: Any] = ["id": id, "created_at": createdAt, "profile": profileName, "buildings": buildings, "households": households,
+                                         "levels": levelsCovered.map { ["minutes": $0.minutes, "households_covered": $0.households] }]
+            for (key, value) in freshness.json { object[key] = value }
+            return object
+        }
     }
 
-    /// Runs coverage on the store's current content. Points snap to the largest connected part of the
-    /// network: fragments cut off by an extract's edge or by missing nodes would otherwise strand the
-    /// buildings beside them (the peer harness keeps only that part too).
-    public static func compute(store: Store, profile: LifeCircleProfile, isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
+    /// A stored run read back: its record and its result. Buildings carry their current grid and community
+    /// (`BuildingPlaces`), never a grid that is gone; `existing` holds the ids still in the store.
+    public struct Loaded: Sendable {
+        public var run: Stored
+        public var result: Coverage.Result
+        public var existing: Set<Int64>
+    }
+
+    /// Runs coverage on the store's current content, with `planned` facilities added as if they existed (ids must
+    /// not collide with stored ones: negative). Points snap to the largest connected part of the network: fragments
+    /// cut off by an extract's edge or by missing nodes would otherwise strand the buildings beside them (the peer
+    /// harness keeps only that part too).
+    public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
+                               isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
         let graph = try AnalysisData.graph(store)
         let snapper = ReachRule.snapper(graph)
         return try Coverage.run(
             graph: graph, snapper: snapper, buildings: try AnalysisData.buildings(store),
-            facilities: try AnalysisData.facilities(store), profile: profile, isCancelled: isCancelled)
+            facilities: try AnalysisData.facilities(store) + planned, profile: profile, isCancelled: isCancelled)
     }
 
-    /// Stores a result in one transaction; returns the run id.
+    /// Stores a result in one transaction; returns the run id. `versions`: the data versions read before the
+    /// computation (read now when nil), so a change landing during it leaves the run stale.
     @discardableResult
-    public static func save(_ result: Coverage.Result, store: Store, seconds: Double) throws -> Int64 {
+    public static func save(_ result: Coverage.Result, store: Store, seconds: Double, versions: DataVersions? = nil) throws -> Int64 {
         let version = try AnalysisData.version(store)
         let profileJSON = String(decoding: try JSONEncoder().encode(result.profile), as: UTF8.self)
         let summary = String(decoding: try JSONSerialization.data(withJSONObject: summaryJSON(result), options: [.sortedKeys]), as: UTF8.self)
         let totals = result.summary
+        let recorded = try versions ?? DataVersions.current(store)
         return try store.write { db in
             try db.execute(sql: """
-                INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary, data_versions)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [ISO8601DateFormatter().string(from: Date()), result.profile.name, profileJSON, version, seconds,
-                                 totals.buildings, totals.households, summary])
+                                 totals.buildings, totals.households, summary, recorded.text])
             let run = db.lastInsertedRowID
             let building = try db.makeStatement(sql: """
-                INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let nearest = try db.makeStatement(sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
-            for (item, outcome) in zip(result.buildings, result.results) {
-                let met = zip(result.profile.levels, outcome.levelMet).filter(\.1).map { formatMinutes($0.0.minutes) }.joined(separator: ",")
-                try building.execute(arguments: [run, item.id, item.households, item.grid, item.community, outcome.offNetwork?.value, met])
-                for (category, answer) in zip(result.categories, outcome.nearest) {
-                    guard let answer else { continue }
-                    try nearest.execute(arguments: [run, item.id, category, answer.facilityID, (answer.distance.value * 100).rounded() / 100])
+            for (b, item) in result.buildings.enumerated() {
+                let met = result.profile.levels.indices.filter { result.results.isLevelMet(building: b, level: $0) }
+                    .map { formatMinutes(result.profile.levels[$0].minutes) }.joined(separator: ",")
+                let verdicts = result.profile.levels.indices.map { l in
+                    String(result.profile.levels[l].categories.indices.map { result.results.isMet(building: b, level: l, requirement: $0) ? "1" : "0" })
+                }.joined(separator: "|")
+                try building.execute(arguments: [run, item.id, item.households, item.grid, item.community,
+                                                 result.results.isOffNetwork(b) ? nil : result.results[b].offNetwork?.value, met, verdicts])
+                for c in result.categories.indices {
+                    guard let answer = result.results.nearest(building: b, category: c) else { continue }
+                    try nearest.execute(arguments: [run, item.id, result.categories[c], answer.facilityID, (answer.distance.value * 100).rounded() / 100])
                 }
             }
             return run
@@ -58,8 +94,131 @@ public enum CoverageRuns {
 
     public static func list(store: Store) throws -> [Stored] {
         try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, created_at, profile_name, buildings, households, summary FROM coverage_runs ORDER BY id")
-                .map { Stored(id: $0[0], createdAt: $0[1], profileName: $0[2], buildings: $0[3], households: $0[4], summary: $0[5]) }
+            let current = try DataVersions.read(db)
+            return try Row.fetchAll(db, sql: "SELECT id, created_at, profile_name, buildings, households, summary, data_versions FROM coverage_runs ORDER BY id")
+                .map { Stored(id: $0[0], createdAt: $0[1], profileName: $0[2], buildings: $0[3], households: $0[4], summary: $0[5],
+                              freshness: Freshness(recorded: DataVersions.decode($0[6]), current: current)) }
+        }
+    }
+
+    public static func latestID(store: Store) throws -> Int64? {
+        try store.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM coverage_runs") }
+    }
+
+    /// Reads a stored run back as a result, without searching.
+    public static func load(store: Store, id: Int64) throws -> Loaded {
+        try BuildingPlaces.refreshIfNeeded(store)
+        return try store.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, created_at, profile_name, buildings, households, summary, data_versions, profile FROM coverage_runs WHERE id = ?
+                """, arguments: [id]) else {
+                let known = try Int64.fetchAll(db, sql: "SELECT id FROM coverage_runs ORDER BY id")
+                throw StoreError.badInput("RUN \(id): no such coverage run (" + (known.isEmpty ? "the store has none; run `coverage` first" : "stored: \(known.map(String.init).joined(separator: ", "))") + ")")
+            }
+            let run = Stored(id: row[0], createdAt: row[1], profileName: row[2], buildings: row[3], households: row[4], summary: row[5],
+                             freshness: Freshness(recorded: DataVersions.decode(row[6]), current: try DataVersions.read(db)))
+            let profileText: String = row[7]
+            let profile = try JSONDecoder().decode(LifeCircleProfile.self, from: Data(profileText.utf8))
+            let categories = profile.categories
+            let categoryIndex = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($0.element, $0.offset) })
+            let summary = (try? JSONSerialization.jsonObject(with: Data(run.summary.utf8))) as? [String: Any] ?? [:]
+            func counts(_ key: String) -> [String: Int] {
+                ((summary[key] as? [String: Any]) ?? [:]).compactMapValues { ($0 as? NSNumber)?.intValue }
+            }
+            var points: [Int64: Coordinate] = [:]
+            for point in try Row.fetchAll(db, sql: "SELECT id, X(point), Y(point) FROM buildings WHERE id IN (SELECT building_id FROM coverage_buildings WHERE run_id = ?)",
+                                          arguments: [id]) {
+                points[point[0]] = Coordinate(longitude: point[1], latitude: point[2])
+            }
+            var places: [Int64: BuildingPlaces.Place] = [:]
+            for place in try Row.fetchAll(db, sql: "SELECT building_id, grid_code, community_code FROM building_places WHERE building_id IN (SELECT building_id FROM coverage_buildings WHERE run_id = ?)",
+                                          arguments: [id]) {
+                places[place[0]] = BuildingPlaces.Place(grid: place[1], community: place[2])
+            }
+            let placesCurrent = try Bool.fetchOne(db, sql: "SELECT \(BuildingPlaces.currentSQL)") ?? false
+            var buildings: [Coverage.Building] = [], offNetwork: [Meters?] = [], met: [[[Bool]]] = []
+            var index: [Int64: Int] = [:]
+            for item in try Row.fetchAll(db, sql: """
+                SELECT building_id, households, off_network_m, levels_met, requirements_met FROM coverage_buildings WHERE run_id = ? ORDER BY building_id
+                """, arguments: [id]) {
+                let buildingID: Int64 = item[0]
+                index[buildingID] = buildings.count
+                // The building's current grid; none when it left the store or the places could not be derived again.
+                let place = placesCurrent ? places[buildingID] : nil
+                buildings.append(Coverage.Building(id: buildingID, point: points[buildingID] ?? Coordinate(longitude: 0, latitude: 0),
+                                                   households: item[1], grid: place?.grid, community: place?.community))
+                offNetwork.append((item[2] as Double?).map(Meters.init))
+                if let verdicts = item[4] as String? {
+                    met.append(verdicts.split(separator: "|", omittingEmptySubsequences: false).map { $0.map { $0 == "1" } })
+                } else {
+                    met.append([])  // filled below from the distances (runs stored before verdicts were kept)
+                }
+            }
+            var nearest = [[NearestFacilitySearch.Answer?]](repeating: Array(repeating: nil, count: buildings.count), count: categories.count)
+            let cursor = try Row.fetchCursor(db, sql: "SELECT building_id, category, facility_id, distance_m FROM coverage_nearest WHERE run_id = ?", arguments: [id])
+            while let answer = try cursor.next() {
+                guard let b = index[answer[0]], let c = categoryIndex[answer[1]] else { continue }
+                nearest[c][b] = NearestFacilitySearch.Answer(facilityID: answer[2], distance: Meters(answer[3]))
+            }
+            for b in met.indices where met[b].count != profile.levels.count || zip(met[b], profile.levels).contains(where: { $0.count != $1.categories.count }) {
+                met[b] = profile.levels.map { level in
+                    level.categories.map { requirement in
+                        nearest[categoryIndex[requirement.category]!][b].map { $0.distance.value <= profile.limit(requirement, at: level).value } ?? false
+                    }
+                }
+            }
+            let result = Coverage.Result(profile: profile, buildings: buildings, nearest: nearest, offNetwork: offNetwork, met: met,
+                                         facilitiesPlaced: counts("facilities_placed"), facilitiesOffNetwork: counts("facilities_off_network"))
+            return Loaded(run: run, result: result, existing: Set(points.keys))
+        }
+    }
+
+    // MARK: checking what a user names
+
+    /// Refuses a community code the store does not hold, listing the ones it does.
+    public static func checkCommunity(_ code: String, store: Store) throws {
+        let known = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT code, name FROM communities ORDER BY code").map { (code: $0[0] as String, name: $0[1] as String) }
+        }
+        if known.contains(where: { $0.code == code }) { return }
+        let list = known.isEmpty ? "the store holds no community (import them with `import geojson FILE --layer communities`)"
+            : "valid: " + known.map { "\($0.code) (\($0.name))" }.joined(separator: ", ")
+        let byName = known.first { $0.name == code }.map { "; \(code) is the name of \($0.code), give the code" } ?? ""
+        throw StoreError.badInput("--community \(code): no such community\(byName); \(list)")
+    }
+
+    /// Categories a facility may have: the import rules', the profile's and those stored.
+    public static func knownCategories(store: Store, profile: LifeCircleProfile) throws -> [String] {
+        let stored = try store.read { try String.fetchAll($0, sql: "SELECT DISTINCT category FROM facilities") }
+        return Array(Set(ImportRules.default.categories + profile.categories + stored)).sorted()
+    }
+
+    public static func checkCategory(_ category: String, store: Store, profile: LifeCircleProfile, option: String = "--category") throws {
+        let known = try knownCategories(store: store, profile: profile)
+        guard known.contains(category) else {
+            throw StoreError.badInput("\(option) \(category): unknown category; valid: \(known.joined(separator: ", "))")
+        }
+    }
+
+    /// Planned facilities from a GeoJSON file of Points with a `category` (and optional `name`), numbered -1, -2, …
+    /// so they never collide with stored ids. Errors name the file, the feature and the field.
+    public static func plannedFacilities(path: String, store: Store, profile: LifeCircleProfile) throws -> [Coverage.Facility] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.badInput("\(path): file not found") }
+        let features: [Feature]
+        do { features = try GeoJSON.decodeFeatureCollection(data) } catch { throw StoreError.badInput("\(path): \(error)") }
+        guard !features.isEmpty else { throw StoreError.badInput("\(path): no feature (give GeoJSON Points with a category)") }
+        let known = try knownCategories(store: store, profile: profile)
+        return try features.enumerated().map { index, feature in
+            guard case .point(let point)? = feature.geometry else {
+                throw StoreError.badInput("\(path): feature \(index): geometry must be a Point")
+            }
+            guard case .string(let category)? = feature.properties["category"], !category.isEmpty else {
+                throw StoreError.badInput("\(path): feature \(index): property \"category\" is missing (valid: \(known.joined(separator: ", ")))")
+            }
+            guard known.contains(category) else {
+                throw StoreError.badInput("\(path): feature \(index): category \(category) is unknown; valid: \(known.joined(separator: ", "))")
+            }
+            return Coverage.Facility(id: -Int64(index + 1), category: category, location: point)
         }
     }
 
@@ -74,6 +233,7 @@ public enum CoverageRuns {
             "buildings": totals.buildings, "households": totals.households, "off_network_buildings": totals.offNetworkBuildings,
             "levels": levelsJSON(totals, result.profile),
             "facilities_placed": result.facilitiesPlaced, "facilities_off_network": result.facilitiesOffNetwork,
+            "categories_without_facilities": result.facilityNotes.map { ["category": $0.category, "note": $0.note] },
         ]
     }
 

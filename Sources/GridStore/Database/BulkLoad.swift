@@ -3,7 +3,7 @@ import GRDB
 /// Spatialite keeps each geometry column consistent with per-row triggers (type check, R-tree update,
 /// timestamp): about 45 µs a row, most of an import's time. A bulk load inside one transaction
 /// drops the insert triggers, inserts, then checks types, fills the R-trees and restores the triggers
-/// set-wise. DDL is transactional in SQLite, so a failure or a crash leaves the triggers as they were.
+/// set-wise (the layer versions' insert triggers too, raised once at the end). DDL is transactional in SQLite, so a failure or a crash leaves the triggers as they were.
 enum BulkLoad {
     static func run<T>(_ db: Database, tables: [String], body: () throws -> T) throws -> T {
         let columns = StoreMigrations.geometryColumns.filter { tables.contains($0.table) }
@@ -16,7 +16,8 @@ enum BulkLoad {
             db,
             sql: """
                 SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (\(placeholders))
-                  AND (name LIKE 'ggi!_%' ESCAPE '!' OR name LIKE 'gii!_%' ESCAPE '!' OR name LIKE 'tmi!_%' ESCAPE '!')
+                  AND (name LIKE 'ggi!_%' ESCAPE '!' OR name LIKE 'gii!_%' ESCAPE '!' OR name LIKE 'tmi!_%' ESCAPE '!'
+                       OR name LIKE 'lv!_%!_insert' ESCAPE '!')
                 """,
             arguments: StatementArguments(tables)
         ).map { (name: $0[0] as String, sql: $0[1] as String) }
@@ -45,6 +46,8 @@ enum BulkLoad {
                 """)
         }
         for trigger in triggers { try db.execute(sql: trigger.sql) }
+        // The layer versions' insert triggers were set aside with the others: raise the versions once.
+        try DataVersions.bump(db, tables: tables)
         return result
     }
 }

@@ -292,6 +292,35 @@ enum StoreMigrations {
                 WHERE r.status = 'reverted' AND p.code NOT IN (SELECT code FROM grids) ORDER BY r.id, p.code;
                 """)
         }
+        migrator.registerMigration("v8: layer versions, building places, run versions") { db in
+            // Per-layer versions raised by triggers on every row change, whichever process makes it; results record
+            // them to be marked stale later. building_places holds each building's current grid and community with
+            // the versions they were derived from. Coverage rows keep every requirement's verdict so a stored run
+            // renders and compares without computing again.
+            try db.execute(sql: """
+                CREATE TABLE layer_versions (
+                    layer TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO layer_versions (layer, version) VALUES ('buildings', 1), ('facilities', 1), ('network', 1), ('grids', 1), ('communities', 1);
+                CREATE TABLE building_places (
+                    building_id INTEGER PRIMARY KEY,
+                    grid_code TEXT,
+                    community_code TEXT
+                );
+                CREATE INDEX building_places_grid ON building_places(grid_code);
+                CREATE INDEX building_places_community ON building_places(community_code);
+                CREATE TABLE building_places_basis (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    basis TEXT NOT NULL
+                );
+                ALTER TABLE coverage_runs ADD COLUMN data_versions TEXT;
+                ALTER TABLE coverage_buildings ADD COLUMN requirements_met TEXT;
+                ALTER TABLE grid_runs ADD COLUMN data_versions TEXT;
+                """)
+            try db.execute(sql: DataVersions.triggerSQL())
+            try BuildingPlaces.refreshIfNeeded(db)
+        }
         return migrator
     }
 }

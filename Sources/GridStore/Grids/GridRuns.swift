@@ -341,6 +341,7 @@ public enum GridRuns {
                 """, arguments: [try reservedID ?? GridRunRequests.nextID(db), created, parametersJSON, communitiesJSON, try fingerprint(db, communities: communities),
                                  metrics.seconds, metricsJSON, warningsJSON])
             let run = db.lastInsertedRowID
+            try GridRunVersions.record(db, run: run)
             let grid = try db.makeStatement(sql: """
                 INSERT INTO grid_run_grids (run_id, code, name, community_code, households, buildings, area_m2, polsby_popper, geom)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 4326)))
@@ -470,6 +471,7 @@ public enum GridRuns {
             try GridCodes.applied(db, run: id, communities: list, at: time)
             try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
                            arguments: [time, try fingerprint(db, communities: communities), id])
+            try BuildingPlaces.refreshIfNeeded(db)
         }
     }
 
@@ -499,6 +501,7 @@ public enum GridRuns {
             let time = ISO8601DateFormatter().string(from: Date())
             try GridCodes.reverted(db, run: id, at: time)
             try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?", arguments: [time, id])
+            try BuildingPlaces.refreshIfNeeded(db)
         }
     }
 }

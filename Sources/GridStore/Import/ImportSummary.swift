@@ -68,8 +68,10 @@ public struct ImportSummary: Sendable {
         return object
     }
 
-    /// Written inside the import's own transaction, so the log and the data land together.
+    /// Written inside the import's own transaction, so the log and the data land together (and the buildings'
+    /// grids and communities are derived again in it when the import changed them).
     func log(in db: Database, startedAt: Date) throws {
+        try BuildingPlaces.refreshIfNeeded(db)
         // Changes are logged beside the counts, as "LAYER ACTION".
         let named = counts + changes.map { (name: "\($0.layer) \($0.action)", value: $0.count) }
         let counts = try JSONSerialization.data(
