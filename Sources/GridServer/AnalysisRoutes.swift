@@ -164,7 +164,13 @@ struct AnalysisRoutes: Sendable {
         do {
             try CoverageRuns.checkCommunity(community, store: state.store)
         } catch let error as StoreError {
-            throw APIProblem.badParameter("community", error.description.replacingOccurrences(of: "--community ", with: "community "))
+            let detail = error.description.replacingOccurrences(of: "--community ", with: "community ")
+            // Not a code at all (a name, say) is a bad parameter; a well-formed code the store does not hold is not
+            // found. Both list the valid codes.
+            guard community.count == 12, community.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw APIProblem.badParameter("community", detail + " (a community is named by its 12-digit code)")
+            }
+            throw APIProblem(status: .notFound, code: "not-found", title: "Not found", detail: detail, parameter: "community")
         }
         return { $0.community == community }
     }
@@ -192,9 +198,9 @@ struct AnalysisRoutes: Sendable {
         guard let name, name != active.name else { return active }
         if let shipped = LifeCircleProfile.shipped(named: name) { return shipped }
         let names = ([active.name] + LifeCircleProfile.shipped.map(\.name).filter { $0 != active.name }).joined(separator: ", ")
-        let message = "profile \"\(name)\" is not known; known profiles: \(names)"
-        if let parameter { throw APIProblem.badParameter(parameter, message) }
-        throw APIProblem.badBody(message, field: "profile")
+        // Well formed but naming nothing, like an unknown category: 422 with the known names.
+        throw APIProblem.unprocessable("unknown-profile", "profile \"\(name)\" is not known; known profiles: \(names)",
+                                       parameter: parameter ?? "profile")
     }
 
     /// The isochrones by the profile's reach rule (`speed` replaces its walking speed), the rule coverage applies.

@@ -46,7 +46,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
 /// Where a connection is in its request cycle, and the one deadline that applies there. Used only on the
 /// connection's event loop.
 final class RequestReadClock {
-    enum Phase { case idle, readingHead, readingBody, answering }
+    enum Phase { case idle, readingHead, readingBody, answering, refusing }
     private(set) var phase = Phase.idle
     /// Bytes of a next request arrived while the previous one was being answered (pipelining).
     private var bytesWhileAnswering = false
@@ -65,13 +65,17 @@ final class RequestReadClock {
         switch phase {
         case .idle: enter(.readingHead)
         case .answering: bytesWhileAnswering = true
-        case .readingHead, .readingBody: break
+        case .readingHead, .readingBody, .refusing: break
         }
     }
 
     func headRead() { enter(.readingBody) }
 
     func bodyRead() { enter(.answering) }
+
+    /// The parser gave up on the request: what is left is writing its 400, which the read deadlines must not cut
+    /// short on a busy machine; the connection closes after it.
+    func parseFailed() { enter(.refusing) }
 
     func responseWritten() {
         // A handler may answer before reading the body (a refused write); the body deadline still runs then.
@@ -94,6 +98,7 @@ final class RequestReadClock {
         case .readingHead: limits.headerSeconds
         case .readingBody: limits.bodySeconds
         case .answering: nil  // the request deadline (DeadlineMiddleware) bounds the answer
+        case .refusing: max(limits.headerSeconds + limits.bodySeconds, 30)
         }
         guard let seconds else { return }
         let channel = self.channel
@@ -149,6 +154,11 @@ final class RequestPartsWatcher: ChannelDuplexHandler, RemovableChannelHandler {
         case .end: clock.bodyRead()
         }
         context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        clock.parseFailed()
+        context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

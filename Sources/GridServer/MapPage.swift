@@ -21,10 +21,13 @@ enum MapPage {
             "profile": .string(profile.name), "speed": .number(profile.walkingSpeed),
             "minutes": .array(minutes.map(JSONValue.number)),
         ])
-        let script = String(decoding: (try? JSONEncoder().encode(lifeCircle)) ?? Data("{}".utf8), as: UTF8.self)
+        // Sorted keys: the page is the same bytes on every request, so its ETag is too.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let script = String(decoding: (try? encoder.encode(lifeCircle)) ?? Data("{}".utf8), as: UTF8.self)
             .replacingOccurrences(of: "</", with: "<\\/")
         let numbers = minutes.map { JSONValue.number($0).stringValue ?? "\($0)" }
-        let list = numbers.count > 1 ? numbers.dropLast().joined(separator: ", ") + " and " + numbers.last! : numbers.joined()
+        let list = numbers.count > 1 ? numbers.dropLast().joined(separator: ", ") + " and " + (numbers.last ?? "") : numbers.joined()
         let speed = JSONValue.number(profile.walkingSpeed).stringValue ?? "\(profile.walkingSpeed)"
         let header = "Click the map for \(list)-minute walking isochrones (profile \(escape(profile.name)), \(speed) m/s)."
         return template.replacingOccurrences(of: "__LIFE_CIRCLE__", with: script).replacingOccurrences(of: "__HEADER__", with: header)

@@ -588,9 +588,10 @@ enum OpenAPIDocument {
       "name": "community",
       "in": "query",
       "required": false,
-      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "description": "only buildings of this community (12-digit code); a code the store does not hold is a 404 listing the valid codes",
       "schema": {
-       "type": "string"
+       "type": "string",
+       "pattern": "^[0-9]{12}$"
       }
      }
     ],
@@ -678,7 +679,9 @@ enum OpenAPIDocument {
       "description": "Coverage run id",
       "schema": {
        "type": "integer",
-       "format": "int64"
+       "format": "int64",
+       "minimum": 1,
+       "maximum": 9223372036854775807
       }
      },
      {
@@ -696,9 +699,10 @@ enum OpenAPIDocument {
       "name": "community",
       "in": "query",
       "required": false,
-      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "description": "only buildings of this community (12-digit code); a code the store does not hold is a 404 listing the valid codes",
       "schema": {
-       "type": "string"
+       "type": "string",
+       "pattern": "^[0-9]{12}$"
       }
      }
     ],
@@ -737,7 +741,9 @@ enum OpenAPIDocument {
       "description": "the earlier run id",
       "schema": {
        "type": "integer",
-       "format": "int64"
+       "format": "int64",
+       "minimum": 1,
+       "maximum": 9223372036854775807
       }
      },
      {
@@ -747,16 +753,19 @@ enum OpenAPIDocument {
       "description": "the later run id",
       "schema": {
        "type": "integer",
-       "format": "int64"
+       "format": "int64",
+       "minimum": 1,
+       "maximum": 9223372036854775807
       }
      },
      {
       "name": "community",
       "in": "query",
       "required": false,
-      "description": "only buildings of this community (12-digit code); an unknown one is a 400 listing the valid codes",
+      "description": "only buildings of this community (12-digit code); a code the store does not hold is a 404 listing the valid codes",
       "schema": {
-       "type": "string"
+       "type": "string",
+       "pattern": "^[0-9]{12}$"
       }
      },
      {

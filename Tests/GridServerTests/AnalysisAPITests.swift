@@ -39,7 +39,7 @@ struct AnalysisAPITests {
             #expect(posted.status == .ok)
             #expect(households(try posted.json) == slow)
             let unknown = try await client.execute(uri: "/isochrones?\(at)&profile=elderly", method: .get)
-            #expect(unknown.status == .badRequest)
+            #expect(unknown.status == .unprocessableContent)
             #expect(try unknown.json["parameter"] == "profile")
             #expect(try (unknown.json["detail"]?.stringValue ?? unknown.json["message"]?.stringValue ?? "").contains("gb50180"))
             let badSpeed = try await client.execute(uri: "/isochrones?\(at)&speed=0", method: .get)

@@ -66,10 +66,12 @@ struct CoverageRunsAPITests {
             let byGrid = (first["grids"]?.arrayValue ?? []).reduce(0) { $0 + ($1["levels"]?.arrayValue?.first?["uncovered_buildings"]?.intValue ?? 0) }
             #expect(uncovered > 0 && uncovered == byGrid)
 
-            for (uri, parameter) in [("/coverage?community=%E5%AD%A6%E6%B8%85%E8%B7%AF%E7%A4%BE%E5%8C%BA", "community"), ("/coverage?community=110108001999", "community"),
-                                     ("/coverage/compare?a=1", "b"), ("/coverage?run=1", "run")] {
+            // A name is a bad parameter; a well-formed code the store does not hold is not found; both list the codes.
+            for (uri, parameter, status) in [("/coverage?community=%E5%AD%A6%E6%B8%85%E8%B7%AF%E7%A4%BE%E5%8C%BA", "community", HTTPResponse.Status.badRequest),
+                                             ("/coverage?community=110108001999", "community", .notFound),
+                                             ("/coverage/compare?a=1", "b", .badRequest), ("/coverage?run=1", "run", .badRequest)] {
                 let refused = try await client.execute(uri: uri, method: .get)
-                #expect(refused.status == .badRequest, "\(uri)")
+                #expect(refused.status == status, "\(uri)")
                 #expect(try refused.json["parameter"]?.stringValue == parameter, "\(uri)")
                 if parameter == "community" { #expect(refused.text.contains("110108001001 (五道口)"), "\(uri): \(refused.text)") }
             }

@@ -145,11 +145,8 @@ struct GridRunRealBarrierTests {
         let temporary = try TemporaryStore()
         // The plan and its figures were made with every `yes` building on campus counted as housing: the households
         // rule without its non-residential exceptions, kept here so the case stays the same.
-        var rules = ImportRules.default
-        rules.households.nonResidentialAreas = nil
-        rules.households.nonResidentialNames = nil
-        rules.households.minimumFootprintSquareMeters = nil
-        _ = try OSMImporter.run(store: temporary.store, path: SharedData.path("cn_beijing_haidian_wudaokou_2017.osm"), rules: rules)
+        _ = try OSMImporter.run(store: temporary.store, path: SharedData.path("cn_beijing_haidian_wudaokou_2017.osm"),
+                                rules: .everyBuildingAsHousing)
         let (x0, y0, x1, y1) = (116.3075, 39.9895, 116.3320, 40.0130)
         @Sendable func rectangle(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> String {
             "POLYGON((\(a) \(b), \(c) \(b), \(c) \(d), \(a) \(d), \(a) \(b)))"

@@ -61,3 +61,15 @@ enum SharedData {
 
     static func path(_ name: String) -> String { geodata!.appendingPathComponent(name).path }
 }
+
+extension ImportRules {
+    /// The households rule without its non-residential exceptions (every `yes` building counted as housing), as it
+    /// was when the Wudaokou grid cases and their figures were made: kept for those cases so they stay the same.
+    static var everyBuildingAsHousing: ImportRules {
+        var rules = ImportRules.default
+        rules.households.nonResidentialAreas = nil
+        rules.households.nonResidentialNames = nil
+        rules.households.minimumFootprintSquareMeters = nil
+        return rules
+    }
+}
