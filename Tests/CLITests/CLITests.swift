@@ -14,6 +14,33 @@ struct CLITests {
         #expect(result.stdout.contains("USAGE"))
     }
 
+    @Test("communitygrid-bench --help on every command exits 0", arguments: [
+        [], ["peer"], ["coverage"], ["isochrone"], ["districting"],
+    ])
+    func benchHelp(_ command: [String]) throws {
+        let result = try CLI.bench(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: communitygrid-bench " + command.joined(separator: " ")))
+    }
+
+    @Test("the benchmark commands live in communitygrid-bench, not in communitygrid")
+    func benchExecutable() throws {
+        let product = try CLI.run(["--help"])
+        #expect(product.status == 0)
+        #expect(!product.stdout.contains("bench"), "\(product.stdout)")
+        let removed = try CLI.run(["bench", "peer"])
+        #expect(removed.status == 1 && removed.stderr.contains("'bench'"), "\(removed.stderr)")
+        let bench = try CLI.bench(["--help"])
+        for command in ["peer", "coverage", "isochrone", "districting"] {
+            #expect(bench.stdout.contains("\n  \(command) "), "communitygrid-bench --help lists \(command)")
+        }
+        // Usage errors and bad input exit 1, as in communitygrid.
+        let missingDB = try CLI.bench(["isochrone"])
+        #expect(missingDB.status == 1 && missingDB.stderr.contains("--db"), "\(missingDB.stderr)")
+        let noData = try CLI.bench(["peer", "--data", "/nonexistent/peers", "--category", "school"])
+        #expect(noData.status == 1 && noData.stderr.contains("/nonexistent/peers/nodes.csv"), "\(noData.stderr)")
+    }
+
     @Test("usage errors exit 1 and say what is wrong")
     func usage() throws {
         let missingDB = try CLI.run(["info"])
