@@ -41,6 +41,24 @@ struct CLITests {
         #expect(noData.status == 1 && noData.stderr.contains("/nonexistent/peers/nodes.csv"), "\(noData.stderr)")
     }
 
+    @Test("communitygrid-bench coverage: a seeded city gives the same city and shares every run, one share per level")
+    func benchCoverage() throws {
+        func run(seed: Int) throws -> [String: Any] {
+            let result = try CLI.bench(["coverage", "--nodes", "3000", "--seed", "\(seed)", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        }
+        let first = try run(seed: 7), again = try run(seed: 7)
+        let profile = try CLI.run(["profile"])
+        let levels = try #require(try JSONSerialization.jsonObject(with: Data(profile.stdout.utf8)) as? [String: Any])["levels"] as? [Any]
+        let shares = try #require(first["shares"] as? [Double])
+        #expect(shares.count == levels?.count && shares.allSatisfy { (0...1).contains($0) })
+        #expect((first["graph_nodes"] as? Int ?? 0) > 0 && (first["buildings"] as? Int ?? 0) > 0)
+        for key in ["graph_nodes", "graph_edges", "buildings", "facilities", "shares", "categories"] {
+            #expect((first[key] as? NSObject) == (again[key] as? NSObject), "\(key) differs between two runs of one seed")
+        }
+    }
+
     @Test("usage errors exit 1 and say what is wrong")
     func usage() throws {
         let missingDB = try CLI.run(["info"])
