@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "communitygrid", targets: ["communitygrid"]),
+        .executable(name: "communitygrid-bench", targets: ["CommunityGridBench"]),
         .library(name: "GridModel", targets: ["GridModel"]),
         .library(name: "GridAnalysis", targets: ["GridAnalysis"]),
         .library(name: "GridStore", targets: ["GridStore"]),
@@ -54,12 +55,30 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings),
+        // What both executables share: --db and --profile options, console output, exit codes.
+        .target(
+            name: "GridCommandLine",
+            dependencies: [
+                "GridModel", "GridAnalysis", "GridStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer",
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings),
+        // The benchmark commands (peer harness, coverage on generated cities, isochrones, districting): not shipped
+        // in `communitygrid`. Benchmarks/Package.swift is the separate package of the ordo-one benchmarks.
+        .executableTarget(
+            name: "CommunityGridBench",
+            dependencies: [
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/CommandLine",
             swiftSettings: strictSettings),
         .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
@@ -78,7 +97,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["communitygrid", "GridModel", "GridStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // Benchmarks live in their own package so that the product's build and tests do not compile the harness.
 // Run: cd Benchmarks && swift package benchmark
+// The benchmark commands (`communitygrid-bench`, in CommandLine/) are a product of the top-level package instead.
 import PackageDescription
 
 let package = Package(

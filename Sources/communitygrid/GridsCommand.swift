@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridAnalysis
+import GridCommandLine
 import GridModel
 import GridStore
 

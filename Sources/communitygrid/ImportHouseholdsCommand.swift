@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCommandLine
 import GridStore
 
 struct ImportHouseholds: AsyncParsableCommand {

@@ -93,7 +93,7 @@ struct AnalysisCLITests {
     static let harness = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/bench/peers")
     static let peersReady = FileManager.default.fileExists(atPath: harness.appendingPathComponent("derive.py").path) && python
 
-    @Test("bench peer answers the harness task exactly as networkx, origin by origin (Helsinki)",
+    @Test("communitygrid-bench peer answers the harness task exactly as networkx, origin by origin (Helsinki)",
           .enabled(if: peersReady, "needs ../shared/bench/peers and python3 with osmium, networkx, shapely, scipy, numpy (scripts/setup.sh installs them)"),
           arguments: ["grocery", "pharmacy"])
     func peerAgainstNetworkx(_ category: String) throws {
@@ -111,7 +111,7 @@ struct AnalysisCLITests {
         }
         try python([Self.harness.appendingPathComponent("derive.py").path, geodata.appendingPathComponent("dense_helsinki_centre_2019.osm.pbf").path, data])
         try python([Self.harness.appendingPathComponent("peer_networkx.py").path, "--data", data, "--category", category, "--out", directory.path("nx.csv")])
-        let ours = try CLI.run(["bench", "peer", "--data", data, "--category", category, "--out", directory.path("cg.csv")])
+        let ours = try CLI.bench(["peer", "--data", data, "--category", category, "--out", directory.path("cg.csv")])
         #expect(ours.status == 0, "\(ours.stderr)")
         #expect(ours.stdout.hasPrefix("{\"peer\":\"communitygrid\""))
 

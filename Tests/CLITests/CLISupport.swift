@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Runs the built `communitygrid` binary as a user would.
+/// Runs the built `communitygrid` (and `communitygrid-bench`) binaries as a user would.
 struct CLI {
     struct Result {
         var status: Int32
@@ -9,19 +9,33 @@ struct CLI {
         var stderr: String
     }
 
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("communitygrid")
+    static let binary = built("communitygrid")
+    /// The benchmark commands' executable (`communitygrid-bench`).
+    static let benchBinary = built("communitygrid-bench")
+
+    static func built(_ name: String) -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.appendingPathComponent(".build/debug/communitygrid")
-    }()
+        return repo.appendingPathComponent(".build/debug/\(name)")
+    }
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @discardableResult
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        try run(binary, arguments, in: directory)
+    }
+
+    /// Runs `communitygrid-bench` with these arguments.
+    @discardableResult
+    static func bench(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        try run(benchBinary, arguments, in: directory)
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()

@@ -14,6 +14,51 @@ struct CLITests {
         #expect(result.stdout.contains("USAGE"))
     }
 
+    @Test("communitygrid-bench --help on every command exits 0", arguments: [
+        [], ["peer"], ["coverage"], ["isochrone"], ["districting"],
+    ])
+    func benchHelp(_ command: [String]) throws {
+        let result = try CLI.bench(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: communitygrid-bench " + command.joined(separator: " ")))
+    }
+
+    @Test("the benchmark commands live in communitygrid-bench, not in communitygrid")
+    func benchExecutable() throws {
+        let product = try CLI.run(["--help"])
+        #expect(product.status == 0)
+        #expect(!product.stdout.contains("bench"), "\(product.stdout)")
+        let removed = try CLI.run(["bench", "peer"])
+        #expect(removed.status == 1 && removed.stderr.contains("'bench'"), "\(removed.stderr)")
+        let bench = try CLI.bench(["--help"])
+        for command in ["peer", "coverage", "isochrone", "districting"] {
+            #expect(bench.stdout.contains("\n  \(command) "), "communitygrid-bench --help lists \(command)")
+        }
+        // Usage errors and bad input exit 1, as in communitygrid.
+        let missingDB = try CLI.bench(["isochrone"])
+        #expect(missingDB.status == 1 && missingDB.stderr.contains("--db"), "\(missingDB.stderr)")
+        let noData = try CLI.bench(["peer", "--data", "/nonexistent/peers", "--category", "school"])
+        #expect(noData.status == 1 && noData.stderr.contains("/nonexistent/peers/nodes.csv"), "\(noData.stderr)")
+    }
+
+    @Test("communitygrid-bench coverage: a seeded city gives the same city and shares every run, one share per level")
+    func benchCoverage() throws {
+        func run(seed: Int) throws -> [String: Any] {
+            let result = try CLI.bench(["coverage", "--nodes", "3000", "--seed", "\(seed)", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        }
+        let first = try run(seed: 7), again = try run(seed: 7)
+        let profile = try CLI.run(["profile"])
+        let levels = try #require(try JSONSerialization.jsonObject(with: Data(profile.stdout.utf8)) as? [String: Any])["levels"] as? [Any]
+        let shares = try #require(first["shares"] as? [Double])
+        #expect(shares.count == levels?.count && shares.allSatisfy { (0...1).contains($0) })
+        #expect((first["graph_nodes"] as? Int ?? 0) > 0 && (first["buildings"] as? Int ?? 0) > 0)
+        for key in ["graph_nodes", "graph_edges", "buildings", "facilities", "shares", "categories"] {
+            #expect((first[key] as? NSObject) == (again[key] as? NSObject), "\(key) differs between two runs of one seed")
+        }
+    }
+
     @Test("usage errors exit 1 and say what is wrong")
     func usage() throws {
         let missingDB = try CLI.run(["info"])

@@ -15,14 +15,14 @@ enum DistrictingBenchData {
     }
 }
 
-@Suite("bench districting on the peers' wdk3 input")
+@Suite("communitygrid-bench districting on the peers' wdk3 input")
 struct DistrictingBenchTests {
     @Test("our plan meets the goals beside the peers; our `current` row reproduces theirs", .enabled(if: DistrictingBenchData.available))
     func wdk3() throws {
         let folder = DistrictingBenchData.folder!
         let plans = try TemporaryDirectory()
-        let result = try CLI.run(["bench", "districting", "--input", folder.appendingPathComponent("data/wdk3").path,
-                                  "--peers", folder.appendingPathComponent("results/results.jsonl").path, "--json", "--out", plans.path("plans.jsonl")])
+        let result = try CLI.bench(["districting", "--input", folder.appendingPathComponent("data/wdk3").path,
+                                    "--peers", folder.appendingPathComponent("results/results.jsonl").path, "--json", "--out", plans.path("plans.jsonl")])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let rows = try #require(report["rows"] as? [[String: Any]])

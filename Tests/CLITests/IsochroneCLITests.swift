@@ -193,14 +193,14 @@ struct IsochroneCLITests {
         }
     }
 
-    @Test("bench isochrone prints median and p95 over random origins")
+    @Test("communitygrid-bench isochrone prints median and p95 over random origins")
     func bench() throws {
         let directory = try TemporaryDirectory()
         let db = try Self.demoStore(directory)
-        let text = try CLI.run(["--db", db, "bench", "isochrone", "--samples", "5"])
+        let text = try CLI.bench(["--db", db, "isochrone", "--samples", "5"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("median") && text.stdout.contains("p95"))
-        let json = try CLI.run(["--db", db, "bench", "isochrone", "--samples", "4", "--minutes", "5", "--json"])
+        let json = try CLI.bench(["isochrone", "--db", db, "--samples", "4", "--minutes", "5", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["samples"] as? Int == 4)
         #expect(Self.number(object, "median_ms") > 0 && Self.number(object, "p95_ms") >= Self.number(object, "median_ms"))

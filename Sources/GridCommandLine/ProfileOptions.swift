@@ -5,15 +5,17 @@ import GridStore
 
 /// `--profile NAME|FILE` and `--speed M/S`: the reach rule (walking speed, snap limit) and the life-circle
 /// levels, the same on every command that computes reach.
-struct ProfileOptions: ParsableArguments {
+public struct ProfileOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Life-circle profile: a shipped one by name (gb50180) or a JSON file; it sets the walking speed, the snap limit and the levels.",
                                valueName: "NAME|FILE"))
-    var profile: String = LifeCircleProfile.gb50180.name
-    @Option(help: ArgumentHelp("Walking speed in m/s instead of the profile's.", valueName: "M/S")) var speed: Double?
+    public var profile: String = LifeCircleProfile.gb50180.name
+    @Option(help: ArgumentHelp("Walking speed in m/s instead of the profile's.", valueName: "M/S")) public var speed: Double?
 
-    func load() throws -> LifeCircleProfile { try Self.load(profile, speed: speed) }
+    public init() {}
 
-    static func load(_ profile: String, speed: Double?) throws -> LifeCircleProfile {
+    public func load() throws -> LifeCircleProfile { try Self.load(profile, speed: speed) }
+
+    public static func load(_ profile: String, speed: Double?) throws -> LifeCircleProfile {
         var loaded: LifeCircleProfile
         if let shipped = LifeCircleProfile.shipped(named: profile) {
             loaded = shipped
@@ -30,18 +32,3 @@ struct ProfileOptions: ParsableArguments {
         return loaded
     }
 }
-
-struct Profile: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print the shipped GB 50180-2018 life-circle profile as JSON, or check a profile file.",
-        discussion: "Save, edit and pass it to `coverage`, `isochrone`, `suggest` or `serve` with --profile FILE.")
-
-    @Option(help: ArgumentHelp("Check a profile file instead of printing the default.", valueName: "FILE")) var check: String?
-
-    func run() async throws {
-        guard let check else { print(LifeCircleProfile.gb50180JSON); return }
-        let profile = try ProfileOptions.load(check, speed: nil)
-        print("\(check): valid; \(profile.levels.count) levels, categories: \(profile.categories.joined(separator: ", "))")
-    }
-}
-

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import GridAnalysis
+import GridCommandLine
 import GridStore
 
-/// `bench districting`: our reassignment beside the districting peers of ../shared/bench/districting, scored by the
+/// `communitygrid-bench districting`: our reassignment beside the districting peers of ../shared/bench/districting, scored by the
 /// same metrics on the same inputs.
 struct BenchDistricting: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

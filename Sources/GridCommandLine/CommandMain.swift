@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import GridStore
+
+/// Parses and runs a root command. Exit codes: 0 success, 1 bad input or usage, 2 internal error.
+public enum CommandMain {
+    public static func run<Root: ParsableCommand>(_ root: Root.Type) async -> Never {
+        let command: any ParsableCommand
+        do {
+            command = try root.parseAsRoot()
+        } catch {
+            // Help and version requests: ArgumentParser prints them and exits 0.
+            if root.exitCode(for: error) == .success { root.exit(withError: error) }
+            FileHandle.standardError.write(Data((root.fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(1)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+            Foundation.exit(0)
+        } catch let error as StoreError {
+            Console.error(error.description)
+            Foundation.exit(error.isUserError ? 1 : 2)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch let error as ValidationError {
+            Console.error(error.message)
+            Foundation.exit(1)
+        } catch {
+            let code = root.exitCode(for: error)
+            if code == .success { root.exit(withError: error) }
+            Console.error("internal error: \(error)")
+            Foundation.exit(2)
+        }
+    }
+}
