@@ -54,8 +54,11 @@ final class ComputeSlots: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 Thread.detachNewThread {
                     Self.yieldToRequests()
-                    defer { self.release() }
-                    continuation.resume(with: Result { try body(isCancelled) })
+                    let result = Result { try body(isCancelled) }
+                    // Free the slot before the answer goes out: a client that sends its next request as soon as it
+                    // has this one's answer must find the slot free, however late this low-priority thread runs on.
+                    self.release()
+                    continuation.resume(with: result)
                 }
             }
         } onCancel: {
