@@ -100,3 +100,25 @@ struct LayerFileDamageTests {
         #expect(result.status == 0 && !result.signalled, "\(result.summary): \(result.stderr.suffix(600))")
     }
 }
+
+/// An OSM building multipolygon whose only outer way has no node, or one: it trapped on an empty footprint.
+@Suite("OSM multipolygon without a ring")
+struct OSMEmptyOuterTests {
+    @Test("a building relation whose outer way has 0 or 1 nodes imports with a warning naming the relation", arguments: ["", "<nd ref=\"1\"/>"])
+    func emptyOuter(_ members: String) throws {
+        let directory = try TemporaryDirectory()
+        let db = try DemoStore.copy(named: "s.sqlite", in: directory.url).path
+        let path = directory.path("empty-outer.osm")
+        try """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <osm version="0.6">
+            <node id="1" lat="39.93" lon="116.46"/>
+            <way id="5">\(members)<tag k="building" v="apartments"/></way>
+            <relation id="9"><member type="way" ref="5" role="outer"/><tag k="type" v="multipolygon"/><tag k="building" v="yes"/></relation>
+            </osm>
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Launch.run(["--db", db, "import", "osm", path])
+        #expect(!result.signalled && result.status == 0, "\(result.summary): \(result.stderr.suffix(600))")
+        #expect((result.stdout + result.stderr).contains("relation 9"), "\(result.stdout) \(result.stderr)")
+    }
+}
