@@ -122,3 +122,17 @@ struct OSMEmptyOuterTests {
         #expect((result.stdout + result.stderr).contains("relation 9"), "\(result.stdout) \(result.stderr)")
     }
 }
+
+extension LayerFileDamageTests {
+    @Test("DBF header claiming 65535-byte records: refused naming the .dbf (it crashed Spatialite)")
+    func dbfRecordLength() throws {
+        let directory = try TemporaryDirectory()
+        let base = directory.path("records")
+        try Self.writeShapefile(base: base, record: Self.polygonRecord(points: 5))
+        var dbf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: base + ".dbf")))
+        dbf[10] = 0xFF
+        dbf[11] = 0xFF
+        try Data(dbf).write(to: URL(fileURLWithPath: base + ".dbf"))
+        try expectRefused(base + ".shp", ["shapefile", "--layer", "communities"], mentioning: ["records.dbf", "65535 bytes"])
+    }
+}

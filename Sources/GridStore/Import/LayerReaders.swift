@@ -235,6 +235,16 @@ enum ShapefileLayerReader {
         }
         let recordCount = Int(dbf[4]) | Int(dbf[5]) << 8 | Int(dbf[6]) << 16 | Int(dbf[7]) << 24
         let headerLength = Int(dbf[8]) | Int(dbf[9]) << 8
+        // Spatialite's DBF reader trusts the header's record length: it must match the fields and the file.
+        let recordLength = Int(dbf[10]) | Int(dbf[11]) << 8
+        var fieldsLength = 1, descriptor = 32
+        while descriptor + 32 <= min(headerLength, dbf.count), dbf[descriptor] != 0x0D {
+            fieldsLength += Int(dbf[descriptor + 16])
+            descriptor += 32
+        }
+        guard recordLength == fieldsLength, headerLength <= dbf.count, recordCount <= (dbf.count - headerLength) / max(recordLength, 1) else {
+            throw StoreError.badInput("\(dbfPath): header damaged: \(recordCount) records of \(recordLength) bytes after a \(headerLength)-byte header (fields: \(fieldsLength) bytes a record) do not fit in \(dbf.count) bytes")
+        }
 
         // The charset: --encoding, else the .cpg, else the DBF's language driver byte, else UTF-8 when the
         // records are valid UTF-8 and GB18030 (which holds GBK) when not.
