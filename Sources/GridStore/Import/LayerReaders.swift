@@ -222,13 +222,29 @@ enum ShapefileLayerReader {
             return nil
         }
         guard let shp = sibling("shp") else { throw StoreError.badInput("\(context.path): file not found or not readable") }
-        guard sibling("shx") != nil else { throw StoreError.badInput("\(shp): the index file \(base).shx is missing (a Shapefile is .shp, .shx and .dbf)") }
+        guard let shx = sibling("shx") else { throw StoreError.badInput("\(shp): the index file \(base).shx is missing (a Shapefile is .shp, .shx and .dbf)") }
         guard let dbfPath = sibling("dbf"), let dbf = FileManager.default.contents(atPath: dbfPath) else {
             throw StoreError.badInput("\(shp): the attribute file \(base).dbf is missing (a Shapefile is .shp, .shx and .dbf)")
         }
         guard dbf.count >= 32 else { throw StoreError.badInput("\(dbfPath): not a DBF file (\(dbf.count) bytes)") }
+        guard let shpBytes = FileManager.default.contents(atPath: shp), let shxBytes = FileManager.default.contents(atPath: shx) else {
+            throw StoreError.badInput("\(shp): file not found or not readable")
+        }
+        if let problem = BinaryGeometryChecks.shapefileProblem(shp: [UInt8](shpBytes), shx: [UInt8](shxBytes), shpName: shp, shxName: shx) {
+            throw StoreError.badInput(problem)
+        }
         let recordCount = Int(dbf[4]) | Int(dbf[5]) << 8 | Int(dbf[6]) << 16 | Int(dbf[7]) << 24
         let headerLength = Int(dbf[8]) | Int(dbf[9]) << 8
+        // Spatialite's DBF reader trusts the header's record length: it must match the fields and the file.
+        let recordLength = Int(dbf[10]) | Int(dbf[11]) << 8
+        var fieldsLength = 1, descriptor = 32
+        while descriptor + 32 <= min(headerLength, dbf.count), dbf[descriptor] != 0x0D {
+            fieldsLength += Int(dbf[descriptor + 16])
+            descriptor += 32
+        }
+        guard recordLength == fieldsLength, headerLength <= dbf.count, recordCount <= (dbf.count - headerLength) / max(recordLength, 1) else {
+            throw StoreError.badInput("\(dbfPath): header damaged: \(recordCount) records of \(recordLength) bytes after a \(headerLength)-byte header (fields: \(fieldsLength) bytes a record) do not fit in \(dbf.count) bytes")
+        }
 
         // The charset: --encoding, else the .cpg, else the DBF's language driver byte, else UTF-8 when the
         // records are valid UTF-8 and GB18030 (which holds GBK) when not.
@@ -396,6 +412,14 @@ enum GeoPackageLayerReader {
             let quoted = { (name: String) in "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").map { $0["name"] as String }
             let attributes = columns.filter { $0 != geometryColumn }
+            // Spatialite trusts the blob's counts: each is checked here first.
+            let blobs = try Row.fetchCursor(db, sql: "SELECT \(quoted(geometryColumn)) FROM \(quoted(table)) ORDER BY rowid")
+            var blobIndex = 0
+            while let row = try blobs.next() {
+                defer { blobIndex += 1 }
+                guard let blob = row[0] as Data? else { continue }
+                if let problem = BinaryGeometryChecks.geoPackageProblem([UInt8](blob)) { throw context.fail(blobIndex, "geometry: \(problem)") }
+            }
             var sql = "SELECT AsBinary(CastToXY(GeomFromGPB(\(quoted(geometryColumn)))))"
             for name in attributes { sql += ", \(quoted(name))" }
             sql += " FROM \(quoted(table)) ORDER BY rowid"

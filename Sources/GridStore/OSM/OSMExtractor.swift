@@ -284,6 +284,11 @@ public enum OSMExtractor {
             warnings.add("multipolygon with open rings", "relation \(relation.id): member ways do not close into rings; skipped")
             return nil
         }
+        // Outer ways of zero or one node join into no ring at all.
+        guard !outerIDs.isEmpty else {
+            warnings.add("multipolygon without outer ring", "relation \(relation.id): its outer members hold no ring; skipped")
+            return nil
+        }
         do {
             var outers: [LinearRing] = []
             for ids in outerIDs {
