@@ -88,8 +88,8 @@ struct ServerHardeningTests {
         let auth = ["Authorization": "Bearer \(ServedStore.token)"]
         // Phase 1: the store is locked before the request: reserving the run waits out the busy timeout, then 503.
         let db = server.db
-        async let shortLock: Void = Self.lockStore(db, seconds: 13)
-        try await Task.sleep(for: .milliseconds(500))
+        async let shortLock: Void = Self.lockStore(db, seconds: 13, marker: db + ".locked-1")
+        try await Self.waitForLock(db + ".locked-1")
         let locked = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(locked.status == 503, "\(locked.body)")
         #expect(locked.headers["retry-after"] != nil)
@@ -100,8 +100,8 @@ struct ServerHardeningTests {
         let accepted = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(accepted.status == 202, "\(accepted.body)")
         let id = try #require(accepted.json?["id"] as? Int)
-        async let longLock: Void = Self.lockStore(db, seconds: 25)
-        try await Task.sleep(for: .milliseconds(500))
+        async let longLock: Void = Self.lockStore(db, seconds: 25, marker: db + ".locked-2")
+        try await Self.waitForLock(db + ".locked-2")
         let second = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(second.status == 503, "\(second.body)")
         #expect(second.headers["retry-after"] != nil)
@@ -174,9 +174,19 @@ struct ServerHardeningTests {
     }
 
     /// Holds SQLite's write lock on the store from another process, as an import would.
-    static func lockStore(_ db: String, seconds: Double) async throws {
-        let script = "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1],isolation_level=None); c.execute('BEGIN EXCLUSIVE'); time.sleep(float(sys.argv[2])); c.execute('ROLLBACK')"
-        let result = try await Shell.detached("/usr/bin/env", ["python3", "-c", script, db, String(seconds)])
+    /// Waits (at most 10 s) until the locking process says it holds the lock: a fixed sleep is too short on a busy machine.
+    static func waitForLock(_ marker: String) async throws {
+        let start = ContinuousClock.now
+        while !FileManager.default.fileExists(atPath: marker) {
+            guard ContinuousClock.now - start < .seconds(10) else { throw ServedStore.ServeError.setup("the store was not locked within 10 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Holds an exclusive lock on the store for `seconds`; `marker` is created once the lock is held.
+    static func lockStore(_ db: String, seconds: Double, marker: String) async throws {
+        let script = "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1],isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open(sys.argv[3],'w').close(); time.sleep(float(sys.argv[2])); c.execute('ROLLBACK')"
+        let result = try await Shell.detached("/usr/bin/env", ["python3", "-c", script, db, String(seconds), marker])
         guard result.status == 0 else { throw ServedStore.ServeError.setup("lock: \(result.stderr)") }
     }
 }
