@@ -85,7 +85,7 @@ struct AnalysisCLITests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import osmium, networkx, shapely, scipy, numpy"]
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
+        guard (try? CLI.launch(process)) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
     }()
@@ -105,7 +105,7 @@ struct AnalysisCLITests {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3"] + arguments
             process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            try CLI.launch(process)
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "python3 \(arguments)")
         }

@@ -33,6 +33,16 @@ struct CLI {
         try run(benchBinary, arguments, in: directory)
     }
 
+    /// Starts a process, one start at a time in this test process: starting processes from many test threads at
+    /// once has crashed inside Foundation's `Process.run()` here; the processes themselves still run side by side.
+    static func launch(_ process: Process) throws {
+        launching.lock()
+        defer { launching.unlock() }
+        try process.run()
+    }
+
+    private static let launching = NSLock()
+
     static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -41,7 +51,7 @@ struct CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try CLI.launch(process)
         // Read both pipes while the process runs so a large export cannot block on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()

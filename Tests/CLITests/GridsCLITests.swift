@@ -74,7 +74,7 @@ struct GridsCLITests {
             process.arguments = ["--db", db, "grids", "apply", String(id)]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try CLI.launch(process)
             // Spread the kill over the process's life: start-up, migration check, the transaction, exit.
             usleep(UInt32(attempt * 15_000))
             kill(process.processIdentifier, SIGKILL)

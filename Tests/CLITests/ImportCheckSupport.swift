@@ -34,7 +34,7 @@ struct Launch {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try CLI.launch(process)
         let expired = Flag()
         let timer = DispatchWorkItem {
             if process.isRunning { expired.set(); kill(process.processIdentifier, SIGKILL) }

@@ -131,7 +131,7 @@ enum ImportFuzz {
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        try process.run()
+        try CLI.launch(process)
         DispatchQueue.global().async {
             input.fileHandleForWriting.write(Data(bytes))
             try? input.fileHandleForWriting.close()

@@ -46,7 +46,7 @@ struct IsochroneCLITests {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try CLI.launch(process)
         let group = DispatchGroup()
         nonisolated(unsafe) var data = Data()
         group.enter()

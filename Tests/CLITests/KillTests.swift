@@ -46,7 +46,7 @@ struct KillTests {
                 process.arguments = ["--db", work.path] + operation.arguments
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
-                try process.run()
+                try CLI.launch(process)
                 Thread.sleep(forTimeInterval: delay)
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()

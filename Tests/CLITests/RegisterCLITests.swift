@@ -47,7 +47,7 @@ struct RegisterCLITests {
         converter.arguments = ["-f", "UTF-8", "-t", "GBK", "-o", file]
         let input = Pipe()
         converter.standardInput = input
-        try converter.run()
+        try CLI.launch(converter)
         input.fileHandleForWriting.write(Data("编号,单元,楼层,总户数\r\nw94,一单元,1,12\r\nw94,二单元,1,30\r\n".utf8))
         try input.fileHandleForWriting.close()
         converter.waitUntilExit()

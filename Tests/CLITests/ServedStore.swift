@@ -41,7 +41,7 @@ final class ServedStore {
             let text = String(decoding: handle.availableData, as: UTF8.self)
             log.text.withLock { $0 += text }
         }
-        try process.run()
+        try CLI.launch(process)
         var found: Int?
         for _ in 0..<300 where found == nil && process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
@@ -115,7 +115,7 @@ enum Shell {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try CLI.launch(process)
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
         group.enter()
