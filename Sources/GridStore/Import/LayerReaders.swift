@@ -24,6 +24,15 @@ struct LayerReadContext {
 
     func fail(_ index: Int, _ message: String) -> StoreError { .badInput("\(path): feature \(index): \(message)") }
 
+    /// A feature's geometry from the WKB Spatialite handed back (nil: the feature has none).
+    func geometry(_ wkb: Data?, feature index: Int) throws -> Geometry? {
+        guard let wkb else { return nil }
+        do { return try Geometry(wkb: [UInt8](wkb)) } catch { throw fail(index, "geometry: \(error)") }
+    }
+
+    /// An SQL identifier in double quotes, for column and table names read from the file.
+    static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
     /// The transform for `system`, its failure naming the file and what named the system.
     func transform(_ system: CoordinateSystem, namedBy source: String) throws -> CoordinateTransform {
         do { return try CoordinateTransform(system) } catch let error as StoreError {
@@ -310,16 +319,11 @@ enum ShapefileLayerReader {
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(shapefile)").map { $0["name"] as String }
             let attributes = columns.filter { $0 != "PKUID" && $0 != "Geometry" }
             var sql = "SELECT AsBinary(CastToXY(Geometry))"
-            for name in attributes { sql += ", \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+            for name in attributes { sql += ", " + LayerReadContext.quoted(name) }
             sql += " FROM shapefile ORDER BY PKUID"
             var features: [Feature] = []
             for (index, row) in try Row.fetchAll(db, sql: sql).enumerated() {
-                var geometry: Geometry?
-                if let wkb = row[0] as Data? {
-                    do { geometry = try Geometry(wkb: [UInt8](wkb)) } catch {
-                        throw context.fail(index, "geometry: \(error)")
-                    }
-                }
+                let geometry = try context.geometry(row[0] as Data?, feature: index)
                 var properties: [String: JSONValue] = [:]
                 for (offset, name) in attributes.enumerated() {
                     let value = GeoJSONExporter.jsonValue(row[offset + 1] as DatabaseValue)
@@ -409,7 +413,7 @@ enum GeoPackageLayerReader {
                     throw StoreError.badInput("\(path): table \(table): spatial reference \(srsID) has no EPSG code PROJ recognises; name the system with --crs CODE")
                 }
             }
-            let quoted = { (name: String) in "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+            let quoted = LayerReadContext.quoted
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").map { $0["name"] as String }
             let attributes = columns.filter { $0 != geometryColumn }
             // Spatialite trusts the blob's counts: each is checked here first.
@@ -425,12 +429,7 @@ enum GeoPackageLayerReader {
             sql += " FROM \(quoted(table)) ORDER BY rowid"
             var features: [Feature] = []
             for (index, row) in try Row.fetchAll(db, sql: sql).enumerated() {
-                var geometry: Geometry?
-                if let wkb = row[0] as Data? {
-                    do { geometry = try Geometry(wkb: [UInt8](wkb)) } catch {
-                        throw context.fail(index, "geometry: \(error)")
-                    }
-                }
+                let geometry = try context.geometry(row[0] as Data?, feature: index)
                 var properties: [String: JSONValue] = [:]
                 for (offset, name) in attributes.enumerated() {
                     properties[name] = GeoJSONExporter.jsonValue(row[offset + 1] as DatabaseValue)
