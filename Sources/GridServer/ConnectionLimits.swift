@@ -2,6 +2,7 @@ import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// How long a connection may take over each stage of a request before it is closed. Slow clients (a request
@@ -157,16 +158,36 @@ final class RequestPartsWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let answerInFlight = clock.phase == .answering || clock.phase == .readingBody
         clock.parseFailed()
-        context.fireErrorCaught(error)
+        guard error is HTTPParserError, !answerInFlight else {
+            // A response may be on its way: the HTTP handler writes its 400 after it.
+            context.fireErrorCaught(error)
+            return
+        }
+        // Nothing is being answered on this connection, so the 400 is written here, on the event loop, rather than by
+        // the request task: a pool busy with other work must not leave a malformed request unanswered.
+        let problem = APIProblem(status: .badRequest, code: "malformed-request", title: "Malformed HTTP request",
+                                 detail: Self.malformedDetail)
+        let body = problem.body
+        var head = HTTPResponse(status: .badRequest)
+        head.headerFields[.contentType] = "application/problem+json"
+        head.headerFields[.contentLength] = String(body.count)
+        head.headerFields[.connection] = "close"
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
+
+    static let malformedDetail = "the request line or headers could not be parsed as HTTP/1.1 (or the header block is over 80 KiB)"
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status == .badRequest && head.headerFields[.contentType] == nil:
             // Every answer of the routes carries a content type; only the HTTP parser's own 400 has none.
             let problem = APIProblem(status: .badRequest, code: "malformed-request", title: "Malformed HTTP request",
-                                     detail: "the request line or headers could not be parsed as HTTP/1.1 (or the header block is over 80 KiB)")
+                                     detail: Self.malformedDetail)
             let body = problem.body
             head.headerFields[.contentType] = "application/problem+json"
             head.headerFields[.contentLength] = String(body.count)

@@ -201,4 +201,53 @@ struct HTTPSemanticsTests {
             #expect(result["after"]?.arrayValue?.last?.stringValue?.hasPrefix("HTTP/1.1 200") == true, "\(output)")
         }
     }
+
+    @Test("a malformed request is answered 400 on the connection's event loop even while every request task waits")
+    func malformedAnsweredWhilePoolBusy() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
+            print("skipped: /usr/bin/python3 is not installed")
+            return
+        }
+        try await application(DemoStore.shared.store).test(.live) { client in
+            let port = try #require(client.port)
+            // The client connects at once, sends garbage after 0.5 s and times the answer; meanwhile every thread of
+            // the task pool is held for 2.5 s, as CPU-bound work in the same process would hold it.
+            let script = """
+                import json, socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                time.sleep(0.5)
+                start = time.time()
+                s.sendall(b"GARBAGE\\r\\n\\r\\n")
+                s.settimeout(10)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                print(json.dumps([round(time.time() - start, 2), data.decode("latin-1")]))
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", script, String(port)]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<(ProcessInfo.processInfo.activeProcessorCount + 1) {
+                    group.addTask { holdThread(seconds: 2.5) }
+                }
+            }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let answer = try JSONDecoder().decode(JSONValue.self, from: data)
+            let seconds = try #require(answer.arrayValue?.first?.doubleValue, "\(String(decoding: data, as: UTF8.self))")
+            let text = answer.arrayValue?.last?.stringValue ?? ""
+            #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+            #expect(text.contains("\"code\":\"malformed-request\""), "\(text)")
+            #expect(seconds < 1.5, "the 400 took \(seconds) s: it waited for the task pool")
+        }
+    }
 }
+
+/// Blocks the calling thread, as CPU-bound work on the task pool does.
+private func holdThread(seconds: Double) { Thread.sleep(forTimeInterval: seconds) }
