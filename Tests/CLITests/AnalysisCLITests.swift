@@ -80,17 +80,9 @@ struct AnalysisCLITests {
         #expect(try CLI.run(["profile", "--check", file]).status == 0)
     }
 
-    static let python: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import osmium, networkx, shapely, scipy, numpy"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? CLI.launch(process)) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let python = Python.has("osmium, networkx, shapely, scipy, numpy")
 
-    static let harness = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/bench/peers")
+    static let harness = SharedData.folder("bench/peers")
     static let peersReady = FileManager.default.fileExists(atPath: harness.appendingPathComponent("derive.py").path) && python
 
     @Test("communitygrid-bench peer answers the harness task exactly as networkx, origin by origin (Helsinki)",
@@ -99,7 +91,7 @@ struct AnalysisCLITests {
     func peerAgainstNetworkx(_ category: String) throws {
         let directory = try TemporaryDirectory()
         let data = directory.path("hel")
-        let geodata = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/geodata")
+        let geodata = SharedData.geodataFolder
         func python(_ arguments: [String]) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -7,12 +7,12 @@ import Testing
 /// The reproducers in ../shared/reliability, when this checkout sits beside them.
 enum ReliabilityFiles {
     static let folder: URL? = {
-        let candidate = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/reliability")
+        let candidate = SharedData.folder("reliability")
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }()
     static let skipReason: Comment = "../shared/reliability is not beside this checkout"
 
-    static func path(_ name: String) -> String { folder!.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { SharedData.folder("reliability").appendingPathComponent(name).path }
 }
 
 /// A run of the binary that may end by a signal or by the timeout, which `CLI.run` cannot tell apart.

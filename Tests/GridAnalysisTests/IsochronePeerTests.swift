@@ -10,22 +10,13 @@ import Testing
 /// within a stated margin, while the reached node sets must agree exactly.
 @Suite("Isochrone against the networkx peer", .serialized)
 struct IsochronePeerTests {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    static let harness = shared.appendingPathComponent("bench/peers")
+    static let shared = SharedData.root
+    static let harness = SharedData.folder("bench/peers")
 
-    static let python: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import osmium, networkx, shapely, scipy, numpy"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let python = Python.has("osmium, networkx, shapely, scipy, numpy")
 
     static let ready = FileManager.default.fileExists(atPath: harness.appendingPathComponent("derive.py").path)
-        && FileManager.default.fileExists(atPath: shared.appendingPathComponent("geodata").path) && python
+        && SharedData.available && python
 
     static func python(_ arguments: [String]) throws -> String {
         let process = Process()
@@ -75,7 +66,7 @@ struct IsochronePeerTests {
             let folder = Self.root.appendingPathComponent(city).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try IsochronePeerTests.python([harness.appendingPathComponent("derive.py").path,
-                                               shared.appendingPathComponent("geodata/\(pbf)").path, folder])
+                                               SharedData.path(pbf), folder])
             made[city] = folder
             return folder
         }

@@ -231,26 +231,3 @@ struct AnalysisAPITests {
         #expect(status == 0, "\(output)")
     }
 }
-
-/// A python3 that can import a module, for checks with tools from PyPI.
-enum Python {
-    static func withModule(_ module: String) -> String? {
-        for candidate in ["/usr/bin/python3", "python3"] {
-            if let (status, _) = try? run(candidate, ["-c", "import \(module)"]), status == 0 { return candidate }
-        }
-        return nil
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}

@@ -66,31 +66,11 @@ private struct ProtoWriter {
 }
 
 /// A folder for written test files; it goes when the value does.
-private final class ScratchFolder {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-pbf-\(UUID().uuidString)")
-
-    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try Data(bytes).write(to: file)
-        return file.path
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+private typealias ScratchFolder = TemporaryDirectory
 
 /// Expects a StoreError.badInput whose text names the file and contains every word given.
 private func expectPBFRefused(_ path: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(sourceLocation: sourceLocation) {
-        _ = try PBFReader.read(path: path)
-    } throws: { error in
-        guard let error = error as? StoreError, error.isUserError else { return false }
-        let text = error.description
-        let ok = text.contains(path) && words.allSatisfy { text.contains($0) }
-        if !ok { Issue.record("unexpected message: \(text)", sourceLocation: sourceLocation) }
-        return ok
-    }
+    expectUserError(naming: path, mentioning: words, sourceLocation: sourceLocation) { _ = try PBFReader.read(path: path) }
 }
 
 @Suite("PBF reader: hand-made files")
