@@ -71,6 +71,23 @@ struct AnalysisCLITests {
         #expect(bad.status == 1)
     }
 
+    @Test("suggest --candidates reads CSV as the register does (quotes, CRLF); a bad row is refused naming its line")
+    func suggestCandidatesCSV() throws {
+        let directory = try TemporaryDirectory()
+        let db = try Self.demoStore(directory)
+        let good = try directory.file("sites.csv", "name,lon,lat\r\n\"east, gate\",116.4625,39.9325\r\nwest,116.4585,39.9300\r\n")
+        let result = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--count", "1", "--candidates", good, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((object["sites"] as? [[String: Any]])?.count ?? 0 <= 1)
+        let bad = try directory.file("bad.csv", "lon,lat\n116.4625,39.9325\n\n116.46,north\n")
+        let refused = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--candidates", bad])
+        #expect(refused.status == 1 && refused.stderr.contains("bad.csv") && refused.stderr.contains("line 4"), "\(refused.stderr)")
+        let open = try directory.file("open.csv", "lon,lat\n\"116.4625,39.9325\n")
+        let unclosed = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--candidates", open])
+        #expect(unclosed.status == 1 && unclosed.stderr.contains("line 2") && unclosed.stderr.contains("never closed"), "\(unclosed.stderr)")
+    }
+
     @Test("profile prints JSON that --check accepts")
     func profile() throws {
         let directory = try TemporaryDirectory()
