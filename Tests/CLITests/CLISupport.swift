@@ -5,11 +5,7 @@ import Testing
 
 /// Runs the built `communitygrid` (and `communitygrid-bench`) binaries as a user would.
 struct CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProcessOutput
 
     static let binary = built("communitygrid")
     /// The benchmark commands' executable (`communitygrid-bench`).
@@ -38,23 +34,6 @@ struct CLI {
     static func launch(_ process: Process) throws { try Processes.launch(process) }
 
     static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try CLI.launch(process)
-        // Read both pipes while the process runs so a large export cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try Processes.run(executable.path, arguments, directory: directory)
     }
 }

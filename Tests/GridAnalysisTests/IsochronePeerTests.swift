@@ -19,17 +19,9 @@ struct IsochronePeerTests {
         && SharedData.available && python
 
     static func python(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 \(arguments)")
-        return String(decoding: data, as: UTF8.self)
+        let result = try Processes.run("/usr/bin/env", ["python3"] + arguments)
+        #expect(result.status == 0, "python3 \(arguments)")
+        return result.stdout
     }
 
     /// The harness's graph: nodes.csv (id, lon, lat) and edges.csv (u, v, length_m), straight edges.
