@@ -54,6 +54,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            resources: [.copy("Resources/openapi.json")],
             swiftSettings: strictSettings),
         // What both executables share: --db and --profile options, console output, exit codes.
         .target(
@@ -80,24 +81,30 @@ let package = Package(
             ],
             path: "Benchmarks/CommandLine",
             swiftSettings: strictSettings),
-        .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
-        .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
-        .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
+        // What every test target shares: where ../shared is, temporary folders and stores, refusal checks, python.
+        .target(
+            name: "TestSupport",
+            dependencies: ["GridStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings),
+        .testTarget(name: "GridModelTests", dependencies: ["GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridModel", "GridAnalysis", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity",
+                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -96,12 +96,12 @@ struct DistrictingInput {
         for b in file.buildings { members[b.community, default: []].append(b.id) }
         guard let text = try? String(contentsOfFile: cellsPath, encoding: .utf8) else { throw StoreError.badInput("\(cellsPath): file not found") }
         var cells: [Int: [CellTiling.Polygon]] = [:]
-        for (number, line) in text.split(separator: "\n").enumerated().dropFirst() where !line.isEmpty {
-            // id,community,"WKT": the WKT is the only quoted field.
-            guard let comma = line.firstIndex(of: ","), let id = Int(line[..<comma]), let quote = line.firstIndex(of: "\"") else {
-                throw StoreError.badInput("\(cellsPath) line \(number + 1): expected id,community,\"WKT\"")
+        for row in try CSVReader.rows(of: text, path: cellsPath).dropFirst() {
+            // id,community,"WKT"
+            guard row.fields.count == 3, let id = Int(row.fields[0]) else {
+                throw StoreError.badInput("\(cellsPath) line \(row.line): expected id,community,\"WKT\"")
             }
-            cells[id] = try WKTPolygons.parse(line[line.index(after: quote)...].prefix { $0 != "\"" }, where: "\(cellsPath) line \(number + 1)")
+            cells[id] = try WKTPolygons.parse(Substring(row.fields[2]), where: "\(cellsPath) line \(row.line)")
         }
         return DistrictingInput(meta: file.meta, communities: file.communities, buildings: file.buildings, adjacency: file.adjacency,
                                 members: members, cells: cells)

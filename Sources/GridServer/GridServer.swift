@@ -37,6 +37,7 @@ public enum GridServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         try GridRunRequests.failAbandoned(store: store)
+        _ = OpenAPIDocument.bytes  // a broken installation fails here, not at the first /api request
         var logger = logger ?? Logger(label: "communitygrid.serve")
         if logger.logLevel > .info { logger.logLevel = .info }
         return Application(

@@ -154,11 +154,8 @@ struct RunRoutes: Sendable {
 
     static func encoded(_ value: some Encodable, request: Request, status: HTTPResponse.Status = .ok, cacheable: Bool,
                         headers: HTTPFields = [:]) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        return Responses.bytes(Array(try encoder.encode(value)), contentType: Responses.json, request: request, status: status,
-                               headers: headers, cacheable: cacheable)
+        Responses.bytes(Array(try JSONEncoder.sortedSnakeCase.encode(value)), contentType: Responses.json, request: request, status: status,
+                        headers: headers, cacheable: cacheable)
     }
 
     /// The POST body: {"communities": [...], "min": 300, "max": 500, "grid_count": n, "from_current": true, "stability": 0.7,

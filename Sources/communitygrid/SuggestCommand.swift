@@ -71,16 +71,16 @@ struct Suggest: AsyncParsableCommand {
     static func readCandidates(_ path: String) throws -> [Coordinate] {
         guard let data = FileManager.default.contents(atPath: path) else { throw StoreError.badInput("\(path): file not found") }
         if path.lowercased().hasSuffix(".csv") {
-            let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
-            guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
+            let rows = try CSVReader.rows(of: String(decoding: data, as: UTF8.self), path: path)
+            guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
                   let lon = header.firstIndex(of: "lon"), let lat = header.firstIndex(of: "lat") else {
                 throw StoreError.badInput("\(path): line 1: needs lon and lat columns")
             }
-            return try lines.dropFirst().enumerated().map { index, line in
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            return try rows.dropFirst().map { row in
+                let fields = row.fields
                 guard fields.count > max(lon, lat), let x = Double(fields[lon].trimmingCharacters(in: .whitespaces)),
                       let y = Double(fields[lat].trimmingCharacters(in: .whitespaces)), Coordinate(longitude: x, latitude: y).isValidWGS84
-                else { throw StoreError.badInput("\(path): line \(index + 2): lon,lat must be WGS84 numbers") }
+                else { throw StoreError.badInput("\(path): line \(row.line): lon,lat must be WGS84 numbers") }
                 return Coordinate(longitude: x, latitude: y)
             }
         }

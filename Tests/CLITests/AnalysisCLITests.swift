@@ -71,6 +71,23 @@ struct AnalysisCLITests {
         #expect(bad.status == 1)
     }
 
+    @Test("suggest --candidates reads CSV as the register does (quotes, CRLF); a bad row is refused naming its line")
+    func suggestCandidatesCSV() throws {
+        let directory = try TemporaryDirectory()
+        let db = try Self.demoStore(directory)
+        let good = try directory.file("sites.csv", "name,lon,lat\r\n\"east, gate\",116.4625,39.9325\r\nwest,116.4585,39.9300\r\n")
+        let result = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--count", "1", "--candidates", good, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((object["sites"] as? [[String: Any]])?.count ?? 0 <= 1)
+        let bad = try directory.file("bad.csv", "lon,lat\n116.4625,39.9325\n\n116.46,north\n")
+        let refused = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--candidates", bad])
+        #expect(refused.status == 1 && refused.stderr.contains("bad.csv") && refused.stderr.contains("line 4"), "\(refused.stderr)")
+        let open = try directory.file("open.csv", "lon,lat\n\"116.4625,39.9325\n")
+        let unclosed = try CLI.run(["--db", db, "suggest", "--category", "kindergarten", "--candidates", open])
+        #expect(unclosed.status == 1 && unclosed.stderr.contains("line 2") && unclosed.stderr.contains("never closed"), "\(unclosed.stderr)")
+    }
+
     @Test("profile prints JSON that --check accepts")
     func profile() throws {
         let directory = try TemporaryDirectory()
@@ -80,17 +97,9 @@ struct AnalysisCLITests {
         #expect(try CLI.run(["profile", "--check", file]).status == 0)
     }
 
-    static let python: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import osmium, networkx, shapely, scipy, numpy"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? CLI.launch(process)) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let python = Python.has("osmium, networkx, shapely, scipy, numpy")
 
-    static let harness = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/bench/peers")
+    static let harness = SharedData.folder("bench/peers")
     static let peersReady = FileManager.default.fileExists(atPath: harness.appendingPathComponent("derive.py").path) && python
 
     @Test("communitygrid-bench peer answers the harness task exactly as networkx, origin by origin (Helsinki)",
@@ -99,7 +108,7 @@ struct AnalysisCLITests {
     func peerAgainstNetworkx(_ category: String) throws {
         let directory = try TemporaryDirectory()
         let data = directory.path("hel")
-        let geodata = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/geodata")
+        let geodata = SharedData.geodataFolder
         func python(_ arguments: [String]) throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -14,6 +14,36 @@ struct CLITests {
         #expect(result.stdout.contains("USAGE"))
     }
 
+    /// Every command of an executable, found by walking the SUBCOMMANDS of its own help.
+    static func commands(_ run: ([String]) throws -> CLI.Result, under command: [String] = []) throws -> [[String]] {
+        let help = try run(command + ["--help"]).stdout
+        var found = [command]
+        guard let section = help.range(of: "SUBCOMMANDS:\n") else { return found }
+        for line in help[section.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty { break }
+            // A name is indented two spaces; wrapped abstracts are indented further.
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { continue }
+            found += try commands(run, under: command + [String(name)])
+        }
+        return found
+    }
+
+    @Test("--help on every command of both executables, walked from their own help, exits 0 with its usage")
+    func helpEverywhere() throws {
+        let product = try Self.commands { try CLI.run($0) }, bench = try Self.commands { try CLI.bench($0) }
+        #expect(product.count >= 23 && bench.count >= 5, "\(product) \(bench)")
+        for command in product {
+            let result = try CLI.run(command + ["--help"])
+            #expect(result.status == 0, "\(command)")
+            #expect(result.stdout.contains("USAGE: communitygrid " + command.joined(separator: " ")), "\(command): \(result.stdout.prefix(200))")
+        }
+        for command in bench {
+            let result = try CLI.bench(command + ["--help"])
+            #expect(result.status == 0, "\(command)")
+            #expect(result.stdout.contains("USAGE: communitygrid-bench " + command.joined(separator: " ")), "\(command)")
+        }
+    }
+
     @Test("communitygrid-bench --help on every command exits 0", arguments: [
         [], ["peer"], ["coverage"], ["isochrone"], ["districting"],
     ])

@@ -3,7 +3,7 @@ import Testing
 
 /// `coverage runs|show|compare|--what-if` as a planner types them, on Wudaokou (OSM 2017) cut into a 4 × 4 plan.
 /// The extract has no elderly care and no community service station.
-let wudaokouExtract = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/geodata/cn_beijing_haidian_wudaokou_2017.osm")
+let wudaokouExtract = SharedData.extract("cn_beijing_haidian_wudaokou_2017.osm")
 
 @Suite("Command line: coverage runs, show, compare, what-if on real data", .serialized,
        .enabled(if: FileManager.default.fileExists(atPath: wudaokouExtract.path), "../shared/geodata is not beside this checkout"))

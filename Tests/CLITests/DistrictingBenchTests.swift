@@ -4,8 +4,7 @@ import Testing
 /// ../shared/bench/districting beside this checkout (its derived inputs and the peers' results).
 enum DistrictingBenchData {
     static let folder: URL? = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/bench/districting")
+        let candidate = SharedData.folder("bench/districting")
         return FileManager.default.fileExists(atPath: candidate.appendingPathComponent("data/wdk3/input.json").path) ? candidate : nil
     }()
 

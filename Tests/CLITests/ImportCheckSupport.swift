@@ -7,12 +7,12 @@ import Testing
 /// The reproducers in ../shared/reliability, when this checkout sits beside them.
 enum ReliabilityFiles {
     static let folder: URL? = {
-        let candidate = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/reliability")
+        let candidate = SharedData.folder("reliability")
         return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
     }()
     static let skipReason: Comment = "../shared/reliability is not beside this checkout"
 
-    static func path(_ name: String) -> String { folder!.appendingPathComponent(name).path }
+    static func path(_ name: String) -> String { SharedData.folder("reliability").appendingPathComponent(name).path }
 }
 
 /// A run of the binary that may end by a signal or by the timeout, which `CLI.run` cannot tell apart.
@@ -81,6 +81,25 @@ enum ImportMessages {
 }
 
 /// Stores read the way a check must read them: every table's rows, outside the code under test.
+/// Runs `import COMMAND… PATH` through the binary on a fresh copy of the demo store and expects a refusal: exit 1
+/// (no signal), every word in the message (and the file's place, with `namingPlace`), no SQL text, the store unchanged.
+func expectImportRefused(_ path: String, _ command: [String], mentioning words: [String], namingPlace: Bool = false, label: String = "",
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let directory = try TemporaryDirectory()
+    let db = try DemoStore.copy(named: "s.sqlite", in: directory.url).path
+    let before = try StoreFiles.fingerprint(db)
+    let result = try Launch.run(["--db", db, "import"] + command + [path])
+    #expect(!result.signalled && result.status == 1, "\(label)\(result.summary): \(result.stderr.suffix(600))", sourceLocation: sourceLocation)
+    if namingPlace {
+        #expect(ImportMessages.namesPlace(result.stderr, file: path), "\(label)\(result.stderr)", sourceLocation: sourceLocation)
+    }
+    for word in words {
+        #expect(result.stderr.contains(word), "\(label)no \"\(word)\" in \(result.stderr)", sourceLocation: sourceLocation)
+    }
+    #expect(!ImportMessages.leaksSQL(result.stderr), "\(label)\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(try StoreFiles.fingerprint(db) == before, "\(label)the refused import changed the store", sourceLocation: sourceLocation)
+}
+
 enum StoreFiles {
     /// Row count and content digest of every ordinary table (R-tree shadow tables included):
     /// equal fingerprints mean an unchanged store.

@@ -8,18 +8,8 @@ import Testing
 struct ImportRegressionTests {
     /// Runs `import …` on a fresh copy of the demo store; checks the refusal and that nothing changed.
     func expectRefused(_ file: String, _ command: [String], mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let directory = try TemporaryDirectory()
-        let db = try DemoStore.copy(named: "s.sqlite", in: directory.url).path
-        let before = try StoreFiles.fingerprint(db)
-        let path = ReliabilityFiles.path(file)
-        let result = try Launch.run(["--db", db, "import"] + command + [path])
-        #expect(!result.signalled && result.status == 1, "\(file): \(result.summary): \(result.stderr.suffix(600))", sourceLocation: sourceLocation)
-        #expect(ImportMessages.namesPlace(result.stderr, file: path), "\(file): \(result.stderr)", sourceLocation: sourceLocation)
-        for word in words {
-            #expect(result.stderr.contains(word), "\(file): no \"\(word)\" in \(result.stderr)", sourceLocation: sourceLocation)
-        }
-        #expect(!ImportMessages.leaksSQL(result.stderr), "\(file): \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(try StoreFiles.fingerprint(db) == before, "\(file) changed the store", sourceLocation: sourceLocation)
+        try expectImportRefused(ReliabilityFiles.path(file), command, mentioning: words, namingPlace: true, label: "\(file): ",
+                                sourceLocation: sourceLocation)
     }
 
     @Test("osm-tag-without-v.osm: refused naming line 5 (it crashed the XML reader)")

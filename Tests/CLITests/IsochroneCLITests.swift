@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Command line: isochrone", .serialized)
 struct IsochroneCLITests {
-    static let geodata = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/geodata")
+    static let geodata = SharedData.geodataFolder
     static let helsinki = geodata.appendingPathComponent("dense_helsinki_centre_2019.osm.pbf")
     static let spatialite = ["/usr/bin/spatialite", "/usr/local/bin/spatialite"].first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -8,16 +8,7 @@ import Testing
 @Suite("Damaged layer files", .serialized)
 struct LayerFileDamageTests {
     func expectRefused(_ path: String, _ command: [String], mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let directory = try TemporaryDirectory()
-        let db = try DemoStore.copy(named: "s.sqlite", in: directory.url).path
-        let before = try StoreFiles.fingerprint(db)
-        let result = try Launch.run(["--db", db, "import"] + command + [path])
-        #expect(!result.signalled && result.status == 1, "\(result.summary): \(result.stderr.suffix(600))", sourceLocation: sourceLocation)
-        for word in words {
-            #expect(result.stderr.contains(word), "no \"\(word)\" in \(result.stderr)", sourceLocation: sourceLocation)
-        }
-        #expect(!ImportMessages.leaksSQL(result.stderr), "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(try StoreFiles.fingerprint(db) == before, "the refused import changed the store", sourceLocation: sourceLocation)
+        try expectImportRefused(path, command, mentioning: words, sourceLocation: sourceLocation)
     }
 
     static func int32LE(_ value: Int32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }

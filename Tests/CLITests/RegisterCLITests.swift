@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Household registers on the command line", .serialized)
 struct RegisterCLITests {
-    static let reliability = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/reliability")
+    static let reliability = SharedData.folder("reliability")
 
     /// A store with the demo district's OSM data, as `scripts/demo.sh` builds it.
     static func demoStore(_ directory: TemporaryDirectory) throws -> String {

@@ -3,7 +3,7 @@ import Testing
 
 /// The reproducers of ../shared/reliability beside this checkout (CI has them; a fresh clone may not).
 enum Reliability {
-    static let folder = CLI.repository.deletingLastPathComponent().appendingPathComponent("shared/reliability")
+    static let folder = SharedData.folder("reliability")
     static var present: Bool { FileManager.default.fileExists(atPath: folder.appendingPathComponent("README.md").path) }
     static let skipReason: Comment = "../shared/reliability is not beside this checkout"
 }

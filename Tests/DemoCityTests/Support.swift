@@ -1,6 +1,8 @@
 import Foundation
 import DemoCity
 import GridModel
+// The helpers every test target shares (SharedData, TemporaryDirectory, Python), in every file here.
+@_exported import TestSupport
 
 /// Generated once; District is an immutable value.
 let demo = District.generate(.demo)

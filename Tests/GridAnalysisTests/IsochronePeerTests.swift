@@ -10,35 +10,18 @@ import Testing
 /// within a stated margin, while the reached node sets must agree exactly.
 @Suite("Isochrone against the networkx peer", .serialized)
 struct IsochronePeerTests {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    static let harness = shared.appendingPathComponent("bench/peers")
+    static let shared = SharedData.root
+    static let harness = SharedData.folder("bench/peers")
 
-    static let python: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import osmium, networkx, shapely, scipy, numpy"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let python = Python.has("osmium, networkx, shapely, scipy, numpy")
 
     static let ready = FileManager.default.fileExists(atPath: harness.appendingPathComponent("derive.py").path)
-        && FileManager.default.fileExists(atPath: shared.appendingPathComponent("geodata").path) && python
+        && SharedData.available && python
 
     static func python(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python3 \(arguments)")
-        return String(decoding: data, as: UTF8.self)
+        let result = try Processes.run("/usr/bin/env", ["python3"] + arguments)
+        #expect(result.status == 0, "python3 \(arguments)")
+        return result.stdout
     }
 
     /// The harness's graph: nodes.csv (id, lon, lat) and edges.csv (u, v, length_m), straight edges.
@@ -75,7 +58,7 @@ struct IsochronePeerTests {
             let folder = Self.root.appendingPathComponent(city).path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             _ = try IsochronePeerTests.python([harness.appendingPathComponent("derive.py").path,
-                                               shared.appendingPathComponent("geodata/\(pbf)").path, folder])
+                                               SharedData.path(pbf), folder])
             made[city] = folder
             return folder
         }

@@ -1,5 +1,7 @@
 import Foundation
 @testable import GridModel
+// The helpers every test target shares (SharedData, TemporaryDirectory, Python), in every file here.
+@_exported import TestSupport
 
 func c(_ lon: Double, _ lat: Double) -> Coordinate { Coordinate(longitude: lon, latitude: lat) }
 

@@ -45,9 +45,8 @@ struct CoverageRunsAPITests {
 
     @Test("runs are listed with stale flags; compare gains households after a kindergarten; after apply and revert /coverage and buildings name only existing grids")
     func coverageRuns() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-coverage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = try TemporaryDirectory(prefix: "communitygrid-coverage")
+        let directory = folder.url
         let store = try Self.wudaokou(directory)
         try Self.saveRun(store)
         // Response bodies to check against the OpenAPI schemas at the end.

@@ -8,27 +8,14 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// The real OSM extracts beside this checkout (CI always has them; a fresh clone may not).
-enum SharedData {
-    static let geodata: URL? = {
-        if let override = ProcessInfo.processInfo.environment["COMMUNITYGRID_GEODATA"] { return URL(fileURLWithPath: override) }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/geodata")
-        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
-    }()
-    static let skipReason: Comment = "../shared/geodata is not beside this checkout (set COMMUNITYGRID_GEODATA to run the real-data tests)"
-}
-
 @Suite("A live server on 127.0.0.1")
 struct LiveServerTests {
     @Test("Monaco from OSM: viewport queries over a real socket return exactly the intersecting buildings",
           .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
     func realData() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-live-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store.create(path: directory.appendingPathComponent("monaco.sqlite").path)
-        _ = try OSMImporter.run(store: store, path: SharedData.geodata!.appendingPathComponent("dense_monaco_2021-04-19.osm.pbf").path)
+        let directory = try TemporaryDirectory(prefix: "communitygrid-live")
+        let store = try Store.create(path: directory.path("monaco.sqlite"))
+        _ = try OSMImporter.run(store: store, path: SharedData.path("dense_monaco_2021-04-19.osm.pbf"))
         let buildings: [(Int, Geometry)] = try store.read { db in
             try Row.fetchAll(db, sql: "SELECT id, AsBinary(footprint) FROM buildings").map { ($0[0], try Geometry(wkb: [UInt8]($0[1] as Data))) }
         }
@@ -119,20 +106,10 @@ enum Browser {
     static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: executable)
-                    process.arguments = arguments
-                    let output = Pipe()
-                    process.standardOutput = output
-                    process.standardError = FileHandle.nullDevice
-                    try process.run()
-                    let data = output.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                continuation.resume(with: Result {
+                    let result = try Processes.run(executable, arguments)
+                    return (result.status, result.stdout)
+                })
             }
         }
     }

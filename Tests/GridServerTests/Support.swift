@@ -8,6 +8,8 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 import Testing
+// The helpers every test target shares (SharedData, TemporaryDirectory, Python), in every file here.
+@_exported import TestSupport
 
 /// The demo district loaded into a fresh store (network, buildings, facilities, communities, grids, register)
 /// with one coverage run saved, as `scripts/demo.sh` leaves it.

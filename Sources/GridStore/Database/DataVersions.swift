@@ -104,14 +104,6 @@ public struct Freshness: Sendable, Hashable {
     }
 }
 
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-}
-
 /// Each building's current grid and community: the grid whose polygon holds the building's representative
 /// point (lowest code where grids overlap or share the boundary), and that grid's community, else the
 /// community holding the point. Kept in `building_places` with the versions it was derived from, and derived

@@ -21,8 +21,7 @@ public enum GridRunRequests {
 
     /// Reserves a run id for these parameters.
     public static func reserve(store: Store, parameters: GridRuns.Parameters) throws -> Request {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONEncoder.sorted
         let parametersJSON = String(decoding: try encoder.encode(parameters), as: UTF8.self)
         let created = ISO8601DateFormatter().string(from: Date())
         return try store.write { db in

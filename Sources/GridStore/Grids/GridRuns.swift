@@ -327,8 +327,7 @@ public enum GridRuns {
 
     static func save(store: Store, id reservedID: Int64?, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
                      grids: [ProposedGrid], moves: [Move], registerMoves: [RegisterMove] = []) throws -> Run {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONEncoder.sorted
         let parametersJSON = String(decoding: try encoder.encode(parameters), as: UTF8.self)
         let metricsJSON = String(decoding: try encoder.encode(metrics), as: UTF8.self)
         let warningsJSON = String(decoding: try encoder.encode(warnings), as: UTF8.self)

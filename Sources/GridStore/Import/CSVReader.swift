@@ -1,10 +1,22 @@
-/// RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF, a leading BOM. Yields (line number, fields).
-struct CSVReader {
-    struct Row { var line: Int; var fields: [String] }
+/// RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF, a leading BOM. Yields (line number, fields). The one CSV
+/// reader of the product: household registers, candidate sites, the districting harness's cells.
+public struct CSVReader {
+    public struct Row: Sendable {
+        /// The line the row starts on (1 = the first line of the file).
+        public var line: Int
+        public var fields: [String]
+    }
 
-    enum Failure: Error { case unterminatedQuote(line: Int) }
+    public enum Failure: Error { case unterminatedQuote(line: Int) }
 
-    static func parse(_ text: String) throws(Failure) -> [Row] {
+    /// The rows of a file's text; a quote never closed is bad input naming the file and the line.
+    public static func rows(of text: String, path: String) throws -> [Row] {
+        do { return try parse(text) } catch let .unterminatedQuote(line) {
+            throw StoreError.badInput("\(path): line \(line): a quoted field is never closed")
+        }
+    }
+
+    public static func parse(_ text: String) throws(Failure) -> [Row] {
         var rows: [Row] = []
         var field = ""
         var fields: [String] = []

@@ -163,10 +163,7 @@ public enum HouseholdRegisterImporter {
 
     /// The header and the rows, checked field by field (no store access).
     static func parse(_ text: String, path: String, options: Options) throws -> [Row] {
-        let records: [CSVReader.Row]
-        do { records = try CSVReader.parse(text) } catch let CSVReader.Failure.unterminatedQuote(line) {
-            throw StoreError.badInput("\(path): line \(line): a quoted field is never closed")
-        }
+        let records = try CSVReader.rows(of: text, path: path)
         guard let header = records.first else { throw StoreError.badInput("\(path): the file is empty") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let headerText = header.fields.joined(separator: ",")

@@ -5,16 +5,9 @@ import Testing
 /// Broken files get an error naming the file and the problem, and the store stays exactly as it was.
 @Suite("OSM import: bad input")
 struct OSMBadInputTests {
-    func expectRefused(_ temporary: TemporaryStore, _ path: String, mentioning words: [String]) throws {
-        let before = try temporary.fingerprint()
-        #expect {
-            _ = try OSMImporter.run(store: temporary.store, path: path)
-        } throws: { error in
-            guard let error = error as? StoreError, error.isUserError else { return false }
-            let text = error.description
-            return text.contains(path) && words.allSatisfy { text.contains($0) }
-        }
-        #expect(try temporary.fingerprint() == before)
+    func expectRefused(_ temporary: TemporaryStore, _ path: String, mentioning words: [String],
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try temporary.expectRefused(path, mentioning: words, sourceLocation: sourceLocation) { _ = try OSMImporter.run(store: $0, path: path) }
     }
 
     func seeded() throws -> TemporaryStore {

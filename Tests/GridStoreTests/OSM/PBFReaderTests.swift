@@ -2,61 +2,7 @@ import Foundation
 import GridStore
 import Testing
 
-/// Builds protocol-buffer messages for hand-made PBF files (https://wiki.openstreetmap.org/wiki/PBF_Format).
-private struct ProtoWriter {
-    var bytes: [UInt8] = []
-
-    mutating func varint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
-
-    static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
-
-    mutating func key(_ field: Int, _ wire: Int) { varint(UInt64(field << 3 | wire)) }
-    mutating func uint(_ field: Int, _ value: UInt64) { key(field, 0); varint(value) }
-    mutating func int(_ field: Int, _ value: Int64) { uint(field, UInt64(bitPattern: value)) }
-    mutating func sint(_ field: Int, _ value: Int64) { uint(field, Self.zigzag(value)) }
-    mutating func bytes(_ field: Int, _ data: [UInt8]) { key(field, 2); varint(UInt64(data.count)); bytes += data }
-    mutating func string(_ field: Int, _ text: String) { bytes(field, Array(text.utf8)) }
-    mutating func message(_ field: Int, _ build: (inout ProtoWriter) -> Void) {
-        var inner = ProtoWriter()
-        build(&inner)
-        bytes(field, inner.bytes)
-    }
-    mutating func packed(_ field: Int, _ values: [UInt64]) {
-        var inner = ProtoWriter()
-        for value in values { inner.varint(value) }
-        bytes(field, inner.bytes)
-    }
-    /// Zigzag, delta-coded, as PBF stores ids and coordinates.
-    mutating func packedDeltas(_ field: Int, _ values: [Int64]) {
-        var previous: Int64 = 0
-        packed(field, values.map { value in
-            defer { previous = value }
-            return Self.zigzag(value - previous)
-        })
-    }
-
-    /// One file block: big-endian header length, BlobHeader, Blob.
-    static func fileBlock(_ type: String, blob: [UInt8], claimedSize: UInt64? = nil) -> [UInt8] {
-        var header = ProtoWriter()
-        header.string(1, type)
-        header.uint(3, claimedSize ?? UInt64(blob.count))
-        let length = UInt32(header.bytes.count)
-        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + header.bytes + blob
-    }
-
-    static func rawBlob(_ message: [UInt8]) -> [UInt8] {
-        var blob = ProtoWriter()
-        blob.bytes(1, message)
-        return blob.bytes
-    }
-
+extension ProtoWriter {
     static func header(required: [String] = ["OsmSchema-V0.6", "DenseNodes"]) -> [UInt8] {
         var block = ProtoWriter()
         for feature in required { block.string(4, feature) }
@@ -66,31 +12,11 @@ private struct ProtoWriter {
 }
 
 /// A folder for written test files; it goes when the value does.
-private final class ScratchFolder {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-pbf-\(UUID().uuidString)")
-
-    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try Data(bytes).write(to: file)
-        return file.path
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
+private typealias ScratchFolder = TemporaryDirectory
 
 /// Expects a StoreError.badInput whose text names the file and contains every word given.
 private func expectPBFRefused(_ path: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(sourceLocation: sourceLocation) {
-        _ = try PBFReader.read(path: path)
-    } throws: { error in
-        guard let error = error as? StoreError, error.isUserError else { return false }
-        let text = error.description
-        let ok = text.contains(path) && words.allSatisfy { text.contains($0) }
-        if !ok { Issue.record("unexpected message: \(text)", sourceLocation: sourceLocation) }
-        return ok
-    }
+    expectUserError(naming: path, mentioning: words, sourceLocation: sourceLocation) { _ = try PBFReader.read(path: path) }
 }
 
 @Suite("PBF reader: hand-made files")

@@ -53,5 +53,6 @@ struct MigrationTests {
         let temporary = try TemporaryStore()
         let path = try temporary.file("text.sqlite", String(repeating: "not a database ", count: 200))
         #expect(throws: (any Error).self) { _ = try Store.open(path: path) }
+        expectUserError(naming: path, mentioning: ["text.sqlite"]) { _ = try Store.open(path: path) }
     }
 }

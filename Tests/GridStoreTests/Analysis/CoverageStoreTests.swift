@@ -7,8 +7,7 @@ import Testing
 
 @Suite("Coverage on stored data")
 struct CoverageStoreTests {
-    static let geoData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("GeoData")
+    static let geoData = SharedData.repository.appendingPathComponent("GeoData")
 
     static func demoStore() throws -> TemporaryStore {
         let temporary = try TemporaryStore()

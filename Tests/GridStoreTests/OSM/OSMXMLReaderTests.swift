@@ -23,8 +23,7 @@ struct OSMXMLReaderTests {
 
     @Test("the demo district: the same OSMData as libreadosm")
     func demoMatchesLibreadosm() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GeoData/demo-district.osm").path
+        let path = SharedData.repository.appendingPathComponent("GeoData/demo-district.osm").path
         Self.same(try OSMReader.read(path: path), try OSMReader.read(path: path, libreadosm: true))
     }
 
