@@ -51,7 +51,7 @@ public struct GridPartition: Sendable {
         public var origin: [Int]
         /// Connected parts of the adjacency graph.
         public var components: Int
-        public var warnings: [String]
+        public var typedWarnings: [Warning]
     }
 
     public static func solve(_ problem: Problem) -> Result {
@@ -70,7 +70,7 @@ public struct GridPartition: Sendable {
         var area: [Double] = [], outline: [Double] = []
         /// Per grid, the households of its buildings above the maximum (usually none).
         var oversized: [[Int]] = []
-        var warnings: [String] = []
+        var warnings: [Warning] = []
         let target: Double
         var scale2 = 1.0
 
@@ -110,11 +110,11 @@ public struct GridPartition: Sendable {
                 counts.append(gridCount(part: part, weight: weight, total: total, parts: parts.count))
                 middles.append(p.gridCount == nil ? middleCount(part: part, weight: weight) : counts[index])
                 if parts.count > 1 && weight < p.minimum {
-                    warnings.append("disconnected part \(index + 1) (\(part.count) buildings, \(weight) households) is below the minimum and stays one grid")
+                    warnings.append(.partBelowMinimum(part: index + 1, buildings: part.count, households: weight))
                 }
             }
             for v in 0..<n where p.households[v] > p.maximum {
-                warnings.append("building \(v) alone has \(p.households[v]) households, above the maximum \(p.maximum); its grid cannot be in range")
+                warnings.append(.buildingAboveMaximum(building: v, households: p.households[v], maximum: p.maximum))
             }
             var best: (outside: Int, label: [Int], count: Int)?
             for _ in 0..<6 {
@@ -136,7 +136,7 @@ public struct GridPartition: Sendable {
             rebuildSums(count: best!.count)
             if let tiling = p.tiling { polish(count: best!.count, tiling) }
             let origin = matchOrigins(count: best!.count)
-            return Result(labels: label, gridCount: best!.count, origin: origin, components: parts.count, warnings: warnings)
+            return Result(labels: label, gridCount: best!.count, origin: origin, components: parts.count, typedWarnings: warnings)
         }
 
         /// Seeds `counts[i]` grids in each part, then improves them; returns the number of grids.

@@ -1588,7 +1588,12 @@ enum OpenAPIDocument {
       ]
      },
      "parameters": {
-      "type": "object"
+      "allOf": [
+       {
+        "$ref": "#/components/schemas/RunRequest"
+       }
+      ],
+      "description": "the run's parameters under the names of the POST body (min, max, grid_count, from_current, …), as the command line's JSON and the stored run name them; runs stored with the earlier names (minimum, maximum, gridCount, fromCurrent) were renamed by the store's migration v10-run-vocabulary"
      },
      "metrics": {
       "type": "object"
