@@ -177,23 +177,8 @@ public enum GridRebalance {
             for (b, building) in buildings.enumerated() {
                 moves.append(GridRuns.Move(building: building.id, households: followers[b], from: currentCodes[b], to: buildingGrid[b]))
             }
-            var localWarnings = solution.typedWarnings.compactMap { warning -> String? in
-                // Whole buildings above the maximum get their own warning below.
-                if case .buildingAboveMaximum(let unit, _, _) = warning, units[unit].register == nil { return nil }
-                // Unit indices → store ids.
-                return warning.text { units[$0].describe(buildings) }
-            }
-            for (b, building) in buildings.enumerated() where building.households > parameters.maximum {
-                let parts = units.filter { $0.building == b }
-                if parts.count > 1 {
-                    let grids = Set(units.indices.filter { units[$0].building == b }.map { codes[solution.labels[$0]] }).sorted()
-                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum): its \(parts.count) register rows are planned separately (grids \(grids.joined(separator: ", ")))")
-                } else if let g = codes.firstIndex(of: buildingGrid[b]) {
-                    let why = building.registerRows == 0 ? "no register rows to split it by" : "a single register row"
-                    let alone = gridBuildings[g].count == 1 ? "it is a grid of its own" : "its grid also holds \(gridBuildings[g].count - 1) other buildings"
-                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum), and \(why): \(alone) (\(buildingGrid[b]))")
-                }
-            }
+            var localWarnings = Self.oversizedWarnings(solution: solution, units: units, buildings: buildings, codes: codes,
+                                                       buildingGrid: buildingGrid, gridBuildings: gridBuildings, maximum: parameters.maximum)
             if let block {
                 let spanning = GridBarriers.spanning(labels: solution.labels, count: solution.gridCount, block: block)
                 barrierReport?.gridsSpanning += spanning.count
@@ -218,6 +203,28 @@ public enum GridRebalance {
             allEdges += edges.map { ($0.0 + allHouseholds.count - problem.households.count, $0.1 + allHouseholds.count - problem.households.count) }
             labelBase += solution.gridCount
             initialBase += gridCodes.count
+        }
+
+        /// The search's warnings with units named by store ids, and one per building above the maximum: planned as its
+        /// register rows, or a grid of its own (the search's warning of such a building is replaced by this one).
+        static func oversizedWarnings(solution: GridPartition.Result, units: [GridUnits.Unit], buildings: [GridReports.Building], codes: [String],
+                                      buildingGrid: [String], gridBuildings: [Set<Int>], maximum: Int) -> [String] {
+            var warnings = solution.typedWarnings.compactMap { warning -> String? in
+                if case .buildingAboveMaximum(let unit, _, _) = warning, units[unit].register == nil { return nil }
+                return warning.text { units[$0].describe(buildings) }
+            }
+            for (b, building) in buildings.enumerated() where building.households > maximum {
+                let parts = units.filter { $0.building == b }
+                if parts.count > 1 {
+                    let grids = Set(units.indices.filter { units[$0].building == b }.map { codes[solution.labels[$0]] }).sorted()
+                    warnings.append("building \(building.id) has \(building.households) households, above the maximum \(maximum): its \(parts.count) register rows are planned separately (grids \(grids.joined(separator: ", ")))")
+                } else if let g = codes.firstIndex(of: buildingGrid[b]) {
+                    let why = building.registerRows == 0 ? "no register rows to split it by" : "a single register row"
+                    let alone = gridBuildings[g].count == 1 ? "it is a grid of its own" : "its grid also holds \(gridBuildings[g].count - 1) other buildings"
+                    warnings.append("building \(building.id) has \(building.households) households, above the maximum \(maximum), and \(why): \(alone) (\(buildingGrid[b]))")
+                }
+            }
+            return warnings
         }
 
         /// An empty community still needs one grid covering it.
