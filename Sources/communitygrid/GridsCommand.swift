@@ -270,31 +270,31 @@ struct GridsShowCommand: AsyncParsableCommand {
 /// `apply` and `revert`: one change of the grids by a stored run (`GridRuns.Change`).
 protocol GridsChangeCommand: AsyncParsableCommand {
     static var change: GridRuns.Change { get }
-    var store: StoreOptions { get }
-    var run: Int64 { get }
-    var json: Bool { get }
+    var arguments: GridsChangeArguments { get }
+}
+
+struct GridsChangeArguments: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Run id.") var run: Int64
+    @Flag(help: "JSON output.") var json = false
 }
 
 extension GridsChangeCommand {
     func run() async throws {
-        let store = try self.store.open()
-        try GridRuns.perform(Self.change, store: store, id: run)
-        if json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: run))) } else { print("run \(run) \(Self.change.to)") }
+        let store = try arguments.store.open(), id = arguments.run
+        try GridRuns.perform(Self.change, store: store, id: id)
+        if arguments.json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: id))) } else { print("run \(id) \(Self.change.to)") }
     }
 }
 
 struct GridsApplyCommand: GridsChangeCommand {
     static let configuration = CommandConfiguration(commandName: "apply", abstract: "Replace the grids by a run's grids, in one transaction.")
     static let change = GridRuns.Change.apply
-    @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var run: Int64
-    @Flag(help: "JSON output.") var json = false
+    @OptionGroup var arguments: GridsChangeArguments
 }
 
 struct GridsRevertCommand: GridsChangeCommand {
     static let configuration = CommandConfiguration(commandName: "revert", abstract: "Restore the grids an applied run replaced.")
     static let change = GridRuns.Change.revert
-    @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var run: Int64
-    @Flag(help: "JSON output.") var json = false
+    @OptionGroup var arguments: GridsChangeArguments
 }
