@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GridModel", targets: ["GridModel"]),
         .library(name: "GridAnalysis", targets: ["GridAnalysis"]),
         .library(name: "GridStore", targets: ["GridStore"]),
+        .library(name: "GridServices", targets: ["GridServices"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -45,11 +46,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
+        // Jobs a front end starts (a rebalance run, its background job, a coverage run) and the walking network they
+        // load: over GridStore, no HTTP, no argument parsing.
+        .target(name: "GridServices", dependencies: ["GridModel", "GridAnalysis", "GridStore"], swiftSettings: strictSettings),
         // HTTP API (OGC API – Features, coverage, isochrones, runs) and the map page: an adapter over GridStore.
         .target(
             name: "GridServer",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "CReadOSM",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -76,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "CommunityGridBench",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/CommandLine",
@@ -92,16 +96,18 @@ let package = Package(
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridModel", "GridAnalysis", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity", "TestSupport",
+                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "DemoCity", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings),
+        .testTarget(
+            name: "GridServicesTests", dependencies: ["GridServices", "GridStore", "GridModel", "GridAnalysis", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
             dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -3,6 +3,7 @@ import Foundation
 import GridAnalysis
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 struct BenchIsochrone: AsyncParsableCommand {
@@ -36,8 +37,8 @@ struct BenchIsochrone: AsyncParsableCommand {
         let profile = try profileOptions.load()
         let clock = ContinuousClock()
         var started = clock.now
-        let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
+        let network = try WalkingNetwork.load(store)
+        let (graph, snapper) = (network.graph, network.snapper)
         let loaded = clock.now - started
         let facilities = properties ? try AnalysisData.facilities(store) : []
         let buildings = properties ? PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: profile.reach) : nil

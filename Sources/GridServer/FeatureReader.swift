@@ -36,7 +36,7 @@ final class FeatureReader: Sendable {
         if let known = allLevelsByRun.withLock({ $0[run] }) { return Coverage(run: run, allLevels: known) }
         let profileText = try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run]) ?? "{}"
         let profile = try? JSONDecoder().decode(ProfileLevels.self, from: Data(profileText.utf8))
-        let all = (profile?.levels ?? []).map { CoverageRuns.formatMinutes($0.minutes) }.joined(separator: ",")
+        let all = LevelsMet(minutes: (profile?.levels ?? []).map(\.minutes)).stored
         allLevelsByRun.withLock { $0[run] = all }
         return Coverage(run: run, allLevels: all)
     }

@@ -1,8 +1,9 @@
 import Foundation
-import GRDB
 import GridModel
+import GridServices
 import GridStore
 import Hummingbird
+import Logging
 
 /// `/runs`: grid reassignment runs. A POST is accepted at once (202) with the run id; the plan is computed in
 /// the background and lands under that id as a dry run, which `apply` and `revert` then change.
@@ -33,28 +34,19 @@ struct RunRoutes: Sendable {
             try WriteAuthorization.check(request, token: state.settings.writeToken)
             let parameters = try Self.parameters(try await AnalysisRoutes.jsonBody(request, limit: state.settings.limits.maximumBodyBytes))
             // Everything that can be checked against the store is, before 202: a run that fails later is the data's doing.
-            try Self.validate(parameters, store: state.store)
+            _ = try Self.problemOnError { try GridRebalance.validate(parameters, store: state.store) }
             let slots = state.runSlots
             try slots.acquire()
             let reserved: GridRunRequests.Request
             do {
-                reserved = try GridRunRequests.reserve(store: state.store, parameters: parameters)
+                // A run is minutes of CPU: its thread yields to the threads that answer requests.
+                reserved = try Self.problemOnError {
+                    try GridRunJob.start(store: state.store, parameters: parameters, prepare: ComputeSlots.yieldToRequests, log: Self.log,
+                                         finished: slots.release)
+                }
             } catch {
                 slots.release()
                 throw error
-            }
-            let store = state.store
-            // A run is minutes of CPU: a thread of its own keeps it off the threads that answer requests.
-            Thread.detachNewThread {
-                ComputeSlots.yieldToRequests()
-                defer { slots.release() }
-                var failure: String?
-                do {
-                    _ = try GridRuns.rebalance(store: store, parameters: parameters, id: reserved.id)
-                } catch {
-                    failure = RunFailure.message(for: error, run: reserved.id)
-                }
-                RunFailure.finish(store: store, id: reserved.id, error: failure)
             }
             let base = Responses.base(request)
             let document = RunDocument(id: reserved.id, createdAt: reserved.createdAt, status: "running", parameters: parameters,
@@ -102,19 +94,38 @@ struct RunRoutes: Sendable {
             body.append(contentsOf: "]}".utf8)
             return Responses.bytes(body, contentType: Responses.geoJSON, request: request)
         }
-        router.post("/runs/:runId/apply") { request, context in
-            try WriteAuthorization.check(request, token: state.settings.writeToken)
-            let id = try Self.existingRun(context, state: state)
-            try Self.conflictOnError { try GridRuns.apply(store: state.store, id: id) }
-            return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
-                                    request: request, cacheable: false)
+        for change in GridRuns.Change.allCases {
+            router.post("/runs/:runId/\(change.rawValue)") { request, context in
+                try WriteAuthorization.check(request, token: state.settings.writeToken)
+                let id = try Self.existingRun(context, state: state)
+                try Self.conflictOnError { try GridRuns.perform(change, store: state.store, id: id) }
+                return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
+                                        request: request, cacheable: false)
+            }
         }
-        router.post("/runs/:runId/revert") { request, context in
-            try WriteAuthorization.check(request, token: state.settings.writeToken)
-            let id = try Self.existingRun(context, state: state)
-            try Self.conflictOnError { try GridRuns.revert(store: state.store, id: id) }
-            return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
-                                    request: request, cacheable: false)
+    }
+
+    static let logger = Logger(label: "communitygrid.runs")
+
+    @Sendable static func log(_ event: GridRunJob.Event) {
+        switch event {
+        case .failed(let run, let error): logger.error("grid run failed", metadata: ["run": "\(run)", "error": "\(error)"])
+        case .statusRetry(let run, let error):
+            logger.warning("grid run status not saved yet; retrying", metadata: ["run": "\(run)", "error": "\(error)"])
+        case .statusLost(let run, let error): logger.error("grid run status not saved", metadata: ["run": "\(run)", "error": "\(error)"])
+        }
+    }
+
+    /// A run's parameters refused by the checks the run makes: the problem names the body's field.
+    static func problemOnError<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as RunParameterError {
+            let detail = error.description
+            switch error.problem {
+            case .range: throw APIProblem.unprocessable("invalid-range", detail, parameter: error.field.rawValue)
+            case .noCommunities: throw APIProblem.unprocessable("no-communities", detail, parameter: error.field.rawValue)
+            case .unknownCommunity: throw APIProblem.unprocessable("unknown-community", detail, parameter: error.field.rawValue)
+            case .gridCount, .stability, .barrier: throw APIProblem.badBody(detail, field: error.field.rawValue)
+            }
         }
     }
 
@@ -158,49 +169,43 @@ struct RunRoutes: Sendable {
                         headers: headers, cacheable: cacheable)
     }
 
-    /// The POST body: {"communities": [...], "min": 300, "max": 500, "grid_count": n, "from_current": true, "stability": 0.7,
-    /// "barriers": ["primary", "secondary"]}.
+    /// The POST body, in the run vocabulary (`GridRuns.Parameters.Field`): {"communities": [...], "min": 300, "max": 500,
+    /// "grid_count": n, "from_current": true, "stability": 0.7, "barriers": ["primary", "secondary"]}. Each field is
+    /// checked alone here (400); the checks of the run itself follow (`GridRebalance.validate`).
     static func parameters(_ body: JSONValue) throws -> GridRuns.Parameters {
+        typealias Field = GridRuns.Parameters.Field
         guard case .object(let fields) = body else { throw APIProblem.badBody("the body must be a JSON object") }
-        let known: Set<String> = ["communities", "min", "max", "grid_count", "from_current", "stability", "barriers"]
+        let known = Field.allCases.map(\.rawValue)
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIProblem.badBody("unknown field \"\(unknown)\"; accepted: \(known.sorted().joined(separator: ", "))", field: unknown)
         }
         var parameters = GridRuns.Parameters()
-        func whole(_ name: String) throws -> Int? {
-            guard let value = fields[name] else { return nil }
+        func whole(_ field: Field) throws -> Int? {
+            guard let value = fields[field.rawValue] else { return nil }
             guard let number = BodyNumbers.integer(value, in: 1...maximumWhole) else {
-                throw APIProblem.badBody("\(name) must be a whole number from 1 to \(maximumWhole)", field: name)
+                throw APIProblem.badBody("\(field.rawValue) must be a whole number from 1 to \(maximumWhole)", field: field.rawValue)
             }
             return number
         }
-        if let communities = fields["communities"] {
-            guard let items = communities.arrayValue, items.allSatisfy(Self.isString) else {
-                throw APIProblem.badBody("communities must be an array of 12-digit community codes", field: "communities")
+        func strings(_ field: Field, _ what: String) throws -> [String]? {
+            guard let value = fields[field.rawValue] else { return nil }
+            guard let items = value.arrayValue, items.allSatisfy(Self.isString) else {
+                throw APIProblem.badBody("\(field.rawValue) must be an array of \(what)", field: field.rawValue)
             }
-            parameters.communities = items.compactMap(\.stringValue)
+            return items.compactMap(\.stringValue)
         }
-        if let barriers = fields["barriers"] {
-            guard let items = barriers.arrayValue, items.allSatisfy(Self.isString) else {
-                throw APIProblem.badBody("barriers must be an array of highway classes (e.g. [\"primary\", \"secondary\"])", field: "barriers")
-            }
-            parameters.barriers = items.compactMap(\.stringValue)
-        }
-        if let minimum = try whole("min") { parameters.minimum = minimum }
-        if let maximum = try whole("max") { parameters.maximum = maximum }
-        guard parameters.minimum <= parameters.maximum else {
-            // Each field is valid on its own (a 400 would say otherwise); together they are not.
-            throw APIProblem.unprocessable("invalid-range", "min (\(parameters.minimum)) is above max (\(parameters.maximum)); the defaults are 300 and 500",
-                                           parameter: "min")
-        }
-        parameters.gridCount = try whole("grid_count")
-        if let current = fields["from_current"] {
-            guard let flag = current.boolValue else { throw APIProblem.badBody("from_current must be true or false", field: "from_current") }
+        if let communities = try strings(.communities, "12-digit community codes") { parameters.communities = communities }
+        parameters.barriers = try strings(.barriers, "highway classes (e.g. [\"primary\", \"secondary\"])")
+        if let minimum = try whole(.minimum) { parameters.minimum = minimum }
+        if let maximum = try whole(.maximum) { parameters.maximum = maximum }
+        parameters.gridCount = try whole(.gridCount)
+        if let current = fields[Field.fromCurrent.rawValue] {
+            guard let flag = current.boolValue else { throw APIProblem.badBody("from_current must be true or false", field: Field.fromCurrent.rawValue) }
             parameters.fromCurrent = flag
         }
-        if let stability = fields["stability"] {
+        if let stability = fields[Field.stability.rawValue] {
             guard let value = BodyNumbers.number(stability), (0...1).contains(value) else {
-                throw APIProblem.badBody("stability must be a number from 0 (compactness only) to 1 (stability only)", field: "stability")
+                throw APIProblem.badBody("stability must be a number from 0 (compactness only) to 1 (stability only)", field: Field.stability.rawValue)
             }
             parameters.stability = value
         }
@@ -215,20 +220,4 @@ struct RunRoutes: Sendable {
 
     /// Largest `min`, `max` and `grid_count` taken (households or grids; far above any community).
     static let maximumWhole = 999_999_999
-
-    /// The checks the run itself would make against the store, made before the request is accepted.
-    static func validate(_ parameters: GridRuns.Parameters, store: Store) throws {
-        // OSM highway classes are ASCII; the OpenAPI document gives the same pattern.
-        for name in parameters.barriers ?? [] where name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
-            throw APIProblem.badBody("barriers: \"\(name)\" is not a highway class (letters, digits and _; e.g. primary, secondary, trunk)",
-                                     field: "barriers")
-        }
-        let known = try store.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM communities")) }
-        guard !known.isEmpty else {
-            throw APIProblem.unprocessable("no-communities", "the store has no communities; import them first", parameter: "communities")
-        }
-        if let unknown = parameters.communities.first(where: { !known.contains($0) }) {
-            throw APIProblem.unprocessable("unknown-community", "communities: no community \"\(unknown)\" in the store", parameter: "communities")
-        }
-    }
 }

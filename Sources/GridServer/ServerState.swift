@@ -1,6 +1,7 @@
 import Foundation
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Prometheus
 import Synchronization
@@ -65,15 +66,14 @@ final class ServerState: Sendable {
             analysis.withLock { $0 = cached }
             return cached
         }
-        let graph = try AnalysisData.graph(store)
-        guard graph.edgeCount > 0 else {
+        let network = try WalkingNetwork.load(store)
+        guard network.hasEdges else {
             throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
         }
-        let snapper = ReachRule.snapper(graph)
         let snapshot = AnalysisSnapshot(
-            version: version, dataVersion: dataVersion, snapper: snapper,
+            version: version, dataVersion: dataVersion, snapper: network.snapper,
             facilities: try AnalysisData.facilities(store),
-            buildings: PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: settings.profile.reach))
+            buildings: PlacedBuildings(try AnalysisData.buildings(store), snapper: network.snapper, rule: settings.profile.reach))
         analysis.withLock { $0 = snapshot }
         return snapshot
     }

@@ -3,6 +3,7 @@ import Foundation
 import GridAnalysis
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 struct CoverageCommand: AsyncParsableCommand {
@@ -53,8 +54,8 @@ struct CoverageCommand: AsyncParsableCommand {
         let keep = output.keep(), format = output.format
         if let whatIf {
             let planned = try CoverageRuns.plannedFacilities(path: whatIf, store: store, profile: profile)
-            let current = try CoverageRuns.compute(store: store, profile: profile)
-            let withPlanned = try CoverageRuns.compute(store: store, profile: profile, planned: planned)
+            let current = try CoverageJob.compute(store: store, profile: profile)
+            let withPlanned = try CoverageJob.compute(store: store, profile: profile, planned: planned)
             let comparison = CoverageComparison(current.filtered(keep), withPlanned.filtered(keep))
             let describe: (Coverage.Result, String) -> [String: Any] = { result, facilities in
                 ["facilities": facilities, "profile": result.profile.name, "stored": false,
@@ -65,13 +66,9 @@ struct CoverageCommand: AsyncParsableCommand {
                                titleA: "current facilities", titleB: "with \(planned.count) planned (\(whatIf)); nothing stored")
             return
         }
-        let versions = try DataVersions.current(store)
-        let started = Date()
-        let result = try CoverageRuns.compute(store: store, profile: profile)
-        let seconds = Date().timeIntervalSince(started)
-        let runID = dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions)
-        let stored = try runID.flatMap { id in try CoverageRuns.list(store: store).first { $0.id == id } }
-        try Self.render(result, run: stored, seconds: seconds, format: format, store: store, existing: nil, keep: keep)
+        let outcome = try CoverageJob.run(store: store, profile: profile, dryRun: dryRun)
+        let stored = try outcome.runID.flatMap { id in try CoverageRuns.list(store: store).first { $0.id == id } }
+        try Self.render(outcome.result, run: stored, seconds: outcome.seconds, format: format, store: store, existing: nil, keep: keep)
     }
 
     static func render(_ result: Coverage.Result, run: CoverageRuns.Stored?, seconds: Double?, format: Format, store: Store,

@@ -3,6 +3,7 @@ import Foundation
 import GridAnalysis
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 /// `grids assign|check|stats|rebalance|runs|show|apply|revert`.
@@ -141,9 +142,20 @@ struct GridsRebalanceCommand: AsyncParsableCommand {
         if let barriers {
             parameters.barriers = barriers.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        let run = try GridRuns.rebalance(store: try store.open(), parameters: parameters)
+        let run: GridRuns.Run
+        do {
+            run = try GridRebalance.run(store: try store.open(), parameters: parameters)
+        } catch let error as RunParameterError {
+            throw ValidationError(error.message { Self.flags[$0] ?? $0.rawValue })
+        }
         try GridsShowCommand.show(run, moves: nil, json: json)
     }
+
+    /// The run vocabulary's names as this command's flags.
+    static let flags: [GridRuns.Parameters.Field: String] = [
+        .communities: "--community", .minimum: "--min", .maximum: "--max", .gridCount: "--grids", .fromCurrent: "--from-scratch",
+        .stability: "--stability", .barriers: "--barriers",
+    ]
 }
 
 struct GridsRunsCommand: AsyncParsableCommand {
@@ -188,9 +200,7 @@ struct GridsShowCommand: AsyncParsableCommand {
         let s = run.metrics.summary
         return [
             "id": run.id, "created_at": run.createdAt, "status": run.status,
-            "parameters": ["communities": run.parameters.communities, "min": run.parameters.minimum, "max": run.parameters.maximum,
-                           "grids": run.parameters.gridCount as Any? ?? NSNull(), "from_current": run.parameters.fromCurrent,
-                           "stability": run.parameters.stability, "barriers": run.parameters.barriers ?? []] as [String: Any],
+            "parameters": parameters(run.parameters),
             "metrics": ["grids": s.grids, "households": s.households, "households_min": s.householdsMin, "households_max": s.householdsMax,
                         "households_std": (s.householdsStd * 10).rounded() / 10, "in_range": s.inRange, "share_in_range": s.shareInRange,
                         "feasible": s.feasible, "contiguous": s.contiguous, "polsby_popper_mean": (run.metrics.polsbyPopperMean * 1000).rounded() / 1000,
@@ -205,6 +215,16 @@ struct GridsShowCommand: AsyncParsableCommand {
             } ?? NSNull(),
             "warnings": run.warnings,
         ]
+    }
+
+    /// The parameters in the run vocabulary, as the HTTP API and the stored run name them; every one present.
+    static func parameters(_ parameters: GridRuns.Parameters) -> [String: Any] {
+        let values: [GridRuns.Parameters.Field: Any] = [
+            .communities: parameters.communities, .minimum: parameters.minimum, .maximum: parameters.maximum,
+            .gridCount: parameters.gridCount as Any? ?? NSNull(), .fromCurrent: parameters.fromCurrent, .stability: parameters.stability,
+            .barriers: parameters.barriers ?? [],
+        ]
+        return Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) })
     }
 
     static func show(_ run: GridRuns.Run, moves: [GridRuns.Move]?, registerMoves: [GridRuns.RegisterMove] = [], json: Bool) throws {
@@ -247,28 +267,34 @@ struct GridsShowCommand: AsyncParsableCommand {
     }
 }
 
-struct GridsApplyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Replace the grids by a run's grids, in one transaction.")
+/// `apply` and `revert`: one change of the grids by a stored run (`GridRuns.Change`).
+protocol GridsChangeCommand: AsyncParsableCommand {
+    static var change: GridRuns.Change { get }
+    var arguments: GridsChangeArguments { get }
+}
+
+struct GridsChangeArguments: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @Argument(help: "Run id.") var run: Int64
     @Flag(help: "JSON output.") var json = false
+}
 
+extension GridsChangeCommand {
     func run() async throws {
-        let store = try self.store.open()
-        try GridRuns.apply(store: store, id: run)
-        if json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: run))) } else { print("run \(run) applied") }
+        let store = try arguments.store.open(), id = arguments.run
+        try GridRuns.perform(Self.change, store: store, id: id)
+        if arguments.json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: id))) } else { print("run \(id) \(Self.change.to)") }
     }
 }
 
-struct GridsRevertCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Restore the grids an applied run replaced.")
-    @OptionGroup var store: StoreOptions
-    @Argument(help: "Run id.") var run: Int64
-    @Flag(help: "JSON output.") var json = false
+struct GridsApplyCommand: GridsChangeCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Replace the grids by a run's grids, in one transaction.")
+    static let change = GridRuns.Change.apply
+    @OptionGroup var arguments: GridsChangeArguments
+}
 
-    func run() async throws {
-        let store = try self.store.open()
-        try GridRuns.revert(store: store, id: run)
-        if json { try Console.printJSON(GridsShowCommand.object(try GridRuns.get(store: store, id: run))) } else { print("run \(run) reverted") }
-    }
+struct GridsRevertCommand: GridsChangeCommand {
+    static let configuration = CommandConfiguration(commandName: "revert", abstract: "Restore the grids an applied run replaced.")
+    static let change = GridRuns.Change.revert
+    @OptionGroup var arguments: GridsChangeArguments
 }

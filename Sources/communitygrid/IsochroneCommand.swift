@@ -4,6 +4,7 @@ import Foundation
 import GridAnalysis
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 struct IsochroneCommand: AsyncParsableCommand {
@@ -65,12 +66,11 @@ struct IsochroneCommand: AsyncParsableCommand {
         // Checked before anything is read, so a bad request answers at once.
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw IsochroneFlags.flagged(error) }
         let store = try self.store.open()
-        let graph = try AnalysisData.graph(store)
-        guard graph.edgeCount > 0 else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
-        let snapper = ReachRule.snapper(graph)
+        let network = try WalkingNetwork.load(store)
+        guard network.hasEdges else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
         let result: Isochrone.Result
         do {
-            result = try Isochrone.run(snapper: snapper, origin: origin, contours: contours, options: options,
+            result = try Isochrone.run(snapper: network.snapper, origin: origin, contours: contours, options: options,
                                        facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
         } catch let error as IsochroneError {
             throw IsochroneFlags.flagged(error)

@@ -3,6 +3,7 @@ import Foundation
 import GridAnalysis
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 struct Suggest: AsyncParsableCommand {
@@ -37,8 +38,8 @@ struct Suggest: AsyncParsableCommand {
         }
         var searchProfile = profile
         searchProfile.levels = [.init(minutes: profile.reach.minutes(limit), categories: [.init(category: category, maxDistance: limit.value)])]
-        let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
+        let network = try WalkingNetwork.load(store)
+        let (graph, snapper) = (network.graph, network.snapper)
         let buildings = try AnalysisData.buildings(store)
         let coverage = try Coverage.run(graph: graph, snapper: snapper, buildings: buildings,
                                         facilities: try AnalysisData.facilities(store).filter { $0.category == category }, profile: searchProfile)

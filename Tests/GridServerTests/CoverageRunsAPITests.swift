@@ -3,6 +3,7 @@ import GRDB
 import GridAnalysis
 import GridModel
 import GridServer
+import GridServices
 import GridStore
 import Hummingbird
 import HummingbirdTesting
@@ -40,7 +41,7 @@ struct CoverageRunsAPITests {
 
     static func saveRun(_ store: Store) throws {
         let versions = try DataVersions.current(store)
-        try CoverageRuns.save(try CoverageRuns.compute(store: store, profile: .gb50180), store: store, seconds: 0, versions: versions)
+        try CoverageRuns.save(try CoverageJob.compute(store: store, profile: .gb50180), store: store, seconds: 0, versions: versions)
     }
 
     @Test("runs are listed with stale flags; compare gains households after a kindergarten; after apply and revert /coverage and buildings name only existing grids")
@@ -109,7 +110,7 @@ struct CoverageRunsAPITests {
         // A grid run applied then reverted: the latest run is stale (grids) and rolls up by the grids that exist.
         var parameters = GridRuns.Parameters()
         parameters.minimum = 300; parameters.maximum = 500
-        let plan = try GridRuns.rebalance(store: store, parameters: parameters)
+        let plan = try GridRebalance.run(store: store, parameters: parameters)
         try GridRuns.apply(store: store, id: plan.id)
         let applied = Set(try store.read { try String.fetchAll($0, sql: "SELECT code FROM grids") })
         try GridRuns.revert(store: store, id: plan.id)

@@ -3,6 +3,7 @@ import Foundation
 import GridAnalysis
 import GridModel
 import GridServer
+import GridServices
 import GridStore
 import Hummingbird
 import HummingbirdTesting
@@ -31,7 +32,7 @@ final class DemoStore: Sendable {
         _ = try GeoJSONImporter.run(store: store, path: try write("communities.geojson", district.communitiesGeoJSON()), layer: .communities)
         _ = try GeoJSONImporter.run(store: store, path: try write("grids.geojson", district.gridsGeoJSON()), layer: .grids)
         _ = try HouseholdRegisterImporter.run(store: store, path: try write("households.csv", district.registerCSV()))
-        let coverage = try CoverageRuns.compute(store: store, profile: .gb50180)
+        let coverage = try CoverageJob.compute(store: store, profile: .gb50180)
         try CoverageRuns.save(coverage, store: store, seconds: 0)
     }
 

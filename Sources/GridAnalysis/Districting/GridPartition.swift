@@ -65,7 +65,7 @@ public struct GridPartition: Sendable {
         public var origin: [Int]
         /// Connected parts of the adjacency graph.
         public var components: Int
-        public var warnings: [String]
+        public var typedWarnings: [Warning]
     }
 
     public static func solve(_ problem: Problem) -> Result {
@@ -91,7 +91,7 @@ public struct GridPartition: Sendable {
         var oversized: [[Int]] = []
         /// Per grid, the current grid it is matched to (one-to-one), or -1: what "moved" means to the cost.
         var origins: [Int] = []
-        var warnings: [String] = []
+        var warnings: [Warning] = []
         /// Households per grid aimed at: the middle of the range.
         let target: Double
         /// Squared metres that one unit of centroid spread stands for (the area per grid), set once seeded.
@@ -121,11 +121,11 @@ public struct GridPartition: Sendable {
                 counts.append(gridCount(part: part, weight: weight, total: total, parts: parts.count))
                 middles.append(problem.gridCount == nil ? middleCount(part: part, weight: weight) : counts[index])
                 if parts.count > 1 && weight < problem.minimum {
-                    warnings.append("disconnected part \(index + 1) (\(part.count) buildings, \(weight) households) is below the minimum and stays one grid")
+                    warnings.append(.partBelowMinimum(part: index + 1, buildings: part.count, households: weight))
                 }
             }
             for building in 0..<buildingCount where problem.households[building] > problem.maximum {
-                warnings.append("building \(building) alone has \(problem.households[building]) households, above the maximum \(problem.maximum); its grid cannot be in range")
+                warnings.append(.buildingAboveMaximum(building: building, households: problem.households[building], maximum: problem.maximum))
             }
             var best = (outside: Int.max, label: label, count: 0)
             for _ in 0..<Self.attempts {
@@ -147,7 +147,7 @@ public struct GridPartition: Sendable {
             rebuildSums(count: best.count)
             if let tiling = problem.tiling { polish(count: best.count, tiling) }
             let origin = matchOrigins(count: best.count)
-            return Result(labels: label, gridCount: best.count, origin: origin, components: parts.count, warnings: warnings)
+            return Result(labels: label, gridCount: best.count, origin: origin, components: parts.count, typedWarnings: warnings)
         }
 
         /// Stages 2–5 once: seeds `counts[i]` grids in each part, then improves them; returns the number of grids.

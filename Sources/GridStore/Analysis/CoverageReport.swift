@@ -51,7 +51,7 @@ public enum CoverageReport {
                     "community": building.community as Any? ?? NSNull(),
                     "off_network_m": outcome.offNetwork.map { ($0.value * 100).rounded() / 100 } as Any? ?? NSNull(),
                     "nearest": nearest,
-                    "levels_met": zip(result.profile.levels, outcome.levelMet).filter(\.1).map(\.0.minutes),
+                    "levels_met": LevelsMet.met(building: b, in: result).minutes,
                 ])
             }
             object["buildings"] = rows

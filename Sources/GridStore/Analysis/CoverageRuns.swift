@@ -41,19 +41,6 @@ public enum CoverageRuns {
         public var existing: Set<Int64>
     }
 
-    /// Runs coverage on the store's current content, with `planned` facilities added as if they existed (ids must
-    /// not collide with stored ones: negative). Points snap to the largest connected part of the network: fragments
-    /// cut off by an extract's edge or by missing nodes would otherwise strand the buildings beside them (the peer
-    /// harness keeps only that part too).
-    public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
-                               isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
-        let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
-        return try Coverage.run(
-            graph: graph, snapper: snapper, buildings: try AnalysisData.buildings(store),
-            facilities: try AnalysisData.facilities(store) + planned, profile: profile, isCancelled: isCancelled)
-    }
-
     /// Stores a result in one transaction; returns the run id. `versions`: the data versions read before the
     /// computation (read now when nil), so a change landing during it leaves the run stale.
     @discardableResult
@@ -76,8 +63,7 @@ public enum CoverageRuns {
                 """)
             let nearest = try db.makeStatement(sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
             for (b, item) in result.buildings.enumerated() {
-                let met = result.profile.levels.indices.filter { result.results.isLevelMet(building: b, level: $0) }
-                    .map { formatMinutes(result.profile.levels[$0].minutes) }.joined(separator: ",")
+                let met = LevelsMet.met(building: b, in: result).stored
                 let verdicts = result.profile.levels.indices.map { l in
                     String(result.profile.levels[l].categories.indices.map { result.results.isMet(building: b, level: l, requirement: $0) ? "1" : "0" })
                 }.joined(separator: "|")

@@ -6,14 +6,14 @@ import GridModel
 /// The planning units' Voronoi cells clipped to their community: computed before a plan is searched, so that the
 /// search weighs the grids' true Polsby–Popper (`CellTiling`), and dissolved per grid afterwards into the grid
 /// polygons, which therefore tile the community exactly. The overlay work is GEOS through Spatialite.
-enum GridCells {
+public enum GridCells {
     /// Per unit, its cell: none (a unit sharing its point with an earlier one) or one piece of the community, so that
     /// any set of units whose cells share boundary with each other (`adjacency`) dissolves into one polygon. Cells are
     /// Voronoi cells clipped to the community; with `barriers`, clipped to the blocks those lines cut it into. A piece
     /// of a cell apart from the piece holding its unit's point (a concave boundary can cut a cell in two) goes to the
     /// unit across its longest shared boundary. Only a piece touching no other cell (a separate part of the community)
     /// leaves a cell in several polygons.
-    static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString] = []) throws -> [[Polygon]] {
+    public static func clipped(_ store: Store, community: MultiPolygon, points: [Coordinate], barriers: [LineString] = []) throws -> [[Polygon]] {
         var cells = barriers.isEmpty ? try voronoi(store, community: community, points: points)
             : try blockCells(store, community: community, points: points, barriers: barriers)
         try connect(store, cells: &cells, points: points, barriers: barriers.isEmpty ? nil : barriers)
@@ -251,7 +251,7 @@ enum GridCells {
     /// Units whose cells share a stretch of boundary (`CellTiling.neighbours`): judged on the polygons that will be
     /// stored, so a grid of units joined by these pairs dissolves into one polygon. A unit without a cell (its point is
     /// another unit's) is tied to that unit, or else to the nearest unit holding a cell; it adds no area to a grid.
-    static func adjacency(points: [Coordinate], tiling: CellTiling, x: [Double], y: [Double]) -> [(Int, Int)] {
+    public static func adjacency(points: [Coordinate], tiling: CellTiling, x: [Double], y: [Double]) -> [(Int, Int)] {
         var edges = tiling.neighbours()
         let holders = points.indices.filter { tiling.area[$0] > 0 }
         var holderAt: [Coordinate: Int] = [:]
@@ -269,7 +269,7 @@ enum GridCells {
     }
 
     /// The cells in the community's local metric frame (the one the units' x/y are in), as the search reads them.
-    static func tiling(_ cells: [[Polygon]], projection: LocalProjection) -> CellTiling {
+    public static func tiling(_ cells: [[Polygon]], projection: LocalProjection) -> CellTiling {
         func metric(_ ring: LinearRing) -> [SIMD2<Double>] {
             ring.coordinates.map { let p = projection.project($0); return SIMD2(p.x, p.y) }
         }
@@ -283,7 +283,7 @@ enum GridCells {
     /// vertices lie a hair off the other cell's edge, which leaves a union of neighbours in two pieces touching along a
     /// line: such a grid is dissolved again with each piece's vertices inserted into the others' edges within 0.1 mm
     /// (`ST_Snap` of the cells to themselves), kept when that joins pieces.
-    static func dissolve(_ store: Store, cells: [[Polygon]], labels: [Int], count: Int) throws -> [MultiPolygon] {
+    public static func dissolve(_ store: Store, cells: [[Polygon]], labels: [Int], count: Int) throws -> [MultiPolygon] {
         var cellsOf = [[Polygon]](repeating: [], count: count)
         for (u, g) in labels.enumerated() { cellsOf[g] += cells[u] }
         let groups = cellsOf

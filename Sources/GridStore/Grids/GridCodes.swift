@@ -21,10 +21,10 @@ public enum GridCodes {
     }
 
     /// A grid of the community as it is now.
-    struct Current {
-        var code: String
-        var name: String
-        var shape: MultiPolygon
+    public struct Current: Sendable {
+        public var code: String
+        public var name: String
+        public var shape: MultiPolygon
     }
 
     public static func register(store: Store, community: String? = nil) throws -> [Entry] {
@@ -39,7 +39,7 @@ public enum GridCodes {
     }
 
     /// The current grids of each community (the ones `apply` replaces).
-    static func current(_ store: Store) throws -> [String: [Current]] {
+    public static func current(_ store: Store) throws -> [String: [Current]] {
         try store.read { db in
             var result: [String: [Current]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT code, name, community_code, AsBinary(geom) FROM grids ORDER BY code") {
@@ -51,8 +51,16 @@ public enum GridCodes {
         }
     }
 
+    /// Per community code, the prefix of its grids' codes: administrative, street and community codes.
+    public static func prefixes(_ store: Store) throws -> [String: String] {
+        try store.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, admin_code || street_code || community_code FROM communities")
+                .map { ($0[0] as String, $0[1] as String) })
+        }
+    }
+
     /// Every code ever used: in the register (valid or retired) or on a grid.
-    static func used(_ store: Store) throws -> Set<String> {
+    public static func used(_ store: Store) throws -> Set<String> {
         try store.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM grid_codes UNION SELECT code FROM grids")) }
     }
 
@@ -61,7 +69,7 @@ public enum GridCodes {
     /// current grid left unmatched are then paired by area overlap (one-to-one) when it covers half of either: a grid
     /// without buildings keeps its code too. The rest take the next unused sequence numbers of the community in
     /// reading order. `used` gains the new codes.
-    static func identify(store: Store, prefix: String, communityName: String, shapes: [MultiPolygon], byHouseholds: [Int],
+    public static func identify(store: Store, prefix: String, communityName: String, shapes: [MultiPolygon], byHouseholds: [Int],
                          current: [Current], used: inout Set<String>) throws -> [(code: String, name: String, matched: Bool)] {
         var match = byHouseholds
         let openPlanned = shapes.indices.filter { match[$0] < 0 && !shapes[$0].polygons.isEmpty }

@@ -7,18 +7,50 @@ import GridModel
 /// building diff); `apply` replaces the grids of the run's communities in one transaction, `revert` restores them.
 /// SQLite's WAL journal makes each a single atomic step, so a kill -9 leaves the store before or after it.
 public enum GridRuns {
-    public struct Parameters: Sendable, Codable {
+    /// What a run is asked: the same names in the HTTP body, the run documents, the command line's JSON and the
+    /// stored record (`Field`).
+    public struct Parameters: Sendable, Codable, Equatable {
         /// Community codes; empty = all.
         public var communities: [String] = []
+        /// Fewest and most households per grid.
         public var minimum = 300
         public var maximum = 500
+        /// Number of grids instead of the range-derived count.
         public var gridCount: Int?
+        /// Start from the current plan (false: from scratch).
         public var fromCurrent = true
+        /// Weight of stability against compactness, 0…1.
         public var stability = 0.7
         /// `network_edges.highway` classes grids should not cross (`primary`, `secondary`, `trunk`…); nil or empty = none.
         /// Optional so that runs stored before it existed still decode.
         public var barriers: [String]?
         public init() {}
+
+        /// The run vocabulary: each parameter's one name outside Swift.
+        public enum Field: String, CodingKey, CaseIterable, Sendable {
+            case communities, minimum = "min", maximum = "max", gridCount = "grid_count", fromCurrent = "from_current", stability, barriers
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Field.self)
+            try container.encode(communities, forKey: .communities)
+            try container.encode(minimum, forKey: .minimum)
+            try container.encode(maximum, forKey: .maximum)
+            try container.encodeIfPresent(gridCount, forKey: .gridCount)
+            try container.encode(fromCurrent, forKey: .fromCurrent)
+            try container.encode(stability, forKey: .stability)
+            try container.encodeIfPresent(barriers, forKey: .barriers)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Field.self)
+            communities = try container.decodeIfPresent([String].self, forKey: .communities) ?? []
+            minimum = try container.decode(Int.self, forKey: .minimum)
+            maximum = try container.decode(Int.self, forKey: .maximum)
+            gridCount = try container.decodeIfPresent(Int.self, forKey: .gridCount)
+            fromCurrent = try container.decodeIfPresent(Bool.self, forKey: .fromCurrent) ?? true
+            stability = try container.decodeIfPresent(Double.self, forKey: .stability) ?? 0.7
+            barriers = try container.decodeIfPresent([String].self, forKey: .barriers)
+        }
     }
 
     /// What the barriers did in a run.
@@ -32,6 +64,12 @@ public enum GridRuns {
         /// Grids whose buildings lie on more than one side of a barrier: in the current plan, and in the new one.
         public var currentGridsSpanning: Int
         public var gridsSpanning: Int
+
+        public init(classes: [String], networkEdges: Int, adjacenciesCut: Int, adjacenciesRestored: Int, currentGridsSpanning: Int,
+                    gridsSpanning: Int) {
+            self.classes = classes; self.networkEdges = networkEdges; self.adjacenciesCut = adjacenciesCut
+            self.adjacenciesRestored = adjacenciesRestored; self.currentGridsSpanning = currentGridsSpanning; self.gridsSpanning = gridsSpanning
+        }
     }
 
     /// A register row of a building above the maximum: such rows are planned as separate units.
@@ -46,6 +84,12 @@ public enum GridRuns {
         public var buildingName: String? = nil
         public var buildingSourceID: String? = nil
         public var buildingLabel: String { BuildingLabel.text(id: building, name: buildingName, sourceID: buildingSourceID) }
+
+        public init(register: Int64, building: Int64, unit: String?, floor: Int?, households: Int, from: String?, to: String,
+                    buildingName: String? = nil, buildingSourceID: String? = nil) {
+            self.register = register; self.building = building; self.unit = unit; self.floor = floor; self.households = households
+            self.from = from; self.to = to; self.buildingName = buildingName; self.buildingSourceID = buildingSourceID
+        }
     }
 
     public struct CommunityReport: Sendable, Codable {
@@ -55,6 +99,11 @@ public enum GridRuns {
         public var grids: Int
         public var components: Int
         public var warnings: [String]
+
+        public init(community: String, buildings: Int, households: Int, grids: Int, components: Int, warnings: [String]) {
+            self.community = community; self.buildings = buildings; self.households = households; self.grids = grids
+            self.components = components; self.warnings = warnings
+        }
     }
 
     public struct Metrics: Sendable, Codable {
@@ -65,6 +114,12 @@ public enum GridRuns {
         public var communities: [CommunityReport]
         /// Set when the run had barriers (absent in older runs).
         public var barriers: BarrierReport?
+
+        public init(summary: GridMetrics.Summary, polsbyPopperMean: Double, buildingsMoved: Int, seconds: Double, communities: [CommunityReport],
+                    barriers: BarrierReport?) {
+            self.summary = summary; self.polsbyPopperMean = polsbyPopperMean; self.buildingsMoved = buildingsMoved; self.seconds = seconds
+            self.communities = communities; self.barriers = barriers
+        }
     }
 
     public struct ProposedGrid: Sendable {
@@ -76,6 +131,12 @@ public enum GridRuns {
         public var area: Double
         public var polsbyPopper: Double
         public var shape: MultiPolygon
+
+        public init(code: String, name: String, community: String, households: Int, buildings: Int, area: Double, polsbyPopper: Double,
+                    shape: MultiPolygon) {
+            self.code = code; self.name = name; self.community = community; self.households = households; self.buildings = buildings
+            self.area = area; self.polsbyPopper = polsbyPopper; self.shape = shape
+        }
     }
 
     public struct Move: Sendable, Hashable {
@@ -87,6 +148,10 @@ public enum GridRuns {
         public var name: String? = nil
         public var sourceID: String? = nil
         public var label: String { BuildingLabel.text(id: building, name: name, sourceID: sourceID) }
+
+        public init(building: Int64, households: Int, from: String?, to: String, name: String? = nil, sourceID: String? = nil) {
+            self.building = building; self.households = households; self.from = from; self.to = to; self.name = name; self.sourceID = sourceID
+        }
     }
 
     /// A building named for people: `building 12 "东升大厦" (w33457835)`; the name when it has one, always the store id.
@@ -106,215 +171,6 @@ public enum GridRuns {
         public var warnings: [String]
     }
 
-    // MARK: computing a run
-
-    /// Computes a plan and stores it as a dry run; returns the stored run.
-    /// `id` is a run id reserved with `GridRunRequests.reserve` (the HTTP API answers with it before the plan exists).
-    public static func rebalance(store: Store, parameters: Parameters, id reservedID: Int64? = nil) throws -> Run {
-        guard parameters.minimum >= 1, parameters.maximum >= parameters.minimum else {
-            throw StoreError.badInput("--min/--max: need 1 ≤ min ≤ max (got \(parameters.minimum), \(parameters.maximum))")
-        }
-        guard (0...1).contains(parameters.stability) else { throw StoreError.badInput("--stability must lie in [0, 1] (got \(parameters.stability))") }
-        if let count = parameters.gridCount, count < 1 { throw StoreError.badInput("--grids must be at least 1 (got \(count))") }
-        let barrierClasses = Array(Set(parameters.barriers ?? [])).sorted()
-        for name in barrierClasses where name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-            throw StoreError.badInput("--barriers: \"\(name)\" is not a highway class (letters, digits and _; e.g. primary,secondary,trunk)")
-        }
-        let started = Date()
-        let allCommunities = try GridReports.communities(store)
-        let known = Set(allCommunities.map(\.code))
-        for code in parameters.communities where !known.contains(code) {
-            throw StoreError.badInput("--community \(code): no such community in the store")
-        }
-        let communities = parameters.communities.isEmpty ? allCommunities : allCommunities.filter { parameters.communities.contains($0.code) }
-        guard !communities.isEmpty else { throw StoreError.badInput("the store has no communities; import them first") }
-        let assignment = try GridReports.assign(store)
-        let registers = try GridUnits.registers(store, above: parameters.maximum)
-        let overrides = try GridUnits.overrides(store)
-        let barrierLines = try GridUnits.barrierLines(store, classes: barrierClasses)
-        let communityLocator = PolygonLocator(allCommunities.map(\.shape))
-        let attributes = try store.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, admin_code || street_code || community_code FROM communities")
-                .map { ($0[0] as String, $0[1] as String) })
-        }
-
-        let currentGrids = try GridCodes.current(store)
-        var usedCodes = try GridCodes.used(store)
-        var proposed: [ProposedGrid] = []
-        var moves: [Move] = []
-        var registerMoves: [RegisterMove] = []
-        var reports: [CommunityReport] = []
-        var warnings: [String] = []
-        var barrierReport = barrierClasses.isEmpty ? nil
-            : BarrierReport(classes: barrierClasses, networkEdges: 0, adjacenciesCut: 0, adjacenciesRestored: 0, currentGridsSpanning: 0, gridsSpanning: 0)
-        if !barrierClasses.isEmpty && barrierLines.isEmpty {
-            warnings.append("no network edge of class \(barrierClasses.joined(separator: ", ")): no barriers")
-        }
-        var allHouseholds: [Int] = [], allLabels: [Int] = [], allInitial: [Int] = [], allOrigin: [Int] = [], allEdges: [(Int, Int)] = []
-        var labelBase = 0, initialBase = 0
-
-        for community in communities {
-            let index = allCommunities.firstIndex { $0.code == community.code }!
-            let members = assignment.buildings.indices.filter { communityLocator.first(containing: assignment.buildings[$0].point) == index }
-            let prefix = attributes[community.code] ?? community.code
-            guard !members.isEmpty else {
-                // An empty community still needs one grid covering it.
-                let shape = community.shape
-                let identity = try GridCodes.identify(store: store, prefix: prefix, communityName: community.name, shapes: [shape], byHouseholds: [-1],
-                                                      current: currentGrids[community.code] ?? [], used: &usedCodes)[0]
-                proposed.append(ProposedGrid(code: identity.code, name: identity.name,
-                                             community: community.code, households: 0, buildings: 0, area: shape.areaSquareMeters,
-                                             polsbyPopper: GridMetrics.polsbyPopper(shape), shape: shape))
-                reports.append(CommunityReport(community: community.code, buildings: 0, households: 0, grids: 1, components: 0,
-                                               warnings: ["no buildings: one grid covers the community"]))
-                warnings.append("\(community.code): no buildings: one grid covers the community")
-                continue
-            }
-            let buildings = members.map { assignment.buildings[$0] }
-            let currentCodes = members.map { assignment.results[$0].grid }
-            let projection = LocalProjection(origin: community.shape.boundingBox.center)
-            // Planning units: a building, or each register row of a building above the maximum.
-            let units = GridUnits.units(buildings: buildings, grids: currentCodes, registers: registers, overrides: overrides, projection: projection)
-            let gridCodes = Array(Set(units.compactMap(\.current))).sorted()
-            let codeIndex = Dictionary(uniqueKeysWithValues: gridCodes.enumerated().map { ($1, $0) })
-            let current = units.map { $0.current.flatMap { codeIndex[$0] } ?? -1 }
-            let initial = parameters.fromCurrent ? current : Array(repeating: -1, count: units.count)
-            let xy = units.map { projection.project($0.point) }
-            let households = units.map(\.households)
-            var barrierCut: [LineString] = []
-            var nearLines: [[(x: Double, y: Double)]] = []
-            if !barrierClasses.isEmpty {
-                let box = community.shape.boundingBox
-                let near = barrierLines.filter { $0.box.intersects(box) }
-                barrierCut = near.map(\.line)
-                nearLines = near.map { $0.line.coordinates.map { projection.project($0) } }
-                barrierReport?.networkEdges += near.count
-            }
-            // The cells come first: they are the grid polygons after, so contiguity is judged on them (units whose cells
-            // share boundary), and the search weighs the grids' true Polsby–Popper. With barriers the cells are computed
-            // per block the barrier lines cut the community into, so a grid on one side of a road keeps its polygon there.
-            let cells = try GridCells.clipped(store, community: community.shape, points: units.map(\.point), barriers: barrierCut)
-            let tiling = GridCells.tiling(cells, projection: projection)
-            var edges = GridCells.adjacency(points: units.map(\.point), tiling: tiling, x: xy.map(\.x), y: xy.map(\.y))
-            var block: [Int]?
-            if !barrierClasses.isEmpty {
-                let crossing = GridBarriers.crossing(edges: edges, x: xy.map(\.x), y: xy.map(\.y), lines: nearLines)
-                let plan = GridBarriers.plan(households: households, edges: edges, crossing: crossing,
-                                             minimum: parameters.minimum, maximum: parameters.maximum)
-                edges = plan.edges
-                block = plan.block
-                barrierReport?.adjacenciesCut += plan.cut.count
-                barrierReport?.adjacenciesRestored += plan.restored.count
-                barrierReport?.currentGridsSpanning += GridBarriers.spanning(labels: current.map { $0 < 0 ? gridCodes.count : $0 },
-                                                                             count: gridCodes.count, block: plan.block).count
-            }
-            var problem = GridPartition.Problem(
-                households: households, x: xy.map(\.x), y: xy.map(\.y), edges: edges, initial: initial,
-                minimum: parameters.minimum, maximum: parameters.maximum, gridCount: nil, stability: parameters.stability,
-                tiling: tiling)
-            if let count = parameters.gridCount {
-                // A count for all communities is shared by households.
-                let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(assignment.buildings.reduce(0) { $0 + $1.households }, 1))
-                problem.gridCount = parameters.communities.count == 1 ? count : max(1, Int((Double(count) * share).rounded()))
-            }
-            let solution = GridPartition.solve(problem)
-            let shapes = try GridCells.dissolve(store, cells: cells, labels: solution.labels, count: solution.gridCount)
-            var gridHouseholds = [Int](repeating: 0, count: solution.gridCount)
-            var gridBuildings = [Set<Int>](repeating: [], count: solution.gridCount)
-            for (u, g) in solution.labels.enumerated() { gridHouseholds[g] += units[u].households; gridBuildings[g].insert(units[u].building) }
-            // Identity: a planned grid continuing one of the community's current grids keeps its code and name.
-            let own = currentGrids[community.code] ?? []
-            let ownIndex = Dictionary(uniqueKeysWithValues: own.enumerated().map { ($1.code, $0) })
-            let byHouseholds = GridMetrics.matchOrigins(labels: solution.labels, count: solution.gridCount,
-                                                        initial: units.map { $0.current.flatMap { ownIndex[$0] } ?? -1 }, households: households)
-            let identities = try GridCodes.identify(store: store, prefix: prefix, communityName: community.name, shapes: shapes,
-                                                    byHouseholds: byHouseholds, current: own, used: &usedCodes)
-            let codes = identities.map(\.code)
-            for g in 0..<solution.gridCount {
-                proposed.append(ProposedGrid(code: codes[g], name: identities[g].name, community: community.code,
-                                             households: gridHouseholds[g], buildings: gridBuildings[g].count, area: shapes[g].areaSquareMeters,
-                                             polsbyPopper: GridMetrics.polsbyPopper(shapes[g]), shape: shapes[g]))
-            }
-            // A building goes to the grid of the unit at its point (its first); split rows going elsewhere are listed too.
-            var buildingGrid = [String](repeating: "", count: buildings.count)
-            var followers = [Int](repeating: 0, count: buildings.count)
-            for (u, unit) in units.enumerated() where unit.atPoint { buildingGrid[unit.building] = codes[solution.labels[u]] }
-            for (u, unit) in units.enumerated() {
-                let to = codes[solution.labels[u]]
-                if to == buildingGrid[unit.building] { followers[unit.building] += unit.households }
-                if let row = unit.register {
-                    registerMoves.append(RegisterMove(register: row.id, building: buildings[unit.building].id, unit: row.unit, floor: row.floor,
-                                                      households: row.households, from: unit.current, to: to))
-                }
-            }
-            for (b, building) in buildings.enumerated() {
-                moves.append(Move(building: building.id, households: followers[b], from: currentCodes[b], to: buildingGrid[b]))
-            }
-            var localWarnings = solution.warnings.compactMap { text -> String? in
-                // Whole buildings above the maximum get their own warning below.
-                if let match = text.firstMatch(of: #/^building (\d+) alone/#), units[Int(match.1)!].register == nil { return nil }
-                // Unit indices → store ids.
-                return text.replacing(#/building (\d+) /#) { match in units[Int(match.1)!].describe(buildings) + " " }
-            }
-            for (b, building) in buildings.enumerated() where building.households > parameters.maximum {
-                let parts = units.filter { $0.building == b }
-                if parts.count > 1 {
-                    let grids = Set(units.indices.filter { units[$0].building == b }.map { codes[solution.labels[$0]] }).sorted()
-                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum): its \(parts.count) register rows are planned separately (grids \(grids.joined(separator: ", ")))")
-                } else {
-                    let why = building.registerRows == 0 ? "no register rows to split it by" : "a single register row"
-                    let g = codes.firstIndex(of: buildingGrid[b])!
-                    let alone = gridBuildings[g].count == 1 ? "it is a grid of its own" : "its grid also holds \(gridBuildings[g].count - 1) other buildings"
-                    localWarnings.append("building \(building.id) has \(building.households) households, above the maximum \(parameters.maximum), and \(why): \(alone) (\(buildingGrid[b]))")
-                }
-            }
-            if let block {
-                let spanning = GridBarriers.spanning(labels: solution.labels, count: solution.gridCount, block: block)
-                barrierReport?.gridsSpanning += spanning.count
-                for g in spanning {
-                    let sides = Set(solution.labels.indices.filter { solution.labels[$0] == g }.map { block[$0] }).count
-                    localWarnings.append("grid \(codes[g]) spans a barrier (\(barrierClasses.joined(separator: ", "))): it joins \(sides) blocks, as a block alone could not be in range")
-                }
-            }
-            warnings += localWarnings.map { "\(community.code): \($0)" }
-            if solution.components > 1 {
-                let why = barrierClasses.isEmpty ? "" : " (separated by barriers where each side can be in range alone)"
-                warnings.append("\(community.code): \(solution.components) disconnected parts\(why), grids planned per part")
-            }
-            reports.append(CommunityReport(community: community.code, buildings: buildings.count, households: households.reduce(0, +),
-                                           grids: solution.gridCount, components: solution.components, warnings: localWarnings))
-            allHouseholds += problem.households
-            allLabels += solution.labels.map { $0 + labelBase }
-            // Moves are counted against the current plan even for a run from scratch.
-            let origin = GridMetrics.matchOrigins(labels: solution.labels, count: solution.gridCount, initial: current, households: problem.households)
-            allInitial += current.map { $0 < 0 ? -1 : $0 + initialBase }
-            allOrigin += origin.map { $0 < 0 ? -1 : $0 + initialBase }
-            allEdges += edges.map { ($0.0 + allHouseholds.count - problem.households.count, $0.1 + allHouseholds.count - problem.households.count) }
-            labelBase += solution.gridCount
-            initialBase += gridCodes.count
-        }
-        // What is stored is what is reported: a grid is contiguous when its stored polygon is one polygon.
-        for grid in proposed where grid.shape.polygons.count > 1 {
-            let community = communities.first { $0.code == grid.community }!
-            let areas = grid.shape.polygons.map { String(format: "%.0f", $0.areaSquareMeters) }.joined(separator: ", ")
-            let why = community.shape.polygons.count > 1
-                ? "the community itself is in \(community.shape.polygons.count) parts, and a part whose cells touch no other cell goes to the grid nearest it"
-                : "a piece of the community touching no other cell goes to the grid nearest it"
-            warnings.append("\(grid.community): grid \(grid.code) is \(grid.shape.polygons.count) polygons (\(areas) m²): \(why)")
-        }
-        var summary = GridMetrics.summarize(households: allHouseholds, labels: allLabels, count: labelBase, edges: allEdges, initial: allInitial,
-                                            origin: allOrigin, minimum: parameters.minimum, maximum: parameters.maximum)
-        let empty = proposed.filter { $0.buildings == 0 }.count
-        summary.grids += empty
-        summary.contiguous = proposed.filter { $0.shape.polygons.count == 1 }.count
-        let metrics = Metrics(
-            summary: summary, polsbyPopperMean: proposed.isEmpty ? 0 : proposed.reduce(0) { $0 + $1.polsbyPopper } / Double(proposed.count),
-            buildingsMoved: moves.filter { $0.from != $0.to }.count, seconds: Date().timeIntervalSince(started), communities: reports,
-            barriers: barrierReport)
-        return try save(store: store, id: reservedID, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
-                        warnings: warnings, grids: proposed, moves: moves, registerMoves: registerMoves)
-    }
-
     // MARK: records
 
     static func fingerprint(_ db: Database, communities: [String]) throws -> String {
@@ -325,8 +181,10 @@ public enum GridRuns {
             """).joined(separator: ";")
     }
 
-    static func save(store: Store, id reservedID: Int64?, parameters: Parameters, communities: [String], metrics: Metrics, warnings: [String],
-                     grids: [ProposedGrid], moves: [Move], registerMoves: [RegisterMove] = []) throws -> Run {
+    /// Stores a computed plan as a dry run in one transaction, with the fingerprint of the grids it replaces.
+    /// `id`: a run id reserved with `GridRunRequests.reserve`, or nil for the next free one.
+    public static func save(store: Store, id reservedID: Int64?, parameters: Parameters, communities: [String], metrics: Metrics,
+                            warnings: [String], grids: [ProposedGrid], moves: [Move], registerMoves: [RegisterMove] = []) throws -> Run {
         let encoder = JSONEncoder.sorted
         let parametersJSON = String(decoding: try encoder.encode(parameters), as: UTF8.self)
         let metricsJSON = String(decoding: try encoder.encode(metrics), as: UTF8.self)
@@ -431,76 +289,94 @@ public enum GridRuns {
         return try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 
-    /// Replaces the grids of the run's communities by the run's grids, keeping the old ones for `revert`. Refused when
-    /// the grids changed since the run was computed.
-    public static func apply(store: Store, id: Int64) throws {
+    /// The two changes a stored run makes to the grids. Both check the run's status and that the grids of its
+    /// communities are those the run last saw, then rewrite them in one transaction.
+    public enum Change: String, Sendable, CaseIterable {
+        /// Replaces the grids of the run's communities by the run's grids, keeping the old ones for `revert`.
+        case apply
+        /// Restores the grids an applied run replaced.
+        case revert
+
+        /// The status a run must have, and the one it gets.
+        var from: String { self == .apply ? "dry_run" : "applied" }
+        public var to: String { self == .apply ? "applied" : "reverted" }
+        /// The stored fingerprint the grids must still match.
+        var fingerprintColumn: String { self == .apply ? "base_fingerprint" : "applied_fingerprint" }
+        var refusal: String {
+            self == .apply ? "the grids of its communities changed since it was computed; run rebalance again"
+                : "the grids changed after it was applied; revert the later change first"
+        }
+    }
+
+    /// Makes `change` to the grids; refused (a user error naming the run) when the run's status does not allow it or
+    /// the grids changed since. SQLite's WAL journal makes it one atomic step, so a kill -9 leaves it before or after.
+    public static func perform(_ change: Change, store: Store, id: Int64) throws {
         try store.write { db in
             let run = try load(db, id)
-            guard run.status == "dry_run" else { throw StoreError.badInput("RUN \(id) is \(run.status); only a dry run can be applied") }
-            let communities = try communities(db, id)
-            let base = try String.fetchOne(db, sql: "SELECT base_fingerprint FROM grid_runs WHERE id = ?", arguments: [id]) ?? ""
-            guard try fingerprint(db, communities: communities) == base else {
-                throw StoreError.badInput("RUN \(id): the grids of its communities changed since it was computed; run rebalance again")
+            guard run.status == change.from else {
+                throw StoreError.badInput("RUN \(id) is \(run.status); only \(change == .apply ? "a dry" : "an applied") run can be \(change.to)")
             }
+            let communities = try communities(db, id)
+            let recorded = try String.fetchOne(db, sql: "SELECT \(change.fingerprintColumn) FROM grid_runs WHERE id = ?", arguments: [id]) ?? ""
+            guard try fingerprint(db, communities: communities) == recorded else { throw StoreError.badInput("RUN \(id): \(change.refusal)") }
             let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
             let time = ISO8601DateFormatter().string(from: Date())
-            // The codes being replaced are in the register before they are retired.
-            try GridCodes.recordUnregistered(db, since: nil)
-            try GridCodes.checkNew(db, run: id, communities: list)
-            try db.execute(sql: """
-                INSERT INTO grid_run_previous (run_id, code, name, community_code, source, area_m2, geom)
-                SELECT ?, code, name, community_code, source, area_m2, geom FROM grids WHERE community_code IN (\(list))
-                """, arguments: [id])
-            try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
-            try db.execute(sql: """
-                INSERT INTO grids (code, name, community_code, source, area_m2, geom)
-                SELECT code, name, community_code, 'grid-run:' || run_id, area_m2, geom FROM grid_run_grids WHERE run_id = ?
-                """, arguments: [id])
-            // Register rows placed apart from their building: the old placements in these communities are kept for revert.
-            try db.execute(sql: """
-                INSERT INTO grid_run_previous_register (run_id, register_id, grid_code)
-                SELECT ?, register_id, grid_code FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))
-                """, arguments: [id])
-            try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO register_grids (register_id, grid_code)
-                SELECT r.register_id, r.to_grid FROM grid_run_register r JOIN grid_run_buildings b ON b.run_id = r.run_id AND b.building_id = r.building_id
-                WHERE r.run_id = ? AND r.to_grid <> b.to_grid
-                """, arguments: [id])
-            try GridCodes.applied(db, run: id, communities: list, at: time)
-            try db.execute(sql: "UPDATE grid_runs SET status = 'applied', applied_at = ?, applied_fingerprint = ? WHERE id = ?",
-                           arguments: [time, try fingerprint(db, communities: communities), id])
+            switch change {
+            case .apply: try apply(db, id: id, communities: list, at: time)
+            case .revert: try revert(db, id: id, communities: list, at: time)
+            }
+            try db.execute(sql: "UPDATE grid_runs SET status = ?, \(change.to)_at = ? WHERE id = ?", arguments: [change.to, time, id])
+            if change == .apply {
+                try db.execute(sql: "UPDATE grid_runs SET applied_fingerprint = ? WHERE id = ?", arguments: [try fingerprint(db, communities: communities), id])
+            }
             try BuildingPlaces.refreshIfNeeded(db)
         }
     }
 
-    /// Restores the grids an applied run replaced. Refused when the grids changed since it was applied.
-    public static func revert(store: Store, id: Int64) throws {
-        try store.write { db in
-            let run = try load(db, id)
-            guard run.status == "applied" else { throw StoreError.badInput("RUN \(id) is \(run.status); only an applied run can be reverted") }
-            let communities = try communities(db, id)
-            let applied = try String.fetchOne(db, sql: "SELECT applied_fingerprint FROM grid_runs WHERE id = ?", arguments: [id]) ?? ""
-            guard try fingerprint(db, communities: communities) == applied else {
-                throw StoreError.badInput("RUN \(id): the grids changed after it was applied; revert the later change first")
-            }
-            let list = communities.map { "'\($0.filter(\.isNumber))'" }.joined(separator: ",")
-            try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
-            try db.execute(sql: """
-                INSERT INTO grids (code, name, community_code, source, area_m2, geom)
-                SELECT code, name, community_code, source, area_m2, geom FROM grid_run_previous WHERE run_id = ?
-                """, arguments: [id])
-            try db.execute(sql: "DELETE FROM grid_run_previous WHERE run_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO register_grids (register_id, grid_code)
-                SELECT p.register_id, p.grid_code FROM grid_run_previous_register p JOIN household_register r ON r.id = p.register_id WHERE p.run_id = ?
-                """, arguments: [id])
-            try db.execute(sql: "DELETE FROM grid_run_previous_register WHERE run_id = ?", arguments: [id])
-            let time = ISO8601DateFormatter().string(from: Date())
-            try GridCodes.reverted(db, run: id, at: time)
-            try db.execute(sql: "UPDATE grid_runs SET status = 'reverted', reverted_at = ? WHERE id = ?", arguments: [time, id])
-            try BuildingPlaces.refreshIfNeeded(db)
-        }
+    public static func apply(store: Store, id: Int64) throws { try perform(.apply, store: store, id: id) }
+
+    public static func revert(store: Store, id: Int64) throws { try perform(.revert, store: store, id: id) }
+
+    private static func apply(_ db: Database, id: Int64, communities list: String, at time: String) throws {
+        // The codes being replaced are in the register before they are retired.
+        try GridCodes.recordUnregistered(db, since: nil)
+        try GridCodes.checkNew(db, run: id, communities: list)
+        try db.execute(sql: """
+            INSERT INTO grid_run_previous (run_id, code, name, community_code, source, area_m2, geom)
+            SELECT ?, code, name, community_code, source, area_m2, geom FROM grids WHERE community_code IN (\(list))
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
+        try db.execute(sql: """
+            INSERT INTO grids (code, name, community_code, source, area_m2, geom)
+            SELECT code, name, community_code, 'grid-run:' || run_id, area_m2, geom FROM grid_run_grids WHERE run_id = ?
+            """, arguments: [id])
+        // Register rows placed apart from their building: the old placements in these communities are kept for revert.
+        try db.execute(sql: """
+            INSERT INTO grid_run_previous_register (run_id, register_id, grid_code)
+            SELECT ?, register_id, grid_code FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO register_grids (register_id, grid_code)
+            SELECT r.register_id, r.to_grid FROM grid_run_register r JOIN grid_run_buildings b ON b.run_id = r.run_id AND b.building_id = r.building_id
+            WHERE r.run_id = ? AND r.to_grid <> b.to_grid
+            """, arguments: [id])
+        try GridCodes.applied(db, run: id, communities: list, at: time)
+    }
+
+    private static func revert(_ db: Database, id: Int64, communities list: String, at time: String) throws {
+        try db.execute(sql: "DELETE FROM grids WHERE community_code IN (\(list))")
+        try db.execute(sql: """
+            INSERT INTO grids (code, name, community_code, source, area_m2, geom)
+            SELECT code, name, community_code, source, area_m2, geom FROM grid_run_previous WHERE run_id = ?
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM grid_run_previous WHERE run_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM register_grids WHERE substr(grid_code, 1, 12) IN (\(list))")
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO register_grids (register_id, grid_code)
+            SELECT p.register_id, p.grid_code FROM grid_run_previous_register p JOIN household_register r ON r.id = p.register_id WHERE p.run_id = ?
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM grid_run_previous_register WHERE run_id = ?", arguments: [id])
+        try GridCodes.reverted(db, run: id, at: time)
     }
 }

@@ -6,33 +6,33 @@ import GridModel
 /// What a reassignment run plans with: buildings, except that a building above the maximum with register rows is
 /// planned as its rows; plus the barrier lines and the register rows already placed in another grid than their
 /// building (`register_grids`, written by `apply`).
-enum GridUnits {
-    struct RegisterRow: Sendable {
-        var id: Int64
-        var building: Int64
-        var unit: String?
-        var floor: Int?
-        var households: Int
+public enum GridUnits {
+    public struct RegisterRow: Sendable {
+        public var id: Int64
+        public var building: Int64
+        public var unit: String?
+        public var floor: Int?
+        public var households: Int
     }
 
-    struct Unit: Sendable {
+    public struct Unit: Sendable {
         /// Index into the community's buildings.
-        var building: Int
-        var register: RegisterRow?
-        var households: Int
-        var point: Coordinate
+        public var building: Int
+        public var register: RegisterRow?
+        public var households: Int
+        public var point: Coordinate
         /// The unit at the building's own point: the building follows its grid.
-        var atPoint: Bool
-        var current: String?
+        public var atPoint: Bool
+        public var current: String?
 
-        func describe(_ buildings: [GridReports.Building]) -> String {
+        public func describe(_ buildings: [GridReports.Building]) -> String {
             guard let register else { return "building \(buildings[building].id)" }
             return "register row \(register.id) of building \(buildings[building].id)"
         }
     }
 
     /// Register rows of buildings with more than `above` households, by building id.
-    static func registers(_ store: Store, above: Int) throws -> [Int64: [RegisterRow]] {
+    public static func registers(_ store: Store, above: Int) throws -> [Int64: [RegisterRow]] {
         try store.read { db in
             var rows: [Int64: [RegisterRow]] = [:]
             for row in try Row.fetchAll(db, sql: """
@@ -47,7 +47,7 @@ enum GridUnits {
     }
 
     /// Register rows placed in another grid than their building's, by register id.
-    static func overrides(_ store: Store) throws -> [Int64: String] {
+    public static func overrides(_ store: Store) throws -> [Int64: String] {
         try store.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT register_id, grid_code FROM register_grids").map { ($0[0] as Int64, $0[1] as String) })
         }
@@ -61,12 +61,12 @@ enum GridUnits {
             """).map { ($0[0], $0[1], $0[2], $0[3]) }
     }
 
-    struct BarrierLine: Sendable {
-        var line: LineString
-        var box: BoundingBox
+    public struct BarrierLine: Sendable {
+        public var line: LineString
+        public var box: BoundingBox
     }
 
-    static func barrierLines(_ store: Store, classes: [String]) throws -> [BarrierLine] {
+    public static func barrierLines(_ store: Store, classes: [String]) throws -> [BarrierLine] {
         guard !classes.isEmpty else { return [] }
         return try store.read { db in
             let marks = classes.map { _ in "?" }.joined(separator: ",")
@@ -85,7 +85,7 @@ enum GridUnits {
 
     /// One unit per building; a building above the maximum with register rows gives one unit per row, the first at
     /// the building's point and the others on a small circle around it.
-    static func units(buildings: [GridReports.Building], grids: [String?], registers: [Int64: [RegisterRow]], overrides: [Int64: String],
+    public static func units(buildings: [GridReports.Building], grids: [String?], registers: [Int64: [RegisterRow]], overrides: [Int64: String],
                       projection: LocalProjection) -> [Unit] {
         var units: [Unit] = []
         for (b, building) in buildings.enumerated() {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -35,7 +36,7 @@ struct CoverageRunRealTests {
 
     static func storedRun(_ store: Store) throws -> Int64 {
         let versions = try DataVersions.current(store)
-        return try CoverageRuns.save(try CoverageRuns.compute(store: store, profile: .gb50180), store: store, seconds: 0, versions: versions)
+        return try CoverageRuns.save(try CoverageJob.compute(store: store, profile: .gb50180), store: store, seconds: 0, versions: versions)
     }
 
     static func gridCodes(_ store: Store) throws -> Set<String> {
@@ -91,7 +92,7 @@ struct CoverageRunRealTests {
         try Self.expectCurrentGrids(temporary.store, run: run, "before")
         var parameters = GridRuns.Parameters()
         parameters.minimum = 300; parameters.maximum = 500
-        let plan = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let plan = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(try GridRunVersions.freshness(store: temporary.store, id: plan.id)?.isStale == false)
         try GridRuns.apply(store: temporary.store, id: plan.id)
         #expect(try CoverageRuns.list(store: temporary.store).first { $0.id == run }?.freshness.changedLayers == ["grids"])
@@ -109,11 +110,11 @@ struct CoverageRunRealTests {
         }
         #expect(pointing == 0)
         // A dry run planned before another change to the grids is stale.
-        let second = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let second = try GridRebalance.run(store: temporary.store, parameters: parameters)
         try GridRuns.apply(store: temporary.store, id: second.id)
         try GridRuns.revert(store: temporary.store, id: second.id)
         #expect(try GridRunVersions.freshness(store: temporary.store, id: plan.id) == nil)  // reverted: history, not judged
-        let third = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let third = try GridRebalance.run(store: temporary.store, parameters: parameters)
         _ = try GeoJSONImporter.run(store: temporary.store, path: try temporary.file("f.geojson", Self.kindergarten), layer: .facilities)
         #expect(try GridRunVersions.freshness(store: temporary.store, id: third.id)?.changedLayers == ["facilities"])
     }
@@ -144,7 +145,7 @@ struct CoverageRunRealTests {
         let codes = try Self.gridCodes(temporary.store)
         #expect(comparison.grids.allSatisfy { codes.contains($0.key) })
         // Stored verdicts render exactly as computed: the summary of a stored run equals the one stored with it.
-        #expect(b.result.summary == (try CoverageRuns.compute(store: temporary.store, profile: .gb50180)).summary)
+        #expect(b.result.summary == (try CoverageJob.compute(store: temporary.store, profile: .gb50180)).summary)
     }
 
     @Test("what-if with a planned facility equals importing it, and stores nothing")
@@ -154,13 +155,13 @@ struct CoverageRunRealTests {
         let planned = try CoverageRuns.plannedFacilities(path: file, store: temporary.store, profile: .gb50180)
         let runsBefore = try temporary.count("coverage_runs")
         let fingerprint = try temporary.fingerprint()
-        let current = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let current = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         #expect(current.categoriesWithoutFacilities == ["community_service", "elderly_care"])
-        let asIf = try CoverageRuns.compute(store: temporary.store, profile: .gb50180, planned: planned)
+        let asIf = try CoverageJob.compute(store: temporary.store, profile: .gb50180, planned: planned)
         #expect(try temporary.count("coverage_runs") == runsBefore && (try temporary.fingerprint()) == fingerprint)
         #expect(asIf.categoriesWithoutFacilities == ["community_service"])
         _ = try GeoJSONImporter.run(store: temporary.store, path: file, layer: .facilities)
-        let imported = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let imported = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         #expect(asIf.summary == imported.summary)
         let c = try #require(asIf.categoryIndex("elderly_care"))
         var reached = 0

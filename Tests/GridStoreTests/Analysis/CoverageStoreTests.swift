@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -36,7 +37,7 @@ struct CoverageStoreTests {
     @Test("demo district: every building in a grid and community, results stored, distances bounded below by the straight line")
     func demo() throws {
         let temporary = try Self.demoStore()
-        let result = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let result = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         #expect(result.buildings.count == (try temporary.count("buildings")))
         #expect(result.buildings.allSatisfy { $0.grid != nil && $0.community != nil })
         #expect(result.buildings.allSatisfy { $0.grid!.hasPrefix($0.community!) })
@@ -66,8 +67,8 @@ struct CoverageStoreTests {
     @Test("the same store gives the same answer twice (deterministic ties)")
     func deterministic() throws {
         let temporary = try Self.demoStore()
-        let a = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
-        let b = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let a = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
+        let b = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         #expect(a.results == b.results)
     }
 
@@ -76,7 +77,7 @@ struct CoverageStoreTests {
     func helsinki() throws {
         let temporary = try TemporaryStore()
         _ = try OSMImporter.run(store: temporary.store, path: SharedData.path("dense_helsinki_centre_2019.osm.pbf"))
-        let result = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let result = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         #expect(result.buildings.count > 400)
         Self.checkLowerBound(result, facilities: try AnalysisData.facilities(temporary.store))
         let grocery = try #require(result.categoryIndex("grocery"))

@@ -1,6 +1,7 @@
 import Foundation
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -135,7 +136,7 @@ struct ReachAgreementTests {
         // Once 6,427 households by coverage against 2,343 inside the isochrone.
         #expect(clinic.coverage == clinic.isochrone && clinic.coverage > 0)
         // The stored coverage run says the same.
-        let stored = try CoverageRuns.compute(store: temporary.store, profile: .gb50180)
+        let stored = try CoverageJob.compute(store: temporary.store, profile: .gb50180)
         let c = try #require(stored.categoryIndex("clinic"))
         let covered = stored.results.indices.filter { stored.results.nearest(building: $0, category: c) != nil }
             .reduce(0) { $0 + stored.buildings[$1].households }
@@ -165,7 +166,7 @@ struct ReachAgreementTests {
         let clinicNormal = try #require(normal["clinic"]), clinicSlow = try #require(slower["clinic"])
         #expect(clinicSlow.coverage < clinicNormal.coverage && clinicSlow.isochrone < clinicNormal.isochrone)
         // The stored run under the slower profile gives the slower figure too.
-        let stored = try CoverageRuns.compute(store: temporary.store, profile: slow)
+        let stored = try CoverageJob.compute(store: temporary.store, profile: slow)
         let level = try #require(slow.levels.firstIndex { $0.minutes == 15 })
         let requirement = try #require(slow.levels[level].categories.firstIndex { $0.category == "clinic" })
         let met = stored.results.indices.filter { stored.results.isMet(building: $0, level: level, requirement: requirement) }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -72,14 +73,14 @@ struct GridRunBarrierCellTests {
     func polygonsStayOnTheirSide() throws {
         let temporary = try Self.store()
         var parameters = GridRuns.Parameters()
-        let plain = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let plain = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(plain.metrics.summary.inRange == plain.metrics.summary.grids)
         // Without barriers the cells are the whole community's: some grid reaches across the road.
         #expect(try Self.sides(temporary.store, run: plain.id).contains { min($0.south, $0.north) > GridRunStoreTests.noise })
         try GridRunBarrierSplitTests.expectTiles(temporary.store, run: plain.id)
 
         parameters.barriers = ["primary"]
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let report = try #require(run.metrics.barriers)
         #expect(report.adjacenciesCut > 0 && report.gridsSpanning == 0 && report.currentGridsSpanning == 1)
         #expect(run.metrics.summary.inRange == run.metrics.summary.grids && run.metrics.summary.contiguous == run.metrics.summary.grids)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -34,10 +35,10 @@ struct GridRunBarrierSplitTests {
         let temporary = try CoverageStoreTests.demoStore()
         var parameters = GridRuns.Parameters()
         parameters.minimum = 800; parameters.maximum = 1300
-        let plain = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let plain = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(plain.metrics.barriers == nil && plain.parameters.barriers == nil)
         parameters.barriers = ["primary", "secondary", "trunk"]
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let report = try #require(run.metrics.barriers)
         #expect(report.networkEdges > 0 && report.adjacenciesCut > 0)
         #expect(report.gridsSpanning <= report.currentGridsSpanning)
@@ -56,9 +57,9 @@ struct GridRunBarrierSplitTests {
         #expect(old.parameters.barriers == nil && old.metrics.barriers == nil && old.parameters.minimum == 800)
 
         parameters.barriers = ["primary;drop"]
-        #expect(GridRunStoreTests.message { _ = try GridRuns.rebalance(store: temporary.store, parameters: parameters) }.contains("--barriers"))
+        #expect(GridRunStoreTests.refusal { _ = try GridRebalance.run(store: temporary.store, parameters: parameters) }?.field == .barriers)
         parameters.barriers = ["motorway_link"]
-        let none = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let none = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(none.warnings.contains { $0.contains("no network edge of class motorway_link") })
     }
 
@@ -85,7 +86,7 @@ struct GridRunBarrierSplitTests {
         let before = try Self.households(temporary.store)
         var parameters = GridRuns.Parameters()
         parameters.minimum = 800; parameters.maximum = 1300
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let placed = try temporary.store.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT to_grid FROM grid_run_register WHERE run_id = ? AND building_id = ?", arguments: [run.id, building])
         }
@@ -108,7 +109,7 @@ struct GridRunBarrierSplitTests {
         }
         #expect(try temporary.count("register_grids") == rows - followers)
         // A second run starts from the placed rows: nothing needs to move.
-        let again = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let again = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(again.metrics.summary.householdsMoved == 0)
         try GridRuns.revert(store: temporary.store, id: run.id)
         #expect(try temporary.count("register_grids") == 0)
@@ -126,7 +127,7 @@ struct GridRunBarrierSplitTests {
         try temporary.store.write { db in try db.execute(sql: "UPDATE buildings SET households = 2000 WHERE id = ?", arguments: [building]) }
         var parameters = GridRuns.Parameters()
         parameters.minimum = 800; parameters.maximum = 1300
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let warning = try #require(run.warnings.first { $0.contains("building \(building) ") })
         #expect(warning.contains("no register rows") && warning.contains("a grid of its own"))
         let grid = try temporary.store.read { db in
@@ -174,11 +175,11 @@ struct GridRunRealBarrierTests {
     func barriers() throws {
         let temporary = try Self.wudaokou()
         var parameters = GridRuns.Parameters()
-        let plain = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let plain = try GridRebalance.run(store: temporary.store, parameters: parameters)
         try GridRuns.apply(store: temporary.store, id: plain.id)
         // Rebalancing the applied plain plan with barriers: its "current" spanning count is the plain plan's.
         parameters.barriers = ["primary", "secondary", "trunk"]
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let report = try #require(run.metrics.barriers)
         // Grids whose polygon a barrier line cuts through, and those reaching across one into a block of other grids.
         let parts = try Self.barrierParts(temporary.store, run: run.id, classes: parameters.barriers ?? [])

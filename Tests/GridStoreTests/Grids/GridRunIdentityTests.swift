@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 @testable import GridStore
 import Testing
 
@@ -41,7 +42,7 @@ enum WudaokouPlan {
     static func rebalance(_ store: Store, minimum: Int, maximum: Int) throws -> GridRuns.Run {
         var parameters = GridRuns.Parameters()
         parameters.minimum = minimum; parameters.maximum = maximum
-        return try GridRuns.rebalance(store: store, parameters: parameters)
+        return try GridRebalance.run(store: store, parameters: parameters)
     }
 
     /// Per grid code, the set of buildings a run puts in it.
@@ -238,7 +239,7 @@ struct GridRunPartsTests {
                                     layer: .buildings)
         var parameters = GridRuns.Parameters()
         parameters.minimum = 300; parameters.maximum = 500
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let grids = try GridRuns.proposedGrids(store: temporary.store, id: run.id)
         #expect(grids.count == 1 && grids[0].shape.polygons.count == 2 && grids[0].households == 400)
         #expect(run.metrics.summary.contiguous == 0 && run.metrics.summary.grids == 1)

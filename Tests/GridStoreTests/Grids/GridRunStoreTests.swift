@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 import GridStore
 import Testing
 
@@ -12,8 +13,15 @@ struct GridRunStoreTests {
 
     /// The user-error message of a call that must fail, or "" when it does not fail that way.
     static func message(_ body: () throws -> Void) -> String {
-        do { try body() } catch let error as StoreError where error.isUserError { return error.description } catch {}
+        do { try body() } catch let error as StoreError where error.isUserError { return error.description }
+        catch let error as RunParameterError { return error.description } catch {}
         return ""
+    }
+
+    /// The refused parameter of a run that must be refused, or nil when it is not refused that way.
+    static func refusal(_ body: () throws -> Void) -> RunParameterError? {
+        do { try body() } catch let error as RunParameterError { return error } catch {}
+        return nil
     }
 
     @Test("demo: every building in exactly one grid, no topology problem, stats add up")
@@ -53,7 +61,7 @@ struct GridRunStoreTests {
         var parameters = GridRuns.Parameters()
         parameters.minimum = 800; parameters.maximum = 1300
         let before = try temporary.fingerprint()
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(try temporary.fingerprint() == before, "a dry run changes no grid")
         let s = run.metrics.summary
         #expect(s.inRange == s.grids && s.contiguous == s.grids)
@@ -127,9 +135,9 @@ struct GridRunStoreTests {
         let temporary = try CoverageStoreTests.demoStore()
         var parameters = GridRuns.Parameters()
         parameters.minimum = 500; parameters.maximum = 300
-        #expect(Self.message { _ = try GridRuns.rebalance(store: temporary.store, parameters: parameters) }.contains("--min"))
+        #expect(Self.refusal { _ = try GridRebalance.run(store: temporary.store, parameters: parameters) }?.field == .minimum)
         parameters = GridRuns.Parameters(); parameters.communities = ["999999999999"]
-        #expect(Self.message { _ = try GridRuns.rebalance(store: temporary.store, parameters: parameters) }.contains("999999999999"))
+        #expect(Self.message { _ = try GridRebalance.run(store: temporary.store, parameters: parameters) }.contains("999999999999"))
         #expect(Self.message { try GridRuns.apply(store: temporary.store, id: 42) }.contains("42"))
 
         try temporary.store.write { db in
@@ -140,7 +148,7 @@ struct GridRunStoreTests {
                 """)
         }
         parameters = GridRuns.Parameters(); parameters.communities = ["110105009009"]
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         #expect(run.metrics.communities.first?.buildings == 0)
         #expect(run.warnings.contains { $0.contains("no buildings") })
         #expect(try GridRuns.proposedGrids(store: temporary.store, id: run.id).map(\.code) == ["110105009009001"])

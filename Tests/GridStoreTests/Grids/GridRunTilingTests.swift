@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridAnalysis
 import GridModel
+import GridServices
 @testable import GridStore
 import Testing
 
@@ -19,7 +20,7 @@ struct GridRunTilingTests {
         let temporary = try CoverageStoreTests.demoStore()
         var parameters = GridRuns.Parameters()
         parameters.minimum = 800; parameters.maximum = 1300
-        let run = try GridRuns.rebalance(store: temporary.store, parameters: parameters)
+        let run = try GridRebalance.run(store: temporary.store, parameters: parameters)
         let planned = try temporary.store.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT building_id, to_grid FROM grid_run_buildings WHERE run_id = ?",
                                                               arguments: [run.id]).map { ($0[0] as Int64, $0[1] as String) })

@@ -1,0 +1,36 @@
+import Foundation
+import GridAnalysis
+import GridModel
+import GridStore
+
+/// A coverage run: the store's buildings and facilities over its walking network by a profile's reach rule, and,
+/// unless a dry run, the result stored as a record (`CoverageRuns`).
+public enum CoverageJob {
+    /// Runs coverage on the store's current content, with `planned` facilities added as if they existed (ids must
+    /// not collide with stored ones: negative). Points snap as the reach rule says (`WalkingNetwork`).
+    public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
+                               isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
+        let network = try WalkingNetwork.load(store)
+        return try Coverage.run(
+            graph: network.graph, snapper: network.snapper, buildings: try AnalysisData.buildings(store),
+            facilities: try AnalysisData.facilities(store) + planned, profile: profile, isCancelled: isCancelled)
+    }
+
+    public struct Outcome: Sendable {
+        public var result: Coverage.Result
+        public var seconds: Double
+        /// The stored run; nil for a dry run.
+        public var runID: Int64?
+    }
+
+    /// Computes coverage and stores it (unless `dryRun`). The data versions are read before the computation, so a
+    /// change landing during it leaves the stored run stale.
+    public static func run(store: Store, profile: LifeCircleProfile, dryRun: Bool = false) throws -> Outcome {
+        let versions = try DataVersions.current(store)
+        let started = Date()
+        let result = try compute(store: store, profile: profile)
+        let seconds = Date().timeIntervalSince(started)
+        let runID = dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions)
+        return Outcome(result: result, seconds: seconds, runID: runID)
+    }
+}
