@@ -237,7 +237,7 @@ enum OpenAPIDocument {
   "/collections/{collectionId}/items": {
    "get": {
     "summary": "Features of a collection",
-    "description": "Any queryable property may be given as an equality filter, e.g. ?category=school on facilities or ?coverage_met=false on buildings. Each parameter may be given once. Rules across parameters (bbox order and area, property names of the collection) are checked by the server and answered 400 naming the parameter.",
+    "description": "Any queryable property may be given as an equality filter, e.g. ?category=school on facilities or ?coverage_met=false on buildings. Each parameter may be given once. Rules across parameters (bbox order, property names of the collection) are checked by the server and answered 400 naming the parameter.",
     "operationId": "getFeatures",
     "parameters": [
      {
@@ -246,7 +246,7 @@ enum OpenAPIDocument {
      {
       "name": "bbox",
       "in": "query",
-      "description": "4 or 6 numbers: minx,miny,maxx,maxy or minx,miny,minz,maxx,maxy,maxz in bbox-crs (latitude first for EPSG:4326 and 4490); minimum at most maximum, inside longitude -180..180 and latitude -90..90, at most 1 square degree",
+      "description": "4 or 6 numbers: minx,miny,maxx,maxy or minx,miny,minz,maxx,maxy,maxz in bbox-crs (latitude first for EPSG:4326 and 4490); minimum at most maximum, inside longitude -180..180 and latitude -90..90; a box of any size is paged like any other query",
       "required": false,
       "schema": {
        "type": "array",

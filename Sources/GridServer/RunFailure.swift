@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridStore
 import Logging
 
@@ -15,10 +14,10 @@ enum RunFailure {
     /// The client's message for a failed run; the error itself goes to the log.
     static func message(for error: any Error, run: Int64) -> String {
         logger.error("grid run failed", metadata: ["run": "\(run)", "error": "\(error)"])
-        switch error {
-        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
+        switch StoreError.classify(error) {
+        case .locked?:
             return "the store stayed locked by another writer (an import or a grids apply) and the plan could not be saved; start the run again"
-        case let error as StoreError where error.isUserError:
+        case let error? where error.isUserError:
             var text = error.description
             for (flag, field) in fieldNames { text = text.replacingOccurrences(of: flag, with: field) }
             return text
