@@ -22,11 +22,14 @@ public final class FeatureReader: FeatureSource {
 
     public func dataVersion() -> Int64? { try? cache?.version() }
 
+    /// Kept per data version, as encoded features are: one R-tree scan after each commit.
     public func extent(of collection: FeatureCollection) throws -> BoundingBox? {
-        if let cache, let version = try? cache.version(), let known = cache.extent(collection.id, version: version) { return known }
-        let version = try? cache?.version()
+        let before = try? cache?.version()
+        if let cache, let before, let known = cache.extent(collection.id, version: before) { return known }
         let extent = try store.read { db in try Self.extent(collection, db) }
-        if let cache, let version, let after = try? cache.version(), after == version { cache.storeExtent(collection.id, extent, version: version) }
+        if let cache, let before, let after = try? cache.version(), after == before {
+            cache.storeExtent(collection.id, extent, version: before)
+        }
         return extent
     }
 
