@@ -193,10 +193,10 @@ public enum CoverageRuns {
         return Array(Set(ImportRules.default.categories + profile.categories + stored)).sorted()
     }
 
-    public static func checkCategory(_ category: String, store: Store, profile: LifeCircleProfile, option: String = "--category") throws {
+    public static func checkCategory(_ category: String, store: Store, profile: LifeCircleProfile) throws {
         let known = try knownCategories(store: store, profile: profile)
         guard known.contains(category) else {
-            throw StoreError.badInput("\(option) \(category): unknown category; valid: \(known.joined(separator: ", "))")
+            throw StoreError.invalid(.category, value: category, problem: "unknown category; valid: \(known.joined(separator: ", "))")
         }
     }
 
