@@ -74,7 +74,8 @@ public final class FeatureReader: FeatureSource {
         }
         // Only the default representation is cached.
         let cacheable = query.crs == .crs84 && query.properties == nil
-        var page = try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
+        var (page, version) = try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
+        page.dataVersion = version
         if query.offset + page.numberReturned < page.numberMatched { page.nextOffset = query.offset + query.limit }
         if query.offset > 0 { page.previousOffset = max(0, query.offset - query.limit) }
         return page
@@ -82,32 +83,21 @@ public final class FeatureReader: FeatureSource {
 
     /// Runs `body` with the cache's lookup when the data version is the same before and after it, storing the
     /// features it encoded; otherwise (or when disabled) runs it again without the cache. See FeatureCache.
-    private func throughCache(_ collection: FeatureCollection, enabled: Bool,
-                              _ body: (Lookup?) throws -> (FeaturePage, [Int64: [UInt8]])) throws -> FeaturePage {
+    /// Also gives the data version the value was read at, when it held throughout.
+    private func throughCache<T>(_ collection: FeatureCollection, enabled: Bool,
+                                 _ body: (Lookup?) throws -> (T, [Int64: [UInt8]])) throws -> (T, version: Int64?) {
         let before = try? cache?.version()
         if enabled, let cache, let before {
-            var (value, fresh) = try body { cache.lookup(collection.id, $0, version: before) }
-            if let after = try? cache.version(), after == before {
-                cache.store(collection.id, fresh, version: before)
-                value.dataVersion = before
-                return value
-            }
-        }
-        var value = try body(nil).0
-        if let before, let after = try? cache?.version(), after == before { value.dataVersion = before }
-        return value
-    }
-
-    private func throughCache(_ collection: FeatureCollection, enabled: Bool,
-                              _ body: (Lookup?) throws -> ([UInt8]?, [Int64: [UInt8]])) throws -> [UInt8]? {
-        if enabled, let cache, let before = try? cache.version() {
             let (value, fresh) = try body { cache.lookup(collection.id, $0, version: before) }
             if let after = try? cache.version(), after == before {
                 cache.store(collection.id, fresh, version: before)
-                return value
+                return (value, before)
             }
+            return (try body(nil).0, nil)
         }
-        return try body(nil).0
+        let value = try body(nil).0
+        guard let before, let after = try? cache?.version(), after == before else { return (value, nil) }
+        return (value, before)
     }
 
     /// One page; features found by `cached` are copied, the others are encoded and handed back beside it.
@@ -188,7 +178,7 @@ public final class FeatureReader: FeatureSource {
                 try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)
             }
             return (found[id], found)
-        }
+        }.0
     }
 
     // MARK: - SQL
