@@ -157,7 +157,7 @@ struct AnalysisRoutes: Sendable {
         return id
     }
 
-    /// Refuses a community the store does not hold (400, listing the valid codes).
+    /// Refuses a community the store does not hold: a name 400, a code 404, both listing the valid codes.
     func communityFilter(_ community: String?) throws -> (Coverage.Building) -> Bool {
         guard let community else { return { _ in true } }
         // Not a code at all (a name, say) is a bad parameter; a well-formed code the store does not hold is not found

@@ -31,8 +31,8 @@ struct ProblemAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func problem(for error: any Error, request: Request, logger: Logger) -> APIProblem {
-        // Store and analysis errors are typed below and mapped in one place. A lock is another process's write
-        // (an import, a grids apply from the command line).
+        // The store's and the analysis' typed errors are mapped in one place (ProblemMapping); a lock there is
+        // another process's write (an import, a grids apply from the command line).
         if !(error is APIProblem), let mapped = ProblemMapping.problem(for: error, logger: logger, path: request.uri.path) { return mapped }
         switch error {
         case let problem as APIProblem:
