@@ -54,7 +54,6 @@ let package = Package(
             name: "GridServer",
             dependencies: [
                 "GridModel", "GridAnalysis", "GridStore", "GridServices", "CReadOSM",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -22,9 +22,10 @@ public enum CommandMain {
                 try syncCommand.run()
             }
             Foundation.exit(0)
-        } catch let error as StoreError {
-            Console.error(error.description)
-            Foundation.exit(error.isUserError ? 1 : 2)
+        } catch let error where StoreError.classify(error) != nil {
+            let storeError = StoreError.classify(error) ?? .environment("\(error)")
+            Console.error(message(for: storeError))
+            Foundation.exit(exitCode(for: storeError))
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch let error as ValidationError {
@@ -35,6 +36,25 @@ public enum CommandMain {
             if code == .success { root.exit(withError: error) }
             Console.error("internal error: \(error)")
             Foundation.exit(2)
+        }
+    }
+
+    /// The one mapping of the store's typed errors to exit codes: the user's to fix 1, everything else 2.
+    public static func exitCode(for error: StoreError) -> Int32 {
+        switch error.kind {
+        case .invalid, .notFound, .conflict: 1
+        case .locked, .deadlinePassed, .internalError: 2
+        }
+    }
+
+    /// The store's message with each field spelled as the commands take it.
+    public static func message(for error: StoreError) -> String {
+        error.message { field in
+            switch field {
+            case .community: "--community"
+            case .coverageRun: "RUN"
+            case .category: "--category"
+            }
         }
     }
 }

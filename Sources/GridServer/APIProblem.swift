@@ -48,6 +48,9 @@ struct APIProblem: HTTPResponseError, Sendable {
     static let storeLocked = busy("store-locked", "the store is locked by another writer (an import or a grids apply); try again shortly",
                                   retryAfterSeconds: 2)
 
+    static let timeout = APIProblem(status: .serviceUnavailable, code: "timeout", title: "Request took too long",
+                                    detail: "the request did not finish in time; ask for less (a smaller bbox, a lower limit, shorter contours)")
+
     static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [String]) -> APIProblem {
         var problem = APIProblem(status: .methodNotAllowed, code: "method-not-allowed", title: "Method not allowed",
                                  detail: "\(path) does not take \(method.rawValue); it takes \(allowed.joined(separator: ", "))")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridAnalysis
 import GridModel
 import GridStore
@@ -158,19 +157,16 @@ struct AnalysisRoutes: Sendable {
         return id
     }
 
-    /// Refuses a community the store does not hold (400, listing the valid codes).
+    /// Refuses a community the store does not hold: a name 400, a code 404, both listing the valid codes.
     func communityFilter(_ community: String?) throws -> (Coverage.Building) -> Bool {
         guard let community else { return { _ in true } }
+        // Not a code at all (a name, say) is a bad parameter; a well-formed code the store does not hold is not found
+        // (the store's typed error, mapped as every other). Both list the valid codes.
+        let isCode = community.count == 12 && community.allSatisfy { $0.isASCII && $0.isNumber }
         do {
             try CoverageRuns.checkCommunity(community, store: state.store)
-        } catch let error as StoreError {
-            let detail = error.description.replacingOccurrences(of: "--community ", with: "community ")
-            // Not a code at all (a name, say) is a bad parameter; a well-formed code the store does not hold is not
-            // found. Both list the valid codes.
-            guard community.count == 12, community.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw APIProblem.badParameter("community", detail + " (a community is named by its 12-digit code)")
-            }
-            throw APIProblem(status: .notFound, code: "not-found", title: "Not found", detail: detail, parameter: "community")
+        } catch let error as StoreError where error.kind == .notFound && !isCode {
+            throw APIProblem.badParameter("community", error.message(spelling: ProblemMapping.parameterName) + " (a community is named by its 12-digit code)")
         }
         return { $0.community == community }
     }
@@ -218,14 +214,7 @@ struct AnalysisRoutes: Sendable {
             }
             return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
         } catch let error as IsochroneError {
-            let parameter: String = switch error.parameter {
-            case .origin: "lon"
-            case .walkingSpeed: "speed"
-            case .snapLimit: "profile"
-            case .contours: "minutes"
-            default: error.parameter.rawValue
-            }
-            throw APIProblem.unprocessable("invalid-isochrone", error.message, parameter: parameter)
+            throw ProblemMapping.problem(for: error)
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridModel
 import GridStore
 import HTTPTypes
@@ -50,18 +49,18 @@ struct FeatureRoutes: Sendable {
         router.get("/collections/:collectionId/items") { request, context in
             let collection = try Self.collection(context)
             let parameters = Array(request.uri.queryParameters)
-            let query = try ItemsQuery(collection: collection, parameters: parameters, limits: state.settings.limits)
-            let page = try state.reader.items(collection, query)
+            let query = try ItemsQuery.parse(collection: collection, parameters: parameters, limits: state.settings.limits)
+            let page = try state.features.page(query)
             let base = Responses.base(request)
             let itemsURL = base + "/collections/\(collection.id)/items"
             var links = [Self.link(itemsURL + Self.queryString(parameters), "self", Responses.geoJSON, "This page"),
                          Self.link(base + "/collections/\(collection.id)", "collection", Responses.json, collection.title)]
-            if query.offset + page.numberReturned < page.numberMatched {
-                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: query.offset + query.limit, limit: query.limit),
+            if let next = page.nextOffset {
+                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: next, limit: query.limit),
                                        "next", Responses.geoJSON, "Next page"))
             }
-            if query.offset > 0 {
-                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: max(0, query.offset - query.limit), limit: query.limit),
+            if let previous = page.previousOffset {
+                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: previous, limit: query.limit),
                                        "prev", Responses.geoJSON, "Previous page"))
             }
             var body: [UInt8] = []
@@ -92,7 +91,7 @@ struct FeatureRoutes: Sendable {
                     throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\" for a single feature; accepted: crs, f")
                 }
             }
-            guard var feature = try state.reader.item(collection, id: id, crs: crs) else {
+            guard var feature = try state.features.feature(in: collection, id: id, crs: crs) else {
                 throw APIProblem.notFound("\(collection.id) has no feature \(id)")
             }
             let base = Responses.base(request)
@@ -117,13 +116,7 @@ struct FeatureRoutes: Sendable {
     }
 
     func describe(_ collection: FeatureCollection, base: String) throws -> JSONValue {
-        let index = "idx_\(collection.table)_\(collection.geometryColumn)"
-        let extent: [Double]? = try state.store.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM \"\(index)\""),
-                  let minX = row[0] as Double?, let minY = row[1] as Double?, let maxX = row[2] as Double?, let maxY = row[3] as Double?
-            else { return nil }
-            return [minX, minY, maxX, maxY]
-        }
+        let extent = try state.features.extent(of: collection)
         let url = base + "/collections/\(collection.id)"
         var object: [String: JSONValue] = [
             "id": .string(collection.id), "title": .string(collection.title), "description": .string(collection.description),
@@ -137,8 +130,9 @@ struct FeatureRoutes: Sendable {
             "storageCrs": .string(CoordinateReferenceSystem.crs84.uri),
         ]
         if let extent {
+            let box = [extent.minLongitude, extent.minLatitude, extent.maxLongitude, extent.maxLatitude]
             object["extent"] = .object(["spatial": .object([
-                "bbox": .array([.array(extent.map(JSONValue.number))]),
+                "bbox": .array([.array(box.map(JSONValue.number))]),
                 "crs": .string(CoordinateReferenceSystem.crs84.uri),
             ])])
         }

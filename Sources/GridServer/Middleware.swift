@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridStore
 import HTTPTypes
 import Hummingbird
@@ -32,15 +31,12 @@ struct ProblemAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func problem(for error: any Error, request: Request, logger: Logger) -> APIProblem {
+        // The store's and the analysis' typed errors are mapped in one place (ProblemMapping); a lock there is
+        // another process's write (an import, a grids apply from the command line).
+        if !(error is APIProblem), let mapped = ProblemMapping.problem(for: error, logger: logger, path: request.uri.path) { return mapped }
         switch error {
         case let problem as APIProblem:
             return problem
-        case let error as StoreError where error.isUserError:
-            return APIProblem.unprocessable("invalid-request", error.description)
-        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
-            // Another process holds the store's write lock (an import, a grids apply from the command line).
-            logger.warning("store locked", metadata: ["path": .string(request.uri.path)])
-            return APIProblem.storeLocked
         case let error as HTTPError:
             if error.status == .notFound {
                 return APIProblem.notFound("no resource at \(request.uri.path); see /api for the paths served")
@@ -82,10 +78,7 @@ enum RequestDeadline {
     }
 
     static func check() throws {
-        if passed {
-            throw APIProblem(status: .serviceUnavailable, code: "timeout", title: "Request took too long",
-                             detail: "the request did not finish in time; ask for less (a smaller bbox, a lower limit, shorter contours)")
-        }
+        if passed { throw APIProblem.timeout }
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import GridAnalysis
 import GridModel
 import GridStore
@@ -38,14 +37,10 @@ struct PageRoutes: Sendable {
             Responses.bytes(OpenAPIDocument.bytes, contentType: OpenAPIDocument.contentType, request: request)
         }
         router.get("/health") { request, _ in
-            let counts = try state.store.read { db in
-                try ["communities", "grids", "buildings", "facilities", "network_edges"].map { table in
-                    (table, try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
-                }
-            }
+            let counts = try StoredLayers.counts(store: state.store)
             return Responses.json(.object([
                 "status": "ok",
-                "features": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.0, JSONValue.number(Double($0.1))) })),
+                "features": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.table, JSONValue.number(Double($0.count))) })),
             ]), request: request, cacheable: false)
         }
         router.get("/metrics") { request, _ in

@@ -38,7 +38,8 @@ struct AnalysisSnapshot: Sendable {
 final class ServerState: Sendable {
     let store: Store
     let settings: ServerSettings
-    let reader: FeatureReader
+    /// The store's feature query engine (typed query in, encoded page out) with its cache.
+    let features: any FeatureSource
     let metrics: RequestMetrics
     /// Bounds on concurrent isochrone searches and grid runs (excess requests answer 503 with Retry-After).
     let isochroneSlots: ComputeSlots
@@ -48,7 +49,7 @@ final class ServerState: Sendable {
     init(store: Store, settings: ServerSettings) {
         self.store = store
         self.settings = settings
-        reader = FeatureReader(store: store)
+        features = FeatureReader(store: store)
         metrics = RequestMetrics()
         isochroneSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentIsochrones, work: "isochrone", retryAfterSeconds: 1)
         runSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentRuns, work: "grid run", retryAfterSeconds: 10)
@@ -57,7 +58,7 @@ final class ServerState: Sendable {
     /// The walking network and layers for isochrones, reloaded when any layer changed (its data versions).
     func analysisSnapshot() throws -> AnalysisSnapshot {
         // The data-version probe is one PRAGMA; AnalysisData.version reads the layer versions, so it runs only after a commit.
-        let dataVersion = try? reader.cache?.version()
+        let dataVersion = features.dataVersion()
         let cached = analysis.withLock { $0 }
         if let cached, let dataVersion, cached.dataVersion == dataVersion { return cached }
         let version = try AnalysisData.version(store)

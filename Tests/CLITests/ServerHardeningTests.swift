@@ -142,7 +142,7 @@ struct ServerHardeningTests {
     /// Refusals a schema-valid request may get because of the data or a rule JSON Schema cannot state, not its
     /// shape: a point far from the network or an unknown facility (422), a run still computing or a plan already
     /// applied (409), a run refused while another computes (503 with Retry-After), communities not in the store and
-    /// min above max (422); on items, bbox values in order and within 1 square degree, 4 or 6 of them (an OpenAPI
+    /// min above max (422); on items, bbox values in order, 4 or 6 of them (an OpenAPI
     /// oneOf would say it, but schemathesis then sends the array exploded), property names of the collection (400).
     static let schemathesisConfig = """
         [[operations]]

@@ -99,7 +99,7 @@ public enum CoverageRuns {
                 SELECT id, created_at, profile_name, buildings, households, summary, data_versions, profile FROM coverage_runs WHERE id = ?
                 """, arguments: [id]) else {
                 let known = try Int64.fetchAll(db, sql: "SELECT id FROM coverage_runs ORDER BY id")
-                throw StoreError.badInput("RUN \(id): no such coverage run (" + (known.isEmpty ? "the store has none; run `coverage` first" : "stored: \(known.map(String.init).joined(separator: ", "))") + ")")
+                throw StoreError.notFound(.coverageRun, value: String(id), problem: "no such coverage run (" + (known.isEmpty ? "the store has none; run `coverage` first" : "stored: \(known.map(String.init).joined(separator: ", "))") + ")")
             }
             let run = Stored(id: row[0], createdAt: row[1], profileName: row[2], buildings: row[3], households: row[4], summary: row[5],
                              freshness: Freshness(recorded: DataVersions.decode(row[6]), current: try DataVersions.read(db)))
@@ -170,7 +170,7 @@ public enum CoverageRuns {
         let list = known.isEmpty ? "the store holds no community (import them with `import geojson FILE --layer communities`)"
             : "valid: " + known.map { "\($0.code) (\($0.name))" }.joined(separator: ", ")
         let byName = known.first { $0.name == code }.map { "; \(code) is the name of \($0.code), give the code" } ?? ""
-        throw StoreError.badInput("--community \(code): no such community\(byName); \(list)")
+        throw StoreError.notFound(.community, value: code, problem: "no such community\(byName); \(list)")
     }
 
     /// Categories a facility may have: the import rules', the profile's and those stored.
@@ -179,10 +179,10 @@ public enum CoverageRuns {
         return Array(Set(ImportRules.default.categories + profile.categories + stored)).sorted()
     }
 
-    public static func checkCategory(_ category: String, store: Store, profile: LifeCircleProfile, option: String = "--category") throws {
+    public static func checkCategory(_ category: String, store: Store, profile: LifeCircleProfile) throws {
         let known = try knownCategories(store: store, profile: profile)
         guard known.contains(category) else {
-            throw StoreError.badInput("\(option) \(category): unknown category; valid: \(known.joined(separator: ", "))")
+            throw StoreError.invalid(.category, value: category, problem: "unknown category; valid: \(known.joined(separator: ", "))")
         }
     }
 

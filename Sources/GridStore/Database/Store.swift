@@ -67,21 +67,3 @@ public final class Store: Sendable {
         try pool.writeWithoutTransaction(body)
     }
 }
-
-/// Errors of the storage layer. `badInput` is the user's to fix (exit code 1); the others are ours (exit code 2).
-public enum StoreError: Error, CustomStringConvertible, Sendable {
-    case badInput(String)
-    case environment(String)
-    case corrupt(String)
-
-    public var description: String {
-        switch self {
-        case .badInput(let message), .environment(let message), .corrupt(let message): message
-        }
-    }
-
-    public var isUserError: Bool {
-        if case .badInput = self { return true }
-        return false
-    }
-}

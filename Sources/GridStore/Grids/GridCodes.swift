@@ -133,7 +133,7 @@ public enum GridCodes {
             ORDER BY p.code
             """, arguments: [run])
         guard reused.isEmpty else {
-            throw StoreError.badInput("RUN \(run): grid codes \(reused.joined(separator: ", ")) were given out since it was computed "
+            throw StoreError.conflict("RUN \(run): grid codes \(reused.joined(separator: ", ")) were given out since it was computed "
                                       + "(a code is never reused); run rebalance again")
         }
     }

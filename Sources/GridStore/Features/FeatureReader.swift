@@ -1,29 +1,44 @@
 import Foundation
 import GRDB
 import GridModel
-import GridStore
 import Synchronization
 
-/// Reads features of a collection from the store and writes them as GeoJSON bytes.
+/// The store's feature query engine: reads features of a collection and writes them as GeoJSON bytes.
 ///
 /// `bbox` is exact: the R-tree gives candidates, those whose box lies inside the query box match at once, and
-/// only the ones straddling its edge have their geometry tested.
-final class FeatureReader: Sendable {
+/// only the ones straddling its edge have their geometry tested. A box holding the collection's whole extent
+/// reads like no box, so a client asking for its whole view pages through the table.
+public final class FeatureReader: FeatureSource {
     let store: Store
     let cache: FeatureCache?
     /// Per coverage run: the comma list of its profile's levels, the value `levels_met` has when all are met.
     private let allLevelsByRun = Mutex<[Int64: String]>([:])
 
-    init(store: Store) {
+    public init(store: Store) {
         self.store = store
         // Without the probe connection every request reads everything afresh, which is slower but as exact.
         cache = try? FeatureCache(path: store.path)
     }
 
-    struct Page: Sendable {
-        var features: [UInt8]
-        var numberMatched: Int
-        var numberReturned: Int
+    public func dataVersion() -> Int64? { try? cache?.version() }
+
+    /// Kept per data version, as encoded features are: one R-tree scan after each commit.
+    public func extent(of collection: FeatureCollection) throws -> BoundingBox? {
+        let before = try? cache?.version()
+        if let cache, let before, let known = cache.extent(collection.id, version: before) { return known }
+        let extent = try store.read { db in try Self.extent(collection, db) }
+        if let cache, let before, let after = try? cache.version(), after == before {
+            cache.storeExtent(collection.id, extent, version: before)
+        }
+        return extent
+    }
+
+    /// The R-tree's extent (single precision, rounded outwards: it holds every geometry).
+    static func extent(_ collection: FeatureCollection, _ db: Database) throws -> BoundingBox? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM \"\(collection.spatialIndex)\""),
+              let minX = row[0] as Double?, let minY = row[1] as Double?, let maxX = row[2] as Double?, let maxY = row[3] as Double?
+        else { return nil }
+        return BoundingBox(minLongitude: minX, minLatitude: minY, maxLongitude: maxX, maxLatitude: maxY)
     }
 
     struct Coverage: Sendable {
@@ -48,32 +63,49 @@ final class FeatureReader: Sendable {
 
     typealias Lookup = @Sendable ([Int64]) -> [Int64: [UInt8]]
 
-    func items(_ collection: FeatureCollection, _ query: ItemsQuery) throws -> Page {
+    public func page(_ given: FeatureQuery) throws -> FeaturePage {
+        var query = given
+        let collection = query.collection
+        // A box holding every feature selects them all: read as no box (no id list, a plain count).
+        if let bbox = query.bbox, cache != nil, query.bboxCRS.isWGS84Equivalent, let extent = try extent(of: collection),
+           bbox.minLongitude <= extent.minLongitude, extent.maxLongitude <= bbox.maxLongitude,
+           bbox.minLatitude <= extent.minLatitude, extent.maxLatitude <= bbox.maxLatitude {
+            query.bbox = nil
+        }
         // Only the default representation is cached.
         let cacheable = query.crs == .crs84 && query.properties == nil
-        return try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
+        var (page, version) = try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
+        page.dataVersion = version
+        if query.offset + page.numberReturned < page.numberMatched { page.nextOffset = query.offset + query.limit }
+        if query.offset > 0 { page.previousOffset = max(0, query.offset - query.limit) }
+        return page
     }
 
     /// Runs `body` with the cache's lookup when the data version is the same before and after it, storing the
     /// features it encoded; otherwise (or when disabled) runs it again without the cache. See FeatureCache.
+    /// Also gives the data version the value was read at, when it held throughout.
     private func throughCache<T>(_ collection: FeatureCollection, enabled: Bool,
-                                 _ body: (Lookup?) throws -> (T, [Int64: [UInt8]])) throws -> T {
-        if enabled, let cache, let before = try? cache.version() {
+                                 _ body: (Lookup?) throws -> (T, [Int64: [UInt8]])) throws -> (T, version: Int64?) {
+        let before = try? cache?.version()
+        if enabled, let cache, let before {
             let (value, fresh) = try body { cache.lookup(collection.id, $0, version: before) }
             if let after = try? cache.version(), after == before {
                 cache.store(collection.id, fresh, version: before)
-                return value
+                return (value, before)
             }
+            return (try body(nil).0, nil)
         }
-        return try body(nil).0
+        let value = try body(nil).0
+        guard let before, let after = try? cache?.version(), after == before else { return (value, nil) }
+        return (value, before)
     }
 
     /// One page; features found by `cached` are copied, the others are encoded and handed back beside it.
-    private func read(_ collection: FeatureCollection, _ query: ItemsQuery, cached: Lookup?) throws -> (Page, [Int64: [UInt8]]) {
-        try store.read { db -> (Page, [Int64: [UInt8]]) in
+    private func read(_ collection: FeatureCollection, _ query: FeatureQuery, cached: Lookup?) throws -> (FeaturePage, [Int64: [UInt8]]) {
+        try store.read { db -> (FeaturePage, [Int64: [UInt8]]) in
             let coverage = collection.joinsCoverage ? try latestCoverage(db) : nil
             var exactIDs: [Int64]?
-            if let bbox = query.bbox { exactIDs = try idsIntersecting(bbox, crs: query.bboxCRS, collection: collection, db) }
+            if let bbox = query.bbox { exactIDs = try idsIntersecting(bbox, query: query, db) }
             let plain = query.filters.isEmpty && query.sortBy.isEmpty
             var pageIDs: [Int64]
             let matched: Int?
@@ -88,7 +120,7 @@ final class FeatureReader: Sendable {
             } else {
                 let (bytes, returned) = try select(collection, query, coverage: coverage, ids: exactIDs, paged: true, db)
                 let matched = try numberMatched(collection, query, coverage: coverage, ids: exactIDs, returned: returned, db)
-                return (Page(features: bytes, numberMatched: matched, numberReturned: returned), [:])
+                return (FeaturePage(features: bytes, numberMatched: matched, numberReturned: returned), [:])
             }
             let hits = cached?(pageIDs) ?? [:]
             let missing = pageIDs.filter { hits[$0] == nil }
@@ -106,18 +138,18 @@ final class FeatureReader: Sendable {
                 returned += 1
             }
             let total = try matched ?? numberMatched(collection, query, coverage: coverage, ids: exactIDs, returned: returned, db)
-            return (Page(features: out, numberMatched: total, numberReturned: returned), encoded)
+            return (FeaturePage(features: out, numberMatched: total, numberReturned: returned), encoded)
         }
     }
 
-    func numberMatched(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?,
+    func numberMatched(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?,
                        returned: Int, _ db: Database) throws -> Int {
         if returned < query.limit && (returned > 0 || query.offset == 0) { return query.offset + returned }
         return try count(collection, query, coverage: coverage, ids: ids, db)
     }
 
     /// The ids of one page, in the page's order.
-    func ids(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, restrictedTo ids: [Int64]?,
+    func ids(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, restrictedTo ids: [Int64]?,
              _ db: Database) throws -> [Int64] {
         let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
         var arguments: [any DatabaseValueConvertible & Sendable] = []
@@ -128,7 +160,7 @@ final class FeatureReader: Sendable {
     }
 
     /// Each feature encoded on its own, by id.
-    func selectEach(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64],
+    func selectEach(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64],
                     _ db: Database) throws -> [Int64: [UInt8]] {
         var features: [Int64: [UInt8]] = [:]
         features.reserveCapacity(ids.count)
@@ -136,9 +168,8 @@ final class FeatureReader: Sendable {
         return features
     }
 
-    /// One feature as a GeoJSON Feature, or nil when there is none with this id.
-    func item(_ collection: FeatureCollection, id: Int64, crs: CoordinateReferenceSystem) throws -> [UInt8]? {
-        var single = try ItemsQuery(collection: collection, parameters: [], limits: RequestLimits())
+    public func feature(in collection: FeatureCollection, id: Int64, crs: CoordinateReferenceSystem) throws -> [UInt8]? {
+        var single = FeatureQuery(collection: collection, limit: 1)
         single.crs = crs
         let query = single
         return try throughCache(collection, enabled: crs == .crs84) { lookup -> ([UInt8]?, [Int64: [UInt8]]) in
@@ -147,20 +178,23 @@ final class FeatureReader: Sendable {
                 try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)
             }
             return (found[id], found)
-        }
+        }.0
     }
 
     // MARK: - SQL
 
-    func idsIntersecting(_ box: BoundingBox, crs: CoordinateReferenceSystem, collection: FeatureCollection, _ db: Database) throws -> [Int64] {
+    func idsIntersecting(_ box: BoundingBox, query: FeatureQuery, _ db: Database) throws -> [Int64] {
+        let crs = query.bboxCRS, collection = query.collection
         let envelope = crs.isWGS84Equivalent ? box : crs.wgs84Envelope(of: box)
-        let index = "idx_\(collection.table)_\(collection.geometryColumn)"
-        let candidates = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT pkid, xmin, xmax, ymin, ymax FROM "\(index)" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?
+        let candidates = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT pkid, xmin, xmax, ymin, ymax FROM "\(collection.spatialIndex)" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?
             """), arguments: [envelope.maxLongitude, envelope.minLongitude, envelope.maxLatitude, envelope.minLatitude])
         var ids: [Int64] = []
         var straddling: [Int64] = []
-        for row in candidates {
+        var count = 0
+        while let row = try candidates.next() {
+            count += 1
+            if count & 4095 == 0 { try query.checkDeadline() }
             let id: Int64 = row[0]
             let inside = crs.isWGS84Equivalent && box.minLongitude <= row[1] && row[2] <= box.maxLongitude
                 && box.minLatitude <= row[3] && row[4] <= box.maxLatitude
@@ -194,27 +228,28 @@ final class FeatureReader: Sendable {
     }
 
     /// WHERE clause and its arguments after the coverage run argument.
-    func whereClause(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?) -> (String, [any DatabaseValueConvertible & Sendable]) {
+    func whereClause(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?) -> (String, [any DatabaseValueConvertible & Sendable]) {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible & Sendable] = []
         if let ids {
             conditions.append("t.id IN (SELECT value FROM json_each(?))")
             arguments.append(Self.jsonList(ids))
         }
-        for (property, value) in query.filters {
-            switch property.type {
-            case .boolean:
+        for filter in query.filters {
+            let expression = filter.property.expression
+            switch filter.value {
+            case .boolean(let met):
                 // coverage_met: every level of the run's profile met.
                 let all = coverage?.allLevels ?? ""
-                if value == "true" { conditions.append("\(property.expression) = ?") }
-                else { conditions.append("(\(property.expression) IS NOT NULL AND \(property.expression) <> ?)") }
+                if met { conditions.append("\(expression) = ?") }
+                else { conditions.append("(\(expression) IS NOT NULL AND \(expression) <> ?)") }
                 arguments.append(all)
-            case .integer:
-                conditions.append("\(property.expression) = ?"); arguments.append(Int64(value) ?? 0)
-            case .number:
-                conditions.append("\(property.expression) = ?"); arguments.append(Double(value) ?? 0)
-            case .string:
-                conditions.append("\(property.expression) = ?"); arguments.append(value)
+            case .integer(let number):
+                conditions.append("\(expression) = ?"); arguments.append(number)
+            case .number(let number):
+                conditions.append("\(expression) = ?"); arguments.append(number)
+            case .string(let text):
+                conditions.append("\(expression) = ?"); arguments.append(text)
             }
         }
         return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), arguments)
@@ -230,7 +265,7 @@ final class FeatureReader: Sendable {
         return from
     }
 
-    func count(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, _ db: Database) throws -> Int {
+    func count(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?, _ db: Database) throws -> Int {
         let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
         var arguments: [any DatabaseValueConvertible & Sendable] = []
         if collection.joinsCoverage { arguments.append(coverage?.run ?? -1) }
@@ -239,7 +274,7 @@ final class FeatureReader: Sendable {
         return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
     }
 
-    func orderClause(_ query: ItemsQuery) -> String {
+    func orderClause(_ query: FeatureQuery) -> String {
         var order = query.sortBy.map { key -> String in
             switch key {
             case .ascending(let p): "\(p.expression) ASC"
@@ -251,7 +286,7 @@ final class FeatureReader: Sendable {
     }
 
     /// Encodes the selected rows one feature at a time, in order.
-    func encodeRows(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
+    func encodeRows(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
                     _ db: Database, _ emit: (Int64, [UInt8]) throws -> Void) throws {
         let properties = query.properties ?? collection.properties
         var sql = "SELECT t.id, AsBinary(t.\(collection.geometryColumn))"
@@ -284,11 +319,11 @@ final class FeatureReader: Sendable {
                                   precision: query.crs.precision, to: &out)
             try emit(id, out)
             count += 1
-            if count & 255 == 0 { try RequestDeadline.check() }
+            if count & 255 == 0 { try query.checkDeadline() }
         }
     }
 
-    func select(_ collection: FeatureCollection, _ query: ItemsQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
+    func select(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
                 _ db: Database) throws -> ([UInt8], Int) {
         var out: [UInt8] = []
         out.reserveCapacity(16 << 10)

@@ -1,4 +1,5 @@
 import GRDB
+import GridModel
 import Synchronization
 
 /// Encoded GeoJSON features of the default representation (CRS84, every property), kept between requests.
@@ -8,10 +9,13 @@ import Synchronization
 /// commits. A reader takes the version before and after its read transaction; entries are used and stored only
 /// when both agree, so no answer mixes data from two versions, and a change empties the cache.
 final class FeatureCache: Sendable {
+    /// A collection's extent, nil when it is empty.
+    struct Extent: Sendable { var box: BoundingBox? }
     private let probe: DatabaseQueue
     private struct State {
         var version: Int64 = -1
         var features: [String: [Int64: [UInt8]]] = [:]
+        var extents: [String: Extent] = [:]
         var bytes = 0
     }
     private let state = Mutex(State())
@@ -40,6 +44,23 @@ final class FeatureCache: Sendable {
             var found: [Int64: [UInt8]] = [:]
             for id in ids { if let bytes = table[id] { found[id] = bytes } }
             return found
+        }
+    }
+
+    /// The collection's extent at this data version, when known (`.some(nil)`: known to be empty).
+    func extent(_ collection: String, version: Int64) -> BoundingBox?? {
+        state.withLock { state in
+            guard state.version == version, let known = state.extents[collection] else { return nil }
+            return .some(known.box)
+        }
+    }
+
+    func storeExtent(_ collection: String, _ box: BoundingBox?, version: Int64) {
+        state.withLock { state in
+            // The probe's versions only grow: an older one is a read that raced a commit.
+            if state.version < version { state = State(version: version) }
+            guard state.version == version else { return }
+            state.extents[collection] = Extent(box: box)
         }
     }
 

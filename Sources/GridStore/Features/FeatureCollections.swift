@@ -1,39 +1,48 @@
-import GridStore
-
-/// The layers served as OGC API – Features collections, and how each maps onto the store's tables.
+/// The layers served as feature collections (OGC API – Features), and how each maps onto the store's tables.
 ///
-/// Every name a request may use (property, filter, sort key) is looked up here; SQL is never built from
-/// request text, only from these descriptors.
-struct FeatureCollection: Sendable {
-    enum ValueType: String, Sendable { case integer, number, string, boolean }
+/// Every name a query may use (property, filter, sort key) is looked up here; SQL is never built from
+/// request text, only from these descriptors, and the SQL stays inside the store.
+public struct FeatureCollection: Sendable {
+    public enum ValueType: String, Sendable { case integer, number, string, boolean }
 
-    struct Property: Sendable {
-        var name: String
+    public struct Property: Sendable {
+        public let name: String
         /// SQL expression over the table alias `t` (and for buildings `cb`, the latest coverage row, and `bp`, the current place).
-        var expression: String
-        var type: ValueType
-        var description: String
-        /// Usable as `?name=value` filter and in `sortby`.
-        var queryable: Bool = true
+        let expression: String
+        public let type: ValueType
+        public let description: String
+        /// Usable as an equality filter and as a sort key.
+        public var queryable: Bool = true
+
+        init(name: String, expression: String, type: ValueType, description: String, queryable: Bool = true) {
+            self.name = name
+            self.expression = expression
+            self.type = type
+            self.description = description
+            self.queryable = queryable
+        }
     }
 
-    var id: String
-    var title: String
-    var description: String
-    var table: String
-    var geometryColumn: String
-    var geometryType: String
-    var properties: [Property]
+    public let id: String
+    public let title: String
+    public let description: String
+    let table: String
+    let geometryColumn: String
+    public let geometryType: String
+    public let properties: [Property]
     /// Joins the latest coverage run's row (`cb`); the run id is bound as the first argument.
     var joinsCoverage = false
 
-    func property(named name: String) -> Property? { properties.first { $0.name == name } }
+    public func property(named name: String) -> Property? { properties.first { $0.name == name } }
 
-    static let all: [FeatureCollection] = [communities, grids, buildings, facilities, network]
+    public static let all: [FeatureCollection] = [communities, grids, buildings, facilities, network]
 
-    static func named(_ id: String) -> FeatureCollection? { all.first { $0.id == id } }
+    public static func named(_ id: String) -> FeatureCollection? { all.first { $0.id == id } }
 
-    static let communities = FeatureCollection(
+    /// The R-tree of the collection's geometry column.
+    var spatialIndex: String { "idx_\(table)_\(geometryColumn)" }
+
+    public static let communities = FeatureCollection(
         id: "communities", title: "Communities", description: "Community (社区) boundaries with their 12-digit codes.",
         table: "communities", geometryColumn: "geom", geometryType: "MultiPolygon",
         properties: [
@@ -45,7 +54,7 @@ struct FeatureCollection: Sendable {
             Property(name: "area_m2", expression: "round(t.area_m2, 1)", type: .number, description: "area, m²"),
         ])
 
-    static let grids = FeatureCollection(
+    public static let grids = FeatureCollection(
         id: "grids", title: "Grids", description: "Grid (网格) polygons with their 15-digit codes.",
         table: "grids", geometryColumn: "geom", geometryType: "MultiPolygon",
         properties: [
@@ -55,7 +64,7 @@ struct FeatureCollection: Sendable {
             Property(name: "area_m2", expression: "round(t.area_m2, 1)", type: .number, description: "area, m²"),
         ])
 
-    static let buildings = FeatureCollection(
+    public static let buildings = FeatureCollection(
         id: "buildings", title: "Buildings",
         description: "Residential and other buildings with households, and the latest coverage run's result for each.",
         table: "buildings", geometryColumn: "footprint", geometryType: "MultiPolygon",
@@ -85,7 +94,7 @@ struct FeatureCollection: Sendable {
         ],
         joinsCoverage: true)
 
-    static let facilities = FeatureCollection(
+    public static let facilities = FeatureCollection(
         id: "facilities", title: "Facilities", description: "Service facilities by category (clinic, kindergarten, school, …).",
         table: "facilities", geometryColumn: "geom", geometryType: "Point",
         properties: [
@@ -96,7 +105,7 @@ struct FeatureCollection: Sendable {
             Property(name: "capacity", expression: "t.capacity", type: .integer, description: "capacity (places), when known"),
         ])
 
-    static let network = FeatureCollection(
+    public static let network = FeatureCollection(
         id: "network", title: "Walking network", description: "Edges of the walking network, split at junctions.",
         table: "network_edges", geometryColumn: "geom", geometryType: "LineString",
         properties: [
