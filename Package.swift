@@ -36,11 +36,17 @@ let package = Package(
             providers: [.apt(["libreadosm-dev", "zlib1g-dev"])]),
         // PROJ (libproj, from Debian): EPSG coordinate systems for planners' layers.
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // libxlsxwriter (from Debian): the report's XLSX workbook.
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // The street office's report rendered from values: HTML with inline SVG and CSS, and its tables. No I/O.
+        .target(name: "GridReport", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Report files: the XLSX workbook through libxlsxwriter and the PDF through headless Chromium.
+        .target(name: "GridReportFiles", dependencies: ["GridReport", "CXLSXWriter"], swiftSettings: strictSettings),
         // Spatialite file: connection, migrations, importers, exporters.
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM", "CProj",
+                "GridModel", "GridAnalysis", "CReadOSM", "CProj", "GridReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -66,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
