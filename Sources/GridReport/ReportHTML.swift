@@ -112,7 +112,7 @@ public enum ReportHTML {
         html += "<h3>覆盖最差的网格</h3>" + table(tables[3]) + "</section>\n"
         html += "<section class=\"page\"><h3>各网格覆盖率</h3>" + summaryTable(report, rows: report.grids, codeHeader: "网格编码", nameHeader: "网格") + "</section>\n"
         html += "<section class=\"page\"><h2>四、各类设施步行可达</h2>" + ReportSVG.reachChart(report) + table(tables[4]) + "</section>\n"
-        html += "<section class=\"page\"><h2>五、建议选址</h2>" + table(tables[5]) + "</section>\n"
+        html += "<section class=\"page\"><h2>五、建议选址</h2>" + table(tables[5]) + ReportSVG.suggestionMap(report) + "</section>\n"
         html += "<section class=\"page\"><h2>六、网格均衡与巡查路线</h2>" + table(tables[6]) + "</section>\n"
         html += "<section class=\"page\"><h2>附表：各网格分项达标明细</h2><div class=\"wide\">" + table(tables[2]) + "</div></section>\n"
         return html + "</body>\n</html>\n"

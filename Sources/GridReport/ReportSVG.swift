@@ -65,6 +65,20 @@ public enum ReportSVG {
 
     /// The area: grids shaded by the ranking level's share, community boundaries, facilities, suggested sites.
     public static func map(_ report: StreetReport, width: Double = 700, maxHeight: Double = 620) -> String {
+        let level = ReportText.minutes(report.levels[report.rankingLevel].minutes)
+        return map(report, shares: Dictionary(report.grids.map { ($0.code, $0.levels[report.rankingLevel].share) }, uniquingKeysWith: { a, _ in a }),
+                   legend: "网格\(level)分钟生活圈达标率", category: nil, width: width, maxHeight: maxHeight)
+    }
+
+    /// The weakest category: grids shaded by the share of households within its limit, its facilities, the suggested sites.
+    public static func suggestionMap(_ report: StreetReport, width: Double = 700, maxHeight: Double = 520) -> String {
+        guard let suggestion = report.suggestion else { return "" }
+        return map(report, shares: suggestion.gridShares,
+                   legend: "网格内\(ReportText.meters(suggestion.limitMeters))米步行可达\(ReportText.category(suggestion.category))的户数比例",
+                   category: suggestion.category, width: width, maxHeight: maxHeight)
+    }
+
+    static func map(_ report: StreetReport, shares: [String: Double], legend: String, category: String?, width: Double, maxHeight: Double) -> String {
         let shapes = report.communityShapes.map(\.shape) + report.gridShapes.map(\.shape)
         guard var box = BoundingBox(coordinates: shapes.flatMap { $0.polygons.flatMap(\.exterior.coordinates) }) else {
             return "<p class=\"empty\">区域无边界数据，无法绘制地图。</p>"
@@ -72,13 +86,12 @@ public enum ReportSVG {
         // Facilities just outside the area still serve it: keep those near the box.
         let margin = max(box.maxLatitude - box.minLatitude, box.maxLongitude - box.minLongitude) * 0.05
         let facilities = report.facilities.filter {
-            $0.location.longitude >= box.minLongitude - margin && $0.location.longitude <= box.maxLongitude + margin
+            (category == nil || $0.category == category) && $0.location.longitude >= box.minLongitude - margin && $0.location.longitude <= box.maxLongitude + margin
                 && $0.location.latitude >= box.minLatitude - margin && $0.location.latitude <= box.maxLatitude + margin
         }
         for facility in facilities { box.include(facility.location) }
         for site in report.suggestion?.sites ?? [] { box.include(site.location) }
         let frame = Frame(box: box, width: width, maxHeight: maxHeight)
-        let shares = Dictionary(report.grids.map { ($0.code, $0.levels[report.rankingLevel].share) }, uniquingKeysWith: { a, _ in a })
         var svg = String(format: "<svg class=\"map\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"区域地图\">",
                          frame.width, frame.height, frame.width, frame.height)
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#f7f7f4\"/>"
@@ -119,12 +132,11 @@ public enum ReportSVG {
                       frame.height - 12, pixels + 8, pixels, ReportText.meters(metres))
         svg += "<text x=\"\(Int(frame.width) - 16)\" y=\"28\" font-size=\"16\" text-anchor=\"middle\" font-weight=\"bold\">北</text>"
         svg += "<path d=\"M\(Int(frame.width) - 16) 4 l5 9 h-10 z\" fill=\"#000\"/>"
-        return svg + "</svg>" + mapLegend(report, facilities: facilities)
+        return svg + "</svg>" + mapLegend(report, title: legend, facilities: facilities)
     }
 
-    static func mapLegend(_ report: StreetReport, facilities: [StreetReport.Facility]) -> String {
-        let level = ReportText.minutes(report.levels[report.rankingLevel].minutes)
-        var html = "<div class=\"legend\"><div><strong>网格\(level)分钟生活圈达标率</strong>（等距五级）："
+    static func mapLegend(_ report: StreetReport, title: String, facilities: [StreetReport.Facility]) -> String {
+        var html = "<div class=\"legend\"><div><strong>\(escape(title))</strong>（等距五级）："
         for i in classColours.indices {
             html += "<span class=\"swatch\" style=\"background:\(classColours[i])\"></span>\(Int(classBounds[i] * 100))–\(Int(classBounds[i + 1] * 100))%　"
         }

@@ -114,9 +114,11 @@ public struct StreetReport: Sendable {
         public var householdsWithin: Int
         public var households: Int
         public var sites: [Site]
-        public init(category: String, limitMeters: Double, householdsWithin: Int, households: Int, sites: [Site]) {
+        /// Per grid code, the share of its households within the limit today (the second map's shading).
+        public var gridShares: [String: Double]
+        public init(category: String, limitMeters: Double, householdsWithin: Int, households: Int, sites: [Site], gridShares: [String: Double]) {
             self.category = category; self.limitMeters = limitMeters; self.householdsWithin = householdsWithin
-            self.households = households; self.sites = sites
+            self.households = households; self.sites = sites; self.gridShares = gridShares
         }
     }
 

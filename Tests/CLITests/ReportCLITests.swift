@@ -58,8 +58,8 @@ struct ReportCLITests {
         for (code, name) in communities.merging(grids, uniquingKeysWith: { a, _ in a }) {
             #expect(html.contains(name) && html.contains(code), "\(code) \(name) is not in the report")
         }
-        // The map (grids, communities, facilities, suggested sites) and the two charts are inline SVG.
-        #expect(html.components(separatedBy: "<svg").count - 1 == 3)
+        // The two maps (coverage; the weakest category with the suggested sites) and the two charts are inline SVG.
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(html.contains("<path d=\"M") && html.contains("<circle") && html.contains("各网格覆盖率") && html.contains("各类设施步行可达户数"))
 
         // The same report again without --run reuses the latest current run (nothing new is stored).

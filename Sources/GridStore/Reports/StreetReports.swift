@@ -189,8 +189,16 @@ public enum StreetReports {
                                          buildingsAdded: site.buildingsAdded.count, cumulativeHouseholds: site.cumulativeHouseholds)
             }
         }
+        var gridHouseholds: [String: (within: Int, all: Int)] = [:]
+        for (b, covered) in zip(kept, weakest.covered) {
+            guard let grid = result.buildings[b].grid else { continue }
+            let h = result.buildings[b].households
+            gridHouseholds[grid, default: (0, 0)].all += h
+            if covered { gridHouseholds[grid, default: (0, 0)].within += h }
+        }
         return StreetReport.Suggestion(category: weakest.category, limitMeters: weakest.limit, householdsWithin: weakest.households,
-                                       households: households, sites: sites)
+                                       households: households, sites: sites,
+                                       gridShares: gridHouseholds.filter { $0.value.all > 0 }.mapValues { Double($0.within) / Double($0.all) })
     }
 }
 
