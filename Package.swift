@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
+        .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
             dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],

@@ -24,11 +24,17 @@ public enum ReportPDF {
         return nil
     }
 
-    public static func write(html: String, to path: String, timeoutSeconds: Double = 120) throws {
+    /// The browser, or an error saying what to install.
+    public static func requireBrowser() throws -> String {
         guard let chromium = browser() else {
             throw Failure(description: "a PDF needs headless Chromium, and none was found (install Debian's chromium, as scripts/setup.sh does, "
                           + "or name one with COMMUNITYGRID_CHROMIUM); HTML and XLSX reports work without it", isMissingBrowser: true)
         }
+        return chromium
+    }
+
+    public static func write(html: String, to path: String, timeoutSeconds: Double = 120) throws {
+        let chromium = try requireBrowser()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -80,6 +80,9 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let format = try outputFormat()
         try Self.checkWritable(out)
+        if format == .pdf {
+            do { _ = try ReportPDF.requireBrowser() } catch let failure as ReportPDF.Failure { throw StoreError.environment(failure.description) }
+        }
         let store = try self.store.open()
         let profile = try profileOptions.load()
         let today: String = {

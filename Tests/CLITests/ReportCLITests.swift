@@ -145,6 +145,12 @@ struct ReportCLITests {
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path("a.html")))
         #expect(!FileManager.default.fileExists(atPath: directory.path("report.txt")))
+
+        // A PDF without a browser: the machine is at fault, not the input (exit 2), and the message says what to install.
+        let noBrowser = try CLI.run(URL(fileURLWithPath: "/usr/bin/env"), ["COMMUNITYGRID_CHROMIUM=/nonexistent/chromium", CLI.binary.path,
+                                                                           "--db", db, "report", "--community", Self.community, "--out", directory.path("a.pdf")])
+        #expect(noBrowser.status == 2 && noBrowser.stderr.contains("headless Chromium") && noBrowser.stderr.contains("chromium"), "\(noBrowser.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("a.pdf")))
     }
 }
 
