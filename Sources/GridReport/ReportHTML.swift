@@ -39,8 +39,6 @@ public enum ReportHTML {
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         tr { break-inside: avoid; }
         thead { display: table-header-group; }
-        .wide { overflow-x: auto; }
-        .wide table { font-size: 7pt; }
         p.note { color: #555; font-size: 8.5pt; margin: 2px 0 8px; }
         .legend { font-size: 8.5pt; margin: 4px 0 10px; }
         .swatch { display: inline-block; width: 14px; height: 10px; border: 1px solid #888; vertical-align: middle; margin-right: 3px; }
@@ -111,10 +109,12 @@ public enum ReportHTML {
         html += "<section class=\"page\"><h2>三、各网格覆盖</h2>" + ReportSVG.coverageChart(report)
         html += "<h3>覆盖最差的网格</h3>" + table(tables[3]) + "</section>\n"
         html += "<section class=\"page\"><h3>各网格覆盖率</h3>" + summaryTable(report, rows: report.grids, codeHeader: "网格编码", nameHeader: "网格") + "</section>\n"
-        html += "<section class=\"page\"><h2>四、各类设施步行可达</h2>" + ReportSVG.reachChart(report) + table(tables[4]) + "</section>\n"
+        html += "<section class=\"page\"><h2>四、各类设施步行可达</h2><p class=\"note\">横轴为占总户数（\(report.total.households) 户）的比例，条末为户数。</p>" + ReportSVG.reachChart(report) + table(tables[4]) + "</section>\n"
         html += "<section class=\"page\"><h2>五、建议选址</h2>" + table(tables[5]) + ReportSVG.suggestionMap(report) + "</section>\n"
         html += "<section class=\"page\"><h2>六、网格均衡与巡查路线</h2>" + table(tables[6]) + "</section>\n"
-        html += "<section class=\"page\"><h2>附表：各网格分项达标明细</h2><div class=\"wide\">" + table(tables[2]) + "</div></section>\n"
+        html += "<section class=\"page\"><h2>附表：各网格分项达标明细</h2>"
+        for l in report.levels.indices { html += requirementTable(report, level: l) }
+        html += "</section>\n"
         return html + "</body>\n</html>\n"
     }
 
@@ -136,10 +136,33 @@ public enum ReportHTML {
         return html + "</tbody></table>"
     }
 
+    /// One level's requirements per grid: the workbook's grid sheet, cut by level so that it fits a page's width.
+    static func requirementTable(_ report: StreetReport, level l: Int) -> String {
+        let level = report.levels[l]
+        var html = "<h3>\(ReportText.minutes(level.minutes))分钟生活圈</h3><table><thead><tr><th>网格编码</th><th>网格</th><th>户数</th><th>达标户数</th><th>达标率</th>"
+        for requirement in level.requirements {
+            html += "<th>\(escape(ReportText.requirement(requirement)))（\(ReportText.meters(requirement.limitMeters))米）户数</th><th>比例</th>"
+        }
+        html += "</tr></thead><tbody>"
+        for row in report.grids {
+            let figures = row.levels[l]
+            html += "<tr><td>\(escape(row.code))</td><td class=\"name\">\(escape(row.name))</td><td class=\"num\">\(row.households)</td>"
+                + "<td class=\"num\">\(figures.householdsCovered)</td><td class=\"num\">\(ReportText.percent(figures.share))</td>"
+            for (households, share) in zip(figures.requirementHouseholds, figures.requirementShares) {
+                html += "<td class=\"num\">\(households)</td><td class=\"num\">\(ReportText.percent(share))</td>"
+            }
+            html += "</tr>"
+        }
+        return html + "</tbody></table>"
+    }
+
     static func table(_ table: ReportTable) -> String {
         var html = "<table><thead><tr>" + table.headers.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in table.rows {
-            html += "<tr>" + row.map { cell in cell.isNumeric ? "<td class=\"num\">\(escape(cell.text))</td>" : "<td>\(escape(cell.text))</td>" }.joined() + "</tr>"
+            html += "<tr>" + row.map { cell in
+                cell.isNumeric ? "<td class=\"num\">\(escape(cell.text))</td>"
+                    : cell.text.count <= 16 ? "<td class=\"name\">\(escape(cell.text))</td>" : "<td>\(escape(cell.text))</td>"
+            }.joined() + "</tr>"
         }
         if table.rows.isEmpty { html += "<tr><td colspan=\"\(max(table.headers.count, 1))\">无</td></tr>" }
         html += "</tbody></table>"

@@ -194,8 +194,8 @@ public enum ReportSVG {
         let total = Double(report.total.households)
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
             let x = labelWidth + tick * plot
-            svg += String(format: "<line x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"14\" font-size=\"9\" text-anchor=\"middle\">%d户</text>",
-                          x, x, height - 18, x, Int((tick * total).rounded()))
+            svg += String(format: "<line x1=\"%.1f\" y1=\"20\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"14\" font-size=\"9\" text-anchor=\"middle\">%d%%</text>",
+                          x, x, height - 18, x, Int(tick * 100))
         }
         for (r, item) in report.reach.enumerated() {
             let y = 22 + Double(r) * rowHeight
