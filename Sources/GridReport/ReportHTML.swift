@@ -112,8 +112,10 @@ public enum ReportHTML {
         html += "<section class=\"page\"><h2>四、各类设施步行可达</h2><p class=\"note\">横轴为占总户数（\(report.total.households) 户）的比例，条末为户数。</p>" + ReportSVG.reachChart(report) + table(tables[4]) + "</section>\n"
         html += "<section class=\"page\"><h2>五、建议选址</h2>" + table(tables[5]) + ReportSVG.suggestionMap(report) + "</section>\n"
         html += "<section class=\"page\"><h2>六、网格均衡与巡查路线</h2>" + table(tables[6]) + "</section>\n"
-        html += "<section class=\"page\"><h2>附表：各网格分项达标明细</h2>"
-        for l in report.levels.indices { html += requirementTable(report, level: l) }
+        html += "<section class=\"page\"><h2>附表一：各社区分项达标明细</h2>"
+        for l in report.levels.indices { html += requirementTable(report, rows: [report.total] + report.communities, codeHeader: "社区编码", nameHeader: "社区", level: l) }
+        html += "</section>\n<section class=\"page\"><h2>附表二：各网格分项达标明细</h2>"
+        for l in report.levels.indices { html += requirementTable(report, rows: report.grids, codeHeader: "网格编码", nameHeader: "网格", level: l) }
         html += "</section>\n"
         return html + "</body>\n</html>\n"
     }
@@ -136,17 +138,17 @@ public enum ReportHTML {
         return html + "</tbody></table>"
     }
 
-    /// One level's requirements per grid: the workbook's grid sheet, cut by level so that it fits a page's width.
-    static func requirementTable(_ report: StreetReport, level l: Int) -> String {
+    /// One level's requirements per community or grid: the workbook's coverage sheets, cut by level so that they fit a page's width.
+    static func requirementTable(_ report: StreetReport, rows: [StreetReport.CoverageRow], codeHeader: String, nameHeader: String, level l: Int) -> String {
         let level = report.levels[l]
-        var html = "<h3>\(ReportText.minutes(level.minutes))分钟生活圈</h3><table><thead><tr><th>网格编码</th><th>网格</th><th>户数</th><th>达标户数</th><th>达标率</th>"
+        var html = "<h3>\(ReportText.minutes(level.minutes))分钟生活圈</h3><table><thead><tr><th>\(codeHeader)</th><th>\(nameHeader)</th><th>户数</th><th>达标户数</th><th>达标率</th>"
         for requirement in level.requirements {
             html += "<th>\(escape(ReportText.requirement(requirement)))（\(ReportText.meters(requirement.limitMeters))米）户数</th><th>比例</th>"
         }
         html += "</tr></thead><tbody>"
-        for row in report.grids {
+        for row in rows {
             let figures = row.levels[l]
-            html += "<tr><td>\(escape(row.code))</td><td class=\"name\">\(escape(row.name))</td><td class=\"num\">\(row.households)</td>"
+            html += "<tr><td>\(escape(row.code == "all" ? "合计" : row.code))</td><td class=\"name\">\(escape(row.name))</td><td class=\"num\">\(row.households)</td>"
                 + "<td class=\"num\">\(figures.householdsCovered)</td><td class=\"num\">\(ReportText.percent(figures.share))</td>"
             for (households, share) in zip(figures.requirementHouseholds, figures.requirementShares) {
                 html += "<td class=\"num\">\(households)</td><td class=\"num\">\(ReportText.percent(share))</td>"
