@@ -120,6 +120,25 @@ struct ReportCLITests {
         #expect(image.prefix(4) == Data([0x89, 0x50, 0x4e, 0x47]) && image.count > 10_000)
     }
 
+    @Test("without a stored run the report computes and stores one, says so, and its figures are `coverage show`'s")
+    func computesRun() throws {
+        guard let reader = WorkbookReader.available() else { return }
+        let directory = try TemporaryDirectory()
+        let db = try AnalysisCLITests.demoStore(directory)
+        let out = directory.path("community.xlsx")
+        let made = try CLI.run(["--db", db, "report", "--community", Self.community, "--out", out])
+        #expect(made.status == 0 && made.stderr.contains("computed and stored run 1"), "\(made.stderr)")
+        let runs = try CLI.run(["--db", db, "coverage", "runs", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [Any])?.count == 1)
+        let shown = try Self.json(try CLI.run(["--db", db, "coverage", "show", "1", "--community", Self.community, "--format", "json"]).stdout)
+        let compared = try ReportFigures.expectCoverage(try reader.read(out), shown, communities: [Self.community], totalFromSummary: true)
+        #expect(compared > 100)
+        // The title names the community, and a street without --name is named by its code.
+        let street = try CLI.run(["--db", db, "report", "--street", Self.street, "--out", directory.path("street.html")])
+        #expect(street.status == 0 && !street.stderr.contains("computed"), "\(street.stderr)")
+        #expect(try String(contentsOfFile: directory.path("street.html"), encoding: .utf8).contains("街道 \(Self.street)"))
+    }
+
     @Test("bad arguments exit 1 naming the problem, and write nothing")
     func badArguments() throws {
         let directory = try TemporaryDirectory()
