@@ -37,18 +37,24 @@ let package = Package(
             providers: [.apt(["libreadosm-dev", "zlib1g-dev"])]),
         // PROJ (libproj, from Debian): EPSG coordinate systems for planners' layers.
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // libxlsxwriter (from Debian): the report's XLSX workbook.
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // The street office's report rendered from values: HTML with inline SVG and CSS, and its tables. No I/O.
+        .target(name: "GridReport", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Report files: the XLSX workbook through libxlsxwriter and the PDF through headless Chromium.
+        .target(name: "GridReportFiles", dependencies: ["GridReport", "CXLSXWriter"], swiftSettings: strictSettings),
         // Spatialite file: connection, migrations, importers, exporters.
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM", "CProj",
+                "GridModel", "GridAnalysis", "CReadOSM", "CProj", "GridReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
         // Jobs a front end starts (a rebalance run, its background job, a coverage run) and the walking network they
         // load: over GridStore, no HTTP, no argument parsing.
-        .target(name: "GridServices", dependencies: ["GridModel", "GridAnalysis", "GridStore"], swiftSettings: strictSettings),
+        .target(name: "GridServices", dependencies: ["GridModel", "GridAnalysis", "GridStore", "GridReport"], swiftSettings: strictSettings),
         // HTTP API (OGC API – Features, coverage, isochrones, runs) and the map page: an adapter over GridStore.
         .target(
             name: "GridServer",
@@ -70,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -93,6 +99,7 @@ let package = Package(
         .testTarget(name: "GridModelTests", dependencies: ["GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
             dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -7,6 +7,7 @@ PACKAGES=(
   pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
   libreadosm-dev libexpat1-dev zlib1g-dev gzip spatialite-bin
   libjs-leaflet chromium fonts-dejavu-core
+  libxlsxwriter-dev fonts-noto-cjk poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,4 +31,9 @@ fi
 if ! python3 -c "import schemathesis" 2>/dev/null || ! command -v schemathesis >/dev/null; then
   python3 -m pip install -q "schemathesis==4.3.18" 2>/dev/null \
     || echo "setup: schemathesis not installed; the OpenAPI fuzz test will be skipped"
+fi
+# Optional: openpyxl reads the report's XLSX back in its test (that test is skipped with a reason without it).
+if ! python3 -c "import openpyxl" 2>/dev/null; then
+  python3 -m pip install -q openpyxl 2>/dev/null \
+    || echo "setup: openpyxl not installed; the report workbook test will be skipped"
 fi
