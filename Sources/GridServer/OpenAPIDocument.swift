@@ -69,7 +69,7 @@ enum OpenAPIDocument {
   },
   "/map": {
    "get": {
-    "summary": "Map page (Leaflet)",
+    "summary": "Map page (Leaflet; Chinese by default, English one click away)",
     "operationId": "getMap",
     "responses": {
      "200": {
@@ -805,6 +805,126 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/coverage/minutes": {
+   "get": {
+    "summary": "Walking minutes from each building to its nearest facility of one category, as a stored coverage run found them (the map page colours buildings by them)",
+    "description": "minutes = the run's reach distance to the nearest facility of the category ÷ (the run's walking speed × 60), rounded to 0.01. Buildings of the run that reach no facility of the category are listed in unreached. A category outside the run's profile is a 422 listing the known ones.",
+    "operationId": "getCoverageMinutes",
+    "parameters": [
+     {
+      "name": "category",
+      "in": "query",
+      "required": true,
+      "description": "a facility category of the run's profile, e.g. school",
+      "schema": {
+       "type": "string",
+       "minLength": 1
+      }
+     },
+     {
+      "name": "run",
+      "in": "query",
+      "required": false,
+      "description": "the coverage run id (default: the latest)",
+      "schema": {
+       "type": "integer",
+       "format": "int64",
+       "minimum": 1,
+       "maximum": 9223372036854775807
+      }
+     },
+     {
+      "name": "f",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "json"
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Minutes per building",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "run",
+          "category",
+          "walking_speed",
+          "buildings",
+          "unreached"
+         ],
+         "properties": {
+          "run": {
+           "type": "integer"
+          },
+          "category": {
+           "type": "string"
+          },
+          "walking_speed": {
+           "type": "number",
+           "description": "m/s, the run's profile"
+          },
+          "buildings": {
+           "type": "array",
+           "items": {
+            "type": "object",
+            "required": [
+             "id",
+             "facility",
+             "distance_m",
+             "minutes"
+            ],
+            "properties": {
+             "id": {
+              "type": "integer",
+              "description": "building id"
+             },
+             "facility": {
+              "type": "integer",
+              "description": "the nearest facility's id"
+             },
+             "distance_m": {
+              "type": "number"
+             },
+             "minutes": {
+              "type": "number"
+             }
+            }
+           }
+          },
+          "unreached": {
+           "type": "array",
+           "items": {
+            "type": "integer"
+           },
+           "description": "ids of the run's buildings with no facility of the category in reach"
+          }
+         }
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "422": {
       "$ref": "#/components/responses/Problem"
      }
     }
