@@ -856,61 +856,7 @@ enum OpenAPIDocument {
       "content": {
        "application/json": {
         "schema": {
-         "type": "object",
-         "required": [
-          "run",
-          "category",
-          "walking_speed",
-          "buildings",
-          "unreached"
-         ],
-         "properties": {
-          "run": {
-           "type": "integer"
-          },
-          "category": {
-           "type": "string"
-          },
-          "walking_speed": {
-           "type": "number",
-           "description": "m/s, the run's profile"
-          },
-          "buildings": {
-           "type": "array",
-           "items": {
-            "type": "object",
-            "required": [
-             "id",
-             "facility",
-             "distance_m",
-             "minutes"
-            ],
-            "properties": {
-             "id": {
-              "type": "integer",
-              "description": "building id"
-             },
-             "facility": {
-              "type": "integer",
-              "description": "the nearest facility's id"
-             },
-             "distance_m": {
-              "type": "number"
-             },
-             "minutes": {
-              "type": "number"
-             }
-            }
-           }
-          },
-          "unreached": {
-           "type": "array",
-           "items": {
-            "type": "integer"
-           },
-           "description": "ids of the run's buildings with no facility of the category in reach"
-          }
-         }
+         "$ref": "#/components/schemas/CoverageMinutes"
         }
        }
       }
@@ -1210,6 +1156,63 @@ enum OpenAPIDocument {
    }
   },
   "schemas": {
+   "CoverageMinutes": {
+    "type": "object",
+    "required": [
+     "run",
+     "category",
+     "walking_speed",
+     "buildings",
+     "unreached"
+    ],
+    "properties": {
+     "run": {
+      "type": "integer"
+     },
+     "category": {
+      "type": "string"
+     },
+     "walking_speed": {
+      "type": "number",
+      "description": "m/s, the run's profile"
+     },
+     "buildings": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "id",
+        "facility",
+        "distance_m",
+        "minutes"
+       ],
+       "properties": {
+        "id": {
+         "type": "integer",
+         "description": "building id"
+        },
+        "facility": {
+         "type": "integer",
+         "description": "the nearest facility's id"
+        },
+        "distance_m": {
+         "type": "number"
+        },
+        "minutes": {
+         "type": "number"
+        }
+       }
+      }
+     },
+     "unreached": {
+      "type": "array",
+      "items": {
+       "type": "integer"
+      },
+      "description": "ids of the run's buildings with no facility of the category in reach"
+     }
+    }
+   },
    "Problem": {
     "type": "object",
     "required": [

@@ -126,7 +126,7 @@ window.CGMapView = {
         if (!visible && map.hasLayer(layer)) layer.remove();
       },
       /// Fits the view to [west, south, east, north].
-      fit(box) { if (box) map.fitBounds(bounds(box), { padding: [12, 12] }); },
+      fit(box) { if (box) map.fitBounds(bounds(box), { padding: [12, 12], animate: false }); },
       /// The view as [west, south, east, north].
       viewBox() { const b = map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; },
       marker(point) {

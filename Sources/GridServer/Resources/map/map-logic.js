@@ -6,7 +6,7 @@
 // (script errors, console.error calls and failed requests, each listed in the element's text), data-ready="true"
 // once the main layers, the coverage and the view the address asks for have loaded (with or without errors),
 // data-lang, data-theme, data-worst (the ranked grid codes), data-classes (grid code -> class index, JSON),
-// data-focus (the grid zoomed to), data-reached (households per contour), data-labels (grid labels shown),
+// data-focus and data-view (the grid zoomed to and the view's [west, south, east, north] then), data-reached (households per contour), data-labels (grid labels shown),
 // data-building-mode and, per mode, data-minutes-reached, data-changed, data-moves.
 //
 // The address's fragment holds the view (links and selects change it): lang=en, theme=level:15 or
@@ -647,7 +647,10 @@
     const feature = data.grids.find((f) => f.properties.code === code);
     state.grid = feature ? code : null;
     statusBox.dataset.focus = state.grid || "";
-    if (feature) view.fit(boxOf([feature]));
+    if (feature) {
+      view.fit(boxOf([feature]));
+      statusBox.dataset.view = view.viewBox().map((v) => v.toFixed(6)).join(",");
+    }
     view.restyle("grids");
     renderWorst();
   }
