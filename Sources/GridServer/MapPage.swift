@@ -42,7 +42,7 @@ enum MapPage {
         }
         // Sorted keys: the page is the same bytes on every request, so its ETag is too.
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let script = String(decoding: (try? encoder.encode(JSONValue.object(config))) ?? Data("{}".utf8), as: UTF8.self)
             .replacingOccurrences(of: "</", with: "<\\/")
         let numbers = minutes.map { JSONValue.number($0).stringValue ?? "\($0)" }

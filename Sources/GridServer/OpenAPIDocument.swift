@@ -426,9 +426,25 @@ enum OpenAPIDocument {
     "operationId": "getIsochrones",
     "parameters": [
      {
+      "name": "crs",
+      "in": "query",
+      "required": false,
+      "description": "the CRS of lon and lat and of the contours written (default CRS84); GCJ-02 for Chinese web base maps. EPSG:4326 and EPSG:4490 write latitude first",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+        "urn:communitygrid:crs:gcj02",
+        "urn:communitygrid:crs:bd09"
+       ]
+      }
+     },
+     {
       "name": "lon",
       "in": "query",
-      "description": "Origin longitude (WGS84)",
+      "description": "Origin longitude (WGS84, or in crs when given)",
       "required": true,
       "schema": {
        "type": "number",
@@ -439,7 +455,7 @@ enum OpenAPIDocument {
      {
       "name": "lat",
       "in": "query",
-      "description": "Origin latitude (WGS84)",
+      "description": "Origin latitude (WGS84, or in crs when given)",
       "required": true,
       "schema": {
        "type": "number",

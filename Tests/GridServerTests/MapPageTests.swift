@@ -248,6 +248,64 @@ struct MapPageBrowserTests {
     }
 }
 
+extension MapPageBrowserTests {
+    @Test("a GCJ-02 base map: the page asks for GCJ-02 features, zooms to a grid where the base map has it, and its isochrone click reaches the same households")
+    func gcj02BaseMap() async throws {
+        guard let chromium = Self.chromium else { return }
+        let demo = DemoStore.shared
+        var gcj = settings()
+        // Port 9 (discard) refuses at once: no tile loads, and nothing is fetched from elsewhere.
+        gcj.basemap = Basemap(urlTemplate: "http://127.0.0.1:9/{z}/{x}/{y}.png", isGCJ02: true, attribution: "测试底图")
+        let (schoolID, school): (Int, [Double]) = try demo.store.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT id, X(geom), Y(geom) FROM facilities WHERE category = 'school' ORDER BY id LIMIT 1")!
+            return (row[0], [row[1], row[2]])
+        }
+        let gcj02 = CoordinateReferenceSystem.gcj02.uri
+        try await application(demo.store, gcj).test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))/"
+            // The isochrone API reads and writes GCJ-02 when asked: same households, contours offset as the base map is.
+            let wgs = try await client.execute(uri: "/isochrones?lon=\(school[0])&lat=\(school[1])&minutes=5,10,15", method: .get).json
+            let facility = try await client.execute(uri: "/collections/facilities/items/\(schoolID)?crs=\(gcj02)", method: .get).json
+            let coordinates = facility["geometry"]?["coordinates"]?.arrayValue ?? []
+            let at = coordinates.compactMap(\.doubleValue)
+            #expect(at.count == 2)
+            let shifted = try await client.execute(uri: "/isochrones?lon=\(at[0])&lat=\(at[1])&minutes=5,10,15&crs=\(gcj02)", method: .get)
+            #expect(shifted.headers[.init("Content-Crs")!] == "<\(gcj02)>")
+            let households = { (body: JSONValue) in (body["features"]?.arrayValue ?? []).compactMap { $0["properties"]?["households"]?.intValue } }
+            #expect(households(try shifted.json) == households(wgs))
+            // The first position of the largest contour, written in GCJ-02, is its WGS84 position offset.
+            func firstPosition(_ body: JSONValue) -> [Double] {
+                let polygons = body["features"]?.arrayValue?.first?["geometry"]?["coordinates"]?.arrayValue
+                return (polygons?.first?.arrayValue?.first?.arrayValue?.first?.arrayValue ?? []).compactMap(\.doubleValue)
+            }
+            let first = firstPosition(try shifted.json), plain = firstPosition(wgs)
+            #expect(first.count == 2 && plain.count == 2)
+            if first.count == 2, plain.count == 2 {
+                let offset = CoordinateReferenceSystem.gcj02.fromWGS84(Coordinate(longitude: plain[0], latitude: plain[1]))
+                #expect(abs(first[0] - offset.longitude) < 1e-7 && abs(first[1] - offset.latitude) < 1e-7, "\(first) \(offset)")
+                #expect(abs(first[0] - plain[0]) > 0.001)
+            }
+            #expect(try await client.execute(uri: "/isochrones?lon=\(at[0])&lat=\(at[1])&crs=EPSG:3857", method: .get).status == .badRequest)
+
+            let code: String = try demo.store.read { try String.fetchOne($0, sql: "SELECT code FROM grids ORDER BY code LIMIT 1")! }
+            let page = try await MapPageDOM.load(chromium, base + "#grid=\(code)&at=\(at[0]),\(at[1])", screenshot: Self.screenshots.appendingPathComponent("demo-gcj02.png"))
+            #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
+            #expect(page.status("data-crs") == gcj02)
+            #expect(page.dom.contains("http://127.0.0.1:9/{z}/{x}/{y}.png") && page.dom.contains("测试底图"))
+            #expect(page.status("data-isochrones") == "3")
+            #expect(page.status("data-reached") == households(wgs).reversed().map(String.init).joined(separator: ","))
+            // The view centres on the grid's GCJ-02 outline, not on its WGS84 one.
+            let shiftedGrid = try await client.execute(uri: "/collections/grids/items?code=\(code)&crs=\(gcj02)", method: .get).json
+            let plainGrid = try await client.execute(uri: "/collections/grids/items?code=\(code)", method: .get).json
+            let gcjBox = try #require(MapPageExpectations.box(shiftedGrid["features"]?.arrayValue?.first?["geometry"]))
+            let wgsBox = try #require(MapPageExpectations.box(plainGrid["features"]?.arrayValue?.first?["geometry"]))
+            let view = try #require(page.status("data-view")?.split(separator: ",").compactMap { Double($0) })
+            func distance(_ box: [Double]) -> Double { hypot((view[0] + view[2] - box[0] - box[2]) / 2, (view[1] + view[3] - box[1] - box[3]) / 2) }
+            #expect(view.count == 4 && distance(gcjBox) < 0.0005 && distance(wgsBox) > 0.002, "\(view) \(gcjBox) \(wgsBox)")
+        }
+    }
+}
+
 /// What the page must show for a theme, computed from /coverage with the page's stated rules.
 enum MapPageExpectations {
     /// Equal intervals of 20 percentage points, as the legend states.

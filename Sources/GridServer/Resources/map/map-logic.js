@@ -5,7 +5,7 @@
 // data-buildings, data-facilities (features loaded), data-network and data-isochrones (once loaded), data-errors
 // (script errors, console.error calls and failed requests, each listed in the element's text), data-ready="true"
 // once the main layers, the coverage and the view the address asks for have loaded (with or without errors),
-// data-lang, data-theme, data-worst (the ranked grid codes), data-classes (grid code -> class index, JSON),
+// data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes (grid code -> class index, JSON),
 // data-focus and data-view (the grid zoomed to and the view's [west, south, east, north] then), data-reached (households per contour), data-labels (grid labels shown),
 // data-building-mode and, per mode, data-minutes-reached, data-changed, data-moves.
 //
@@ -354,6 +354,7 @@
     $("compare-b-label").textContent = text("compareAfter");
     $("run-label").textContent = text("layers.runGrids");
     statusBox.dataset.lang = lang;
+    statusBox.dataset.crs = crs || "CRS84";
     renderSummary();
   }
 
@@ -505,7 +506,7 @@
     renderFacilityLegend(false);
     renderReached();
     if (!$("notice").textContent || $("notice").dataset.hint === "true") {
-      $("notice").textContent = crs ? text("isochroneGCJ") : text("isochroneHint");
+      $("notice").textContent = text("isochroneHint");
       $("notice").dataset.hint = "true";
     }
     if (view) {
@@ -597,14 +598,13 @@
   async function showIsochrones(point) {
     const notice = $("notice");
     notice.dataset.hint = "false";
-    if (crs) { notice.textContent = text("isochroneGCJ"); return; }
     if (isochroneRequest) isochroneRequest.abort();
     const request = new AbortController();
     isochroneRequest = request;
     notice.textContent = text("computing");
     view.marker(point);
     const url = "/isochrones?lon=" + point.lon.toFixed(6) + "&lat=" + point.lat.toFixed(6) +
-      "&minutes=" + config.minutes.join(",") + "&profile=" + encodeURIComponent(config.profile);
+      "&minutes=" + config.minutes.join(",") + "&profile=" + encodeURIComponent(config.profile) + (crs ? "&crs=" + encodeURIComponent(crs) : "");
     try {
       const body = await fetchJSON(url, request.signal);
       // Largest first, so the smaller contours stay visible on top.
