@@ -244,6 +244,12 @@ struct MapPageBrowserTests {
             let zoomed = try await MapPageDOM.load(chromium, base + link, screenshot: nil)
             #expect(zoomed.status("data-focus") == worst[0])
             #expect(zoomed.element("li", attribute: "data-code", value: worst[0])?.contains(#"class="focused""#) == true)
+            // A click far from the walking network is an answer in Chinese, not a page error.
+            let far = try await client.execute(uri: "/isochrones?lon=116.40&lat=39.90", method: .get)
+            #expect(far.status == .unprocessableContent)
+            let refused = try await MapPageDOM.load(chromium, base + "#at=116.40,39.90", screenshot: nil)
+            #expect(refused.status("data-ready") == "true" && refused.status("data-errors") == "0", "\(refused.errors)")
+            #expect(refused.text(id: "notice") == "无法从此处计算等时圈（离步行路网太远，或超出允许范围）。")
         }
     }
 }

@@ -11,8 +11,10 @@ window.CGMapView = {
     if (options.basemap) {
       L.tileLayer(options.basemap.url, { attribution: options.basemap.attribution || "", maxZoom: 19 }).addTo(map);
     }
-    // Isochrones sit under the canvas and take no clicks, so buildings stay readable above them.
-    map.createPane("isochrones").style.zIndex = 350;
+    // Isochrones sit above the shaded grids (which would hide them) and take no clicks, so buildings stay clickable.
+    const isochronePane = map.createPane("isochrones");
+    isochronePane.style.zIndex = 450;
+    isochronePane.style.pointerEvents = "none";
     const layers = {};
     const labelled = {};
     const credits = new Set();

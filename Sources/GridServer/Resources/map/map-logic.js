@@ -5,9 +5,10 @@
 // data-buildings, data-facilities (features loaded), data-network and data-isochrones (once loaded), data-errors
 // (script errors, console.error calls and failed requests, each listed in the element's text), data-ready="true"
 // once the main layers, the coverage and the view the address asks for have loaded (with or without errors),
-// data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes (grid code -> class index, JSON),
-// data-focus and data-view (the grid zoomed to and the view's [west, south, east, north] then), data-reached (households per contour), data-labels (grid labels shown),
-// data-building-mode and, per mode, data-minutes-reached, data-changed, data-moves.
+// data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes
+// (grid code -> class index, JSON), data-focus and data-view (the grid zoomed to and the view's [west, south, east,
+// north] then), data-reached (households per contour), data-labels (grid labels shown), data-building-mode and,
+// per mode, data-minutes-reached, data-changed, data-moves.
 //
 // The address's fragment holds the view (links and selects change it): lang=en, theme=level:15 or
 // theme=requirement:15:school, buildings=best|minutes:CATEGORY|compare|moves, compare=A,B (coverage runs),
@@ -402,7 +403,6 @@
 
   function renderBuildingControls() {
     const select = $("building-mode");
-    const categories = (data.coverage ? Object.keys(data.coverage.summary.facilities_placed || {}) : []);
     const profileCategories = [];
     for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) if (!profileCategories.includes(r.category)) profileCategories.push(r.category);
     const missing = missingCategories();
@@ -410,7 +410,6 @@
       .concat(profileCategories.map((c) => ["minutes:" + c, text("modeMinutes", { category: categoryName(c) }) + (missing.has(c) ? " — " + text("noFacility") : "")]))
       .concat([["compare", text("modeCompare")], ["moves", text("modeMoves")]]);
     select.innerHTML = options.map(([value, label]) => '<option value="' + escapeHTML(value) + '"' + (value === state.buildings ? " selected" : "") + ">" + escapeHTML(label) + "</option>").join("");
-    void categories;
     const runOptions = data.coverageRuns.map((r) => '<option value="' + r.id + '">' + escapeHTML(text("runOption", { id: r.id, date: String(r.created_at || "").slice(0, 10), profile: r.profile })) + "</option>").join("");
     $("compare-a").innerHTML = runOptions;
     $("compare-b").innerHTML = runOptions;
@@ -598,6 +597,7 @@
   async function showIsochrones(point) {
     const notice = $("notice");
     notice.dataset.hint = "false";
+    notice.title = "";
     if (isochroneRequest) isochroneRequest.abort();
     const request = new AbortController();
     isochroneRequest = request;
@@ -611,7 +611,7 @@
       const features = (body.features || []).slice().sort((a, b) => b.properties.minutes - a.properties.minutes);
       data.isochrones = features;
       view.setLayer("isochrones", features, { pane: "isochrones", interactive: false,
-        style: (f) => ({ stroke: contourColour(f.properties.minutes), weight: 1.5, fill: contourColour(f.properties.minutes), fillOpacity: 0.25 }) });
+        style: (f) => ({ stroke: contourColour(f.properties.minutes), weight: 2.5, fill: contourColour(f.properties.minutes), fillOpacity: 0.15 }) });
       statusBox.dataset.isochrones = String(features.length);
       statusBox.dataset.reached = features.slice().sort((a, b) => a.properties.minutes - b.properties.minutes).map((f) => f.properties.households).join(",");
       notice.textContent = features.length ? "" : text("noIsochrone");
@@ -619,7 +619,11 @@
     } catch (error) {
       if (error.name === "AbortError") return;
       // A point too far from the network is an answer for the user, not a page fault.
-      if (error.status >= 400 && error.status < 500) notice.textContent = error.detail || text("noIsochrone");
+      if (error.status === 503) notice.textContent = text("busy");
+      else if (error.status >= 400 && error.status < 500) {
+        notice.textContent = text("isochroneRefused");
+        notice.title = error.detail || "";
+      }
       else { notice.textContent = text("isochroneFailed"); recordError(text("layerError", { layer: text("layers.isochrones"), message: error.message })); }
     }
   }
