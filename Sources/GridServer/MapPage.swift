@@ -25,9 +25,26 @@ enum MapPage {
         ?? "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>CommunityGrid</title><p>地图页面文件缺失（Resources/map/index.html）。</p></html>"
 
     private static func read(_ name: String) -> Data? {
-        guard let folder = Bundle.module.url(forResource: "map", withExtension: nil) else { return nil }
+        guard let folder else { return nil }
         return FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
     }
+
+    /// The page's folder in the resource bundle built beside the executable. On Linux it is looked up by hand:
+    /// `Bundle.module` stops the process when the bundle was not copied with the binary, and a missing page must
+    /// not take the API down with it.
+    static let folder: URL? = {
+        #if os(Linux)
+        let bundle = "CommunityGrid_GridServer.resources"
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for directory in [Bundle.main.bundleURL, executable] {
+            let candidate = directory.appendingPathComponent(bundle).appendingPathComponent("map")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("index.html").path) { return candidate }
+        }
+        return nil
+        #else
+        return Bundle.module.url(forResource: "map", withExtension: nil)
+        #endif
+    }()
 
     /// The page for the active profile and base map.
     static func html(profile: LifeCircleProfile, basemap: Basemap?) -> String {
@@ -55,5 +72,12 @@ enum MapPage {
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+extension GridServer {
+    /// Why the map page cannot be served (its files are not beside the executable), or nil.
+    public static var mapPageProblem: String? {
+        MapPage.folder == nil ? "the map page's files (CommunityGrid_GridServer.resources/map) are not beside the executable" : nil
     }
 }

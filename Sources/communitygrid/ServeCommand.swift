@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: leaflet + "/leaflet.js") {
             Console.error("warning: no Leaflet in \(leaflet) (apt-get install libjs-leaflet); the map page will not draw")
         }
+        if let problem = GridServer.mapPageProblem { Console.error("warning: \(problem); the map page will not draw") }
         let store = try self.store.open()
         let host = self.host
         try await GridServer.serve(store: store, settings: settings) { port in
