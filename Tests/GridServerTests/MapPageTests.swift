@@ -414,3 +414,34 @@ struct MapPageDOM {
             .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
     }
 }
+
+/// The page's files as the server sends them, and the line between the page's logic and the map library.
+@Suite("Map page files")
+struct MapPageFilesTests {
+    @Test("served from /static/map/ with ETag, gzip and 304 like every read; the logic script makes no map-library call")
+    func files() async throws {
+        try await application(DemoStore.shared.store).test(.router) { client in
+            var scripts: [String: String] = [:]
+            for (name, type) in [("map.css", "text/css; charset=utf-8"), ("map-i18n.js", "text/javascript; charset=utf-8"),
+                                 ("map-logic.js", "text/javascript; charset=utf-8"), ("map-leaflet.js", "text/javascript; charset=utf-8")] {
+                let plain = try await client.execute(uri: "/static/map/\(name)", method: .get)
+                #expect(plain.status == .ok && plain.headers[.contentType] == type, "\(name)")
+                scripts[name] = plain.text
+                let tag = try #require(plain.headers[.eTag])
+                let zipped = try await client.execute(uri: "/static/map/\(name)", method: .get, headers: [.acceptEncoding: "gzip"])
+                #expect(zipped.headers[.contentEncoding] == "gzip" && zipped.headers[.eTag] == String(tag.dropLast()) + "-gzip\"", "\(name)")
+                let again = try await client.execute(uri: "/static/map/\(name)", method: .get, headers: [.ifNoneMatch: tag])
+                #expect(again.status == .notModified, "\(name)")
+            }
+            #expect(try await client.execute(uri: "/static/map/index.html", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/static/map/..%2FPackage.swift", method: .get).status == .notFound)
+            // Leaflet's global is L: only the adapter names it, so moving to another map library replaces one file.
+            let logic = try #require(scripts["map-logic.js"])
+            #expect(logic.firstMatch(of: /\bL\.[a-zA-Z]/) == nil)
+            #expect(logic.contains("CGMapView.create") && scripts["map-leaflet.js"]?.contains("L.map(") == true)
+            let page = try await client.execute(uri: "/map", method: .get)
+            for name in ["map.css", "map-i18n.js", "map-logic.js", "map-leaflet.js"] { #expect(page.text.contains("/static/map/\(name)")) }
+            #expect(page.text.contains(#"<html lang="zh-CN">"#) && page.text.contains(#""basemap":null"#))
+        }
+    }
+}
