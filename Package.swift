@@ -63,7 +63,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.json")],
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/map")],
             swiftSettings: strictSettings),
         // What both executables share: --db and --profile options, console output, exit codes.
         .target(

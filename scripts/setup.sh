@@ -6,8 +6,8 @@ SUDO=""
 PACKAGES=(
   pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
   libreadosm-dev libexpat1-dev zlib1g-dev gzip spatialite-bin
-  libjs-leaflet chromium fonts-dejavu-core
-  libxlsxwriter-dev fonts-noto-cjk poppler-utils
+  libjs-leaflet chromium fonts-dejavu-core fonts-noto-cjk
+  libxlsxwriter-dev poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

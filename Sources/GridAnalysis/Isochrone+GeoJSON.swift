@@ -1,15 +1,15 @@
 import GridModel
 
 extension Isochrone.Result {
-    /// Largest contour first.
-    public func featureCollection() -> String {
+    /// Largest contour first; `output` converts each WGS84 polygon for the writer (another CRS's coordinates).
+    public func featureCollection(output: (Geometry) -> Geometry = { $0 }) -> String {
         let features = bands.reversed().map { band -> String in
             let unit: String = switch band.contour {
             case .minutes: "minutes"
             case .meters: "meters"
             }
             let facilities = Dictionary(uniqueKeysWithValues: band.facilities.map { ($0.key, JSONValue.number(Double($0.value))) })
-            return GeoJSON.encodeFeature(id: nil, geometry: .multiPolygon(band.geometry), properties: [
+            return GeoJSON.encodeFeature(id: nil, geometry: output(.multiPolygon(band.geometry)), properties: [
                 ("contour", .number(band.contour.value)),
                 ("unit", .string(unit)),
                 // Convenience for map clients that only draw time contours.

@@ -13,6 +13,7 @@ struct AnalysisRoutes: Sendable {
             var lon: Double?, lat: Double?
             var minutes: [Double]?, meters: [Double]?
             var speed: Double?, profileName: String?
+            var crs = CoordinateReferenceSystem.crs84
             var seen = Set<Substring>()
             for (key, value) in request.uri.queryParameters {
                 let text = String(value)
@@ -24,8 +25,10 @@ struct AnalysisRoutes: Sendable {
                 case "meters": meters = try Self.list(text, "meters")
                 case "speed": speed = try Self.number(text, "speed")
                 case "profile": profileName = text
+                // lon and lat are read in this CRS and the contours written in it (GCJ-02 for Chinese web base maps).
+                case "crs": crs = try CoordinateReferenceSystem(uri: text) ?? { throw ItemsQuery.unknownCRS("crs", text) }()
                 case "f": guard ["json", "geojson"].contains(text) else { throw APIProblem.badParameter("f", "f must be json or geojson") }
-                default: throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; accepted: lon, lat, minutes, meters, speed, profile")
+                default: throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\"; accepted: lon, lat, minutes, meters, speed, profile, crs")
                 }
             }
             guard let lon else { throw APIProblem.badParameter("lon", "lon (WGS84 longitude) is required") }
@@ -34,8 +37,8 @@ struct AnalysisRoutes: Sendable {
             guard (-90...90).contains(lat) else { throw APIProblem.badParameter("lat", "lat \(lat) is outside −90…90") }
             let profile = try self.profile(named: profileName, parameter: "profile")
             let contours = Self.contours(minutes: minutes ?? (meters == nil ? profile.levels.map(\.minutes) : []), meters: meters ?? [])
-            return try await self.isochrones(.point(Coordinate(longitude: lon, latitude: lat)), contours: contours, profile: profile,
-                                       speed: speed, request: request)
+            return try await self.isochrones(.point(crs.toWGS84(Coordinate(longitude: lon, latitude: lat))), contours: contours, profile: profile,
+                                       speed: speed, request: request, crs: crs)
         }
         router.post("/isochrones") { request, context in
             let body = try await Self.jsonBody(request, limit: state.settings.limits.maximumBodyBytes)
@@ -201,7 +204,7 @@ struct AnalysisRoutes: Sendable {
 
     /// The isochrones by the profile's reach rule (`speed` replaces its walking speed), the rule coverage applies.
     func isochrones(_ origin: Isochrone.Origin, contours: [Isochrone.Contour], profile: LifeCircleProfile, speed: Double?,
-                    request: Request) async throws -> Response {
+                    request: Request, crs: CoordinateReferenceSystem = .crs84) async throws -> Response {
         var options = Isochrone.Options(reach: profile.reach)
         if let speed { options.walkingSpeed = speed }
         do {
@@ -212,7 +215,11 @@ struct AnalysisRoutes: Sendable {
                 return try Isochrone.run(snapper: snapshot.snapper, origin: origin, contours: contours, options: options,
                                          facilities: snapshot.facilities, placedBuildings: snapshot.buildings, isCancelled: isCancelled)
             }
-            return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
+            if crs == .crs84 {
+                return Responses.bytes(Array(result.featureCollection().utf8), contentType: Responses.geoJSON, request: request)
+            }
+            return Responses.bytes(Array(result.featureCollection(output: crs.geometryForOutput(fromWGS84:)).utf8), contentType: Responses.geoJSON,
+                                   request: request, headers: [.contentCRS: "<\(crs.uri)>"])
         } catch let error as IsochroneError {
             throw ProblemMapping.problem(for: error)
         }

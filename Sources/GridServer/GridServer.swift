@@ -19,6 +19,7 @@ public enum GridServer {
         AnalysisRoutes(state: state).register(on: router)
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
+        MapRoutes(state: state).register(on: router)
         routes.fill(from: router)
         return router
     }
@@ -37,7 +38,8 @@ public enum GridServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         try GridRunRequests.failAbandoned(store: store)
-        _ = OpenAPIDocument.bytes  // a broken installation fails here, not at the first /api request
+        // A broken installation fails here, not at the first /api request.
+        guard OpenAPIDocument.bytes != nil else { throw ServerResources.Missing(file: "openapi.json") }
         var logger = logger ?? Logger(label: "communitygrid.serve")
         if logger.logLevel > .info { logger.logLevel = .info }
         return Application(

@@ -6,11 +6,7 @@ import Foundation
 enum OpenAPIDocument {
     static let contentType = "application/vnd.oai.openapi+json;version=3.0"
 
-    /// The document's bytes, read once from the target's resources (the server reads them at start).
-    static let bytes: [UInt8] = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
-            fatalError("openapi.json is missing from the GridServer resources beside the executable (CommunityGrid_GridServer.resources)")
-        }
-        return Array(data)
-    }()
+    /// The document's bytes, read once from the server's resources; nil when the installation lacks the file (the
+    /// server refuses to start then).
+    static let bytes: [UInt8]? = ServerResources.data("openapi.json").map(Array.init)
 }

@@ -15,7 +15,7 @@ struct PageRoutes: Sendable {
                 throw APIProblem.badParameter("f", "f must be json or html, not \"\(format)\"")
             }
             if format == "html" || (format == nil && Self.prefersHTML(request)) {
-                return Self.mapPage(request, profile: state.settings.profile)
+                return Self.mapPage(request, settings: state.settings)
             }
             let base = Responses.base(request)
             return Responses.json(.object([
@@ -32,9 +32,10 @@ struct PageRoutes: Sendable {
                 ]),
             ]), request: request)
         }
-        router.get("/map") { request, _ in Self.mapPage(request, profile: state.settings.profile) }
+        router.get("/map") { request, _ in Self.mapPage(request, settings: state.settings) }
         router.get("/api") { request, _ in
-            Responses.bytes(OpenAPIDocument.bytes, contentType: OpenAPIDocument.contentType, request: request)
+            guard let document = OpenAPIDocument.bytes else { throw ServerResources.Missing(file: "openapi.json") }
+            return Responses.bytes(document, contentType: OpenAPIDocument.contentType, request: request)
         }
         router.get("/health") { request, _ in
             let counts = try StoredLayers.counts(store: state.store)
@@ -45,6 +46,11 @@ struct PageRoutes: Sendable {
         }
         router.get("/metrics") { request, _ in
             Responses.bytes(state.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8", request: request, cacheable: false)
+        }
+        router.get("/static/map/:file") { request, context in
+            let name = context.parameters.get("file") ?? ""
+            guard let asset = MapPage.assets[name] else { throw APIProblem.notFound("no map page file \(name)") }
+            return Responses.bytes(asset.bytes, contentType: asset.contentType, request: request)
         }
         router.get("/static/leaflet/**") { request, context in
             let path = context.parameters.getCatchAll().joined(separator: "/")
@@ -72,7 +78,8 @@ struct PageRoutes: Sendable {
         return accept.contains("text/html")
     }
 
-    static func mapPage(_ request: Request, profile: LifeCircleProfile) -> Response {
-        Responses.bytes(Array(MapPage.html(profile: profile).utf8), contentType: "text/html; charset=utf-8", request: request)
+    static func mapPage(_ request: Request, settings: ServerSettings) -> Response {
+        Responses.bytes(Array(MapPage.html(profile: settings.profile, basemap: settings.basemap).utf8),
+                        contentType: "text/html; charset=utf-8", request: request)
     }
 }

@@ -20,7 +20,37 @@ public struct ServerSettings: Sendable {
     public var leafletDirectory = "/usr/share/javascript/leaflet"
     /// The active profile: the reach rule and levels of isochrones that name no other, and of the map page.
     public var profile = LifeCircleProfile.gb50180
+    /// The map page's base map; nil = none (the page draws on a plain background and loads nothing from elsewhere).
+    public var basemap: Basemap?
     public init() {}
+}
+
+/// A raster tile base map for the map page.
+public struct Basemap: Sendable, Equatable {
+    /// `https://…/{z}/{x}/{y}.png` (`{s}` for subdomains as Leaflet reads it).
+    public var urlTemplate: String
+    /// The tiles are drawn in GCJ-02 (AMap, Tencent): the page asks the server for GCJ-02 coordinates.
+    public var isGCJ02: Bool
+    /// Credit shown on the map, as the tile provider asks.
+    public var attribution: String
+
+    public init(urlTemplate: String, isGCJ02: Bool = false, attribution: String = "") {
+        self.urlTemplate = urlTemplate
+        self.isGCJ02 = isGCJ02
+        self.attribution = attribution
+    }
+
+    /// Why a template cannot be a tile address, or nil when it can.
+    public static func problem(urlTemplate: String) -> String? {
+        guard urlTemplate.hasPrefix("https://") || urlTemplate.hasPrefix("http://") else {
+            return "the base map URL template must start with http:// or https://, not \"\(urlTemplate)\""
+        }
+        let missing = ["{z}", "{x}", "{y}"].filter { !urlTemplate.contains($0) }
+        guard missing.isEmpty else {
+            return "the base map URL template \"\(urlTemplate)\" lacks \(missing.joined(separator: ", ")) (e.g. https://tiles.example/{z}/{x}/{y}.png)"
+        }
+        return nil
+    }
 }
 
 /// What the network analyses need, loaded once per data version.

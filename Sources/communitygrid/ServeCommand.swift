@@ -23,6 +23,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "File holding the bearer token for writes.") var tokenFile: String?
     @Option(name: .customLong("cors-origin"), help: "Allow browser pages from this origin (or *) to call the API.") var corsOrigin: String?
     @Option(name: .customLong("leaflet"), help: "Folder with Leaflet (Debian's libjs-leaflet).") var leaflet = "/usr/share/javascript/leaflet"
+    @Option(name: .customLong("basemap"), help: "Tile URL template of a base map for the map page (e.g. https://tiles.example/{z}/{x}/{y}.png). Default: none.")
+    var basemap: String?
+    @Flag(name: .customLong("basemap-gcj02"), help: "The base map's tiles are in GCJ-02 (AMap, Tencent): the page asks for GCJ-02 coordinates.")
+    var basemapGCJ02 = false
+    @Option(name: .customLong("basemap-attribution"), help: "Credit for the base map, shown on the map.") var basemapAttribution = ""
 
     func run() async throws {
         var settings = ServerSettings()
@@ -31,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
         settings.corsOrigin = corsOrigin
         settings.leafletDirectory = leaflet
         settings.profile = try profileOptions.load()
+        if let basemap {
+            if let problem = Basemap.problem(urlTemplate: basemap) { throw ValidationError("--basemap: \(problem)") }
+            settings.basemap = Basemap(urlTemplate: basemap, isGCJ02: basemapGCJ02, attribution: basemapAttribution)
+        } else if basemapGCJ02 || !basemapAttribution.isEmpty {
+            throw ValidationError("--basemap-gcj02 and --basemap-attribution describe a base map: give its --basemap URL template")
+        }
         if let tokenFile {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw ValidationError("--token-file: cannot read \(tokenFile)")
@@ -45,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: leaflet + "/leaflet.js") {
             Console.error("warning: no Leaflet in \(leaflet) (apt-get install libjs-leaflet); the map page will not draw")
         }
+        if let problem = GridServer.mapPageProblem { Console.error("warning: \(problem); the map page will not draw") }
         let store = try self.store.open()
         let host = self.host
         try await GridServer.serve(store: store, settings: settings) { port in

@@ -142,8 +142,9 @@ struct ServerHardeningTests {
     /// Refusals a schema-valid request may get because of the data or a rule JSON Schema cannot state, not its
     /// shape: a point far from the network or an unknown facility (422), a run still computing or a plan already
     /// applied (409), a run refused while another computes (503 with Retry-After), communities not in the store and
-    /// min above max (422); on items, bbox values in order, 4 or 6 of them (an OpenAPI
-    /// oneOf would say it, but schemathesis then sends the array exploded), property names of the collection (400).
+    /// min above max (422), a category outside the run's profile or a run not stored (422, 404); on items, bbox
+    /// values in order, 4 or 6 of them (an OpenAPI oneOf would say it, but schemathesis then sends the array
+    /// exploded), property names of the collection (400).
     static let schemathesisConfig = """
         [[operations]]
         include-name = "GET /collections/{collectionId}/items"
@@ -152,6 +153,10 @@ struct ServerHardeningTests {
         [[operations]]
         include-path = "/isochrones"
         checks.positive_data_acceptance.expected-statuses = ["2xx", "422"]
+
+        [[operations]]
+        include-path = "/coverage/minutes"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
 
         [[operations]]
         include-name = "POST /runs"

@@ -1,0 +1,733 @@
+// The map page's logic: class schemes, ranked lists, labels, texts and the page's state, read from the HTTP API the
+// OGC clients use. No map-library call here: drawing goes through the view of map-leaflet.js (CGMapView).
+//
+// For automated browser checks the page keeps its state on <div id="status">: data-communities, data-grids,
+// data-buildings, data-facilities (features loaded), data-network and data-isochrones (once loaded), data-errors
+// (script errors, console.error calls and failed requests, each listed in the element's text), data-ready="true"
+// once the main layers, the coverage and the view the address asks for have loaded (with or without errors),
+// data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes
+// (grid code -> class index, JSON), data-focus and data-view (the grid zoomed to and the view's [west, south, east,
+// north] then), data-reached (households per contour), data-labels (grid labels shown), data-building-mode and,
+// per mode, data-minutes-reached, data-changed, data-moves.
+//
+// The address's fragment holds the view (links and selects change it): lang=en, theme=level:15 or
+// theme=requirement:15:school, buildings=best|minutes:CATEGORY|compare|moves, compare=A,B (coverage runs),
+// run=N (grid run), grid=CODE (zoom to a grid), at=LON,LAT (isochrones from there, as a click draws them).
+"use strict";
+(() => {
+  const config = JSON.parse(document.getElementById("config").textContent);
+  const statusBox = document.getElementById("status");
+  const errorList = document.getElementById("errors");
+  const $ = (id) => document.getElementById(id);
+
+  // ---- Class schemes and colours (one definition, shown in the legends) ----
+  // Grids: equal intervals of 20 percentage points on the share of households meeting the chosen level or requirement.
+  const shareBreaks = [0.2, 0.4, 0.6, 0.8];
+  const shareColours = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"];
+  const noHouseholdsColour = "#cfcfcf";
+  function shareClass(share) {
+    let index = 0;
+    while (index < shareBreaks.length && share >= shareBreaks[index]) index += 1;
+    return index;
+  }
+  // Buildings: best level met (shortest minutes first), then none met and no result.
+  const levelColours = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fdae61"];
+  const notMetColour = "#d73027", noResultColour = "#9e9e9e";
+  // Walking minutes: up to each level's minutes, then up to 30, then beyond; unreached apart.
+  const minuteColours = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
+  const unreachedColour = "#7b3294";
+  const compareColours = { gained: "#1a9641", lost: "#d7191c", gainedAndLost: "#7b3294", unchanged: "#e6e6e6" };
+  const movedColour = "#ff7f00", notMovedColour = "#e6e6e6";
+  const categoryColours = {
+    clinic: "#e41a1c", pharmacy: "#f781bf", school: "#377eb8", kindergarten: "#00a5bb", elderly_care: "#984ea3",
+    grocery: "#ff7f00", community_service: "#a65628", rail_station: "#222222", transit_stop: "#b8a000",
+  };
+  const otherColour = "#777777";
+  const contourPalette = ["#08519c", "#3182bd", "#9ecae1", "#c6dbef", "#deebf7"];
+
+  // ---- Texts ----
+  let lang = "zh-CN";
+  function text(key, values) {
+    const table = window.CGI18N[lang];
+    let value = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), table);
+    if (value === undefined) value = key;
+    return String(value).replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? values[name] : "{" + name + "}"));
+  }
+  function number(value, digits) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "—";
+    return Number(value).toLocaleString(lang, { minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0 });
+  }
+  function percent(share) { return (share * 100).toFixed(1); }
+  function categoryName(category) { return text("categories." + category) === "categories." + category ? category : text("categories." + category); }
+  // A requirement's name as the profile labels it ("primary school (小学)"): the Chinese part in Chinese.
+  function requirementName(requirement) {
+    const label = requirement.label || "";
+    const match = /^(.*?)\s*\(([^)]*)\)\s*$/.exec(label);
+    if (match) return lang === "zh-CN" ? match[2] : match[1];
+    return label || categoryName(requirement.category);
+  }
+  function escapeHTML(value) {
+    return String(value ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
+  }
+  function swatch(colour) { return '<span class="swatch" style="background:' + colour + '"></span>'; }
+  function minutesText(m) { return String(m); }
+
+  // ---- Status for automated checks ----
+  const counts = { communities: 0, grids: 0, buildings: 0, facilities: 0 };
+  let errorCount = 0;
+  function recordError(message) {
+    errorCount += 1;
+    statusBox.dataset.errors = String(errorCount);
+    const item = document.createElement("li");
+    item.textContent = message;
+    errorList.appendChild(item);
+  }
+  const consoleError = console.error.bind(console);
+  console.error = (...args) => { recordError(args.map(String).join(" ")); consoleError(...args); };
+  window.addEventListener("error", (e) => recordError(text("scriptError", { message: e.message || e.type })));
+  window.addEventListener("unhandledrejection", (e) => recordError(text("scriptError", { message: (e.reason && e.reason.message) || e.reason })));
+  function showCount(layer, n) {
+    counts[layer] = n;
+    statusBox.dataset[layer] = String(n);
+    renderSummary();
+  }
+  function renderSummary() { $("summary").textContent = text("counts", counts); }
+
+  // ---- Requests ----
+  const crs = config.basemap && config.basemap.gcj02 ? "urn:communitygrid:crs:gcj02" : null;
+  async function fetchJSON(url, signal) {
+    const response = await fetch(url, { headers: { Accept: "application/geo+json, application/json" }, signal });
+    if (!response.ok) {
+      let detail = "";
+      try { const body = await response.json(); detail = body.detail || body.message || body.title || ""; } catch (_) {}
+      const error = new Error(url + ": HTTP " + response.status + (detail ? " " + detail : ""));
+      error.status = response.status;
+      error.detail = detail;
+      throw error;
+    }
+    return response.json();
+  }
+  // Follows rel=next links until the collection is exhausted, handing each page over as it arrives.
+  async function loadCollection(url, onPage) {
+    let features = [];
+    let next = new URL(url + (crs ? (url.includes("?") ? "&" : "?") + "crs=" + encodeURIComponent(crs) : ""), location.href);
+    for (let page = 0; next && page < 500; page += 1) {
+      const body = await fetchJSON(next);
+      const batch = body.features || [];
+      features = features.concat(batch);
+      onPage(batch, features.length);
+      const link = (body.links || []).find((l) => l.rel === "next");
+      next = link && batch.length > 0 ? new URL(link.href, next) : null;
+    }
+    return features;
+  }
+
+  // ---- Geometry helpers (plain GeoJSON, no map library) ----
+  function extend(box, coordinates) {
+    if (typeof coordinates[0] === "number") {
+      box[0] = Math.min(box[0], coordinates[0]); box[1] = Math.min(box[1], coordinates[1]);
+      box[2] = Math.max(box[2], coordinates[0]); box[3] = Math.max(box[3], coordinates[1]);
+    } else for (const part of coordinates) extend(box, part);
+    return box;
+  }
+  function boxOf(features) {
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const f of features) if (f.geometry) extend(box, f.geometry.coordinates);
+    return box[0] <= box[2] ? box : null;
+  }
+
+  // ---- Page state ----
+  const data = { communities: [], grids: [], buildings: [], facilities: [], coverage: null, coverageRuns: [], gridRuns: [],
+                 minutes: null, comparison: null, moves: null, runGrids: [], isochrones: null };
+  const state = { theme: null, buildings: "best", compare: null, run: null, grid: null, at: null };
+  let view = null;
+
+  // Coverage rows by grid code, and the theme's figure for one grid.
+  function gridRows() {
+    const rows = new Map();
+    for (const row of (data.coverage && data.coverage.grids) || []) rows.set(row.code, row);
+    return rows;
+  }
+  function themes() {
+    const list = [];
+    for (const level of (data.coverage && data.coverage.summary.levels) || []) {
+      list.push({ key: "level:" + level.minutes, minutes: level.minutes });
+      for (const r of level.requirements || []) list.push({ key: "requirement:" + level.minutes + ":" + r.category, minutes: level.minutes, requirement: r });
+    }
+    return list;
+  }
+  function themeFigure(row, theme) {
+    if (!row || !theme) return null;
+    const level = (row.levels || []).find((l) => l.minutes === theme.minutes);
+    if (!level) return null;
+    const item = theme.requirement ? (level.requirements || []).find((r) => r.category === theme.requirement.category) : level;
+    if (!item) return null;
+    return { share: item.share, covered: item.households_covered, households: row.households, uncovered: row.households - item.households_covered };
+  }
+  function currentTheme() { return themes().find((t) => t.key === state.theme) || null; }
+  function missingCategories() {
+    const summary = data.coverage && data.coverage.summary;
+    const missing = new Set((data.coverage && data.coverage.categories_without_facilities) || []);
+    if (summary && summary.facilities_placed) for (const [c, n] of Object.entries(summary.facilities_placed)) if (n === 0) missing.add(c);
+    return missing;
+  }
+  function themeName(theme) {
+    if (!theme.requirement) return text("themeLevel", { minutes: minutesText(theme.minutes) });
+    const name = text("themeRequirement", { minutes: minutesText(theme.minutes), category: requirementName(theme.requirement), limit: number(theme.requirement.limit_m) });
+    return missingCategories().has(theme.requirement.category) ? name + " — " + text("noFacility") : name;
+  }
+  // Grids ranked worst first: lowest share, then most households not covered, then code. Grids without households are left out.
+  function rankedGrids() {
+    const theme = currentTheme();
+    const names = new Map(data.grids.map((f) => [f.properties.code, f.properties.name]));
+    const list = [];
+    for (const row of (data.coverage && data.coverage.grids) || []) {
+      const figure = themeFigure(row, theme);
+      if (!figure || row.households <= 0) continue;
+      list.push({ code: row.code, name: names.get(row.code) || "", ...figure });
+    }
+    list.sort((a, b) => a.share - b.share || b.uncovered - a.uncovered || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    return list;
+  }
+  function gridClass(code) {
+    const figure = themeFigure(gridRows().get(code), currentTheme());
+    if (!figure || figure.households <= 0) return null;
+    return shareClass(figure.share);
+  }
+
+  // ---- Styles and tooltips handed to the view ----
+  function gridStyle(f) {
+    const cls = data.coverage ? gridClass(f.properties.code) : null;
+    const focused = state.grid === f.properties.code;
+    // Fainter under the before/after views, whose building colours carry the figures.
+    const faint = modeKind() === "compare" || modeKind() === "moves";
+    return { stroke: focused ? "#000000" : "#6a4c93", weight: focused ? 3 : 1.5, dash: focused ? null : "4 3",
+             fill: data.coverage ? (cls === null ? noHouseholdsColour : shareColours[cls]) : "#6a4c93",
+             fillOpacity: data.coverage ? (faint ? 0.2 : 0.55) : 0.03 };
+  }
+  function gridTooltip(f) {
+    const p = f.properties;
+    const figure = themeFigure(gridRows().get(p.code), currentTheme());
+    let html = "<b>" + escapeHTML(p.name || "") + "</b><br>" + text("tooltipGrid") + " " + escapeHTML(p.code);
+    if (figure) {
+      html += "<br>" + text("tooltipShare") + "：" + percent(figure.share) + " %<br>" + text("tooltipHouseholds") + "：" + number(figure.households) +
+        "<br>" + text("tooltipUncovered") + "：" + number(figure.uncovered);
+    }
+    return html;
+  }
+  // A grid's label: its name and code, placed at the middle of the widest stretch across the polygon (a scan line
+  // at a few heights), so it lies inside even an L-shaped grid; the view shows it only where that stretch holds it.
+  function gridLabel(f) {
+    const place = labelPlacement(f);
+    return place ? { text: (f.properties.name || "") + "\n" + f.properties.code, ...place } : null;
+  }
+  function labelPlacement(f) {
+    const box = boxOf([f]);
+    if (!box || !f.geometry) return null;
+    const polygons = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.type === "MultiPolygon" ? f.geometry.coordinates : [];
+    const rings = polygons.flat();
+    let best = null;
+    for (const fraction of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+      const lat = box[1] + (box[3] - box[1]) * fraction;
+      const crossings = [];
+      for (const ring of rings) {
+        for (let i = 0; i + 1 < ring.length; i += 1) {
+          const [x1, y1] = ring[i], [x2, y2] = ring[i + 1];
+          if ((y1 <= lat) !== (y2 <= lat)) crossings.push(x1 + (lat - y1) / (y2 - y1) * (x2 - x1));
+        }
+      }
+      crossings.sort((a, b) => a - b);
+      for (let i = 0; i + 1 < crossings.length; i += 2) {
+        const width = crossings[i + 1] - crossings[i];
+        if (!best || width > best.east - best.west) best = { lon: (crossings[i] + crossings[i + 1]) / 2, lat, west: crossings[i], east: crossings[i + 1], south: box[1], north: box[3] };
+      }
+    }
+    return best;
+  }
+  function bestLevel(p) {
+    if (p.coverage_met === null || p.coverage_met === undefined) return null;
+    const met = String(p.coverage_levels_met || "").split(",").filter((s) => s !== "").map(Number).filter(Number.isFinite);
+    return met.length ? Math.min(...met) : Infinity;
+  }
+  function minuteClass(minutes) {
+    const bounds = config.minutes.concat([30]);
+    for (let i = 0; i < bounds.length; i += 1) if (minutes <= bounds[i]) return Math.min(i, minuteColours.length - 2);
+    return minuteColours.length - 1;
+  }
+  function buildingColour(f) {
+    const p = f.properties;
+    switch (modeKind()) {
+      case "minutes": {
+        if (!data.minutes || p.coverage_run !== data.minutes.run) return noResultColour;
+        const m = data.minutes.byBuilding.get(f.id);
+        if (m !== undefined) return minuteColours[minuteClass(m.minutes)];
+        return data.minutes.unreached.has(f.id) ? unreachedColour : noResultColour;
+      }
+      case "compare": {
+        const change = data.comparison && data.comparison.byBuilding.get(f.id);
+        if (!change) return compareColours.unchanged;
+        return change.gained.length && change.lost.length ? compareColours.gainedAndLost : change.gained.length ? compareColours.gained : compareColours.lost;
+      }
+      case "moves":
+        return data.moves && data.moves.byBuilding.has(f.id) ? movedColour : notMovedColour;
+      default: {
+        const best = bestLevel(p);
+        if (best === null) return noResultColour;
+        if (best === Infinity) return notMetColour;
+        const index = config.minutes.indexOf(best);
+        return levelColours[Math.max(0, Math.min(index, levelColours.length - 1))];
+      }
+    }
+  }
+  function buildingStyle(f) {
+    const colour = buildingColour(f);
+    return { stroke: colour, weight: 0.6, fill: colour, fillOpacity: 0.75 };
+  }
+  function changeText(items) {
+    return items.length ? items.map((c) => text("compareRequirement", { minutes: c.minutes, category: c.category ? categoryName(c.category) : "" })
+      .replace(/ · $/, "")).join(text("listSeparator")) : text("none");
+  }
+  function buildingTooltip(f) {
+    const p = f.properties;
+    let html = (p.name ? "<b>" + escapeHTML(p.name) + "</b><br>" : "") + text("tooltipHouseholds") + "：" + escapeHTML(p.households ?? "?") +
+      "<br>" + text("tooltipGrid") + "：" + escapeHTML(p.grid_code ?? "—");
+    const best = bestLevel(p);
+    html += "<br>" + text("tooltipLevels") + "：" + (best === null ? text("noResult") : best === Infinity ? text("noLevelMet")
+      : String(p.coverage_levels_met).split(",").map((m) => text("minutesUnit", { minutes: m })).join(text("listSeparator")));
+    const kind = modeKind();
+    if (kind === "minutes" && data.minutes) {
+      const m = data.minutes.byBuilding.get(f.id);
+      html += "<br>" + text("tooltipMinutes") + "（" + escapeHTML(categoryName(data.minutes.category)) + "）：" +
+        (m ? number(m.minutes, 1) : data.minutes.unreached.has(f.id) ? text("unreached") : text("noResult"));
+    }
+    if (kind === "compare" && data.comparison) {
+      const change = data.comparison.byBuilding.get(f.id);
+      html += "<br>" + (change ? text("tooltipChanges", { gained: changeText(change.gained), lost: changeText(change.lost) }) : text("unchanged"));
+    }
+    if (kind === "moves" && data.moves) {
+      const move = data.moves.byBuilding.get(f.id);
+      html += "<br>" + (move ? text("tooltipMove", { from: escapeHTML(move.from), to: escapeHTML(move.to) }) : text("notMoved"));
+    }
+    return html;
+  }
+  function facilityIcon(f) {
+    const category = f.properties.category;
+    const glyph = text("categoryIcons." + category);
+    return { html: '<span class="facility-icon" style="background:' + (categoryColours[category] || otherColour) + '">' +
+      escapeHTML(glyph.startsWith("categoryIcons.") ? "?" : glyph) + "</span>" };
+  }
+  function facilityTooltip(f) {
+    return escapeHTML(f.properties.name || text("unnamed")) + "<br>" + escapeHTML(categoryName(f.properties.category));
+  }
+  function communityTooltip(f) {
+    return escapeHTML(f.properties.name || "") + "<br>" + text("tooltipCommunity") + " " + escapeHTML(f.properties.code);
+  }
+  const contourColour = (m) => contourPalette[Math.max(0, Math.min(config.minutes.indexOf(m) < 0 ? contourPalette.length - 1 : config.minutes.indexOf(m), contourPalette.length - 1))];
+
+  // ---- Panels ----
+  function modeKind() { return state.buildings.split(":")[0]; }
+  function hrefWith(changes) {
+    const params = new URLSearchParams(location.hash.slice(1));
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === undefined) params.delete(key); else params.set(key, value);
+    }
+    return "#" + params.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
+  }
+  function setHash(changes) { location.hash = hrefWith(changes); }
+
+  function renderStaticTexts() {
+    document.documentElement.lang = lang;
+    document.title = text("title") + " · CommunityGrid";
+    $("title").textContent = text("title");
+    $("header").textContent = text("header", { minutes: config.minutes.join(text("listSeparator")), profile: config.profile, speed: config.speed });
+    const toggle = $("lang-toggle");
+    toggle.textContent = text("langToggle");
+    toggle.lang = lang === "zh-CN" ? "en" : "zh-CN";
+    toggle.setAttribute("href", hrefWith({ lang: lang === "zh-CN" ? "en" : null }));
+    $("panel").setAttribute("aria-label", text("panel"));
+    $("map").setAttribute("aria-label", text("mapRegion"));
+    $("theme-heading").textContent = text("themeHeading");
+    $("worst-heading").textContent = text("worstHeading");
+    $("buildings-heading").textContent = text("buildingsHeading");
+    $("facilities-heading").textContent = text("facilitiesHeading");
+    $("isochrone-heading").textContent = text("isochroneHeading");
+    $("compare-a-label").textContent = text("compareBefore");
+    $("compare-b-label").textContent = text("compareAfter");
+    $("run-label").textContent = text("layers.runGrids");
+    statusBox.dataset.lang = lang;
+    statusBox.dataset.crs = crs || "CRS84";
+    renderSummary();
+  }
+
+  function renderTheme() {
+    const select = $("theme");
+    const list = themes();
+    select.innerHTML = list.map((t) => '<option value="' + escapeHTML(t.key) + '"' + (t.key === state.theme ? " selected" : "") + ">" + escapeHTML(themeName(t)) + "</option>").join("");
+    select.disabled = list.length === 0;
+    const classes = $("classes");
+    if (!data.coverage) {
+      classes.innerHTML = "";
+      $("scheme").textContent = "";
+      $("coverage-note").textContent = text("noRun");
+      statusBox.dataset.classes = "{}";
+      return;
+    }
+    const perClass = new Array(shareColours.length).fill(0);
+    let noHouseholds = 0;
+    const byGrid = {};
+    for (const f of data.grids) {
+      const cls = gridClass(f.properties.code);
+      byGrid[f.properties.code] = cls;
+      if (cls === null) noHouseholds += 1; else perClass[cls] += 1;
+    }
+    const edges = [0].concat(shareBreaks, [1]);
+    classes.innerHTML = shareColours.map((colour, i) => '<li data-class="' + i + '" data-count="' + perClass[i] + '">' + swatch(colour) +
+      text("classRange", { from: Math.round(edges[i] * 100), to: Math.round(edges[i + 1] * 100) }) + "（" + text("classCount", { n: perClass[i] }) + "）</li>").reverse().join("") +
+      '<li data-class="none" data-count="' + noHouseholds + '">' + swatch(noHouseholdsColour) + text("noHouseholds") + "（" + text("classCount", { n: noHouseholds }) + "）</li>";
+    $("scheme").textContent = text("scheme");
+    const run = data.coverage.run || {};
+    $("coverage-note").textContent = text("runNote", { id: run.id, date: String(run.created_at || "").slice(0, 10), profile: run.profile }) +
+      (data.coverage.stale ? " " + text("staleRun", { id: run.id, layers: (data.coverage.changed_since || []).join(text("listSeparator")) }) : "");
+    statusBox.dataset.theme = state.theme || "";
+    statusBox.dataset.classes = JSON.stringify(byGrid);
+  }
+
+  function renderWorst() {
+    const list = rankedGrids().slice(0, 10);
+    $("worst").innerHTML = list.length ? list.map((g) => '<li data-code="' + escapeHTML(g.code) + '"' + (g.code === state.grid ? ' class="focused"' : "") +
+      '><a href="' + escapeHTML(hrefWith({ grid: g.code })) + '">' + escapeHTML(g.name || g.code) + " <small>" + escapeHTML(g.code) + '</small></a><br><span class="share">' +
+      text("worstItem", { share: percent(g.share), uncovered: number(g.uncovered) }) + "</span></li>").join("")
+      : (data.coverage ? "<li>" + text("worstNone") + "</li>" : "");
+    statusBox.dataset.worst = list.map((g) => g.code).join(",");
+  }
+
+  function renderBuildingControls() {
+    const select = $("building-mode");
+    const profileCategories = [];
+    for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) if (!profileCategories.includes(r.category)) profileCategories.push(r.category);
+    const missing = missingCategories();
+    const options = [["best", text("modeBest")]]
+      .concat(profileCategories.map((c) => ["minutes:" + c, text("modeMinutes", { category: categoryName(c) }) + (missing.has(c) ? " — " + text("noFacility") : "")]))
+      .concat([["compare", text("modeCompare")], ["moves", text("modeMoves")]]);
+    select.innerHTML = options.map(([value, label]) => '<option value="' + escapeHTML(value) + '"' + (value === state.buildings ? " selected" : "") + ">" + escapeHTML(label) + "</option>").join("");
+    const runOptions = data.coverageRuns.map((r) => '<option value="' + r.id + '">' + escapeHTML(text("runOption", { id: r.id, date: String(r.created_at || "").slice(0, 10), profile: r.profile })) + "</option>").join("");
+    $("compare-a").innerHTML = runOptions;
+    $("compare-b").innerHTML = runOptions;
+    if (state.compare) { $("compare-a").value = String(state.compare[0]); $("compare-b").value = String(state.compare[1]); }
+    $("compare-choice").hidden = modeKind() !== "compare";
+    $("grid-run").innerHTML = data.gridRuns.map((r) => '<option value="' + r.id + '">' + escapeHTML(text("gridRunOption", { id: r.id, status: text("runStatus." + r.status) })) + "</option>").join("");
+    if (state.run) $("grid-run").value = String(state.run);
+    $("run-choice").hidden = modeKind() !== "moves";
+    statusBox.dataset.buildingMode = state.buildings;
+  }
+
+  function renderBuildingLegend() {
+    const legend = $("building-legend");
+    const summary = $("building-summary");
+    summary.innerHTML = "";
+    switch (modeKind()) {
+      case "minutes": {
+        const bounds = config.minutes.concat([30]);
+        const rows = bounds.slice(0, minuteColours.length - 1).map((m, i) => swatch(minuteColours[i]) + text("minutesUpTo", { minutes: m }));
+        rows.push(swatch(minuteColours[minuteColours.length - 1]) + text("minutesOver", { minutes: bounds[Math.min(bounds.length, minuteColours.length - 1) - 1] }));
+        rows.push(swatch(unreachedColour) + text("unreached"), swatch(noResultColour) + text("noResult"));
+        legend.innerHTML = rows.map((r) => "<li>" + r + "</li>").join("");
+        if (data.minutes) {
+          summary.textContent = text("minutesSummary", { reached: number(data.minutes.byBuilding.size), unreached: number(data.minutes.unreached.size), run: data.minutes.run, speed: data.minutes.speed });
+        }
+        break;
+      }
+      case "compare": {
+        legend.innerHTML = [["gained", "gained"], ["lost", "lost"], ["gainedAndLost", "gainedAndLost"], ["unchanged", "unchanged"]]
+          .map(([colour, key]) => "<li>" + swatch(compareColours[colour]) + text(key) + "</li>").join("");
+        if (data.coverageRuns.length < 2) summary.textContent = text("compareNeedsTwo");
+        else if (data.comparison) {
+          const rows = data.comparison.total.map((t) => '<tr data-minutes="' + t.minutes + '" data-category="' + escapeHTML(t.category || "") + '"><td>' +
+            escapeHTML(t.category ? text("compareRequirement", { minutes: t.minutes, category: categoryName(t.category) }) : text("compareLevel", { minutes: t.minutes })) +
+            '</td><td class="gained">' + number(t.households_gained) + '</td><td class="lost">' + number(t.households_lost) + "</td></tr>").join("");
+          summary.innerHTML = "<p>" + escapeHTML(text("compareSummary", { n: number(data.comparison.byBuilding.size) })) + '</p><table class="figures" id="compare-table"><thead><tr><th>' +
+            text("columnItem") + "</th><th>" + text("columnGained") + "</th><th>" + text("columnLost") + "</th></tr></thead><tbody>" + rows + "</tbody></table>";
+        }
+        break;
+      }
+      case "moves": {
+        legend.innerHTML = "<li>" + swatch(movedColour) + text("moved") + "</li><li>" + swatch(notMovedColour) + text("notMoved") + "</li>" +
+          '<li><span class="swatch" style="background:#fff;border:2px dashed #08306b"></span>' + text("layers.runGrids") + "</li>";
+        if (!data.gridRuns.length) summary.textContent = text("noGridRuns");
+        else if (data.moves) {
+          const rows = data.moves.list.slice(0, 50).map((m) => '<tr data-building="' + m.building + '"><td>' + escapeHTML(m.name || m.source_id || m.building) + "</td><td>" +
+            escapeHTML(m.from) + "</td><td>" + escapeHTML(m.to) + "</td><td>" + number(m.households) + "</td></tr>").join("");
+          summary.innerHTML = "<p>" + escapeHTML(text("movesSummary", { buildings: number(data.moves.buildings), households: number(data.moves.households) })) +
+            '</p><table class="figures" id="moves-table"><thead><tr><th>' + text("columnBuilding") + "</th><th>" + text("columnFrom") + "</th><th>" + text("columnTo") +
+            "</th><th>" + text("columnHouseholds") + "</th></tr></thead><tbody>" + rows + "</tbody></table>";
+        }
+        break;
+      }
+      default:
+        legend.innerHTML = config.minutes.map((m, i) => "<li>" + swatch(levelColours[Math.min(i, levelColours.length - 1)]) + text("bestLevel", { minutes: m }) + "</li>").join("") +
+          "<li>" + swatch(notMetColour) + text("noLevelMet") + "</li><li>" + swatch(noResultColour) + text("noResult") + "</li>";
+    }
+  }
+
+  function renderFacilityLegend(failed) {
+    const legend = $("facility-legend");
+    if (failed) { legend.innerHTML = "<li>" + text("notLoaded") + "</li>"; return; }
+    const perCategory = new Map();
+    for (const f of data.facilities) perCategory.set(f.properties.category, (perCategory.get(f.properties.category) || 0) + 1);
+    // Every category the coverage looks for is listed, with none found shown as such.
+    const categories = new Set(perCategory.keys());
+    for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) categories.add(r.category);
+    for (const c of missingCategories()) categories.add(c);
+    const order = Object.keys(categoryColours);
+    const sorted = [...categories].sort((a, b) => ((order.indexOf(a) + 1) || 99) - ((order.indexOf(b) + 1) || 99) || (a < b ? -1 : 1));
+    legend.innerHTML = sorted.map((c) => {
+      const n = perCategory.get(c) || 0;
+      const icon = facilityIcon({ properties: { category: c } }).html;
+      return '<li data-category="' + escapeHTML(c) + '" data-count="' + n + '"' + (n === 0 ? ' class="missing"' : "") + ">" + icon + escapeHTML(categoryName(c)) + "（" +
+        (n === 0 ? text("noFacility") : text("facilityCount", { n: number(n) })) + "）</li>";
+    }).join("") || "<li>" + text("none") + "</li>";
+  }
+
+  function renderReached() {
+    const list = $("reached");
+    if (!data.isochrones) { list.innerHTML = ""; return; }
+    list.innerHTML = data.isochrones.slice().sort((a, b) => a.properties.minutes - b.properties.minutes).map((f) => '<li data-minutes="' + f.properties.minutes +
+      '" data-households="' + f.properties.households + '">' + swatch(contourColour(f.properties.minutes)) +
+      text("contour", { minutes: f.properties.minutes, households: number(f.properties.households), buildings: number(f.properties.buildings) }) + "</li>").join("");
+  }
+
+  function renderAll() {
+    renderStaticTexts();
+    renderTheme();
+    renderWorst();
+    renderBuildingControls();
+    renderBuildingLegend();
+    renderFacilityLegend(false);
+    renderReached();
+    if (!$("notice").textContent || $("notice").dataset.hint === "true") {
+      $("notice").textContent = text("isochroneHint");
+      $("notice").dataset.hint = "true";
+    }
+    if (view) {
+      view.setLayerNames({ communities: text("layers.communities"), grids: text("layers.grids"), buildings: text("layers.buildings"),
+        facilities: text("layers.facilities"), network: text("layers.network"), isochrones: text("layers.isochrones"), runGrids: text("layers.runGrids") });
+      view.redrawIcons("facilities");
+    }
+  }
+
+  // ---- Loading ----
+  async function loadLayer(name, url, spec) {
+    view.setLayer(name, [], spec);
+    try {
+      const features = await loadCollection(url, (batch, total) => {
+        view.addFeatures(name, batch);
+        data[name] = (data[name] || []).concat(batch);
+        if (name in counts || name === "network") showCount(name, total);
+      });
+      return features;
+    } catch (error) {
+      recordError(text("layerError", { layer: text("layers." + name), message: error.message }));
+      if (name === "facilities") renderFacilityLegend(true);
+      return [];
+    }
+  }
+
+  async function loadCoverage() {
+    try {
+      data.coverage = await fetchJSON("/coverage");
+    } catch (error) {
+      // No run yet is an answer for the user, not a page fault.
+      if (error.status !== 404) recordError(text("layerError", { layer: "coverage", message: error.message }));
+      data.coverage = null;
+    }
+    try { data.coverageRuns = (await fetchJSON("/coverage/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "coverage/runs", message: error.message })); }
+    try { data.gridRuns = (await fetchJSON("/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "runs", message: error.message })); }
+    const list = themes();
+    if (!list.some((t) => t.key === state.theme) && list.length) {
+      // The widest level by default: the shortest one is often unmet everywhere and tells the least.
+      state.theme = list.filter((t) => !t.requirement).map((t) => t.key).pop() || list[0].key;
+    }
+  }
+
+  async function loadBuildingMode() {
+    const kind = modeKind();
+    try {
+      if (kind === "minutes") {
+        const category = state.buildings.slice("minutes:".length);
+        if (!data.minutes || data.minutes.category !== category) {
+          const body = await fetchJSON("/coverage/minutes?category=" + encodeURIComponent(category));
+          data.minutes = { category, run: body.run, speed: body.walking_speed, byBuilding: new Map(body.buildings.map((b) => [b.id, b])), unreached: new Set(body.unreached) };
+          statusBox.dataset.minutesReached = String(body.buildings.length);
+        }
+      } else if (kind === "compare" && data.coverageRuns.length >= 2) {
+        const ids = data.coverageRuns.map((r) => r.id);
+        const pair = state.compare || [ids[ids.length - 2], ids[ids.length - 1]];
+        state.compare = pair;
+        if (!data.comparison || data.comparison.key !== pair.join(",")) {
+          const body = await fetchJSON("/coverage/compare?a=" + pair[0] + "&b=" + pair[1]);
+          data.comparison = { key: pair.join(","), total: body.total || [], byBuilding: new Map((body.changed_buildings || []).map((b) => [b.id, b])) };
+          statusBox.dataset.changed = String(data.comparison.byBuilding.size);
+        }
+      } else if (kind === "moves" && data.gridRuns.length) {
+        const run = state.run || data.gridRuns[data.gridRuns.length - 1].id;
+        state.run = run;
+        if (!data.moves || data.moves.run !== run) {
+          const body = await fetchJSON("/runs/" + run + "/diff");
+          data.moves = { run, list: body.moves || [], buildings: body.buildings_moved, households: body.households_moved,
+                         byBuilding: new Map((body.moves || []).map((m) => [m.building, m])) };
+          statusBox.dataset.moves = String(data.moves.list.length);
+          // Proposed grid outlines are WGS84 only: over a GCJ-02 base map the moves show by colour alone.
+          if (!crs) {
+            const grids = await fetchJSON("/runs/" + run + "/grids");
+            view.setLayer("runGrids", grids.features || [], { style: () => ({ stroke: "#08306b", weight: 2.5, dash: "6 4" }), interactive: false,
+              tooltip: null });
+          }
+        }
+      }
+    } catch (error) {
+      recordError(text("layerError", { layer: text("buildingsHeading"), message: error.message }));
+    }
+    if (kind !== "moves") view.clear("runGrids");
+    view.restyle("buildings");
+    view.restyle("grids");
+  }
+
+  // ---- Isochrones ----
+  let isochroneRequest = null;
+  async function showIsochrones(point) {
+    const notice = $("notice");
+    notice.dataset.hint = "false";
+    notice.title = "";
+    if (isochroneRequest) isochroneRequest.abort();
+    const request = new AbortController();
+    isochroneRequest = request;
+    notice.textContent = text("computing");
+    view.marker(point);
+    const url = "/isochrones?lon=" + point.lon.toFixed(6) + "&lat=" + point.lat.toFixed(6) +
+      "&minutes=" + config.minutes.join(",") + "&profile=" + encodeURIComponent(config.profile) + (crs ? "&crs=" + encodeURIComponent(crs) : "");
+    try {
+      const body = await fetchJSON(url, request.signal);
+      // Largest first, so the smaller contours stay visible on top.
+      const features = (body.features || []).slice().sort((a, b) => b.properties.minutes - a.properties.minutes);
+      data.isochrones = features;
+      view.setLayer("isochrones", features, { pane: "isochrones", interactive: false,
+        style: (f) => ({ stroke: contourColour(f.properties.minutes), weight: 2.5, fill: contourColour(f.properties.minutes), fillOpacity: 0.15 }) });
+      statusBox.dataset.isochrones = String(features.length);
+      statusBox.dataset.reached = features.slice().sort((a, b) => a.properties.minutes - b.properties.minutes).map((f) => f.properties.households).join(",");
+      notice.textContent = features.length ? "" : text("noIsochrone");
+      renderReached();
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      // A point too far from the network is an answer for the user, not a page fault.
+      if (error.status === 503) notice.textContent = text("busy");
+      else if (error.status >= 400 && error.status < 500) {
+        notice.textContent = text("isochroneRefused");
+        notice.title = error.detail || "";
+      }
+      else { notice.textContent = text("isochroneFailed"); recordError(text("layerError", { layer: text("layers.isochrones"), message: error.message })); }
+    }
+  }
+
+  // ---- The address's fragment ----
+  function parseHash() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const wanted = {
+      lang: params.get("lang") === "en" ? "en" : "zh-CN",
+      theme: params.get("theme"),
+      buildings: params.get("buildings") || "best",
+      compare: null, run: null, grid: params.get("grid"), at: null,
+    };
+    const pair = /^(\d+),(\d+)$/.exec(params.get("compare") || "");
+    if (pair) wanted.compare = [Number(pair[1]), Number(pair[2])];
+    if (params.get("compare") && !params.get("buildings")) wanted.buildings = "compare";
+    const run = /^(\d+)$/.exec(params.get("run") || "");
+    if (run) { wanted.run = Number(run[1]); if (!params.get("buildings")) wanted.buildings = "moves"; }
+    const at = /^(-?[\d.]+),(-?[\d.]+)$/.exec(params.get("at") || "");
+    if (at) wanted.at = { lon: Number(at[1]), lat: Number(at[2]) };
+    return wanted;
+  }
+
+  function focusGrid(code) {
+    const feature = data.grids.find((f) => f.properties.code === code);
+    state.grid = feature ? code : null;
+    statusBox.dataset.focus = state.grid || "";
+    if (feature) {
+      view.fit(boxOf([feature]));
+      statusBox.dataset.view = view.viewBox().map((v) => v.toFixed(6)).join(",");
+    }
+    view.restyle("grids");
+    renderWorst();
+  }
+
+  let lastAt = null;
+  async function applyHash(initial) {
+    const wanted = parseHash();
+    const languageChanged = wanted.lang !== lang;
+    lang = wanted.lang;
+    const themeChanged = wanted.theme && wanted.theme !== state.theme && themes().some((t) => t.key === wanted.theme);
+    if (themeChanged) state.theme = wanted.theme;
+    const modeChanged = wanted.buildings !== state.buildings || (wanted.compare && String(wanted.compare) !== String(state.compare)) || (wanted.run && wanted.run !== state.run);
+    state.buildings = wanted.buildings;
+    if (wanted.compare) state.compare = wanted.compare;
+    if (wanted.run) state.run = wanted.run;
+    if (modeChanged || initial) await loadBuildingMode();
+    renderAll();
+    if (themeChanged || languageChanged || initial) { view.restyle("grids"); view.refreshLabels(); }
+    if (wanted.grid !== state.grid || (initial && wanted.grid)) focusGrid(wanted.grid);
+    const at = wanted.at ? wanted.at.lon + "," + wanted.at.lat : null;
+    if (at && at !== lastAt) { lastAt = at; showIsochrones(wanted.at); }
+  }
+
+  // ---- Start ----
+  async function start() {
+    lang = parseHash().lang;
+    renderStaticTexts();
+    view = window.CGMapView.create($("map"), {
+      basemap: config.basemap ? { url: config.basemap.url, attribution: escapeHTML(config.basemap.attribution) } : null,
+      onClick: (point) => setHash({ at: point.lon.toFixed(6) + "," + point.lat.toFixed(6) }),
+    });
+    view.onLabels = (n) => { statusBox.dataset.labels = String(n); };
+    const osm = 'Data © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+    const coverage = loadCoverage();
+    await loadLayer("communities", "/collections/communities/items", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
+    let extent = boxOf(data.communities);
+    if (extent) view.fit(extent);
+    // Buildings are the bulk of the data: only those inside the communities' extent.
+    const bbox = extent ? "&bbox=" + extent.map((v) => v.toFixed(6)).join(",") + (crs ? "&bbox-crs=" + encodeURIComponent(crs) : "") : "";
+    await Promise.all([
+      coverage,
+      loadLayer("grids", "/collections/grids/items?limit=10000", { style: gridStyle, tooltip: gridTooltip }),
+      loadLayer("buildings", "/collections/buildings/items?limit=10000" + bbox, { style: buildingStyle, tooltip: buildingTooltip }),
+      loadLayer("facilities", "/collections/facilities/items?limit=10000", { icon: facilityIcon, tooltip: facilityTooltip }),
+    ]);
+    if (data.buildings.some((f) => f.properties.source === "osm") || data.facilities.some((f) => f.properties.source === "osm")) view.credit(osm);
+    if (!extent) {
+      extent = boxOf(data.grids.concat(data.buildings, data.facilities));
+      if (extent) view.fit(extent);
+    }
+    view.setLabels("grids", gridLabel);
+    await applyHash(true);
+    statusBox.dataset.ready = "true";
+    window.addEventListener("hashchange", () => applyHash(false));
+  }
+
+  // Selects write the fragment; the fragment drives the page.
+  $("theme").addEventListener("change", (e) => setHash({ theme: e.target.value }));
+  $("building-mode").addEventListener("change", (e) => setHash({ buildings: e.target.value }));
+  const compareChanged = () => setHash({ buildings: "compare", compare: $("compare-a").value + "," + $("compare-b").value });
+  $("compare-a").addEventListener("change", compareChanged);
+  $("compare-b").addEventListener("change", compareChanged);
+  $("grid-run").addEventListener("change", (e) => setHash({ buildings: "moves", run: e.target.value }));
+
+  let networkRequested = false;
+  start().then(() => {
+    view.onOverlayAdd((name) => {
+      if (name !== "network" || networkRequested) return;
+      networkRequested = true;
+      loadLayer("network", "/collections/network/items?limit=10000", { style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, behind: true })
+        .then(() => renderAll());
+    });
+    view.setLayer("network", [], { style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
+    renderAll();
+  });
+})();
