@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "DemoCity", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // Walking graph, snapping, searches: algorithms over GridModel values, no I/O.
         .target(name: "GridAnalysis", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Mapbox Vector Tile 2.1 encoder and WebMercatorQuad tile geometry (clip, simplify, quantise): no I/O.
+        .target(name: "GridTiles", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // libreadosm (XML and PBF) and zlib (for .osm.gz), from Debian.
         .systemLibrary(
             name: "CReadOSM",
@@ -40,7 +42,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM", "CProj",
+                "GridModel", "GridAnalysis", "GridTiles", "CReadOSM", "CProj",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "GridServer",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridTiles", "CReadOSM",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -82,6 +84,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
+        .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity",
+                "GridServer", "GridStore", "GridModel", "GridAnalysis", "GridTiles", "DemoCity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -19,6 +19,7 @@ public enum GridServer {
         AnalysisRoutes(state: state).register(on: router)
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
+        TileRoutes(state: state).register(on: router)
         routes.fill(from: router)
         return router
     }
