@@ -420,6 +420,282 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/collections/{collectionId}/tiles": {
+   "get": {
+    "summary": "The collection's tilesets (OGC API - Tiles)",
+    "operationId": "getCollectionTileSets",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/collectionId"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Tilesets",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/tiles/WebMercatorQuad": {
+   "get": {
+    "summary": "Tileset metadata of the collection in WebMercatorQuad, with the tile URL template",
+    "operationId": "getCollectionTileSet",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/collectionId"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Tileset metadata",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/tiles/WebMercatorQuad/tilejson": {
+   "get": {
+    "summary": "TileJSON 3.0.0 for MapLibre GL and other web clients",
+    "operationId": "getCollectionTileJSON",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/collectionId"
+     },
+     {
+      "$ref": "#/components/parameters/datum"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "TileJSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {
+   "get": {
+    "summary": "A vector tile of the collection",
+    "operationId": "getCollectionTile",
+    "description": "Mapbox Vector Tile 2.1, extent 4096, a buffer of 64 units; one layer per collection named by its id, with the collection's properties (buildings: households, grid, community and the latest coverage run's coverage_levels_met, coverage_met, coverage_run, coverage_stale, off_network_m). Outlines are simplified to a pixel of a 512-pixel tile and features under one square pixel are left out. An empty tile is 200 with no body. Cached until the store changes.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/collectionId"
+     },
+     {
+      "$ref": "#/components/parameters/tileMatrix"
+     },
+     {
+      "$ref": "#/components/parameters/tileRow"
+     },
+     {
+      "$ref": "#/components/parameters/tileCol"
+     },
+     {
+      "$ref": "#/components/parameters/datum"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Vector tile",
+      "content": {
+       "application/vnd.mapbox-vector-tile": {
+        "schema": {
+         "type": "string",
+         "format": "binary"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/tiles": {
+   "get": {
+    "summary": "Tilesets of every layer at once (OGC API - Tiles)",
+    "operationId": "getTileSets",
+    "parameters": [],
+    "responses": {
+     "200": {
+      "description": "Tilesets",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/tiles/WebMercatorQuad": {
+   "get": {
+    "summary": "Tileset metadata of every layer in WebMercatorQuad",
+    "operationId": "getTileSet",
+    "parameters": [],
+    "responses": {
+     "200": {
+      "description": "Tileset metadata",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/tiles/WebMercatorQuad/tilejson": {
+   "get": {
+    "summary": "TileJSON 3.0.0 of every layer",
+    "operationId": "getTileJSON",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/datum"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "TileJSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {
+   "get": {
+    "summary": "A vector tile with one layer per collection",
+    "operationId": "getTile",
+    "description": "Mapbox Vector Tile 2.1, extent 4096, a buffer of 64 units; one layer per collection named by its id, with the collection's properties (buildings: households, grid, community and the latest coverage run's coverage_levels_met, coverage_met, coverage_run, coverage_stale, off_network_m). Outlines are simplified to a pixel of a 512-pixel tile and features under one square pixel are left out. An empty tile is 200 with no body. Cached until the store changes.",
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/tileMatrix"
+     },
+     {
+      "$ref": "#/components/parameters/tileRow"
+     },
+     {
+      "$ref": "#/components/parameters/tileCol"
+     },
+     {
+      "$ref": "#/components/parameters/datum"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Vector tile",
+      "content": {
+       "application/vnd.mapbox-vector-tile": {
+        "schema": {
+         "type": "string",
+         "format": "binary"
+        }
+       }
+      }
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
   "/isochrones": {
    "get": {
     "summary": "Walking isochrones around a point",
@@ -2263,6 +2539,50 @@ enum OpenAPIDocument {
    }
   },
   "parameters": {
+   "tileMatrix": {
+    "description": "Zoom level of WebMercatorQuad, 0 to 24",
+    "in": "path",
+    "name": "tileMatrix",
+    "required": true,
+    "schema": {
+     "type": "integer",
+     "minimum": 0,
+     "maximum": 24
+    }
+   },
+   "tileRow": {
+    "description": "Row, from 0 (north) to 2^tileMatrix - 1",
+    "in": "path",
+    "name": "tileRow",
+    "required": true,
+    "schema": {
+     "type": "integer",
+     "minimum": 0
+    }
+   },
+   "tileCol": {
+    "description": "Column, from 0 (180° W) to 2^tileMatrix - 1",
+    "in": "path",
+    "name": "tileCol",
+    "required": true,
+    "schema": {
+     "type": "integer",
+     "minimum": 0
+    }
+   },
+   "datum": {
+    "description": "Coordinates the tile is drawn in: wgs84 (default) or gcj02 for AMap and Tencent base maps",
+    "in": "query",
+    "name": "datum",
+    "required": false,
+    "schema": {
+     "type": "string",
+     "enum": [
+      "wgs84",
+      "gcj02"
+     ]
+    }
+   },
    "collectionId": {
     "description": "Collection id",
     "in": "path",

@@ -59,7 +59,7 @@ struct TileRoutes: Sendable {
             return Responses.json(try tileJSON(request, base: Responses.base(request) + "/collections/\(collection.id)", collections: [collection]),
                                   request: request)
         }
-        router.get("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x") { request, context in
+        router.get("/collections/:collectionId/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol") { request, context in
             let collection = try FeatureRoutes.collection(context)
             return try tile(request, context, [collection])
         }
@@ -76,7 +76,7 @@ struct TileRoutes: Sendable {
         router.get("/tiles/WebMercatorQuad/tilejson") { request, _ in
             Responses.json(try tileJSON(request, base: Responses.base(request), collections: FeatureCollection.all), request: request)
         }
-        router.get("/tiles/WebMercatorQuad/:z/:y/:x") { request, context in
+        router.get("/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol") { request, context in
             try tile(request, context, FeatureCollection.all)
         }
     }
@@ -109,7 +109,7 @@ struct TileRoutes: Sendable {
             }
             return value
         }
-        let z = try number("z", "tile matrix (zoom)"), y = try number("y", "tile row"), x = try number("x", "tile column")
+        let z = try number("tileMatrix", "tile matrix (zoom)"), y = try number("tileRow", "tile row"), x = try number("tileCol", "tile column")
         guard z <= TileAddress.maximumZoom else {
             throw APIProblem.notFound("no tile: zoom \(z) is beyond \(TileAddress.maximumZoom), the deepest WebMercatorQuad level served")
         }
