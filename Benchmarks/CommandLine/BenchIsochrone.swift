@@ -37,7 +37,7 @@ struct BenchIsochrone: AsyncParsableCommand {
         let clock = ContinuousClock()
         var started = clock.now
         let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
+        let snapper = profile.reach.snapper(graph, facilities: try AnalysisData.facilities(store).map(\.location))
         let loaded = clock.now - started
         let facilities = properties ? try AnalysisData.facilities(store) : []
         let buildings = properties ? PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: profile.reach) : nil

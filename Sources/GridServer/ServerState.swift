@@ -69,10 +69,11 @@ final class ServerState: Sendable {
         guard graph.edgeCount > 0 else {
             throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
         }
-        let snapper = ReachRule.snapper(graph)
+        let facilities = try AnalysisData.facilities(store)
+        let snapper = settings.profile.reach.snapper(graph, facilities: facilities.map(\.location))
         let snapshot = AnalysisSnapshot(
             version: version, dataVersion: dataVersion, snapper: snapper,
-            facilities: try AnalysisData.facilities(store),
+            facilities: facilities,
             buildings: PlacedBuildings(try AnalysisData.buildings(store), snapper: snapper, rule: settings.profile.reach))
         analysis.withLock { $0 = snapshot }
         return snapshot

@@ -67,11 +67,12 @@ struct IsochroneCommand: AsyncParsableCommand {
         let store = try self.store.open()
         let graph = try AnalysisData.graph(store)
         guard graph.edgeCount > 0 else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
-        let snapper = ReachRule.snapper(graph)
+        let facilities = try AnalysisData.facilities(store)
+        let snapper = profile.reach.snapper(graph, facilities: facilities.map(\.location))
         let result: Isochrone.Result
         do {
             result = try Isochrone.run(snapper: snapper, origin: origin, contours: contours, options: options,
-                                       facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
+                                       facilities: facilities, buildings: try AnalysisData.buildings(store))
         } catch let error as IsochroneError {
             throw IsochroneFlags.flagged(error)
         }

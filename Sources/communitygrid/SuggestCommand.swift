@@ -38,7 +38,7 @@ struct Suggest: AsyncParsableCommand {
         var searchProfile = profile
         searchProfile.levels = [.init(minutes: profile.reach.minutes(limit), categories: [.init(category: category, maxDistance: limit.value)])]
         let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
+        let snapper = profile.reach.snapper(graph, facilities: try AnalysisData.facilities(store).map(\.location))
         let buildings = try AnalysisData.buildings(store)
         let coverage = try Coverage.run(graph: graph, snapper: snapper, buildings: buildings,
                                         facilities: try AnalysisData.facilities(store).filter { $0.category == category }, profile: searchProfile)

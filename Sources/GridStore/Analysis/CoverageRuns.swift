@@ -48,10 +48,11 @@ public enum CoverageRuns {
     public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
                                isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
         let graph = try AnalysisData.graph(store)
-        let snapper = ReachRule.snapper(graph)
+        let facilities = try AnalysisData.facilities(store) + planned
+        let snapper = profile.reach.snapper(graph, facilities: facilities.map(\.location))
         return try Coverage.run(
             graph: graph, snapper: snapper, buildings: try AnalysisData.buildings(store),
-            facilities: try AnalysisData.facilities(store) + planned, profile: profile, isCancelled: isCancelled)
+            facilities: facilities, profile: profile, isCancelled: isCancelled)
     }
 
     /// Stores a result in one transaction; returns the run id. `versions`: the data versions read before the
@@ -234,6 +235,10 @@ public enum CoverageRuns {
             "levels": levelsJSON(totals, result.profile),
             "facilities_placed": result.facilitiesPlaced, "facilities_off_network": result.facilitiesOffNetwork,
             "categories_without_facilities": result.facilityNotes.map { ["category": $0.category, "note": $0.note] },
+            "network_parts": result.networkParts.map { part in
+                ["part": Int(part.component), "nodes": part.nodes, "length_m": (part.length.value * 10).rounded() / 10, "largest": part.isLargest,
+                 "buildings": part.buildings, "households": part.households, "facilities": part.facilities] as [String: Any]
+            },
         ]
     }
 
