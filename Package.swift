@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridModel", "GridAnalysis", "GridTiles", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
