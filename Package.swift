@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "DemoCity", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // Walking graph, snapping, searches: algorithms over GridModel values, no I/O.
         .target(name: "GridAnalysis", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Mapbox Vector Tile 2.1 encoder and WebMercatorQuad tile geometry (clip, simplify, quantise): no I/O.
+        .target(name: "GridTiles", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // libreadosm (XML and PBF) and zlib (for .osm.gz), from Debian.
         .systemLibrary(
             name: "CReadOSM",
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM", "CProj", "GridReport",
+                "GridModel", "GridAnalysis", "GridTiles", "CReadOSM", "CProj", "GridReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "GridServer",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "GridServices", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "GridTiles", "CReadOSM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -98,16 +100,17 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "GridModelTests", dependencies: ["GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "DemoCity", "TestSupport",
+                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "DemoCity", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -27,6 +27,11 @@ else
   python3 -m pip install -q osmium networkx shapely scipy numpy openapi-spec-validator 2>/dev/null \
     || echo "setup: python packages for the peer comparison not installed; those tests will be skipped"
 fi
+# Optional: mapbox-vector-tile, an independent decoder the vector-tile tests read tiles back with (skipped without it).
+if ! python3 -c "import mapbox_vector_tile" 2>/dev/null; then
+  python3 -m pip install -q "mapbox-vector-tile==2.2.0" 2>/dev/null \
+    || echo "setup: mapbox-vector-tile not installed; the vector-tile decoding tests will be skipped"
+fi
 # Optional: schemathesis for the OpenAPI-driven fuzz of a live server (that test is skipped with a reason without it).
 if ! python3 -c "import schemathesis" 2>/dev/null || ! command -v schemathesis >/dev/null; then
   python3 -m pip install -q "schemathesis==4.3.18" 2>/dev/null \

@@ -37,7 +37,7 @@ struct BenchIsochrone: AsyncParsableCommand {
         let profile = try profileOptions.load()
         let clock = ContinuousClock()
         var started = clock.now
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: profile.reach)
         let (graph, snapper) = (network.graph, network.snapper)
         let loaded = clock.now - started
         let facilities = properties ? try AnalysisData.facilities(store) : []

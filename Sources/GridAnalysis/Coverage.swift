@@ -46,7 +46,22 @@ public enum Coverage {
         public var facilitiesPlaced: [String: Int]
         public var facilitiesOffNetwork: [String: Int]
 
+        /// The network's parts the buildings and facilities joined, most households first (see `NetworkParts`).
+        public var networkParts: [NetworkPartTotals] = []
+
         public func categoryIndex(_ category: String) -> Int? { categories.firstIndex(of: category) }
+    }
+
+    /// One connected part of the walking network and what joined it.
+    public struct NetworkPartTotals: Sendable, Hashable {
+        /// The graph's component number (stable for one network).
+        public var component: Int32
+        public var nodes: Int
+        public var length: Meters
+        public var isLargest: Bool
+        public var buildings = 0
+        public var households = 0
+        public var facilities = 0
     }
 
     /// Households and buildings covered, for one group of buildings.
@@ -141,8 +156,43 @@ public enum Coverage {
         let results = BuildingResults(
             requirementsPerLevel: requirementCategory.map(\.count), nearest: nearest,
             offNetwork: targets.map { $0?.offNetwork.value ?? .nan }, met: met)
-        return Result(profile: profile, categories: categories, buildings: buildings, results: results,
-                      facilitiesPlaced: placed, facilitiesOffNetwork: offNetwork)
+        var result = Result(profile: profile, categories: categories, buildings: buildings, results: results,
+                            facilitiesPlaced: placed, facilitiesOffNetwork: offNetwork)
+        result.networkParts = partTotals(graph: graph, buildings: buildings, snaps: targets,
+                                         facilitySnaps: rule.place(facilities.map(\.location), on: snapper))
+        return result
+    }
+
+    /// Buildings, households and facilities per network part they joined.
+    static func partTotals(graph: WalkingGraph, buildings: [Building], snaps: [SnapPoint?], facilitySnaps: [SnapPoint?]) -> [NetworkPartTotals] {
+        guard graph.edgeCount > 0 else { return [] }
+        var lengths: [Int32: Double] = [:]
+        var byPart: [Int32: NetworkPartTotals] = [:]
+        func part(_ snap: SnapPoint) -> Int32 {
+            let component = NetworkParts.component(of: snap, in: graph)
+            if byPart[component] == nil {
+                byPart[component] = NetworkPartTotals(component: component, nodes: graph.componentSizes[Int(component)], length: .zero,
+                                                      isLargest: component == graph.largestComponent)
+                lengths[component] = 0
+            }
+            return component
+        }
+        for (building, snap) in zip(buildings, snaps) {
+            guard let snap else { continue }
+            let c = part(snap)
+            byPart[c]!.buildings += 1
+            byPart[c]!.households += building.households
+        }
+        for snap in facilitySnaps {
+            guard let snap else { continue }
+            byPart[part(snap)]!.facilities += 1
+        }
+        for e in 0..<graph.edgeCount {
+            let component = graph.componentOfNode[Int(graph.edgeSources[e])]
+            if lengths[component] != nil { lengths[component]! += graph.edgeLengths[e] }
+        }
+        for (component, length) in lengths { byPart[component]!.length = Meters(length) }
+        return byPart.values.sorted { ($0.households, -$0.component) > ($1.households, -$1.component) }
     }
 }
 

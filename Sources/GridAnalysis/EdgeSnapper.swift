@@ -11,12 +11,16 @@ public struct EdgeSnapper: Sendable {
     let segments: CellGrid
     /// Items are node indexes.
     let nodes: CellGrid
+    /// Asked when no edge of this index is within reach: the parts only stranded points join (`NetworkParts`).
+    /// Empty or one snapper.
+    public internal(set) var fallback: [EdgeSnapper] = []
 
     /// - Parameters:
     ///   - onlyLargestComponent: index only edges and nodes of the largest connected component, so
     ///     points never snap onto islands cut off from the rest of the network.
     ///   - cellSize: grid cell side; by default chosen from the network's extent and size.
-    public init(graph: WalkingGraph, onlyLargestComponent: Bool = false, cellSize: Meters? = nil) {
+    ///   - usableComponents: when given, index only the edges of the components flagged (see `NetworkParts`).
+    public init(graph: WalkingGraph, onlyLargestComponent: Bool = false, usableComponents: [Bool]? = nil, cellSize: Meters? = nil) {
         self.graph = graph
         self.onlyLargestComponent = onlyLargestComponent
         let largest = graph.largestComponent
@@ -25,6 +29,12 @@ public struct EdgeSnapper: Sendable {
         var included = [Bool](repeating: true, count: edgeCount)
         if onlyLargestComponent {
             for e in 0..<edgeCount { included[e] = graph.componentOfNode[Int(graph.edgeSources[e])] == largest }
+        }
+        if let usableComponents {
+            for e in 0..<edgeCount where included[e] {
+                let component = Int(graph.componentOfNode[Int(graph.edgeSources[e])])
+                included[e] = component < usableComponents.count && usableComponents[component]
+            }
         }
 
         // Segment grid: bounding box, then two passes over the segments (count cells, fill cells).
@@ -147,7 +157,7 @@ public struct EdgeSnapper: Sendable {
                 }
             }
         }
-        guard bestPoint >= 0 else { return nil }
+        guard bestPoint >= 0 else { return fallback.first?.snap(point, maxDistance: maxDistance) }
         return snapPoint(segmentStart: bestPoint, frame: frame, squared: bestSquared)
     }
 

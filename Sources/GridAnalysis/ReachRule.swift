@@ -3,7 +3,7 @@ import GridModel
 /// The one rule for how far a walk reaches, behind coverage, isochrones, site suggestion, the API and the map.
 ///
 /// A point (a building's representative point, a facility, an isochrone origin) joins the walking network at
-/// the nearest point of the nearest edge of the network's largest connected part, if that point lies within
+/// the nearest point of the nearest edge of the network's parts as `NetworkParts` judges them, if that point lies within
 /// `snapLimit`; the straight leg to it is walked like the network, so a walking distance is
 /// origin leg + network path + destination leg. A walking time is that distance at `walkingSpeed`.
 /// Profiles carry the rule (`LifeCircleProfile.reach`); the shipped profile holds the default speed.
@@ -27,9 +27,19 @@ public struct ReachRule: Sendable, Hashable {
     /// Minutes to walk `distance`.
     public func minutes(_ distance: Meters) -> Double { distance.value / walkingSpeed / 60 }
 
-    /// The snapper the rule places points with: only the largest connected part of the network, so fragments
-    /// cut off by an extract's edge do not strand the points beside them.
-    public static func snapper(_ graph: WalkingGraph) -> EdgeSnapper { EdgeSnapper(graph: graph, onlyLargestComponent: true) }
+    /// The snapper the rule places points with, over the network's parts as `NetworkParts` judges them: the largest
+    /// and every part with enough walkways; a smaller part that one of `facilities` joins within the snap limit only
+    /// for points no such part is within reach of. Fragments cut off by an extract's edge do not strand the points
+    /// beside them, and a district in a part of its own keeps its coverage. Every caller passes the facilities it
+    /// knows of, so coverage, isochrones and suggestions join the same parts.
+    public func snapper(_ graph: WalkingGraph, facilities: [Coordinate]) -> EdgeSnapper {
+        let parts = NetworkParts(graph: graph, facilities: facilities, snapLimit: snapLimit)
+        let major = parts.major, fallback = parts.fallback
+        // A connected network (or one whose every part is major) needs no mask.
+        var snapper = EdgeSnapper(graph: graph, usableComponents: major.allSatisfy { $0 } ? nil : major)
+        if fallback.contains(true) { snapper.fallback = [EdgeSnapper(graph: graph, usableComponents: fallback)] }
+        return snapper
+    }
 
     /// Where each point joins the network (nil: farther than the snap limit).
     public func place(_ points: [Coordinate], on snapper: EdgeSnapper) -> [SnapPoint?] {

@@ -17,7 +17,7 @@ struct FeatureRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/conformance") { request, _ in
-            Responses.json(.object(["conformsTo": .array(Self.conformance.map(JSONValue.string)),
+            Responses.json(.object(["conformsTo": .array((Self.conformance + TileRoutes.conformance).map(JSONValue.string)),
                                     "links": .array([Self.link(Responses.base(request) + "/conformance", "self", Responses.json, "Conformance classes")])]),
                            request: request)
         }

@@ -20,6 +20,7 @@ public enum GridServer {
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
         MapRoutes(state: state).register(on: router)
+        TileRoutes(state: state).register(on: router)
         routes.fill(from: router)
         return router
     }

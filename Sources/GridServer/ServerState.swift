@@ -97,13 +97,13 @@ final class ServerState: Sendable {
             analysis.withLock { $0 = cached }
             return cached
         }
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: settings.profile.reach)
         guard network.hasEdges else {
             throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
         }
         let snapshot = AnalysisSnapshot(
             version: version, dataVersion: dataVersion, snapper: network.snapper,
-            facilities: try AnalysisData.facilities(store),
+            facilities: network.facilities,
             buildings: PlacedBuildings(try AnalysisData.buildings(store), snapper: network.snapper, rule: settings.profile.reach))
         analysis.withLock { $0 = snapshot }
         return snapshot

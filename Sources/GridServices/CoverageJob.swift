@@ -10,10 +10,10 @@ public enum CoverageJob {
     /// not collide with stored ones: negative). Points snap as the reach rule says (`WalkingNetwork`).
     public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
                                isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: profile.reach, planned: planned)
         return try Coverage.run(
             graph: network.graph, snapper: network.snapper, buildings: try AnalysisData.buildings(store),
-            facilities: try AnalysisData.facilities(store) + planned, profile: profile, isCancelled: isCancelled)
+            facilities: network.facilities, profile: profile, isCancelled: isCancelled)
     }
 
     public struct Outcome: Sendable {

@@ -177,7 +177,7 @@ public enum StreetReports {
             return (category, limit, zip(kept, covered).reduce(0) { $0 + ($1.1 ? result.buildings[$1.0].households : 0) }, covered)
         }
         guard let weakest = within.filter({ $0.limit > 0 }).min(by: { $0.households < $1.households }) else { return nil }
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: profile.reach)
         var sites: [StreetReport.Site] = []
         if network.graph.nodeCount > 0 {
             let found = try SiteSuggestion.greedy(

@@ -101,6 +101,9 @@ struct CoverageCommand: AsyncParsableCommand {
         for note in result.facilityNotes { print("\(note.category): \(note.note) — every requirement on it is unmet") }
         guard let all else { print("no buildings"); return }
         print("\(all.buildings) buildings, \(all.households) households, \(all.offNetworkBuildings) off the network")
+        if result.networkParts.count > 1 {
+            print("network parts joined: " + result.networkParts.map { "\($0.isLargest ? "largest" : "part \($0.component)") \($0.buildings) buildings, \($0.households) households, \($0.facilities) facilities" }.joined(separator: "; "))
+        }
         let without = Set(result.categoriesWithoutFacilities + result.categoriesOffNetwork)
         for (l, level) in profile.levels.enumerated() {
             print(String(format: "%@-minute level: %.1f %% of households; %d of %d buildings covered, %d uncovered buildings with households",

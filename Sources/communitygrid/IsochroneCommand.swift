@@ -66,12 +66,12 @@ struct IsochroneCommand: AsyncParsableCommand {
         // Checked before anything is read, so a bad request answers at once.
         do { _ = try Isochrone.validate(contours, options: options) } catch { throw IsochroneFlags.flagged(error) }
         let store = try self.store.open()
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: profile.reach)
         guard network.hasEdges else { throw StoreError.badInput("the store has no walking network; import OSM data first") }
         let result: Isochrone.Result
         do {
             result = try Isochrone.run(snapper: network.snapper, origin: origin, contours: contours, options: options,
-                                       facilities: try AnalysisData.facilities(store), buildings: try AnalysisData.buildings(store))
+                                       facilities: network.facilities, buildings: try AnalysisData.buildings(store))
         } catch let error as IsochroneError {
             throw IsochroneFlags.flagged(error)
         }

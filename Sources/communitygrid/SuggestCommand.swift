@@ -38,7 +38,7 @@ struct Suggest: AsyncParsableCommand {
         }
         var searchProfile = profile
         searchProfile.levels = [.init(minutes: profile.reach.minutes(limit), categories: [.init(category: category, maxDistance: limit.value)])]
-        let network = try WalkingNetwork.load(store)
+        let network = try WalkingNetwork.load(store, rule: profile.reach)
         let (graph, snapper) = (network.graph, network.snapper)
         let buildings = try AnalysisData.buildings(store)
         let coverage = try Coverage.run(graph: graph, snapper: snapper, buildings: buildings,

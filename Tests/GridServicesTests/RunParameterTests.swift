@@ -140,7 +140,7 @@ struct JobTests {
     @Test("a coverage run is stored with its levels met; the walking network is loaded once for it")
     func coverageRun() throws {
         let scratch = try Self.demoStore()
-        let network = try WalkingNetwork.load(scratch.store)
+        let network = try WalkingNetwork.load(scratch.store, rule: LifeCircleProfile.gb50180.reach)
         #expect(network.hasEdges)
         let dry = try CoverageJob.run(store: scratch.store, profile: .gb50180, dryRun: true)
         #expect(try dry.runID == nil && CoverageRuns.list(store: scratch.store).isEmpty)

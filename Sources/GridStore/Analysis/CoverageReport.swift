@@ -25,6 +25,7 @@ public enum CoverageReport {
         summary["facilities_placed"] = result.facilitiesPlaced
         summary["facilities_off_network"] = result.facilitiesOffNetwork
         summary["categories_without_facilities"] = facilityNotes(result)
+        if !result.networkParts.isEmpty { summary["network_parts"] = CoverageRuns.networkPartsJSON(result) }
         var object: [String: Any] = [
             "run_id": run?.id as Any? ?? NSNull(), "profile": result.profile.name,
             "summary": summary,

@@ -220,7 +220,16 @@ public enum CoverageRuns {
             "levels": levelsJSON(totals, result.profile),
             "facilities_placed": result.facilitiesPlaced, "facilities_off_network": result.facilitiesOffNetwork,
             "categories_without_facilities": result.facilityNotes.map { ["category": $0.category, "note": $0.note] },
+            "network_parts": networkPartsJSON(result),
         ]
+    }
+
+    /// The network's parts the buildings and facilities joined, most households first.
+    public static func networkPartsJSON(_ result: Coverage.Result) -> [[String: Any]] {
+        result.networkParts.map { part in
+            ["part": Int(part.component), "nodes": part.nodes, "length_m": (part.length.value * 10).rounded() / 10, "largest": part.isLargest,
+             "buildings": part.buildings, "households": part.households, "facilities": part.facilities] as [String: Any]
+        }
     }
 
     public static func levelsJSON(_ totals: Coverage.Totals, _ profile: LifeCircleProfile) -> [[String: Any]] {

@@ -19,9 +19,9 @@ struct ReachAgreementTests {
 
         init(_ store: Store) throws {
             graph = try AnalysisData.graph(store)
-            snapper = ReachRule.snapper(graph)
-            buildings = try AnalysisData.buildings(store)
             facilities = try AnalysisData.facilities(store)
+            snapper = ReachRule.shipped.snapper(graph, facilities: facilities.map(\.location))
+            buildings = try AnalysisData.buildings(store)
         }
     }
 

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import GridModel
+import GridTiles
+import Synchronization
+
+/// Vector tiles of the store's layers, kept in memory between requests.
+///
+/// The cache is exact by the same rule as the feature cache: SQLite's `PRAGMA data_version`, read on a connection
+/// of its own that never writes, changes whenever any connection (this server's, an import or a `grids apply` from
+/// the command line) commits. A tile is kept only when the version was the same before and after it was read,
+/// and a lookup under a new version empties the cache, so no tile outlives the data it was drawn from.
+public final class TileService: Sendable {
+    public let store: Store
+    public let options: TileGeometry.Options
+    private let probe: DatabaseQueue?
+    private struct CacheState {
+        var version: Int64 = -1
+        var tiles: [String: [UInt8]] = [:]
+        var bytes = 0
+    }
+    private let cache = Mutex(CacheState())
+    /// Past this many bytes of cached tiles the cache starts again empty (simple and bounded).
+    public let capacityBytes: Int
+    private let counters = Mutex((hits: 0, misses: 0))
+
+    public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20) {
+        self.store = store
+        self.options = options
+        self.capacityBytes = capacityBytes
+        var configuration = Configuration()
+        configuration.readonly = true
+        // Without the probe every tile is drawn afresh: slower, as exact.
+        probe = try? DatabaseQueue(path: store.path, configuration: configuration)
+    }
+
+    /// Tiles answered from the cache and drawn, since the service started.
+    public var cacheCounts: (hits: Int, misses: Int) { counters.withLock { $0 } }
+
+    func dataVersion() -> Int64? {
+        try? probe?.read { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+    }
+
+    /// The tile with one layer per source (empty layers left out; a tile with no features is zero bytes).
+    public func tile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
+        let key = "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
+        let before = dataVersion()
+        if let before {
+            let hit: [UInt8]? = cache.withLock { state in
+                if state.version != before { state = CacheState(version: before); return nil }
+                return state.tiles[key]
+            }
+            if let hit {
+                counters.withLock { $0.hits += 1 }
+                return hit
+            }
+        }
+        counters.withLock { $0.misses += 1 }
+        let options = options
+        let bytes = try store.read { db in
+            encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, db) })
+        }
+        if let before, dataVersion() == before {
+            cache.withLock { state in
+                guard state.version == before else { return }
+                if state.bytes + bytes.count > capacityBytes { state = CacheState(version: before) }
+                state.tiles[key] = bytes
+                state.bytes += bytes.count
+            }
+        }
+        return bytes
+    }
+
+    /// The box of a layer's features in WGS84, nil when the layer is empty.
+    public func extent(_ source: TileLayerSource) throws -> BoundingBox? {
+        try store.read { try TileReader.extent(source, $0) }
+    }
+}

@@ -1,0 +1,172 @@
+/// Writes Mapbox Vector Tiles 2.1 (the `vector_tile.proto` of the MVT specification): a tile is a protobuf
+/// message of layers; each layer holds features, a key table and a value table; a feature's `tags` are pairs of
+/// indices into those tables, and its geometry is a stream of command integers (MoveTo 1, LineTo 2, ClosePath 7,
+/// `id | count << 3`) followed by zig-zag encoded deltas from the previous cursor position.
+public struct VectorTileLayer: Sendable {
+    /// A property value; MVT has no null, so absent values are simply left out.
+    public enum Value: Hashable, Sendable {
+        case string(String)
+        case double(Double)
+        case integer(Int64)
+        case bool(Bool)
+    }
+
+    public enum GeometryType: UInt64, Sendable {
+        case point = 1, lineString = 2, polygon = 3
+    }
+
+    public let name: String
+    public let extent: Int
+    private var keys: [String] = []
+    private var keyIndex: [String: UInt64] = [:]
+    private var values: [Value] = []
+    private var valueIndex: [Value: UInt64] = [:]
+    private var features = ProtobufWriter()
+    public private(set) var featureCount = 0
+
+    public init(name: String, extent: Int = TileGeometry.defaultExtent) {
+        self.name = name
+        self.extent = extent
+    }
+
+    /// Adds a feature; `geometry` is in tile units, already clipped, quantised and oriented (see `TileGeometry`).
+    /// Features with nothing to draw are skipped.
+    public mutating func add(id: UInt64?, properties: [(String, Value)], geometry: TileGeometry.Shape) {
+        guard let (type, commands) = Self.commands(for: geometry) else { return }
+        var tags: [UInt64] = []
+        tags.reserveCapacity(properties.count * 2)
+        for (key, value) in properties {
+            if case .double(let number) = value, !number.isFinite { continue }
+            tags.append(index(of: key))
+            tags.append(index(of: value))
+        }
+        var feature = ProtobufWriter()
+        if let id { feature.varintField(1, id) }
+        feature.packedField(2, tags)
+        feature.varintField(3, type.rawValue)
+        feature.packedField(4, commands)
+        features.bytesField(2, feature.bytes)
+        featureCount += 1
+    }
+
+    private mutating func index(of key: String) -> UInt64 {
+        if let known = keyIndex[key] { return known }
+        let index = UInt64(keys.count)
+        keys.append(key)
+        keyIndex[key] = index
+        return index
+    }
+
+    private mutating func index(of value: Value) -> UInt64 {
+        if let known = valueIndex[value] { return known }
+        let index = UInt64(values.count)
+        values.append(value)
+        valueIndex[value] = index
+        return index
+    }
+
+    /// The layer message (field 3 of a tile).
+    public var bytes: [UInt8] {
+        var layer = ProtobufWriter()
+        layer.varintField(15, 2)
+        layer.stringField(1, name)
+        layer.bytes.append(contentsOf: features.bytes)
+        for key in keys { layer.stringField(3, key) }
+        for value in values {
+            var message = ProtobufWriter()
+            switch value {
+            case .string(let text): message.stringField(1, text)
+            case .double(let number): message.doubleField(3, number)
+            case .integer(let number):
+                if number >= 0 { message.varintField(5, UInt64(number)) } else { message.varintField(6, ProtobufWriter.zigZag(number)) }
+            case .bool(let flag): message.varintField(7, flag ? 1 : 0)
+            }
+            layer.bytesField(4, message.bytes)
+        }
+        layer.varintField(5, UInt64(extent))
+        return layer.bytes
+    }
+
+    static func command(_ id: UInt64, count: Int) -> UInt64 { (id & 0x7) | (UInt64(count) << 3) }
+
+    /// The geometry's command stream, or nil when it has nothing to draw.
+    static func commands(for shape: TileGeometry.Shape) -> (GeometryType, [UInt64])? {
+        var out: [UInt64] = []
+        var cursorX = 0, cursorY = 0
+        func move(_ point: TilePoint) {
+            out.append(ProtobufWriter.zigZag(Int64(point.x - cursorX)))
+            out.append(ProtobufWriter.zigZag(Int64(point.y - cursorY)))
+            cursorX = point.x; cursorY = point.y
+        }
+        switch shape {
+        case .points(let points):
+            guard !points.isEmpty else { return nil }
+            out.append(command(1, count: points.count))
+            for point in points { move(point) }
+            return (.point, out)
+        case .lines(let lines):
+            for line in lines where line.count >= 2 {
+                out.append(command(1, count: 1)); move(line[0])
+                out.append(command(2, count: line.count - 1))
+                for point in line.dropFirst() { move(point) }
+            }
+            return out.isEmpty ? nil : (.lineString, out)
+        case .polygons(let polygons):
+            for rings in polygons {
+                for ring in rings where ring.count >= 3 {
+                    out.append(command(1, count: 1)); move(ring[0])
+                    out.append(command(2, count: ring.count - 1))
+                    for point in ring.dropFirst() { move(point) }
+                    out.append(command(7, count: 1))
+                }
+            }
+            return out.isEmpty ? nil : (.polygon, out)
+        }
+    }
+}
+
+/// A tile: its layers one after another (field 3 of the `Tile` message). Empty layers are left out.
+public func encodeVectorTile(_ layers: [VectorTileLayer]) -> [UInt8] {
+    var tile = ProtobufWriter()
+    for layer in layers where layer.featureCount > 0 { tile.bytesField(3, layer.bytes) }
+    return tile.bytes
+}
+
+/// The few protobuf wire forms MVT uses (varint, 64-bit, length-delimited).
+struct ProtobufWriter {
+    var bytes: [UInt8] = []
+
+    static func zigZag(_ n: Int64) -> UInt64 { UInt64(bitPattern: (n << 1) ^ (n >> 63)) }
+
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func key(_ field: Int, _ wireType: UInt64) { varint(UInt64(field) << 3 | wireType) }
+
+    mutating func varintField(_ field: Int, _ value: UInt64) { key(field, 0); varint(value) }
+
+    mutating func doubleField(_ field: Int, _ value: Double) {
+        key(field, 1)
+        var bits = value.bitPattern
+        for _ in 0..<8 { bytes.append(UInt8(bits & 0xFF)); bits >>= 8 }
+    }
+
+    mutating func bytesField(_ field: Int, _ value: [UInt8]) {
+        key(field, 2); varint(UInt64(value.count)); bytes.append(contentsOf: value)
+    }
+
+    mutating func stringField(_ field: Int, _ value: String) { bytesField(field, Array(value.utf8)) }
+
+    mutating func packedField(_ field: Int, _ values: [UInt64]) {
+        guard !values.isEmpty else { return }
+        var packed = ProtobufWriter()
+        for value in values { packed.varint(value) }
+        bytesField(field, packed.bytes)
+    }
+}

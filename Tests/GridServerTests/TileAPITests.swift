@@ -1,0 +1,303 @@
+import Foundation
+import GridAnalysis
+import GridModel
+import GridServer
+import GridServices
+import GridStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Vector tiles read back with mapbox-vector-tile (PyPI) and compared feature by feature with the items endpoint
+/// over the same box: the same features, the same properties, and outlines whose every vertex is one of the
+/// store's vertices projected (simplification only removes vertices) to within the rounding of the tile grid.
+enum TileCheck {
+    static let script = """
+        import json, sys, mapbox_vector_tile
+        tile = mapbox_vector_tile.decode(open(sys.argv[1], 'rb').read(), default_options={'y_coord_down': True})
+        print(json.dumps({name: {'extent': layer['extent'], 'features': [
+            {'id': f.get('id'), 'properties': f['properties'], 'type': f['geometry']['type'], 'coordinates': f['geometry']['coordinates']}
+            for f in layer['features']]} for name, layer in tile.items()}))
+        """
+
+    static let python = Python.withModule("mapbox_vector_tile")
+    static let skipReason = "skipped: python3 with mapbox-vector-tile is not installed (scripts/setup.sh installs it)"
+
+    static func decode(_ bytes: [UInt8]) throws -> [String: Any] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-\(UUID().uuidString).mvt")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try Python.run(python!, ["-c", script, file.path])
+        guard status == 0, let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else {
+            Issue.record("mapbox-vector-tile failed (\(status)): \(output.prefix(2000))")
+            return [:]
+        }
+        return object
+    }
+
+    /// Web Mercator written out here, apart from the server's code: tile units of tile (z, x, y) at extent 4096.
+    static func project(_ lon: Double, _ lat: Double, z: Int, x: Int, y: Int) -> (Double, Double) {
+        let n = Double(1 << z)
+        let sine = sin(lat * .pi / 180)
+        let worldY = 0.5 - log((1 + sine) / (1 - sine)) / (4 * .pi)
+        return (((lon + 180) / 360 * n - Double(x)) * 4096, (worldY * n - Double(y)) * 4096)
+    }
+
+    static func unproject(_ px: Double, _ py: Double, z: Int, x: Int, y: Int) -> (Double, Double) {
+        let n = Double(1 << z)
+        let lon = (Double(x) + px / 4096) / n * 360 - 180
+        let lat = atan(sinh(.pi * (1 - 2 * (Double(y) + py / 4096) / n))) * 180 / .pi
+        return (lon, lat)
+    }
+
+    /// Every position in a GeoJSON or decoded coordinates array.
+    static func positions(_ value: Any?) -> [(Double, Double)] {
+        guard let array = value as? [Any] else { return [] }
+        if array.count == 2, let a = array[0] as? Double, let b = array[1] as? Double { return [(a, b)] }
+        if array.count == 2, let a = array[0] as? Int, let b = array[1] as? Int { return [(Double(a), Double(b))] }
+        return array.flatMap { positions($0) }
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    struct Outcome { var tileFeatures = 0; var compared = 0; var insideCompared = 0 }
+
+    /// Compares one decoded layer with the items the endpoint gives over the tile's buffered box.
+    /// `items` must be in the datum the tile was drawn in.
+    static func compare(layer: [String: Any]?, items: [[String: Any]], z: Int, x: Int, y: Int, pointLayer: Bool) throws -> Outcome {
+        var outcome = Outcome()
+        let features = (layer?["features"] as? [[String: Any]]) ?? []
+        outcome.tileFeatures = features.count
+        var byID: [Int: [String: Any]] = [:]
+        for item in items { if let id = item["id"] as? Int { byID[id] = item } }
+        var seen = Set<Int>()
+        let pixel = 8.0
+        for feature in features {
+            let id = try #require(feature["id"] as? Int)
+            seen.insert(id)
+            guard let item = byID[id] else { Issue.record("tile feature \(id) is not among the items over the tile"); continue }
+            outcome.compared += 1
+            // Properties: every non-null item property, with the same value; nothing else.
+            let tileProperties = feature["properties"] as? [String: Any] ?? [:]
+            let itemProperties = (item["properties"] as? [String: Any] ?? [:]).filter { !($0.value is NSNull) }
+            #expect(Set(tileProperties.keys) == Set(itemProperties.keys), "feature \(id) properties")
+            for (key, value) in itemProperties {
+                let tileValue = tileProperties[key]
+                if let text = value as? String {
+                    #expect(tileValue as? String == text, "feature \(id) \(key)")
+                } else if let number = (value as? NSNumber)?.doubleValue {
+                    // Booleans compare as 0 and 1 on both sides.
+                    #expect(abs(((tileValue as? NSNumber)?.doubleValue ?? .nan) - number) < 1e-9, "feature \(id) \(key)")
+                } else {
+                    Issue.record("feature \(id) \(key): unexpected value \(value)")
+                }
+            }
+            // Geometry: each vertex is a store vertex projected, to within the rounding of the grid.
+            let original = positions((item["geometry"] as? [String: Any])?["coordinates"]).map { project($0.0, $0.1, z: z, x: x, y: y) }
+            let inside = original.allSatisfy { $0.0 >= 0 && $0.0 <= 4096 && $0.1 >= 0 && $0.1 <= 4096 }
+            guard inside else { continue }
+            outcome.insideCompared += 1
+            for (px, py) in positions(feature["coordinates"]) {
+                let nearest = original.map { hypot($0.0 - px, $0.1 - py) }.min() ?? .infinity
+                #expect(nearest <= 0.75, "feature \(id): vertex (\(px), \(py)) is \(nearest) units from every store vertex")
+            }
+            if (item["geometry"] as? [String: Any])?["type"] as? String == "MultiPolygon" {
+                #expect(["Polygon", "MultiPolygon"].contains(feature["type"] as? String ?? ""))
+            }
+        }
+        // Items wholly inside the tile and larger than two pixels are all there.
+        for item in items {
+            guard let id = item["id"] as? Int, !seen.contains(id) else { continue }
+            let original = positions((item["geometry"] as? [String: Any])?["coordinates"]).map { project($0.0, $0.1, z: z, x: x, y: y) }
+            let xs = original.map(\.0), ys = original.map(\.1)
+            guard let minX = xs.min(), let maxX = xs.max(), let minY = ys.min(), let maxY = ys.max(),
+                  minX >= 0, maxX <= 4096, minY >= 0, maxY <= 4096 else { continue }
+            if pointLayer || (maxX - minX >= 2 * pixel && maxY - minY >= 2 * pixel) {
+                Issue.record("feature \(id) lies inside tile \(z)/\(y)/\(x) but is not in it")
+            }
+        }
+        return outcome
+    }
+
+    /// The tile holding a position.
+    static func tile(containing lon: Double, _ lat: Double, z: Int) -> (Int, Int) {
+        let (px, py) = project(lon, lat, z: z, x: 0, y: 0)
+        return (Int(px / 4096), Int(py / 4096))
+    }
+
+    /// The tile's box grown by its buffer (64 of 4096 units), west, south, east, north.
+    static func bufferedBox(z: Int, x: Int, y: Int) -> [Double] {
+        let (west, north) = unproject(-64, -64, z: z, x: x, y: y)
+        let (east, south) = unproject(4160, 4160, z: z, x: x, y: y)
+        return [west, south, east, north]
+    }
+
+    /// Fetches a tile and the items over it for `collection`, decodes and compares.
+    static func check(_ client: some TestClientProtocol, collection: String, z: Int, x: Int, y: Int, datum: String = "wgs84") async throws -> Outcome {
+        let query = datum == "wgs84" ? "" : "?datum=\(datum)"
+        let response = try await client.execute(uri: "/collections/\(collection)/tiles/WebMercatorQuad/\(z)/\(y)/\(x)\(query)", method: .get)
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType] == "application/vnd.mapbox-vector-tile")
+        let bytes = [UInt8](buffer: response.body)
+        let decoded = try decode(bytes)
+        if let layer = decoded[collection] as? [String: Any] { #expect(layer["extent"] as? Int == 4096) }
+        var box = bufferedBox(z: z, x: x, y: y)
+        var crsQuery = ""
+        if datum == "gcj02" {
+            // The items in GCJ-02, over a box given in GCJ-02: the same frame the tile was drawn in.
+            crsQuery = "&crs=urn:communitygrid:crs:gcj02&bbox-crs=urn:communitygrid:crs:gcj02"
+        }
+        box = box.map { ($0 * 1e7).rounded() / 1e7 }
+        box[0] -= 1e-7; box[1] -= 1e-7; box[2] += 1e-7; box[3] += 1e-7
+        let bbox = box.map { String($0) }.joined(separator: ",")
+        let items = try await client.execute(uri: "/collections/\(collection)/items?limit=10000&bbox=\(bbox)\(crsQuery)", method: .get)
+        #expect(items.status == .ok)
+        let features = try json(items.text)["features"] as? [[String: Any]] ?? []
+        return try compare(layer: decoded[collection] as? [String: Any], items: features, z: z, x: x, y: y, pointLayer: collection == "facilities")
+    }
+}
+
+@Suite("Vector tiles API")
+struct TileAPITests {
+    @Test("tilesets, tileset metadata, TileJSON and the conformance classes")
+    func metadata() async throws {
+        try await application(DemoStore.shared.store).test(.router) { client in
+            let conformance = try await client.execute(uri: "/conformance", method: .get).text
+            #expect(conformance.contains("ogcapi-tiles-1/1.0/conf/mvt"))
+            let tilesets = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles", method: .get).text)
+            #expect((tilesets["tilesets"] as? [[String: Any]])?.first?["tileMatrixSetURI"] as? String
+                    == "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad")
+            let tileset = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad", method: .get).text)
+            let links = tileset["links"] as? [[String: Any]] ?? []
+            #expect(links.contains { $0["rel"] as? String == "item" && ($0["href"] as? String)?.hasSuffix("/collections/buildings/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}") == true })
+            #expect((tileset["xyzTemplate"] as? String)?.hasSuffix("/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}") == true)
+            let layer = (tileset["layers"] as? [[String: Any]])?.first
+            #expect(layer?["geometryType"] as? String == "surfaces")
+            #expect(((layer?["propertiesSchema"] as? [String: Any])?["properties"] as? [String: Any])?["coverage_met"] != nil)
+            let tileJSON = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/tilejson?datum=gcj02", method: .get).text)
+            #expect(tileJSON["tilejson"] as? String == "3.0.0")
+            #expect((tileJSON["tiles"] as? [String])?.first?.hasSuffix("/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}?datum=gcj02") == true)
+            let fields = ((tileJSON["vector_layers"] as? [[String: Any]])?.first?["fields"] as? [String: String]) ?? [:]
+            #expect(fields["households"] == "Number" && fields["coverage_met"] == "Boolean" && fields["grid_code"] == "String")
+            #expect((tileJSON["bounds"] as? [Double])?.count == 4)
+            let all = try TileCheck.json(try await client.execute(uri: "/tiles/WebMercatorQuad/tilejson", method: .get).text)
+            #expect(((all["vector_layers"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String } == ["communities", "grids", "buildings", "facilities", "network"])
+        }
+    }
+
+    @Test("bad tile addresses and parameters are problems naming what is wrong")
+    func badRequests() async throws {
+        try await application(DemoStore.shared.store).test(.router) { client in
+            for (uri, status, text) in [
+                ("/collections/buildings/tiles/WebMercatorQuad/3/8/1", HTTPResponse.Status.notFound, "rows and columns run from 0 to 7"),
+                ("/collections/buildings/tiles/WebMercatorQuad/25/0/0", .notFound, "beyond 24"),
+                ("/collections/buildings/tiles/WebMercatorQuad/3/-1/0", .notFound, "tile row"),
+                ("/collections/buildings/tiles/WebMercatorQuad/z/0/0", .notFound, "tile matrix"),
+                ("/collections/buildings/tiles/WebMercatorQuad/99999999999999999999/0/0", .notFound, "tile matrix"),
+                ("/collections/nothing/tiles/WebMercatorQuad/3/1/1", .notFound, "no collection"),
+                ("/collections/buildings/tiles/WebMercatorQuad/3/1/1?datum=bd09", .badRequest, "datum must be wgs84 or gcj02"),
+                ("/collections/buildings/tiles/WebMercatorQuad/3/1/1?zoom=3", .badRequest, "unknown parameter"),
+            ] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == status, "\(uri)")
+                #expect(response.text.contains(text), "\(uri): \(response.text)")
+            }
+            // Far from any data: a valid, empty tile.
+            let empty = try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/5/0/0", method: .get)
+            #expect(empty.status == .ok && empty.body.readableBytes == 0)
+        }
+    }
+
+    @Test("demo district: every layer's tiles at zooms 13 to 17 match the items feature by feature, coverage properties included")
+    func demoDistrictTiles() async throws {
+        guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
+        let demo = DemoStore.shared
+        try await application(demo.store).test(.router) { client in
+            let tileset = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad", method: .get).text)
+            let box = try #require(tileset["boundingBox"] as? [String: Any])
+            let lowerLeft = try #require(box["lowerLeft"] as? [Double]), upperRight = try #require(box["upperRight"] as? [Double])
+            let lon = (lowerLeft[0] + upperRight[0]) / 2, lat = (lowerLeft[1] + upperRight[1]) / 2
+            var inside = 0, compared = 0
+            for z in [13, 15, 17] {
+                let (x, y) = TileCheck.tile(containing: lon, lat, z: z)
+                for collection in ["communities", "grids", "buildings", "facilities", "network"] {
+                    let outcome = try await TileCheck.check(client, collection: collection, z: z, x: x, y: y)
+                    #expect(outcome.tileFeatures > 0 || collection == "facilities", "\(collection) at \(z)")
+                    compared += outcome.compared
+                    inside += outcome.insideCompared
+                }
+            }
+            #expect(compared > 500)
+            #expect(inside > 200)
+            // The buildings carry the latest coverage run's properties.
+            let (x, y) = TileCheck.tile(containing: lon, lat, z: 16)
+            let bytes = [UInt8](buffer: try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/16/\(y)/\(x)", method: .get).body)
+            let features = ((try TileCheck.decode(bytes)["buildings"] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
+            let withRun = features.filter { ($0["properties"] as? [String: Any])?["coverage_run"] != nil }
+            #expect(!withRun.isEmpty && withRun.count == features.count)
+            #expect(features.contains { ($0["properties"] as? [String: Any])?["coverage_met"] is Bool })
+        }
+    }
+
+    @Test("a tile is drawn again exactly when the store changes, whichever connection changes it")
+    func cacheFollowsData() async throws {
+        guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
+        let demo = try DemoStore()
+        try await application(demo.store).test(.router) { client in
+            let tileset = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad", method: .get).text)
+            let box = try #require(tileset["boundingBox"] as? [String: Any])
+            let lowerLeft = try #require(box["lowerLeft"] as? [Double]), upperRight = try #require(box["upperRight"] as? [Double])
+            let (x, y) = TileCheck.tile(containing: (lowerLeft[0] + upperRight[0]) / 2, (lowerLeft[1] + upperRight[1]) / 2, z: 16)
+            let uri = "/collections/buildings/tiles/WebMercatorQuad/16/\(y)/\(x)"
+            let first = [UInt8](buffer: try await client.execute(uri: uri, method: .get).body)
+            let again = [UInt8](buffer: try await client.execute(uri: uri, method: .get).body)
+            #expect(first == again)
+            let features = ((try TileCheck.decode(first)["buildings"] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
+            let id = try #require(features.first?["id"] as? Int)
+            let sourceID = try #require((features.first?["properties"] as? [String: Any])?["source_id"] as? String)
+            // Another connection, as `import households` from the command line, changes one building.
+            let register = demo.directory.appendingPathComponent("one.csv")
+            try Data("building_id,households\n\(sourceID),4321\n".utf8).write(to: register)
+            _ = try HouseholdRegisterImporter.run(store: try Store.open(path: demo.store.path), path: register.path)
+            let changed = [UInt8](buffer: try await client.execute(uri: uri, method: .get).body)
+            #expect(changed != first)
+            let decoded = ((try TileCheck.decode(changed)["buildings"] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
+            let building = decoded.first { $0["id"] as? Int == id }
+            #expect((building?["properties"] as? [String: Any])?["households"] as? Int == 4321)
+            _ = try await TileCheck.check(client, collection: "buildings", z: 16, x: x, y: y)
+        }
+    }
+
+    @Test("Wudaokou from OpenStreetMap: tiles in WGS84 and GCJ-02 match the items in the same datum",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func wudaokouTiles() async throws {
+        guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-tiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.create(path: directory.appendingPathComponent("wudaokou.sqlite").path)
+        _ = try OSMImporter.run(store: store, path: SharedData.geodata!.appendingPathComponent("cn_beijing_haidian_wudaokou_2017.osm").path)
+        try CoverageRuns.save(try CoverageJob.compute(store: store, profile: .gb50180), store: store, seconds: 0)
+        try await application(store).test(.router) { client in
+            var compared = 0, inside = 0
+            for (z, datum) in [(14, "wgs84"), (16, "wgs84"), (16, "gcj02"), (17, "gcj02")] {
+                // Tsinghua's east gate area: buildings, paths and facilities.
+                let (x, y) = TileCheck.tile(containing: 116.3335, 39.9990, z: z)
+                for collection in ["buildings", "facilities", "network"] {
+                    let outcome = try await TileCheck.check(client, collection: collection, z: z, x: x, y: y, datum: datum)
+                    compared += outcome.compared
+                    inside += outcome.insideCompared
+                }
+            }
+            #expect(compared > 400)
+            #expect(inside > 300)
+            // GCJ-02 moves the city by hundreds of metres: the two tiles differ.
+            let (x, y) = TileCheck.tile(containing: 116.3335, 39.9990, z: 16)
+            let wgs = try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/16/\(y)/\(x)", method: .get)
+            let gcj = try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/16/\(y)/\(x)?datum=gcj02", method: .get)
+            #expect([UInt8](buffer: wgs.body) != [UInt8](buffer: gcj.body))
+        }
+    }
+}
