@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine", "CReadOSM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
