@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles", "CReadOSM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

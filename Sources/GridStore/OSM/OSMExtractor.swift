@@ -70,10 +70,17 @@ public struct WarningList: Sendable {
 public enum OSMExtractor {
     public static func extract(_ data: OSMData, rules: ImportRules) -> OSMExtract {
         var result = OSMExtract()
-        let wayByID = Dictionary(data.ways.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only relations look ways up by id: index just their members (a city has millions of ways, few relations).
+        var memberWayIDs = Set<Int64>()
+        for relation in data.relations {
+            for member in relation.members where member.kind == .way { memberWayIDs.insert(member.ref) }
+        }
+        var wayByID: [Int64: OSMWay] = [:]
+        wayByID.reserveCapacity(memberWayIDs.count)
+        for way in data.ways where memberWayIDs.contains(way.id) && wayByID[way.id] == nil { wayByID[way.id] = way }
 
         // Node positions of every way, looked up once (-1: not in the file); every pass below reuses them.
-        let resolved: [[Int32]] = data.ways.map { way in way.nodeIDs.map { data.nodeIndex[$0] ?? -1 } }
+        let resolved = ResolvedWayNodes(data)
         var missingReferences = 0
         var waysWithMissingNodes = 0
         var highwayWays = 0
@@ -171,7 +178,7 @@ public enum OSMExtractor {
     // MARK: Walking network
 
     /// Splits walkable ways at junctions (nodes shared by ways, way ends) and at missing nodes.
-    static func walkingEdges(_ walkable: [Int], resolved: [[Int32]], data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
+    static func walkingEdges(_ walkable: [Int], resolved: ResolvedWayNodes, data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
         // Uses per node index; way ends count twice so they always end an edge.
         var uses = [UInt8](repeating: 0, count: data.nodeCount)
         func use(_ index: Int32, _ times: UInt8) {
@@ -378,7 +385,7 @@ struct LandUseAreas {
 
     var count: Int { uses.count }
 
-    init(_ data: OSMData, resolved: [[Int32]], ways: [Int64: OSMWay], rules: ImportRules) {
+    init(_ data: OSMData, resolved: ResolvedWayNodes, ways: [Int64: OSMWay], rules: ImportRules) {
         var polygons: [MultiPolygon] = []
         // Broken areas are skipped quietly here: the building and facility passes already report broken ways.
         var ignored = WarningList()
@@ -407,4 +414,27 @@ struct LandUseAreas {
         guard let smallest = holding.min(by: { sizes[$0] < sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }) else { return nil }
         return uses[smallest]
     }
+}
+
+/// Every way's node positions (indexes into `OSMData`'s coordinates, -1 for a node not in the file) in one flat
+/// array: millions of ways would otherwise cost a heap block each.
+struct ResolvedWayNodes: RandomAccessCollection {
+    private var positions: [Int32] = []
+    /// Way `w`'s positions are `positions[starts[w]..<starts[w + 1]]`.
+    private var starts: [Int] = [0]
+
+    init(_ data: OSMData) {
+        positions.reserveCapacity(data.ways.reduce(0) { $0 + $1.nodeIDs.count })
+        starts.reserveCapacity(data.ways.count + 1)
+        for way in data.ways {
+            for id in way.nodeIDs { positions.append(data.nodeIndex[id] ?? -1) }
+            starts.append(positions.count)
+        }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { starts.count - 1 }
+
+    /// A fresh zero-based array, as the passes index it from 0.
+    subscript(way: Int) -> [Int32] { Array(positions[starts[way]..<starts[way + 1]]) }
 }
