@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GridModel", targets: ["GridModel"]),
         .library(name: "GridAnalysis", targets: ["GridAnalysis"]),
         .library(name: "GridStore", targets: ["GridStore"]),
+        .library(name: "GridCases", targets: ["GridCases"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -29,6 +30,8 @@ let package = Package(
         .target(name: "DemoCity", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // Walking graph, snapping, searches: algorithms over GridModel values, no I/O.
         .target(name: "GridAnalysis", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Case workflow, working calendar, deadlines and evaluation of the grid's daily loop: no I/O.
+        .target(name: "GridCases", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // libreadosm (XML and PBF) and zlib (for .osm.gz), from Debian.
         .systemLibrary(
             name: "CReadOSM",
@@ -40,7 +43,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "CReadOSM", "CProj",
+                "GridModel", "GridAnalysis", "GridCases", "CReadOSM", "CProj",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "GridServer",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridCases", "CReadOSM",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -66,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "DemoCity", "GridServer", "GridCommandLine",
+                "GridModel", "GridAnalysis", "GridStore", "GridCases", "DemoCity", "GridServer", "GridCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -82,15 +85,16 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "GridModelTests", dependencies: ["GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel"], swiftSettings: strictSettings),
+        .testTarget(name: "GridCasesTests", dependencies: ["GridCases", "GridModel"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridModel", "GridAnalysis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridModel", "GridAnalysis", "GridCases", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridModel", "GridAnalysis", "DemoCity",
+                "GridServer", "GridStore", "GridModel", "GridAnalysis", "GridCases", "DemoCity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
