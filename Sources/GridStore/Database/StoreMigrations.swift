@@ -321,6 +321,9 @@ enum StoreMigrations {
             try db.execute(sql: DataVersions.triggerSQL())
             try BuildingPlaces.refreshIfNeeded(db)
         }
+        migrator.registerMigration("v9-cases") { db in
+            try CaseSchema.create(db)
+        }
         return migrator
     }
 }
