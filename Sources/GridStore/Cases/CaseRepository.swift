@@ -111,6 +111,7 @@ public enum CaseRepository {
         public var handlingDeadline: Timestamp?
         public var closedAt: Timestamp?
         public var eventCount: Int
+        public var stepStartedAt: Timestamp?
         /// Filled by `find` (not by `list`).
         public var events: [CaseEvent] = []
     }
@@ -184,13 +185,13 @@ public enum CaseRepository {
             try db.execute(sql: """
                 INSERT INTO cases (id, code, category_code, description, address, longitude, latitude, building_id, grid_code, community_code,
                     outside_grids, grid_distance_m, worker_id, department_code, reporter_kind, reporter, priority, households_nearby, impact,
-                    media, duplicate_of, state, registered_at, updated_at, step_deadline, handling_deadline, closed_at, events)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [next, code, report.category, report.description, report.address, report.point.longitude, report.point.latitude,
                                  routing.buildingID, routing.grid, routing.community, routing.outsideGrids ? 1 : 0, routing.gridDistance,
                                  routing.workerID, routing.department, report.reporterKind.rawValue, report.reporter, category.priority,
                                  routing.householdsNearby, impactJSON, mediaJSON, duplicateOf, timeline.state.rawValue, timeline.registeredAt,
-                                 timeline.updatedAt, timeline.stepDeadline, timeline.handlingDeadline, timeline.closedAt, timeline.events])
+                                 timeline.updatedAt, timeline.stepStartedAt, timeline.stepDeadline, timeline.handlingDeadline, timeline.closedAt, timeline.events])
             try append(event, caseID: next, seq: 1, db)
             guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
             return (stored, routing)
@@ -224,8 +225,8 @@ public enum CaseRepository {
             try append(event, caseID: stored.id, seq: stored.events.count + 1, db)
             let after = try replay(stored.events + [event], category: category, calendar: calendar)
             try db.execute(sql: """
-                UPDATE cases SET state = ?, updated_at = ?, step_deadline = ?, handling_deadline = ?, closed_at = ?, events = ? WHERE id = ?
-                """, arguments: [after.state.rawValue, after.updatedAt, after.stepDeadline, after.handlingDeadline, after.closedAt, after.events, stored.id])
+                UPDATE cases SET state = ?, updated_at = ?, step_started_at = ?, step_deadline = ?, handling_deadline = ?, closed_at = ?, events = ? WHERE id = ?
+                """, arguments: [after.state.rawValue, after.updatedAt, after.stepStartedAt, after.stepDeadline, after.handlingDeadline, after.closedAt, after.events, stored.id])
             guard let result = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
             return result
         }
@@ -252,7 +253,8 @@ public enum CaseRepository {
     static let columns = """
         c.id, c.code, c.category_code, c.description, c.address, c.longitude, c.latitude, c.building_id, c.grid_code, c.community_code,
         c.outside_grids, c.grid_distance_m, w.code, c.department_code, c.reporter_kind, c.reporter, c.priority, c.households_nearby, c.impact,
-        c.media, c.duplicate_of, c.state, c.registered_at, c.updated_at, c.step_deadline, c.handling_deadline, c.closed_at, c.events
+        c.media, c.duplicate_of, c.state, c.registered_at, c.updated_at, c.step_deadline, c.handling_deadline, c.closed_at, c.events,
+        c.step_started_at
         """
 
     static func decode(_ row: Row) throws -> StoredCase {
@@ -265,7 +267,7 @@ public enum CaseRepository {
                           outsideGrids: (row[10] as Int) == 1, gridDistance: row[11], worker: row[12], department: row[13], reporterKind: row[14],
                           reporter: row[15], priority: row[16], householdsNearby: row[17], impact: impact, media: media, duplicateOf: row[20],
                           state: state, registeredAt: row[22], updatedAt: row[23], stepDeadline: row[24], handlingDeadline: row[25],
-                          closedAt: row[26], eventCount: row[27])
+                          closedAt: row[26], eventCount: row[27], stepStartedAt: row[28])
     }
 
     static func fetch(_ db: Database, code: String, withEvents: Bool) throws -> StoredCase? {
@@ -364,7 +366,8 @@ public enum CaseRepository {
                 guard let category = catalog.category(stored.category),
                       let timeline = try? CaseTimeline.replay(events, limits: category.limits, calendar: calendar),
                       timeline.state == stored.state, timeline.events == stored.eventCount, timeline.stepDeadline == stored.stepDeadline,
-                      timeline.closedAt == stored.closedAt, timeline.updatedAt == stored.updatedAt else {
+                      timeline.closedAt == stored.closedAt, timeline.updatedAt == stored.updatedAt,
+                      timeline.stepStartedAt == stored.stepStartedAt else {
                     bad.append(stored.code)
                     continue
                 }

@@ -67,6 +67,7 @@ enum CaseSchema {
                 state TEXT NOT NULL,
                 registered_at INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
+                step_started_at INTEGER,
                 step_deadline INTEGER,
                 handling_deadline INTEGER,
                 closed_at INTEGER,
