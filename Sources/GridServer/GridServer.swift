@@ -19,6 +19,8 @@ public enum GridServer {
         AnalysisRoutes(state: state).register(on: router)
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
+        CaseRoutes(state: state).register(on: router)
+        Open311Routes(state: state, network: CaseNetworkHolder(store: store, profile: settings.profile)).register(on: router)
         routes.fill(from: router)
         return router
     }

@@ -203,7 +203,7 @@ struct CasesStatsCommand: AsyncParsableCommand {
             throw StoreError.badInput("--by must be one of \(CaseFigures.Unit.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let now = try CaseArguments.now(now, calendar: calendar)
-        let end = try to.map { try CaseArguments.now($0, calendar: calendar) } ?? now
+        let end = try to.map { try CaseArguments.now($0, calendar: calendar) } ?? now + 1  // up to and including now
         let start = try from.map { try CaseArguments.now($0, calendar: calendar) } ?? end - 30 * 86_400
         let figures = try CaseRepository.figures(store: store, unit: unit, from: start, to: end, now: now)
         if json {
