@@ -23,6 +23,1607 @@ enum OpenAPIDocument {
   }
  ],
  "paths": {
+  "/collections/cases": {
+   "get": {
+    "summary": "The cases collection (OGC API - Features)",
+    "operationId": "getCasesCollection",
+    "responses": {
+     "200": {
+      "description": "Collection metadata",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/collections/cases/items": {
+   "get": {
+    "summary": "Cases as GeoJSON features with their grid and community codes, state, deadline light and allowed actions",
+    "operationId": "getCases",
+    "parameters": [
+     {
+      "name": "status",
+      "in": "query",
+      "required": false,
+      "description": "open, closed or a state: registered, dispatched, handling, handled, checking, closed, void, returned, suspended",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Case category code",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "grid",
+      "in": "query",
+      "required": false,
+      "description": "Grid code",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "community",
+      "in": "query",
+      "required": false,
+      "description": "Community code",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "overdue",
+      "in": "query",
+      "required": false,
+      "description": "true: only open cases whose running step is past its deadline",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "true",
+        "false"
+       ]
+      }
+     },
+     {
+      "name": "bbox",
+      "in": "query",
+      "required": false,
+      "description": "minLon,minLat,maxLon,maxLat",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 10000,
+       "default": 1000
+      }
+     },
+     {
+      "name": "offset",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 0
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "FeatureCollection of cases",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/collections/cases/items/{code}": {
+   "get": {
+    "summary": "One case with its event history",
+    "operationId": "getCase",
+    "parameters": [
+     {
+      "name": "code",
+      "in": "path",
+      "required": true,
+      "description": "Case code",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Feature",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/cases/{code}/transitions": {
+   "post": {
+    "summary": "Apply an action to a case (dispatch, accept, feedback, check, close, rework, void, return, extend, suspend, resume); one transaction with its event",
+    "operationId": "postCaseTransition",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "name": "code",
+      "in": "path",
+      "required": true,
+      "description": "Case code",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "action"
+        ],
+        "properties": {
+         "action": {
+          "type": "string",
+          "enum": [
+           "dispatch",
+           "accept",
+           "feedback",
+           "check",
+           "close",
+           "rework",
+           "void",
+           "return",
+           "extend",
+           "suspend",
+           "resume"
+          ]
+         },
+         "actor": {
+          "type": "string"
+         },
+         "note": {
+          "type": "string",
+          "maxLength": 4000
+         },
+         "extension": {
+          "type": "string",
+          "description": "For extend: working hours or days, e.g. 4h, 2d"
+         },
+         "at": {
+          "type": "string",
+          "description": "ISO 8601 time (default now)"
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The case after the transition",
+      "content": {
+       "application/geo+json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "401": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "403": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "409": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/cases/stats": {
+   "get": {
+    "summary": "Evaluation per unit over a period: registered, due, closure rate, on-time rate, rework rate, extension rate, median hours to close, overdue now, cases per 100 households",
+    "operationId": "getCaseStats",
+    "parameters": [
+     {
+      "name": "by",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "grid",
+        "community",
+        "street",
+        "worker",
+        "department"
+       ],
+       "default": "grid"
+      }
+     },
+     {
+      "name": "from",
+      "in": "query",
+      "required": false,
+      "description": "Period start (date or ISO 8601 time; default 30 days before to)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "to",
+      "in": "query",
+      "required": false,
+      "description": "Period end, exclusive (default: now included)",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "now",
+      "in": "query",
+      "required": false,
+      "description": "Time to judge overdue at (default now)",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Figures",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     }
+    }
+   }
+  },
+  "/open311/v2/discovery": {
+   "get": {
+    "summary": "Open311 GeoReport v2 discovery",
+    "operationId": "getOpen311Discovery",
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/discovery.json": {
+   "get": {
+    "summary": "Open311 GeoReport v2 discovery",
+    "operationId": "getOpen311DiscoveryJson",
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/services": {
+   "get": {
+    "summary": "Open311 services: the case categories",
+    "operationId": "getOpen311Services",
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/services.json": {
+   "get": {
+    "summary": "Open311 services: the case categories",
+    "operationId": "getOpen311ServicesJson",
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/services/{service_code}": {
+   "get": {
+    "summary": "Open311 service definition (attributes)",
+    "operationId": "getOpen311Service",
+    "parameters": [
+     {
+      "name": "service_code",
+      "in": "path",
+      "required": true,
+      "description": "Service code (may end in .json)",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/requests": {
+   "get": {
+    "summary": "Open311 service requests (default: the last 90 days, at most 1,000)",
+    "operationId": "getOpen311Requests",
+    "parameters": [
+     {
+      "name": "service_request_id",
+      "in": "query",
+      "required": false,
+      "description": "Comma-separated ids",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "service_code",
+      "in": "query",
+      "required": false,
+      "description": "Service code",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "start_date",
+      "in": "query",
+      "required": false,
+      "description": "w3 date/time",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "end_date",
+      "in": "query",
+      "required": false,
+      "description": "w3 date/time",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "status",
+      "in": "query",
+      "required": false,
+      "description": "open, closed or open,closed",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Open311: report a case; routed to building, grid, grid worker and department",
+    "operationId": "postOpen311Request",
+    "responses": {
+     "201": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/x-www-form-urlencoded": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "api_key",
+         "service_code",
+         "lat",
+         "long"
+        ],
+        "properties": {
+         "api_key": {
+          "type": "string",
+          "description": "The server's write token or a reporter key (cases keys add)"
+         },
+         "service_code": {
+          "type": "string"
+         },
+         "lat": {
+          "type": "number"
+         },
+         "long": {
+          "type": "number"
+         },
+         "address_string": {
+          "type": "string"
+         },
+         "description": {
+          "type": "string",
+          "maxLength": 4000
+         },
+         "media_url": {
+          "type": "string"
+         },
+         "email": {
+          "type": "string"
+         },
+         "first_name": {
+          "type": "string"
+         },
+         "last_name": {
+          "type": "string"
+         },
+         "attribute[reporter_kind]": {
+          "type": "string",
+          "enum": [
+           "grid_worker",
+           "resident",
+           "hotline_12345",
+           "other"
+          ]
+         }
+        }
+       }
+      },
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "api_key",
+         "service_code",
+         "lat",
+         "long"
+        ],
+        "properties": {
+         "api_key": {
+          "type": "string",
+          "description": "The server's write token or a reporter key (cases keys add)"
+         },
+         "service_code": {
+          "type": "string"
+         },
+         "lat": {
+          "type": "number"
+         },
+         "long": {
+          "type": "number"
+         },
+         "address_string": {
+          "type": "string"
+         },
+         "description": {
+          "type": "string",
+          "maxLength": 4000
+         },
+         "media_url": {
+          "type": "string"
+         },
+         "email": {
+          "type": "string"
+         },
+         "first_name": {
+          "type": "string"
+         },
+         "last_name": {
+          "type": "string"
+         },
+         "attribute[reporter_kind]": {
+          "type": "string",
+          "enum": [
+           "grid_worker",
+           "resident",
+           "hotline_12345",
+           "other"
+          ]
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/requests.json": {
+   "get": {
+    "summary": "Open311 service requests (default: the last 90 days, at most 1,000)",
+    "operationId": "getOpen311RequestsJson",
+    "parameters": [
+     {
+      "name": "service_request_id",
+      "in": "query",
+      "required": false,
+      "description": "Comma-separated ids",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "service_code",
+      "in": "query",
+      "required": false,
+      "description": "Service code",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "start_date",
+      "in": "query",
+      "required": false,
+      "description": "w3 date/time",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "end_date",
+      "in": "query",
+      "required": false,
+      "description": "w3 date/time",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "status",
+      "in": "query",
+      "required": false,
+      "description": "open, closed or open,closed",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Open311: report a case; routed to building, grid, grid worker and department",
+    "operationId": "postOpen311RequestJson",
+    "responses": {
+     "201": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/x-www-form-urlencoded": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "api_key",
+         "service_code",
+         "lat",
+         "long"
+        ],
+        "properties": {
+         "api_key": {
+          "type": "string",
+          "description": "The server's write token or a reporter key (cases keys add)"
+         },
+         "service_code": {
+          "type": "string"
+         },
+         "lat": {
+          "type": "number"
+         },
+         "long": {
+          "type": "number"
+         },
+         "address_string": {
+          "type": "string"
+         },
+         "description": {
+          "type": "string",
+          "maxLength": 4000
+         },
+         "media_url": {
+          "type": "string"
+         },
+         "email": {
+          "type": "string"
+         },
+         "first_name": {
+          "type": "string"
+         },
+         "last_name": {
+          "type": "string"
+         },
+         "attribute[reporter_kind]": {
+          "type": "string",
+          "enum": [
+           "grid_worker",
+           "resident",
+           "hotline_12345",
+           "other"
+          ]
+         }
+        }
+       }
+      },
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "api_key",
+         "service_code",
+         "lat",
+         "long"
+        ],
+        "properties": {
+         "api_key": {
+          "type": "string",
+          "description": "The server's write token or a reporter key (cases keys add)"
+         },
+         "service_code": {
+          "type": "string"
+         },
+         "lat": {
+          "type": "number"
+         },
+         "long": {
+          "type": "number"
+         },
+         "address_string": {
+          "type": "string"
+         },
+         "description": {
+          "type": "string",
+          "maxLength": 4000
+         },
+         "media_url": {
+          "type": "string"
+         },
+         "email": {
+          "type": "string"
+         },
+         "first_name": {
+          "type": "string"
+         },
+         "last_name": {
+          "type": "string"
+         },
+         "attribute[reporter_kind]": {
+          "type": "string",
+          "enum": [
+           "grid_worker",
+           "resident",
+           "hotline_12345",
+           "other"
+          ]
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/open311/v2/requests/{id}": {
+   "get": {
+    "summary": "Open311: one service request (id may end in .json)",
+    "operationId": "getOpen311Request",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "service_request_id",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Open311 response",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Open311 error: [{code, description}]",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "type": "object",
+          "required": [
+           "code",
+           "description"
+          ],
+          "properties": {
+           "code": {
+            "type": "integer"
+           },
+           "description": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/": {
    "get": {
     "summary": "Landing page (JSON), or the map page for browsers (Accept: text/html or f=html)",
