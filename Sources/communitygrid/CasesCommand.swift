@@ -155,10 +155,10 @@ struct CasesShowCommand: AsyncParsableCommand {
 
 struct CasesMoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "move", abstract: "Apply an action to a case: dispatch, accept, feedback, check, close, rework, void, return, extend, suspend, resume.")
+        commandName: "move", abstract: "Apply an action to cases: dispatch, accept, feedback, check, close, rework, void, return, extend, suspend, resume.",
+        discussion: "`cases move CODE... ACTION`: each case moves in its own transaction, in the order given; the first refusal stops the command.")
     @OptionGroup var store: StoreOptions
-    @Argument(help: "Case code.") var code: String
-    @Argument(help: "The action.") var action: String
+    @Argument(help: ArgumentHelp("Case codes, then the action.", valueName: "CODE... ACTION")) var items: [String]
     @Option(help: "Who acts.") var actor: String = "cli"
     @Option(help: "A note for the log.") var note: String?
     @Option(name: .customLong("extension"), help: "For extend: the working time granted (e.g. 4h, 2d).") var extensionLimit: String?
@@ -166,23 +166,26 @@ struct CasesMoveCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
 
     func run() async throws {
+        guard items.count >= 2, let actionText = items.last else { throw ValidationError("give one or more case codes, then the action") }
         let store = try store.open()
         let calendar = try CaseSetup.calendar(store)
-        guard let action = CaseAction(rawValue: action), action != .register else {
-            throw StoreError.badInput("unknown action \(self.action); actions: \(CaseAction.allCases.filter { $0 != .register }.map(\.rawValue).joined(separator: ", "))")
+        guard let action = CaseAction(rawValue: actionText), action != .register else {
+            throw StoreError.badInput("unknown action \(actionText); actions: \(CaseAction.allCases.filter { $0 != .register }.map(\.rawValue).joined(separator: ", "))")
         }
         var limit: TimeLimit?
         if let extensionLimit {
             guard let parsed = TimeLimit.parse(extensionLimit) else { throw StoreError.badInput("--extension must be working hours or days like 4h or 2d") }
             limit = parsed
         }
-        let at = try CaseArguments.now(at, calendar: calendar)
-        let c = try CaseRepository.transition(store: store, code: code, action: action, actor: actor, note: note, extension: limit, at: at)
-        if json {
-            try Console.printJSON(c.json(calendar: calendar, now: at, events: true))
-            return
+        for code in items.dropLast() {
+            let at = try CaseArguments.now(at, calendar: calendar)
+            let c = try CaseRepository.transition(store: store, code: code, action: action, actor: actor, note: note, extension: limit, at: at)
+            if json {
+                try Console.printJSON(c.json(calendar: calendar, now: at, events: true))
+            } else {
+                print("case \(c.code): \(c.state.rawValue) (\(c.state.chineseName)); deadline \(c.stepDeadline.map(calendar.format) ?? "-"); next: \(CaseMachine.allowed(from: c.state).map(\.rawValue).joined(separator: ", "))")
+            }
         }
-        print("case \(c.code): \(c.state.rawValue) (\(c.state.chineseName)); deadline \(c.stepDeadline.map(calendar.format) ?? "-"); next: \(CaseMachine.allowed(from: c.state).map(\.rawValue).joined(separator: ", "))")
     }
 }
 
