@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GridAnalysis", targets: ["GridAnalysis"]),
         .library(name: "GridStore", targets: ["GridStore"]),
         .library(name: "GridServices", targets: ["GridServices"]),
+        .library(name: "GridCases", targets: ["GridCases"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "GridAnalysis", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // Mapbox Vector Tile 2.1 encoder and WebMercatorQuad tile geometry (clip, simplify, quantise): no I/O.
         .target(name: "GridTiles", dependencies: ["GridModel"], swiftSettings: strictSettings),
+        // Case workflow, working calendar, deadlines and evaluation of the grid's daily loop: no I/O.
+        .target(name: "GridCases", dependencies: ["GridModel"], swiftSettings: strictSettings),
         // libreadosm (XML and PBF) and zlib (for .osm.gz), from Debian.
         .systemLibrary(
             name: "CReadOSM",
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridTiles", "CReadOSM", "CProj", "GridReport",
+                "GridModel", "GridAnalysis", "GridTiles", "GridCases", "CReadOSM", "CProj", "GridReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -61,7 +64,7 @@ let package = Package(
         .target(
             name: "GridServer",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "GridServices", "GridTiles", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "GridTiles", "GridCases", "CReadOSM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -78,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "communitygrid",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridStore", "GridServices", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles", "CReadOSM",
+                "GridModel", "GridAnalysis", "GridStore", "GridServices", "GridCases", "DemoCity", "GridServer", "GridCommandLine", "GridReport", "GridReportFiles", "CReadOSM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -101,16 +104,17 @@ let package = Package(
         .testTarget(name: "GridModelTests", dependencies: ["GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DemoCityTests", dependencies: ["DemoCity", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GridCasesTests", dependencies: ["GridCases", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
-            dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "GridCases", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "DemoCity", "TestSupport",
+                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "GridCases", "DemoCity", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

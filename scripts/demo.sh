@@ -16,6 +16,15 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN" --db "$DB" info
 # The main job: 5/10/15-minute walking coverage per building, grid and community (stored as a run).
 "$BIN" --db "$DB" coverage
+# A few cases of the grid's daily loop (README, "Cases"): a grid worker on a grid, two reports on one building (the
+# second is offered the first as a duplicate), a closed clinic with the households it takes out of each level.
+"$BIN" --db "$DB" workers add gw-1 --name 李四
+"$BIN" --db "$DB" workers assign gw-1 110105001001001 --from 2026-01-01
+"$BIN" --db "$DB" cases report --category refuse-pile --lon 116.46176 --lat 39.94799 --description 垃圾堆积 --at 2026-03-02T09:00:00
+"$BIN" --db "$DB" cases report --category refuse-pile --lon 116.46180 --lat 39.94801 --description 楼门口垃圾 --at 2026-03-02T09:30:00
+"$BIN" --db "$DB" cases report --category clinic-closed --lon 116.47234 --lat 39.93799 --description 社区卫生服务站停诊 --at 2026-03-02T10:00:00
+"$BIN" --db "$DB" cases move 20260302-1 20260302-3 dispatch --at 2026-03-02T10:30:00
+"$BIN" --db "$DB" cases list --now 2026-03-02T16:00:00
 echo "demo store: $DB (open it in QGIS, or: $BIN --db $DB export buildings > buildings.geojson)"
 if [ "${SERVE:-1}" != 0 ]; then
   PORT=${PORT:-8080}

@@ -21,6 +21,8 @@ public enum GridServer {
         PageRoutes(state: state).register(on: router)
         MapRoutes(state: state).register(on: router)
         TileRoutes(state: state).register(on: router)
+        CaseRoutes(state: state).register(on: router)
+        Open311Routes(state: state, network: CaseNetworkHolder(store: store, profile: settings.profile)).register(on: router)
         routes.fill(from: router)
         return router
     }

@@ -321,6 +321,9 @@ enum StoreMigrations {
             try db.execute(sql: DataVersions.triggerSQL())
             try BuildingPlaces.refreshIfNeeded(db)
         }
+        migrator.registerMigration("v9-cases") { db in
+            try CaseSchema.create(db)
+        }
         migrator.registerMigration("v10-run-vocabulary") { db in
             // Stored run parameters take the names of the HTTP body and the command line's JSON (min, max, grid_count,
             // from_current) instead of the Swift ones they were first stored under.

@@ -1,0 +1,151 @@
+import Foundation
+import GridAnalysis
+import GridCases
+import GridModel
+import GridStore
+import Hummingbird
+import Synchronization
+
+/// The routing network of cases, loaded on first use and again when a layer changed.
+final class CaseNetworkHolder: Sendable {
+    private let cached = Mutex<CaseNetwork?>(nil)
+    let store: Store
+    let profile: LifeCircleProfile
+
+    init(store: Store, profile: LifeCircleProfile) {
+        self.store = store
+        self.profile = profile
+    }
+
+    func current() throws -> CaseNetwork {
+        if let network = cached.withLock({ $0 }), try network.isCurrent(store) { return network }
+        let network = try CaseNetwork.load(store, profile: profile)
+        cached.withLock { $0 = network }
+        return network
+    }
+}
+
+/// Cases over HTTP: `/collections/cases` (OGC API – Features), `POST /cases/{code}/transitions`, `/cases/stats`.
+/// Handlers parse, call `CaseRepository` and render; the figures and the case shape are the command line's.
+struct CaseRoutes: Sendable {
+    let state: ServerState
+
+    static func now() -> Timestamp { Int64(Date().timeIntervalSince1970) }
+
+    static func render(_ object: Any, request: Request, status: HTTPResponse.Status = .ok, contentType: String = Responses.json) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Responses.bytes(Array(data), contentType: contentType, request: request, status: status, cacheable: false)
+    }
+
+    static func instant(_ text: String?, name: String, calendar: WorkingCalendar) throws -> Timestamp? {
+        guard let text else { return nil }
+        guard let t = calendar.parseInstant(text) else {
+            throw APIProblem.badParameter(name, "\(name) must be a date YYYY-MM-DD or an ISO 8601 time, got \(text.prefix(40))")
+        }
+        return t
+    }
+
+    static func feature(_ c: CaseRepository.StoredCase, calendar: WorkingCalendar, now: Timestamp, events: Bool) -> [String: Any] {
+        ["type": "Feature", "id": c.code, "geometry": ["type": "Point", "coordinates": [c.point.longitude, c.point.latitude]],
+         "properties": c.json(calendar: calendar, now: now, events: events)]
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let store = state.store
+        router.get("/collections/cases") { request, _ in
+            let base = Responses.base(request)
+            return try Self.render([
+                "id": "cases", "title": "Cases", "description": "Cases of the grid's daily loop: state, deadline light, grid and community codes",
+                "itemType": "feature", "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+                "links": [["rel": "items", "type": "application/geo+json", "href": base + "/collections/cases/items"]],
+            ], request: request)
+        }
+        router.get("/collections/cases/items") { request, _ in
+            let calendar = try CaseSetup.calendar(store)
+            let now = Self.now()
+            let q = request.uri.queryParameters
+            var filter = CaseRepository.Filter()
+            filter.status = q["status"].map(String.init)
+            filter.category = q["category"].map(String.init)
+            filter.grid = q["grid"].map(String.init)
+            filter.community = q["community"].map(String.init)
+            if let overdue = q["overdue"] {
+                guard overdue == "true" || overdue == "false" else { throw APIProblem.badParameter("overdue", "overdue must be true or false") }
+                filter.overdueAt = overdue == "true" ? now : nil
+            }
+            if let text = q["limit"] {
+                guard let limit = Int(text), (1...10_000).contains(limit) else { throw APIProblem.badParameter("limit", "limit must be an integer in [1, 10000]") }
+                filter.limit = limit
+            } else {
+                filter.limit = 1000
+            }
+            if let text = q["offset"] {
+                guard let offset = Int(text), offset >= 0, offset <= 10_000_000 else { throw APIProblem.badParameter("offset", "offset must be an integer ≥ 0") }
+                filter.offset = offset
+            }
+            if let text = q["bbox"] {
+                let parts = text.split(separator: ",").compactMap { Double($0) }
+                guard parts.count == 4, parts.allSatisfy(\.isFinite), parts[0] <= parts[2], parts[1] <= parts[3] else {
+                    throw APIProblem.badParameter("bbox", "bbox must be minLon,minLat,maxLon,maxLat")
+                }
+                filter.bbox = BoundingBox(minLongitude: parts[0], minLatitude: parts[1], maxLongitude: parts[2], maxLatitude: parts[3])
+            }
+            let listed: (cases: [CaseRepository.StoredCase], matched: Int)
+            do { listed = try CaseRepository.list(store: store, filter: filter) } catch let error as StoreError where error.isUserError {
+                throw APIProblem.badParameter("status", error.description)
+            }
+            return try Self.render([
+                "type": "FeatureCollection", "numberMatched": listed.matched, "numberReturned": listed.cases.count,
+                "timeStamp": calendar.format(now),
+                "features": listed.cases.map { Self.feature($0, calendar: calendar, now: now, events: false) },
+            ], request: request, contentType: Responses.geoJSON)
+        }
+        router.get("/collections/cases/items/:code") { request, context in
+            let code = try context.parameters.require("code")
+            let calendar = try CaseSetup.calendar(store)
+            guard let c = try CaseRepository.find(store: store, code: code) else { throw APIProblem.notFound("no case \(code.prefix(60))") }
+            return try Self.render(Self.feature(c, calendar: calendar, now: Self.now(), events: true), request: request, contentType: Responses.geoJSON)
+        }
+        router.post("/cases/:code/transitions") { request, context in
+            try WriteAuthorization.check(request, token: state.settings.writeToken)
+            let code = try context.parameters.require("code")
+            let body = try await AnalysisRoutes.jsonBody(request, limit: state.settings.limits.maximumBodyBytes)
+            let calendar = try CaseSetup.calendar(store)
+            guard let actionText = body["action"]?.stringValue else { throw APIProblem.badBody("action is required", field: "action") }
+            guard let action = CaseAction(rawValue: actionText), action != .register else {
+                throw APIProblem.badBody("action must be one of \(CaseAction.allCases.filter { $0 != .register }.map(\.rawValue).joined(separator: ", "))", field: "action")
+            }
+            let actor = body["actor"]?.stringValue ?? "api"
+            let note = body["note"]?.stringValue
+            var limit: TimeLimit?
+            if let text = body["extension"]?.stringValue {
+                guard let parsed = TimeLimit.parse(text) else { throw APIProblem.badBody("extension must be working hours or days like 4h or 2d", field: "extension") }
+                limit = parsed
+            }
+            let at = try Self.instant(body["at"]?.stringValue, name: "at", calendar: calendar) ?? Self.now()
+            guard try CaseRepository.find(store: store, code: code) != nil else { throw APIProblem.notFound("no case \(code.prefix(60))") }
+            let moved: CaseRepository.StoredCase
+            do {
+                moved = try CaseRepository.transition(store: store, code: code, action: action, actor: actor, note: note, extension: limit, at: at)
+            } catch let error as StoreError where error.isUserError {
+                // The machine's refusal names the allowed actions.
+                throw APIProblem.conflict(error.description)
+            }
+            return try Self.render(Self.feature(moved, calendar: calendar, now: at, events: true), request: request, contentType: Responses.geoJSON)
+        }
+        router.get("/cases/stats") { request, _ in
+            let calendar = try CaseSetup.calendar(store)
+            let q = request.uri.queryParameters
+            guard let unit = CaseFigures.Unit(rawValue: q["by"].map(String.init) ?? "grid") else {
+                throw APIProblem.badParameter("by", "by must be one of \(CaseFigures.Unit.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let now = try Self.instant(q["now"].map(String.init), name: "now", calendar: calendar) ?? Self.now()
+            let end = try Self.instant(q["to"].map(String.init), name: "to", calendar: calendar) ?? now + 1  // up to and including now
+            let start = try Self.instant(q["from"].map(String.init), name: "from", calendar: calendar) ?? end - 30 * 86_400
+            guard start < end else { throw APIProblem.badParameter("from", "from must be before to") }
+            let figures = try CaseRepository.figures(store: store, unit: unit, from: start, to: end, now: now)
+            return try Self.render(["from": calendar.format(start), "to": calendar.format(end), "now": calendar.format(now),
+                                    "units": figures.map(\.json)], request: request)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import GridCases
+import GridModel
+import GridStore
+import Hummingbird
+
+/// Open311 GeoReport v2 in JSON under `/open311/v2/` (http://wiki.open311.org/GeoReport_v2): services are the case
+/// categories, requests are cases (service_request_id = the case code). Errors are `[{code, description}]` with
+/// 400, 403 or 404. `api_key` is the server's write token or a reporter key from `cases keys add`; reads need none.
+struct Open311Routes: Sendable {
+    let state: ServerState
+    let network: CaseNetworkHolder
+
+    struct Failure: Error {
+        var status: HTTPResponse.Status
+        var description: String
+    }
+
+    static func render(_ object: Any, request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
+        try CaseRoutes.render(object, request: request, status: status)
+    }
+
+    /// Runs a handler, answering any failure in Open311's error shape.
+    static func answer(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
+        let failure: Failure
+        do {
+            return try await body()
+        } catch let error as Failure {
+            failure = error
+        } catch let problem as APIProblem {
+            let status: HTTPResponse.Status = switch problem.status {
+            case .unauthorized, .forbidden: .forbidden
+            case .notFound: .notFound
+            case .serviceUnavailable, .internalServerError, .contentTooLarge: problem.status
+            default: .badRequest
+            }
+            failure = Failure(status: status, description: problem.detail)
+        } catch let error as StoreError where error.isUserError {
+            failure = Failure(status: .badRequest, description: error.description)
+        }
+        return try render([["code": failure.status.code, "description": failure.description]], request: request, status: failure.status)
+    }
+
+    /// The request's fields: the query, then a form-encoded or JSON body.
+    static func fields(_ request: Request, limit: Int) async throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { fields[String(key)] = String(value) }
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        let bytes = Data(buffer.readableBytesView)
+        guard !bytes.isEmpty else { return fields }
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
+            guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+                throw Failure(status: .badRequest, description: "the body is not a JSON object")
+            }
+            for (key, value) in object {
+                switch value {
+                case let text as String: fields[key] = text
+                case let number as NSNumber: fields[key] = number.stringValue
+                default: throw Failure(status: .badRequest, description: "\(key) must be a string or a number")
+                }
+            }
+            return fields
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) throws -> String {
+                guard let decoded = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw Failure(status: .badRequest, description: "the form body is not valid percent-encoding")
+                }
+                return decoded
+            }
+            fields[try decode(parts[0])] = parts.count > 1 ? try decode(parts[1]) : ""
+        }
+        return fields
+    }
+
+    static func service(_ c: CaseCategory, departments: [String: String]) -> [String: Any] {
+        ["service_code": c.code, "service_name": c.nameEn, "description": "\(c.nameZh) · \(c.nameEn)", "metadata": true, "type": "realtime",
+         "keywords": [c.kind == .component ? "部件" : "事件", c.kind.rawValue].joined(separator: ","),
+         "group": departments[c.department] ?? c.department]
+    }
+
+    static func request(_ c: CaseRepository.StoredCase, catalog: CaseCatalog, departments: [String: String], calendar: WorkingCalendar) -> [String: Any] {
+        let category = catalog.category(c.category)
+        let notes = "\(c.state.rawValue) (\(c.state.chineseName))" + (c.events.last?.note.map { ": \($0)" } ?? "")
+        return [
+            "service_request_id": c.code, "status": c.state.isOpen ? "open" : "closed", "status_notes": notes,
+            "service_name": category?.nameEn ?? c.category, "service_code": c.category, "description": c.description,
+            "agency_responsible": departments[c.department] ?? c.department, "service_notice": NSNull(),
+            "requested_datetime": calendar.format(c.registeredAt), "updated_datetime": calendar.format(c.updatedAt),
+            "expected_datetime": c.handlingDeadline.map { calendar.format($0) as Any } ?? NSNull(),
+            "address": c.address ?? NSNull(), "address_id": NSNull(), "zipcode": NSNull(),
+            "lat": c.point.latitude, "long": c.point.longitude, "media_url": c.media.first ?? NSNull(),
+        ]
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let store = state.store
+        let settings = state.settings
+        let network = self.network
+        /// Open311 clients ask for `path.json`; both spellings are served.
+        func get(_ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            router.get(RouterPath(stringLiteral: "/open311/v2/" + path), use: handler)
+            router.get(RouterPath(stringLiteral: "/open311/v2/" + path + ".json"), use: handler)
+        }
+        get("discovery") { request, _ in
+            try await Self.answer(request) {
+                let base = Responses.base(request)
+                return try Self.render([
+                    "changeset": "2026-12-01T00:00:00Z", "contact": "the operator of this server", "key_service": "communitygrid --db FILE cases keys add NAME",
+                    "endpoints": [["specification": "http://wiki.open311.org/GeoReport_v2", "url": base + "/open311/v2", "changeset": "2026-12-01T00:00:00Z",
+                                   "type": "production", "formats": ["application/json"]]],
+                ], request: request)
+            }
+        }
+        get("services") { request, _ in
+            try await Self.answer(request) {
+                let catalog = try CaseSetup.catalog(store)
+                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                return try Self.render(catalog.categories.map { Self.service($0, departments: departments) }, request: request)
+            }
+        }
+        router.get("/open311/v2/services/:service") { request, context in
+            try await Self.answer(request) {
+                var code = try context.parameters.require("service")
+                if code.hasSuffix(".json") { code.removeLast(5) }
+                guard let category = try CaseSetup.catalog(store).category(code) else {
+                    throw Failure(status: .notFound, description: "no service \(code.prefix(60))")
+                }
+                return try Self.render([
+                    "service_code": category.code,
+                    "attributes": [[
+                        "variable": true, "code": "reporter_kind", "datatype": "singlevaluelist", "required": false, "order": 1,
+                        "datatype_description": "Who reports", "description": "Who reports: a grid worker, a resident, the 12345 hotline, other",
+                        "values": CaseRepository.ReporterKind.allCases.map { ["key": $0.rawValue, "name": $0.rawValue] },
+                    ] as [String: Any]],
+                ], request: request)
+            }
+        }
+        get("requests") { request, _ in
+            try await Self.answer(request) {
+                let calendar = try CaseSetup.calendar(store)
+                let q = request.uri.queryParameters
+                var filter = CaseRepository.Filter()
+                if let ids = q["service_request_id"] {
+                    filter.codes = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                }
+                filter.category = q["service_code"].map(String.init)
+                if let status = q["status"] {
+                    let values = Set(status.split(separator: ",").map(String.init))
+                    guard values.isSubset(of: ["open", "closed"]) else { throw Failure(status: .badRequest, description: "status must be open, closed or open,closed") }
+                    filter.status = values.count == 1 ? values.first : nil
+                }
+                func date(_ name: String) throws -> Timestamp? {
+                    guard let text = q[Substring(name)] else { return nil }
+                    guard let t = calendar.parseInstant(String(text)) else { throw Failure(status: .badRequest, description: "\(name) must be a w3 date/time, got \(text.prefix(40))") }
+                    return t
+                }
+                let end = try date("end_date"), start = try date("start_date")
+                if filter.codes == nil {
+                    // The spec's default window: the last 90 days.
+                    filter.registeredTo = end ?? CaseRoutes.now()
+                    filter.registeredFrom = start ?? (filter.registeredTo! - 90 * 86_400)
+                    guard filter.registeredFrom! <= filter.registeredTo! else { throw Failure(status: .badRequest, description: "start_date is after end_date") }
+                }
+                filter.limit = 1000
+                let catalog = try CaseSetup.catalog(store)
+                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                let listed = try CaseRepository.list(store: store, filter: filter)
+                return try Self.render(listed.cases.map { Self.request($0, catalog: catalog, departments: departments, calendar: calendar) }, request: request)
+            }
+        }
+        router.get("/open311/v2/requests/:id") { request, context in
+            try await Self.answer(request) {
+                var code = try context.parameters.require("id")
+                if code.hasSuffix(".json") { code.removeLast(5) }
+                guard let c = try CaseRepository.find(store: store, code: code) else { throw Failure(status: .notFound, description: "no request \(code.prefix(60))") }
+                let catalog = try CaseSetup.catalog(store)
+                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                return try Self.render([Self.request(c, catalog: catalog, departments: departments, calendar: try CaseSetup.calendar(store))], request: request)
+            }
+        }
+        let post: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            try await Self.answer(request) {
+                let fields = try await Self.fields(request, limit: settings.limits.maximumBodyBytes)
+                guard let key = fields["api_key"], !key.isEmpty else { throw Failure(status: .forbidden, description: "api_key is required to post a request") }
+                let reporterName: String
+                if let token = settings.writeToken, WriteAuthorization.constantTimeEqual(Array(key.utf8), Array(token.utf8)) {
+                    reporterName = "write-token"
+                } else if let name = try CaseSetup.reporter(key: key, store: store) {
+                    reporterName = name
+                } else {
+                    throw Failure(status: .forbidden, description: "api_key is not a valid key")
+                }
+                guard let service = fields["service_code"], !service.isEmpty else { throw Failure(status: .badRequest, description: "service_code is required") }
+                guard let lat = fields["lat"].flatMap(Double.init), let lon = fields["long"].flatMap(Double.init) else {
+                    throw Failure(status: .badRequest, description: "lat and long are required (this server locates requests by coordinates)")
+                }
+                let description = fields["description"] ?? ""
+                guard description.count <= 4000 else { throw Failure(status: .badRequest, description: "description is longer than 4,000 characters") }
+                let kindText = fields["attribute[reporter_kind]"] ?? "resident"
+                guard let kind = CaseRepository.ReporterKind(rawValue: kindText) else {
+                    throw Failure(status: .badRequest, description: "attribute[reporter_kind] must be one of \(CaseRepository.ReporterKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard try CaseSetup.catalog(store).category(service) != nil else { throw Failure(status: .badRequest, description: "service_code \(service.prefix(60)) is not a service") }
+                let name = [fields["first_name"], fields["last_name"]].compactMap { $0 }.joined(separator: " ")
+                let report = CaseRepository.Report(category: service, description: description.isEmpty ? "(no description)" : description,
+                                                   point: Coordinate(longitude: lon, latitude: lat), address: fields["address_string"],
+                                                   reporterKind: kind, reporter: name.isEmpty ? fields["email"] : name,
+                                                   media: fields["media_url"].map { [$0] } ?? [], at: CaseRoutes.now())
+                let (stored, routing) = try CaseRepository.report(report, store: store, network: try network.current(), actor: reporterName)
+                var notice = "routed to grid \(stored.grid ?? "none")"
+                if stored.outsideGrids { notice += String(format: " (outside every grid, %.0f m away)", stored.gridDistance) }
+                if !routing.duplicates.isEmpty { notice += "; possible duplicates: " + routing.duplicates.map(\.code).joined(separator: ", ") }
+                return try Self.render([["service_request_id": stored.code, "service_notice": notice, "account_id": NSNull()] as [String: Any]],
+                                       request: request, status: .created)
+            }
+        }
+        router.post("/open311/v2/requests", use: post)
+        router.post("/open311/v2/requests.json", use: post)
+    }
+}

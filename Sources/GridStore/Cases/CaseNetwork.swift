@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import GridAnalysis
+import GridCases
+import GridModel
+
+/// What routing, duplicate search and impact need of the store's layers, loaded once and reused until a layer
+/// changes: the walking graph with its snapper (the reach rule coverage uses), the buildings placed on it with
+/// their current grid and community, and the grids.
+///
+/// This is the only place cases load the network and snap points.
+public final class CaseNetwork: Sendable {
+    /// `AnalysisData.version` of the layers this was loaded from.
+    public let version: String
+    public let profile: LifeCircleProfile
+    let graph: WalkingGraph
+    let snapper: EdgeSnapper
+    let placed: PlacedBuildings
+    let buildingIndex: [Int64: Int]
+    let grids: [AnalysisData.Area]
+    let gridLocator: PolygonLocator
+    let facilities: [Coverage.Facility]
+
+    /// A report's point farther than this from every building footprint and representative point concerns no building.
+    public static let buildingReach = Meters(30)
+    /// Households within this walk of a case are its impact.
+    public static let impactMinutes = 5.0
+
+    public static func load(_ store: Store, profile: LifeCircleProfile = .gb50180) throws -> CaseNetwork {
+        try CaseNetwork(store, profile: profile)
+    }
+
+    private init(_ store: Store, profile: LifeCircleProfile) throws {
+        version = try AnalysisData.version(store)
+        self.profile = profile
+        graph = try AnalysisData.graph(store)
+        facilities = try AnalysisData.facilities(store)
+        // The reach rule's snapper given the facilities, as `WalkingNetwork` builds it for coverage and isochrones.
+        snapper = profile.reach.snapper(graph, facilities: facilities.map(\.location))
+        let buildings = try AnalysisData.buildings(store)
+        placed = PlacedBuildings(buildings, snapper: snapper, rule: profile.reach)
+        buildingIndex = Dictionary(uniqueKeysWithValues: buildings.enumerated().map { ($1.id, $0) })
+        grids = try AnalysisData.grids(store)
+        gridLocator = PolygonLocator(grids.map(\.shape))
+    }
+
+    /// Whether the layers changed since this was loaded.
+    public func isCurrent(_ store: Store) throws -> Bool { try AnalysisData.version(store) == version }
+
+    var rule: ReachRule { profile.reach }
+
+    func snap(_ point: Coordinate) -> SnapPoint? { rule.place(point, on: snapper) }
+
+    /// The building a point concerns: the footprint holding it, else the nearest representative point within
+    /// `buildingReach`.
+    func building(at point: Coordinate, _ db: Database) throws -> Coverage.Building? {
+        if let id = try Int64.fetchOne(db, sql: """
+            SELECT id FROM buildings WHERE ST_Contains(footprint, MakePoint(?1, ?2, 4326))
+              AND rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'buildings' AND f_geometry_column = 'footprint'
+                            AND search_frame = MakePoint(?1, ?2, 4326))
+            ORDER BY id LIMIT 1
+            """, arguments: [point.longitude, point.latitude]), let index = buildingIndex[id] {
+            return placed.buildings[index]
+        }
+        var best: (Double, Int)?
+        for (i, b) in placed.buildings.enumerated() {
+            // Cheap box test first: 30 m is well under 0.001° of latitude.
+            guard abs(b.point.latitude - point.latitude) < 0.001, abs(b.point.longitude - point.longitude) < 0.0015 else { continue }
+            let d = Geodesy.distance(b.point, point).value
+            if d <= Self.buildingReach.value, best.map({ d < $0.0 }) ?? true { best = (d, i) }
+        }
+        return best.map { placed.buildings[$0.1] }
+    }
+
+    /// The grid for a point: the building's grid when it has one, else the grid holding the point, else the nearest
+    /// grid with its distance (flagged outside).
+    func grid(for point: Coordinate, building: Coverage.Building?, _ db: Database) throws -> (code: String, community: String?, outside: Bool, distance: Meters)? {
+        if let building, let code = building.grid {
+            return (code, building.community ?? grids.first { $0.code == code }?.community, false, Meters(0))
+        }
+        if let index = gridLocator.first(containing: point) {
+            return (grids[index].code, grids[index].community, false, Meters(0))
+        }
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT code, community_code, ST_Distance(geom, MakePoint(?, ?, 4326), 1) AS d FROM grids ORDER BY d, code LIMIT 1
+            """, arguments: [point.longitude, point.latitude]) else { return nil }
+        let distance: Double? = row[2]
+        return (row[0], row[1], true, Meters(distance ?? .infinity))
+    }
+
+    /// Households whose buildings are within `minutes` of walking from the point (nil when the point is off the network).
+    func householdsWithin(minutes: Double, of point: Coordinate) throws -> Int? {
+        guard let origin = snap(point) else { return nil }
+        let answers = try NearestFacilitySearch.run(graph: graph, sources: [.init(facilityID: 0, snap: origin)],
+                                                    targets: placed.snaps, horizon: rule.distance(minutes: minutes))
+        var total = 0
+        for (i, answer) in answers.enumerated() where answer != nil { total += placed.buildings[i].households }
+        return total
+    }
+
+    /// Walking distances from `point` to each of `others` within `horizon` (nil: farther, or off the network).
+    func walkingDistances(from point: Coordinate, to others: [Coordinate], horizon: Meters) throws -> [Meters?] {
+        guard let origin = snap(point), !others.isEmpty else { return others.map { _ in nil } }
+        let targets = others.map { snap($0) }
+        return try NearestFacilitySearch.run(graph: graph, sources: [.init(facilityID: 0, snap: origin)], targets: targets, horizon: horizon)
+            .map { $0?.distance }
+    }
+
+    /// A facility out of service: the nearest facility of `category` within `buildingReach` of the point, and the
+    /// households that lose each life-circle level without it, by the coverage core on the current layers (stored
+    /// runs are not read or written). Only buildings within the largest level's walk can lose anything.
+    func facilityImpact(category: String, at point: Coordinate) throws -> FacilityImpact? {
+        let candidates = facilities.filter { $0.category == category }
+            .map { ($0, Geodesy.distance($0.location, point).value) }
+            .filter { $0.1 <= Self.buildingReach.value }
+            .sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }
+        guard let facility = candidates.first?.0, profile.categories.contains(category) else { return nil }
+        let reach = rule.distance(minutes: profile.levels.map(\.minutes).max() ?? 15).value + 2 * rule.snapLimit.value
+        let nearby = placed.buildings.filter { Geodesy.distance($0.point, facility.location).value <= reach }
+        let others = facilities.filter { $0.id != facility.id }
+        let with = try Coverage.run(graph: graph, snapper: snapper, buildings: nearby, facilities: facilities, profile: profile)
+        let without = try Coverage.run(graph: graph, snapper: snapper, buildings: nearby, facilities: others, profile: profile)
+        let levels = profile.levels.indices.map { l in
+            var households = 0
+            for b in nearby.indices where with.results.isLevelMet(building: b, level: l) && !without.results.isLevelMet(building: b, level: l) {
+                households += nearby[b].households
+            }
+            return FacilityImpact.Level(minutes: profile.levels[l].minutes, householdsLosing: households)
+        }
+        return FacilityImpact(facilityID: facility.id, category: category, profile: profile.name, levels: levels)
+    }
+}
+
+/// The households that lose each life-circle level while a facility is out of service.
+public struct FacilityImpact: Codable, Sendable, Hashable {
+    public struct Level: Codable, Sendable, Hashable {
+        public var minutes: Double
+        public var householdsLosing: Int
+        enum CodingKeys: String, CodingKey { case minutes, householdsLosing = "households_losing" }
+    }
+    public var facilityID: Int64
+    public var category: String
+    public var profile: String
+    public var levels: [Level]
+    enum CodingKeys: String, CodingKey { case facilityID = "facility_id", category, profile, levels }
+}

@@ -1,0 +1,428 @@
+import Foundation
+import GRDB
+import GridAnalysis
+import GridCases
+import GridModel
+
+/// Cases in the store: reports routed and registered, transitions appended to the log, lists and figures.
+/// Every change is one transaction holding the event that made it; `cases.state` and its deadlines are always
+/// the replay of the case's events.
+public enum CaseRepository {
+    public enum ReporterKind: String, Sendable, CaseIterable, Codable {
+        case gridWorker = "grid_worker", resident, hotline = "hotline_12345", other
+    }
+
+    public struct Report: Sendable {
+        public var category: String
+        public var description: String
+        public var point: Coordinate
+        public var address: String?
+        public var reporterKind: ReporterKind
+        public var reporter: String?
+        public var media: [String]
+        public var at: Timestamp
+
+        public init(category: String, description: String, point: Coordinate, address: String? = nil, reporterKind: ReporterKind,
+                    reporter: String? = nil, media: [String] = [], at: Timestamp) {
+            self.category = category
+            self.description = description
+            self.point = point
+            self.address = address
+            self.reporterKind = reporterKind
+            self.reporter = reporter
+            self.media = media
+            self.at = at
+        }
+
+        /// The checks every interface shares; the message names the field.
+        func check() throws {
+            guard point.longitude.isFinite, point.latitude.isFinite, (-180...180).contains(point.longitude), (-90...90).contains(point.latitude) else {
+                throw StoreError.badInput("long/lat must be a WGS84 longitude in [-180, 180] and latitude in [-90, 90]")
+            }
+            guard !description.isEmpty else { throw StoreError.badInput("description is empty") }
+            guard description.count <= 4000 else { throw StoreError.badInput("description is longer than 4,000 characters (\(description.count))") }
+            guard (address?.count ?? 0) <= 1000 else { throw StoreError.badInput("address is longer than 1,000 characters") }
+            guard media.count <= 20, media.allSatisfy({ !$0.isEmpty && $0.count <= 2000 }) else {
+                throw StoreError.badInput("media: at most 20 references of 1–2,000 characters each")
+            }
+            guard (reporter?.count ?? 0) <= 200 else { throw StoreError.badInput("reporter is longer than 200 characters") }
+        }
+    }
+
+    /// A possible duplicate: an open case of the same category on the same building or within the walking limit.
+    public struct Duplicate: Sendable, Hashable, Codable {
+        public var code: String
+        public var sameBuilding: Bool
+        /// Walking distance in metres (nil when only the building matched and the walk is longer or impossible).
+        public var walkingDistance: Double?
+    }
+
+    /// Duplicates: open cases of the same category on the same building or within `walkingMetres` on foot,
+    /// registered within `days` before the report.
+    public struct DuplicateRule: Sendable {
+        public var walkingMetres: Double
+        public var days: Double
+        public init(walkingMetres: Double = 250, days: Double = 7) {
+            self.walkingMetres = walkingMetres
+            self.days = days
+        }
+    }
+
+    public struct Routing: Sendable, Codable {
+        public var buildingID: Int64?
+        public var grid: String?
+        public var community: String?
+        public var outsideGrids: Bool
+        public var gridDistance: Double
+        public var workerID: Int64?
+        public var worker: String?
+        public var department: String
+        public var householdsNearby: Int?
+        public var impact: FacilityImpact?
+        public var duplicates: [Duplicate]
+    }
+
+    /// A stored case with its replayed timeline.
+    public struct StoredCase: Sendable {
+        public var id: Int64
+        public var code: String
+        public var category: String
+        public var description: String
+        public var address: String?
+        public var point: Coordinate
+        public var buildingID: Int64?
+        public var grid: String?
+        public var community: String?
+        public var outsideGrids: Bool
+        public var gridDistance: Double
+        public var worker: String?
+        public var department: String
+        public var reporterKind: String
+        public var reporter: String?
+        public var priority: Int
+        public var householdsNearby: Int?
+        public var impact: FacilityImpact?
+        public var media: [String]
+        public var duplicateOf: String?
+        public var state: CaseState
+        public var registeredAt: Timestamp
+        public var updatedAt: Timestamp
+        public var stepDeadline: Timestamp?
+        public var handlingDeadline: Timestamp?
+        public var closedAt: Timestamp?
+        public var eventCount: Int
+        public var stepStartedAt: Timestamp?
+        /// Filled by `find` (not by `list`).
+        public var events: [CaseEvent] = []
+    }
+
+    // MARK: Report
+
+    /// Where a report goes, without storing it.
+    public static func route(_ report: Report, store: Store, network: CaseNetwork, duplicates rule: DuplicateRule = .init()) throws -> Routing {
+        try report.check()
+        return try store.read { db in try route(report, db, network: network, rule: rule) }
+    }
+
+    static func route(_ report: Report, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> Routing {
+        let catalog = try CaseSetup.catalog(db)
+        guard let category = catalog.category(report.category) else {
+            throw StoreError.badInput("category \(report.category) is not in the store's catalog (\(catalog.categories.map(\.code).joined(separator: ", ")))")
+        }
+        let building = try network.building(at: report.point, db)
+        let grid = try network.grid(for: report.point, building: building, db)
+        let worker = try grid.flatMap { try CaseSetup.currentWorker(db, grid: $0.code, at: report.at) }
+        let duplicates = try findDuplicates(report, building: building?.id, db, network: network, rule: rule)
+        let impact = try category.facilityCategory.flatMap { try network.facilityImpact(category: $0, at: report.point) }
+        return Routing(buildingID: building?.id, grid: grid?.code, community: grid?.community, outsideGrids: grid?.outside ?? true,
+                       gridDistance: grid?.distance.value ?? 0, workerID: worker?.id, worker: worker?.code, department: category.department,
+                       householdsNearby: try network.householdsWithin(minutes: CaseNetwork.impactMinutes, of: report.point),
+                       impact: impact, duplicates: duplicates)
+    }
+
+    static func findDuplicates(_ report: Report, building: Int64?, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> [Duplicate] {
+        let since = report.at - Int64(rule.days * 86_400)
+        // Walking is never shorter than the straight line: a box of the walking limit holds every candidate.
+        let dLat = rule.walkingMetres / 111_000, dLon = rule.walkingMetres / (111_000 * max(0.01, cos(report.point.latitude * .pi / 180)))
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT code, building_id, longitude, latitude FROM cases
+            WHERE category_code = ? AND state NOT IN ('closed', 'void') AND registered_at >= ? AND registered_at <= ?
+              AND ((building_id IS NOT NULL AND building_id = ?) OR (longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?))
+            ORDER BY registered_at, id
+            """, arguments: [report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
+                             report.point.latitude - dLat, report.point.latitude + dLat])
+        guard !rows.isEmpty else { return [] }
+        let points = rows.map { Coordinate(longitude: $0[2], latitude: $0[3]) }
+        let distances = try network.walkingDistances(from: report.point, to: points, horizon: Meters(rule.walkingMetres))
+        return zip(rows, distances).compactMap { row, distance in
+            let same = building != nil && (row[1] as Int64?) == building
+            guard same || distance != nil else { return nil }
+            return Duplicate(code: row[0], sameBuilding: same, walkingDistance: distance.map { ($0.value * 10).rounded() / 10 })
+        }
+    }
+
+    /// Routes and registers a report in one transaction with its register event. `duplicateOf`: the code of the
+    /// case it duplicates, when the reporter confirms one (kept as a reference; the case is registered anyway).
+    public static func report(_ report: Report, store: Store, network: CaseNetwork, actor: String, duplicateOf: String? = nil,
+                              duplicates rule: DuplicateRule = .init()) throws -> (StoredCase, Routing) {
+        try report.check()
+        guard !actor.isEmpty, actor.count <= 200 else { throw StoreError.badInput("actor must be 1–200 characters") }
+        return try store.write { db in
+            let routing = try route(report, db, network: network, rule: rule)
+            let catalog = try CaseSetup.catalog(db)
+            let category = catalog.category(report.category)!
+            let calendar = try CaseSetup.calendar(db)
+            if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
+                throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
+            }
+            let event = CaseEvent(action: .register, from: nil, to: .registered, at: report.at, actor: actor)
+            let timeline = try replay([event], category: category, calendar: calendar)
+            let next = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM cases")) ?? 1
+            let day = calendar.format(report.at).prefix(10).replacingOccurrences(of: "-", with: "")
+            let code = "\(day)-\(next)"
+            let impactJSON = try routing.impact.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let mediaJSON = String(decoding: try JSONEncoder().encode(report.media), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO cases (id, code, category_code, description, address, longitude, latitude, building_id, grid_code, community_code,
+                    outside_grids, grid_distance_m, worker_id, department_code, reporter_kind, reporter, priority, households_nearby, impact,
+                    media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [next, code, report.category, report.description, report.address, report.point.longitude, report.point.latitude,
+                                 routing.buildingID, routing.grid, routing.community, routing.outsideGrids ? 1 : 0, routing.gridDistance,
+                                 routing.workerID, routing.department, report.reporterKind.rawValue, report.reporter, category.priority,
+                                 routing.householdsNearby, impactJSON, mediaJSON, duplicateOf, timeline.state.rawValue, timeline.registeredAt,
+                                 timeline.updatedAt, timeline.stepStartedAt, timeline.stepDeadline, timeline.handlingDeadline, timeline.closedAt, timeline.events])
+            try append(event, caseID: next, seq: 1, db)
+            guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
+            return (stored, routing)
+        }
+    }
+
+    // MARK: Transitions
+
+    /// Applies `action` to a case in one transaction: the log is replayed, the machine checks the action, the
+    /// event is appended and the case row set to the new replay. An illegal action is refused naming the allowed ones.
+    public static func transition(store: Store, code: String, action: CaseAction, actor: String, note: String? = nil,
+                                  extension limit: TimeLimit? = nil, at: Timestamp) throws -> StoredCase {
+        guard !actor.isEmpty, actor.count <= 200 else { throw StoreError.badInput("actor must be 1–200 characters") }
+        guard (note?.count ?? 0) <= 4000 else { throw StoreError.badInput("note is longer than 4,000 characters") }
+        guard action != .register else { throw StoreError.badInput("register is not a transition: report a case instead") }
+        if action == .extend && limit == nil { throw StoreError.badInput("extend needs the extension granted, in working hours or days (e.g. 4h, 1d)") }
+        return try store.write { db in
+            guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.badInput("no case \(code)") }
+            let catalog = try CaseSetup.catalog(db)
+            guard let category = catalog.category(stored.category) else { throw StoreError.corrupt("case \(code): category \(stored.category) is gone") }
+            let calendar = try CaseSetup.calendar(db)
+            let timeline = try replay(stored.events, category: category, calendar: calendar)
+            let extensionSeconds = limit.map { calendar.seconds(of: $0) }
+            let event: CaseEvent
+            switch Result(catching: { () throws(CaseError) -> CaseEvent in
+                try timeline.next(action, at: at, actor: actor, note: note, extensionSeconds: extensionSeconds)
+            }) {
+            case .success(let next): event = next
+            case .failure(let error): throw StoreError.badInput("case \(code): \(error.description)")
+            }
+            try append(event, caseID: stored.id, seq: stored.events.count + 1, db)
+            let after = try replay(stored.events + [event], category: category, calendar: calendar)
+            try db.execute(sql: """
+                UPDATE cases SET state = ?, updated_at = ?, step_started_at = ?, step_deadline = ?, handling_deadline = ?, closed_at = ?, events = ? WHERE id = ?
+                """, arguments: [after.state.rawValue, after.updatedAt, after.stepStartedAt, after.stepDeadline, after.handlingDeadline, after.closedAt, after.events, stored.id])
+            guard let result = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
+            return result
+        }
+    }
+
+    static func append(_ event: CaseEvent, caseID: Int64, seq: Int, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor, at, note, extension_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [caseID, seq, event.action.rawValue, event.from?.rawValue, event.to.rawValue, event.actor, event.at, event.note, event.extensionSeconds])
+    }
+
+    static func replay(_ events: [CaseEvent], category: CaseCategory, calendar: WorkingCalendar) throws -> CaseTimeline {
+        do { return try CaseTimeline.replay(events, limits: category.limits, calendar: calendar) } catch {
+            throw StoreError.corrupt("case log does not replay: \(error.description)")
+        }
+    }
+
+    // MARK: Reading
+
+    public static func find(store: Store, code: String) throws -> StoredCase? {
+        try store.read { db in try fetch(db, code: code, withEvents: true) }
+    }
+
+    static let columns = """
+        c.id, c.code, c.category_code, c.description, c.address, c.longitude, c.latitude, c.building_id, c.grid_code, c.community_code,
+        c.outside_grids, c.grid_distance_m, w.code, c.department_code, c.reporter_kind, c.reporter, c.priority, c.households_nearby, c.impact,
+        c.media, c.duplicate_of, c.state, c.registered_at, c.updated_at, c.step_deadline, c.handling_deadline, c.closed_at, c.events,
+        c.step_started_at
+        """
+
+    static func decode(_ row: Row) throws -> StoredCase {
+        let code: String = row[1]
+        guard let state = CaseState(rawValue: row[21]) else { throw StoreError.corrupt("case \(code): state \(row[21] as String) unknown") }
+        let impact: FacilityImpact? = try (row[18] as String?).map { try JSONDecoder().decode(FacilityImpact.self, from: Data($0.utf8)) }
+        let media = (try? JSONDecoder().decode([String].self, from: Data((row[19] as String).utf8))) ?? []
+        return StoredCase(id: row[0], code: code, category: row[2], description: row[3], address: row[4],
+                          point: Coordinate(longitude: row[5], latitude: row[6]), buildingID: row[7], grid: row[8], community: row[9],
+                          outsideGrids: (row[10] as Int) == 1, gridDistance: row[11], worker: row[12], department: row[13], reporterKind: row[14],
+                          reporter: row[15], priority: row[16], householdsNearby: row[17], impact: impact, media: media, duplicateOf: row[20],
+                          state: state, registeredAt: row[22], updatedAt: row[23], stepDeadline: row[24], handlingDeadline: row[25],
+                          closedAt: row[26], eventCount: row[27], stepStartedAt: row[28])
+    }
+
+    static func fetch(_ db: Database, code: String, withEvents: Bool) throws -> StoredCase? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM cases c LEFT JOIN workers w ON w.id = c.worker_id WHERE c.code = ?",
+                                         arguments: [code]) else { return nil }
+        var stored = try decode(row)
+        if withEvents { stored.events = try events(db, caseID: stored.id) }
+        return stored
+    }
+
+    static func events(_ db: Database, caseID: Int64) throws -> [CaseEvent] {
+        try Row.fetchAll(db, sql: """
+            SELECT action, from_state, to_state, at, actor, note, extension_seconds FROM case_events WHERE case_id = ? ORDER BY seq
+            """, arguments: [caseID]).map(event)
+    }
+
+    static func event(_ row: Row) throws -> CaseEvent {
+        guard let action = CaseAction(rawValue: row[0]), let to = CaseState(rawValue: row[2]) else {
+            throw StoreError.corrupt("case event with unknown action or state \(row[0] as String)/\(row[2] as String)")
+        }
+        let from: CaseState? = try (row[1] as String?).map {
+            guard let state = CaseState(rawValue: $0) else { throw StoreError.corrupt("case event with unknown state \($0)") }
+            return state
+        }
+        return CaseEvent(action: action, from: from, to: to, at: row[3], actor: row[4], note: row[5], extensionSeconds: row[6])
+    }
+
+    /// Which cases a list holds. `status`: open, closed, or one state's name.
+    public struct Filter: Sendable {
+        public var status: String?
+        public var category: String?
+        public var grid: String?
+        public var community: String?
+        public var overdueAt: Timestamp?
+        public var codes: [String]?
+        public var registeredFrom: Timestamp?
+        public var registeredTo: Timestamp?
+        public var bbox: BoundingBox?
+        public var limit = 1000
+        public var offset = 0
+        public init() {}
+    }
+
+    public static func list(store: Store, filter: Filter) throws -> (cases: [StoredCase], matched: Int) {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        switch filter.status {
+        case nil: break
+        case "open": clauses.append("c.state NOT IN ('closed', 'void')")
+        case "closed": clauses.append("c.state IN ('closed', 'void')")
+        case let state?:
+            guard CaseState(rawValue: state) != nil else {
+                throw StoreError.badInput("status must be open, closed or a state (\(CaseState.allCases.map(\.rawValue).joined(separator: ", "))), got \(state)")
+            }
+            clauses.append("c.state = ?"); arguments.append(state)
+        }
+        if let category = filter.category { clauses.append("c.category_code = ?"); arguments.append(category) }
+        if let grid = filter.grid { clauses.append("c.grid_code = ?"); arguments.append(grid) }
+        if let community = filter.community { clauses.append("c.community_code = ?"); arguments.append(community) }
+        if let now = filter.overdueAt {
+            clauses.append("c.state NOT IN ('closed', 'void') AND c.step_deadline IS NOT NULL AND c.step_deadline < ?"); arguments.append(now)
+        }
+        if let codes = filter.codes {
+            guard !codes.isEmpty, codes.count <= 1000 else { throw StoreError.badInput("between 1 and 1,000 case codes") }
+            clauses.append("c.code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"); arguments += codes
+        }
+        if let from = filter.registeredFrom { clauses.append("c.registered_at >= ?"); arguments.append(from) }
+        if let to = filter.registeredTo { clauses.append("c.registered_at <= ?"); arguments.append(to) }
+        if let box = filter.bbox {
+            clauses.append("c.longitude BETWEEN ? AND ? AND c.latitude BETWEEN ? AND ?")
+            arguments += [box.minLongitude, box.maxLongitude, box.minLatitude, box.maxLatitude]
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let limit = max(0, min(filter.limit, 10_000)), offset = max(0, filter.offset)
+        let args = StatementArguments(arguments.map { $0.databaseValue })
+        return try store.read { db in
+            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM cases c \(whereSQL)", arguments: args) ?? 0
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(columns) FROM cases c LEFT JOIN workers w ON w.id = c.worker_id \(whereSQL) ORDER BY c.id LIMIT \(limit) OFFSET \(offset)
+                """, arguments: args)
+            return (try rows.map(decode), matched)
+        }
+    }
+
+    // MARK: Consistency and figures
+
+    /// Cases whose stored state, deadlines or event count differ from the replay of their log (empty: consistent).
+    public static func inconsistent(store: Store) throws -> [String] {
+        try store.read { db in
+            let catalog = try CaseSetup.catalog(db)
+            let calendar = try CaseSetup.calendar(db)
+            var bad: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM cases c LEFT JOIN workers w ON w.id = c.worker_id ORDER BY c.id") {
+                let stored = try decode(row)
+                let events = try events(db, caseID: stored.id)
+                guard let category = catalog.category(stored.category),
+                      let timeline = try? CaseTimeline.replay(events, limits: category.limits, calendar: calendar),
+                      timeline.state == stored.state, timeline.events == stored.eventCount, timeline.stepDeadline == stored.stepDeadline,
+                      timeline.closedAt == stored.closedAt, timeline.updatedAt == stored.updatedAt,
+                      timeline.stepStartedAt == stored.stepStartedAt else {
+                    bad.append(stored.code)
+                    continue
+                }
+            }
+            return bad
+        }
+    }
+
+    /// Evaluation figures per unit over [from, to) as `CaseFigures` defines them, at `now`.
+    public static func figures(store: Store, unit: CaseFigures.Unit, from: Timestamp, to: Timestamp, now: Timestamp) throws -> [CaseFigures] {
+        guard from < to else { throw StoreError.badInput("the period is empty: its start must be before its end") }
+        try BuildingPlaces.refreshIfNeeded(store)
+        let (cases, households) = try store.read { db -> ([EvaluatedCase], [String: Int]) in
+            let catalog = try CaseSetup.catalog(db)
+            let calendar = try CaseSetup.calendar(db)
+            // Cases of the period, and open ones of any time (for "overdue now").
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.id, c.category_code, c.grid_code, c.community_code, w.code, c.department_code FROM cases c
+                LEFT JOIN workers w ON w.id = c.worker_id
+                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY c.id
+                """, arguments: [from, to])
+            var eventsByCase: [Int64: [CaseEvent]] = [:]
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT e.action, e.from_state, e.to_state, e.at, e.actor, e.note, e.extension_seconds, e.case_id FROM case_events e
+                JOIN cases c ON c.id = e.case_id
+                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY e.case_id, e.seq
+                """, arguments: [from, to])
+            while let row = try cursor.next() { eventsByCase[row[7], default: []].append(try event(row)) }
+            var evaluated: [EvaluatedCase] = []
+            evaluated.reserveCapacity(rows.count)
+            for row in rows {
+                let id: Int64 = row[0]
+                guard let category = catalog.category(row[1]) else { throw StoreError.corrupt("case \(id): category \(row[1] as String) is gone") }
+                let timeline = try replay(eventsByCase[id] ?? [], category: category, calendar: calendar)
+                evaluated.append(EvaluatedCase(grid: row[2], community: row[3], worker: row[4], department: row[5], timeline: timeline))
+            }
+            return (evaluated, try unitHouseholds(db, unit: unit, at: now))
+        }
+        return CaseFigures.evaluate(cases, unit: unit, from: from, to: to, now: now, households: households)
+    }
+
+    static func unitHouseholds(_ db: Database, unit: CaseFigures.Unit, at now: Timestamp) throws -> [String: Int] {
+        let sql: String
+        switch unit {
+        case .grid: sql = "SELECT p.grid_code, sum(b.households) FROM building_places p JOIN buildings b ON b.id = p.building_id WHERE p.grid_code IS NOT NULL GROUP BY 1"
+        case .community: sql = "SELECT p.community_code, sum(b.households) FROM building_places p JOIN buildings b ON b.id = p.building_id WHERE p.community_code IS NOT NULL GROUP BY 1"
+        case .street: sql = "SELECT substr(p.community_code, 1, 9), sum(b.households) FROM building_places p JOIN buildings b ON b.id = p.building_id WHERE p.community_code IS NOT NULL GROUP BY 1"
+        case .worker:
+            return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+                SELECT w.code, sum(b.households) FROM worker_grids g JOIN workers w ON w.id = g.worker_id
+                JOIN building_places p ON p.grid_code = g.grid_code JOIN buildings b ON b.id = p.building_id
+                WHERE g.valid_from <= ?1 AND (g.valid_to IS NULL OR g.valid_to > ?1) GROUP BY 1
+                """, arguments: [now]).map { ($0[0] as String, $0[1] as Int) })
+        case .department: return [:]
+        }
+        return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: sql).map { ($0[0] as String, $0[1] as Int) })
+    }
+}

@@ -1,0 +1,108 @@
+import GRDB
+import GridCases
+
+/// The tables of the grid's daily loop (migration v9-cases). The event log is append-only: triggers refuse
+/// UPDATE and DELETE, so a case's state can always be replayed from it. `cases.state` and the deadlines beside it
+/// are the replay's result, written in the same transaction as the event that changed them.
+enum CaseSchema {
+    static func create(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE departments (
+                code TEXT PRIMARY KEY,
+                name TEXT NOT NULL
+            );
+            CREATE TABLE case_categories (
+                code TEXT PRIMARY KEY,
+                name_zh TEXT NOT NULL,
+                name_en TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('component', 'event')),
+                department_code TEXT NOT NULL REFERENCES departments(code),
+                handling_limit TEXT NOT NULL,
+                checking_limit TEXT NOT NULL,
+                priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 3),
+                facility_category TEXT
+            );
+            CREATE TABLE case_settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE TABLE workers (
+                id INTEGER PRIMARY KEY,
+                code TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('grid_worker', 'supervisor', 'dispatcher', 'department_staff')),
+                department_code TEXT REFERENCES departments(code),
+                phone TEXT
+            );
+            CREATE TABLE worker_grids (
+                id INTEGER PRIMARY KEY,
+                worker_id INTEGER NOT NULL REFERENCES workers(id),
+                grid_code TEXT NOT NULL,
+                valid_from INTEGER NOT NULL,
+                valid_to INTEGER CHECK (valid_to IS NULL OR valid_to > valid_from)
+            );
+            CREATE INDEX worker_grids_grid ON worker_grids(grid_code, valid_from);
+            CREATE TABLE cases (
+                id INTEGER PRIMARY KEY,
+                code TEXT NOT NULL UNIQUE,
+                category_code TEXT NOT NULL REFERENCES case_categories(code),
+                description TEXT NOT NULL CHECK (length(description) <= 4000),
+                address TEXT,
+                longitude REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+                latitude REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+                building_id INTEGER,
+                grid_code TEXT,
+                community_code TEXT,
+                outside_grids INTEGER NOT NULL CHECK (outside_grids IN (0, 1)),
+                grid_distance_m REAL NOT NULL,
+                worker_id INTEGER REFERENCES workers(id),
+                department_code TEXT NOT NULL,
+                reporter_kind TEXT NOT NULL CHECK (reporter_kind IN ('grid_worker', 'resident', 'hotline_12345', 'other')),
+                reporter TEXT,
+                priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 3),
+                households_nearby INTEGER,
+                impact TEXT,
+                media TEXT NOT NULL DEFAULT '[]',
+                duplicate_of TEXT,
+                state TEXT NOT NULL,
+                registered_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                step_started_at INTEGER,
+                step_deadline INTEGER,
+                handling_deadline INTEGER,
+                closed_at INTEGER,
+                events INTEGER NOT NULL
+            );
+            CREATE INDEX cases_category_state ON cases(category_code, state, registered_at);
+            CREATE INDEX cases_grid ON cases(grid_code, registered_at);
+            CREATE INDEX cases_registered ON cases(registered_at);
+            CREATE INDEX cases_building ON cases(building_id);
+            CREATE TABLE case_events (
+                id INTEGER PRIMARY KEY,
+                case_id INTEGER NOT NULL REFERENCES cases(id),
+                seq INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                note TEXT,
+                extension_seconds INTEGER,
+                UNIQUE (case_id, seq)
+            );
+            CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+            BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;
+            CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+            BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;
+            CREATE TABLE reporter_keys (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                key_sha256 TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            );
+            """)
+        try CaseSetup.install(catalog: .shipped, db)
+        try CaseSetup.saveCalendar(.standard, db)
+    }
+}
