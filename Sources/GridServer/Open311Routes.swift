@@ -122,9 +122,9 @@ struct Open311Routes: Sendable {
                 return try Self.render(catalog.categories.map { Self.service($0, departments: departments) }, request: request)
             }
         }
-        router.get("/open311/v2/services/:service") { request, context in
+        router.get("/open311/v2/services/:service_code") { request, context in
             try await Self.answer(request) {
-                var code = try context.parameters.require("service")
+                var code = try context.parameters.require("service_code")
                 if code.hasSuffix(".json") { code.removeLast(5) }
                 guard let category = try CaseSetup.catalog(store).category(code) else {
                     throw Failure(status: .notFound, description: "no service \(code.prefix(60))")
