@@ -50,6 +50,13 @@ struct CaseRoutes: Sendable {
          "properties": c.json(calendar: calendar, now: now, events: events)]
     }
 
+    /// The query's parameters without the empty ones: `?status=` filters nothing, as form clients send it.
+    static func query(_ request: Request) -> [Substring: Substring] {
+        var parameters: [Substring: Substring] = [:]
+        for (key, value) in request.uri.queryParameters where !value.isEmpty && parameters[key] == nil { parameters[key] = value }
+        return parameters
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         let store = state.store
         router.get("/collections/cases") { request, _ in
@@ -63,7 +70,7 @@ struct CaseRoutes: Sendable {
         router.get("/collections/cases/items") { request, _ in
             let calendar = try CaseSetup.calendar(store)
             let now = Self.now()
-            let q = request.uri.queryParameters
+            let q = CaseRoutes.query(request)
             var filter = CaseRepository.Filter()
             filter.status = q["status"].map(String.init)
             filter.category = q["category"].map(String.init)
@@ -135,7 +142,7 @@ struct CaseRoutes: Sendable {
         }
         router.get("/cases/stats") { request, _ in
             let calendar = try CaseSetup.calendar(store)
-            let q = request.uri.queryParameters
+            let q = CaseRoutes.query(request)
             guard let unit = CaseFigures.Unit(rawValue: q["by"].map(String.init) ?? "grid") else {
                 throw APIProblem.badParameter("by", "by must be one of \(CaseFigures.Unit.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -44,7 +44,7 @@ struct Open311Routes: Sendable {
     /// The request's fields: the query, then a form-encoded or JSON body.
     static func fields(_ request: Request, limit: Int) async throws -> [String: String] {
         var fields: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { fields[String(key)] = String(value) }
+        for (key, value) in CaseRoutes.query(request) { fields[String(key)] = String(value) }
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         let bytes = Data(buffer.readableBytesView)
@@ -142,7 +142,7 @@ struct Open311Routes: Sendable {
         get("requests") { request, _ in
             try await Self.answer(request) {
                 let calendar = try CaseSetup.calendar(store)
-                let q = request.uri.queryParameters
+                let q = CaseRoutes.query(request)
                 var filter = CaseRepository.Filter()
                 if let ids = q["service_request_id"] {
                     filter.codes = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

@@ -56,6 +56,9 @@ func settings(port: Int = 0) -> ServerSettings {
     var settings = ServerSettings()
     settings.port = port
     settings.writeToken = writeToken
+    // The test client keeps one connection for a whole test, and a test that drives a browser or computes may leave it
+    // unused for longer than the served default; the idle deadline itself is tested with its own short setting.
+    settings.connection.idleSeconds = 600
     return settings
 }
 
