@@ -50,10 +50,15 @@ struct CaseRoutes: Sendable {
          "properties": c.json(calendar: calendar, now: now, events: events)]
     }
 
-    /// The query's parameters without the empty ones: `?status=` filters nothing, as form clients send it.
-    static func query(_ request: Request) -> [Substring: Substring] {
+    /// The query's parameters; a name the operation does not take is refused naming the ones it takes.
+    static func query(_ request: Request, allowed: Set<String>) throws -> [Substring: Substring] {
         var parameters: [Substring: Substring] = [:]
-        for (key, value) in request.uri.queryParameters where !value.isEmpty && parameters[key] == nil { parameters[key] = value }
+        for (key, value) in request.uri.queryParameters {
+            guard allowed.contains(String(key)) else {
+                throw APIProblem.badParameter(String(key.prefix(60)), "unknown parameter \(key.prefix(60)); this operation takes \(allowed.sorted().joined(separator: ", "))")
+            }
+            if parameters[key] == nil { parameters[key] = value }
+        }
         return parameters
     }
 
@@ -70,7 +75,7 @@ struct CaseRoutes: Sendable {
         router.get("/collections/cases/items") { request, _ in
             let calendar = try CaseSetup.calendar(store)
             let now = Self.now()
-            let q = CaseRoutes.query(request)
+            let q = try CaseRoutes.query(request, allowed: ["status", "category", "grid", "community", "overdue", "bbox", "limit", "offset", "f"])
             var filter = CaseRepository.Filter()
             filter.status = q["status"].map(String.init)
             filter.category = q["category"].map(String.init)
@@ -142,7 +147,7 @@ struct CaseRoutes: Sendable {
         }
         router.get("/cases/stats") { request, _ in
             let calendar = try CaseSetup.calendar(store)
-            let q = CaseRoutes.query(request)
+            let q = try CaseRoutes.query(request, allowed: ["by", "from", "to", "now", "f"])
             guard let unit = CaseFigures.Unit(rawValue: q["by"].map(String.init) ?? "grid") else {
                 throw APIProblem.badParameter("by", "by must be one of \(CaseFigures.Unit.allCases.map(\.rawValue).joined(separator: ", "))")
             }

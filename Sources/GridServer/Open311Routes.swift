@@ -44,7 +44,7 @@ struct Open311Routes: Sendable {
     /// The request's fields: the query, then a form-encoded or JSON body.
     static func fields(_ request: Request, limit: Int) async throws -> [String: String] {
         var fields: [String: String] = [:]
-        for (key, value) in CaseRoutes.query(request) { fields[String(key)] = String(value) }
+        for (key, value) in request.uri.queryParameters { fields[String(key)] = String(value) }
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         let bytes = Data(buffer.readableBytesView)
@@ -142,7 +142,7 @@ struct Open311Routes: Sendable {
         get("requests") { request, _ in
             try await Self.answer(request) {
                 let calendar = try CaseSetup.calendar(store)
-                let q = CaseRoutes.query(request)
+                let q = request.uri.queryParameters
                 var filter = CaseRepository.Filter()
                 if let ids = q["service_request_id"] {
                     filter.codes = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -150,7 +150,7 @@ struct Open311Routes: Sendable {
                 filter.category = q["service_code"].map(String.init)
                 if let status = q["status"] {
                     let values = Set(status.split(separator: ",").map(String.init))
-                    guard values.isSubset(of: ["open", "closed"]) else { throw Failure(status: .badRequest, description: "status must be open, closed or open,closed") }
+                    guard !values.isEmpty, values.isSubset(of: ["open", "closed"]) else { throw Failure(status: .badRequest, description: "status must be open, closed or open,closed") }
                     filter.status = values.count == 1 ? values.first : nil
                 }
                 func date(_ name: String) throws -> Timestamp? {

@@ -144,7 +144,9 @@ struct ServerHardeningTests {
     /// applied (409), a run refused while another computes (503 with Retry-After), communities not in the store and
     /// min above max (422), a category outside the run's profile or a run not stored (422, 404); on items, bbox
     /// values in order, 4 or 6 of them (an OpenAPI oneOf would say it, but schemathesis then sends the array
-    /// exploded), property names of the collection (400).
+    /// exploded), property names of the collection (400); on cases, a bbox in order, dates and times that parse and
+    /// come in order, an extension within a year (400), a transition the case's state allows (409), and Open311's
+    /// dates (400).
     static let schemathesisConfig = """
         [[operations]]
         include-name = "GET /collections/{collectionId}/items"
@@ -162,6 +164,14 @@ struct ServerHardeningTests {
         include-name = "POST /runs"
         checks.positive_data_acceptance.expected-statuses = ["202", "422", "503"]
         checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
+
+        [[operations]]
+        include-path-regex = "^/(collections/cases/items|cases/stats|open311/v2/requests(\\\\.json)?)$"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404"]
+
+        [[operations]]
+        include-name = "POST /cases/{code}/transitions"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404", "409"]
 
         [[operations]]
         include-path-regex = "^/runs/\\\\{runId\\\\}/(diff|grids|apply|revert)$"
