@@ -163,28 +163,20 @@ struct CityOSMWriter {
             items.removeFirst(start)
             return blocks
         }
-        for block in take(&nodes) {
-            try pbf.append(try Self.fileBlock(type: "OSMData", payload: OSMPBFEncoder.nodeBlock(block)), section: 0)
+        try write(take(&nodes), section: 0, encode: OSMPBFEncoder.nodeBlock) { OSMXMLText.append($0, to: &$1) }
+        try write(take(&ways), section: 1, encode: OSMPBFEncoder.wayBlock) { OSMXMLText.append($0, to: &$1) }
+        try write(take(&relations), section: 2, encode: OSMPBFEncoder.relationBlock) { OSMXMLText.append($0, to: &$1) }
+    }
+
+    /// Writes blocks of one element type to their section of the PBF and, when asked, of the XML.
+    private func write<Element>(_ blocks: [ArraySlice<Element>], section: Int, encode: (ArraySlice<Element>) throws -> [UInt8],
+                                xmlText: (Element, inout String) -> Void) throws {
+        for block in blocks {
+            try pbf.append(try Self.fileBlock(type: "OSMData", payload: encode(block)), section: section)
             if let xml {
                 var text = ""
-                for node in block { OSMXMLText.append(node, to: &text) }
-                try xml.append(Data(text.utf8), section: 0)
-            }
-        }
-        for block in take(&ways) {
-            try pbf.append(try Self.fileBlock(type: "OSMData", payload: OSMPBFEncoder.wayBlock(block)), section: 1)
-            if let xml {
-                var text = ""
-                for way in block { OSMXMLText.append(way, to: &text) }
-                try xml.append(Data(text.utf8), section: 1)
-            }
-        }
-        for block in take(&relations) {
-            try pbf.append(try Self.fileBlock(type: "OSMData", payload: OSMPBFEncoder.relationBlock(block)), section: 2)
-            if let xml {
-                var text = ""
-                for relation in block { OSMXMLText.append(relation, to: &text) }
-                try xml.append(Data(text.utf8), section: 2)
+                for element in block { xmlText(element, &text) }
+                try xml.append(Data(text.utf8), section: section)
             }
         }
     }

@@ -41,24 +41,14 @@ public final class FeatureReader: FeatureSource {
         return BoundingBox(minLongitude: minX, minLatitude: minY, maxLongitude: maxX, maxLatitude: maxY)
     }
 
-    struct Coverage: Sendable {
-        var run: Int64
-        var allLevels: String
-    }
+    typealias Coverage = LatestCoverageRun
 
     func latestCoverage(_ db: Database) throws -> Coverage? {
-        guard let run = try Int64.fetchOne(db, sql: "SELECT max(id) FROM coverage_runs") else { return nil }
+        guard let run = try LatestCoverageRun.runID(db) else { return nil }
         if let known = allLevelsByRun.withLock({ $0[run] }) { return Coverage(run: run, allLevels: known) }
-        let profileText = try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run]) ?? "{}"
-        let profile = try? JSONDecoder().decode(ProfileLevels.self, from: Data(profileText.utf8))
-        let all = LevelsMet(minutes: (profile?.levels ?? []).map(\.minutes)).stored
+        let all = try LatestCoverageRun.allLevels(run: run, db)
         allLevelsByRun.withLock { $0[run] = all }
         return Coverage(run: run, allLevels: all)
-    }
-
-    private struct ProfileLevels: Decodable {
-        struct Level: Decodable { var minutes: Double }
-        var levels: [Level]
     }
 
     typealias Lookup = @Sendable ([Int64]) -> [Int64: [UInt8]]

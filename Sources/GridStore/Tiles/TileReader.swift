@@ -9,25 +9,9 @@ import GridTiles
 /// box that holds the tile's GCJ-02 box). Features whose box spans less than a pixel in both directions are left
 /// out in the same query, so a low-zoom tile over a city does not read every building's outline.
 enum TileReader {
-    struct Coverage {
-        var run: Int64
-        var allLevels: String
-    }
+    typealias Coverage = LatestCoverageRun
 
-    /// The latest coverage run and its profile's levels as `levels_met` spells them when all are met: the run
-    /// the buildings collection takes its coverage properties from.
-    static func latestCoverage(_ db: Database) throws -> Coverage? {
-        guard let run = try Int64.fetchOne(db, sql: "SELECT max(id) FROM coverage_runs") else { return nil }
-        let profileText = try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run]) ?? "{}"
-        let profile = try? JSONDecoder().decode(ProfileLevels.self, from: Data(profileText.utf8))
-        let all = (profile?.levels ?? []).map { CoverageRuns.formatMinutes($0.minutes) }.joined(separator: ",")
-        return Coverage(run: run, allLevels: all)
-    }
-
-    private struct ProfileLevels: Decodable {
-        struct Level: Decodable { var minutes: Double }
-        var levels: [Level]
-    }
+    static func latestCoverage(_ db: Database) throws -> Coverage? { try LatestCoverageRun.read(db) }
 
     static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
                       _ db: Database) throws -> VectorTileLayer {
