@@ -107,6 +107,16 @@ enum Browser {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
+                    var arguments = arguments
+                    var profile: URL?
+                    if URL(fileURLWithPath: executable).lastPathComponent.hasPrefix("chromium") {
+                        // A profile of its own: browsers started at once on the shared default profile hand their
+                        // page to each other and one of them never ends.
+                        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-chromium-\(UUID().uuidString)")
+                        arguments.insert("--user-data-dir=\(folder.path)", at: 0)
+                        profile = folder
+                    }
+                    defer { if let profile { try? FileManager.default.removeItem(at: profile) } }
                     let result = try Processes.run(executable, arguments)
                     return (result.status, result.stdout)
                 })
