@@ -75,7 +75,7 @@ struct CaseRoutes: Sendable {
         router.get("/collections/cases/items") { request, _ in
             let calendar = try CaseSetup.calendar(store)
             let now = Self.now()
-            let q = try CaseRoutes.query(request, allowed: ["status", "category", "grid", "community", "overdue", "bbox", "limit", "offset", "f"])
+            let q = try CaseRoutes.query(request, allowed: ["status", "category", "grid", "community", "overdue", "bbox", "limit", "offset"])
             var filter = CaseRepository.Filter()
             filter.status = q["status"].map(String.init)
             filter.category = q["category"].map(String.init)
@@ -147,7 +147,7 @@ struct CaseRoutes: Sendable {
         }
         router.get("/cases/stats") { request, _ in
             let calendar = try CaseSetup.calendar(store)
-            let q = try CaseRoutes.query(request, allowed: ["by", "from", "to", "now", "f"])
+            let q = try CaseRoutes.query(request, allowed: ["by", "from", "to", "now"])
             guard let unit = CaseFigures.Unit(rawValue: q["by"].map(String.init) ?? "grid") else {
                 throw APIProblem.badParameter("by", "by must be one of \(CaseFigures.Unit.allCases.map(\.rawValue).joined(separator: ", "))")
             }
