@@ -20,6 +20,26 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 command -v swift >/dev/null || { echo "swift 6.3 is not on PATH: install the Swift toolchain first" >&2; exit 1; }
 echo "setup: Debian packages present; $(swift --version 2>/dev/null | head -1)"
+# Optional: MapLibre GL JS for the map page at city scale (vector tiles). Not packaged for Debian: the dist files
+# come from the `maplibre` Python wheel, unpacked beside Leaflet's (nothing fetched by the page from elsewhere).
+# Without them the page draws with Leaflet.
+MAPLIBRE_DIR=/usr/local/share/javascript/maplibre-gl
+if [ ! -f "$MAPLIBRE_DIR/maplibre-gl.js" ] || [ ! -f "$MAPLIBRE_DIR/maplibre-gl.css" ]; then
+  wheel_dir=$(mktemp -d)
+  if python3 -m pip download -q "maplibre==0.3.6" --no-deps -d "$wheel_dir" 2>/dev/null \
+     && python3 -m zipfile -e "$wheel_dir"/maplibre-0.3.6-py3-none-any.whl "$wheel_dir/x" \
+     && head -c 300 "$wheel_dir/x/maplibre/srcjs/maplibre-gl.js" | grep -q "@license 3-Clause BSD"; then
+    $SUDO mkdir -p "$MAPLIBRE_DIR"
+    $SUDO cp "$wheel_dir/x/maplibre/srcjs/maplibre-gl.js" "$wheel_dir/x/maplibre/srcjs/maplibre-gl.css" "$MAPLIBRE_DIR/"
+    # The wheel carries its own (MIT) licence; MapLibre GL JS's BSD-3-Clause notice is the header of maplibre-gl.js.
+    $SUDO cp "$wheel_dir/x/maplibre-0.3.6.dist-info/LICENSE.md" "$MAPLIBRE_DIR/LICENSE-maplibre-python-0.3.6.md"
+    printf '%s\n' "MapLibre GL JS 5.3.0 (BSD-3-Clause, see the header of maplibre-gl.js), unpacked from the Python wheel maplibre 0.3.6 (maplibre/srcjs/)." \
+      | $SUDO tee "$MAPLIBRE_DIR/SOURCE.txt" >/dev/null
+  else
+    echo "setup: MapLibre GL JS not installed; the map page draws with Leaflet and its MapLibre tests will be skipped"
+  fi
+  rm -rf "$wheel_dir"
+fi
 # Optional: the Python side of the peer comparison tests and the OpenAPI validator (tests skip with a reason without them).
 if python3 -c "import osmium, networkx, shapely, scipy, numpy, openapi_spec_validator" 2>/dev/null; then
   :

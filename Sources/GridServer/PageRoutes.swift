@@ -4,7 +4,8 @@ import GridModel
 import GridStore
 import Hummingbird
 
-/// Landing page (JSON for clients, the map for browsers), OpenAPI document, health, metrics and Leaflet's files.
+/// Landing page (JSON for clients, the map for browsers), OpenAPI document, health, metrics, and the files of the map
+/// libraries (Leaflet, MapLibre GL JS).
 struct PageRoutes: Sendable {
     let state: ServerState
 
@@ -15,7 +16,7 @@ struct PageRoutes: Sendable {
                 throw APIProblem.badParameter("f", "f must be json or html, not \"\(format)\"")
             }
             if format == "html" || (format == nil && Self.prefersHTML(request)) {
-                return Self.mapPage(request, settings: state.settings)
+                return try Self.mapPage(request, settings: state.settings)
             }
             let base = Responses.base(request)
             return Responses.json(.object([
@@ -32,7 +33,7 @@ struct PageRoutes: Sendable {
                 ]),
             ]), request: request)
         }
-        router.get("/map") { request, _ in Self.mapPage(request, settings: state.settings) }
+        router.get("/map") { request, _ in try Self.mapPage(request, settings: state.settings) }
         router.get("/api") { request, _ in
             guard let document = OpenAPIDocument.bytes else { throw ServerResources.Missing(file: "openapi.json") }
             return Responses.bytes(document, contentType: OpenAPIDocument.contentType, request: request)
@@ -53,24 +54,33 @@ struct PageRoutes: Sendable {
             return Responses.bytes(asset.bytes, contentType: asset.contentType, request: request)
         }
         router.get("/static/leaflet/**") { request, context in
-            let path = context.parameters.getCatchAll().joined(separator: "/")
-            // Only plain names below Leaflet's folder: no "..", no hidden files.
-            guard !path.isEmpty, path.split(separator: "/").allSatisfy({ part in
-                !part.hasPrefix(".") && part.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
-            }) else { throw APIProblem.notFound("no static file \(path)") }
-            let file = state.settings.leafletDirectory + "/" + path
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw APIProblem.notFound("no static file \(path) (Leaflet comes from Debian's libjs-leaflet in \(state.settings.leafletDirectory))")
-            }
-            let type = switch (path as NSString).pathExtension {
-            case "js": "text/javascript; charset=utf-8"
-            case "css": "text/css; charset=utf-8"
-            case "png": "image/png"
-            case "svg": "image/svg+xml"
-            default: "application/octet-stream"
-            }
-            return Responses.bytes(Array(data), contentType: type, request: request, headers: [.cacheControl: "public, max-age=86400"])
+            try Self.libraryFile(request, path: context.parameters.getCatchAll().joined(separator: "/"), directory: state.settings.leafletDirectory,
+                                 origin: "Leaflet comes from Debian's libjs-leaflet")
         }
+        router.get("/static/maplibre/**") { request, context in
+            try Self.libraryFile(request, path: context.parameters.getCatchAll().joined(separator: "/"), directory: state.settings.maplibreDirectory,
+                                 origin: "MapLibre GL JS is unpacked by scripts/setup.sh")
+        }
+    }
+
+    /// A file of a map library's folder: only plain names below it (no "..", no hidden files).
+    static func libraryFile(_ request: Request, path: String, directory: String, origin: String) throws -> Response {
+        guard !path.isEmpty, path.split(separator: "/").allSatisfy({ part in
+            !part.hasPrefix(".") && part.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        }) else { throw APIProblem.notFound("no static file \(path)") }
+        let file = directory + "/" + path
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw APIProblem.notFound("no static file \(path) (\(origin) in \(directory))")
+        }
+        let type = switch (path as NSString).pathExtension {
+        case "js": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "png": "image/png"
+        case "svg": "image/svg+xml"
+        case "txt", "md": "text/plain; charset=utf-8"
+        default: "application/octet-stream"
+        }
+        return Responses.bytes(Array(data), contentType: type, request: request, headers: [.cacheControl: "public, max-age=86400"])
     }
 
     static func prefersHTML(_ request: Request) -> Bool {
@@ -78,8 +88,17 @@ struct PageRoutes: Sendable {
         return accept.contains("text/html")
     }
 
-    static func mapPage(_ request: Request, settings: ServerSettings) -> Response {
-        Responses.bytes(Array(MapPage.html(profile: settings.profile, basemap: settings.basemap).utf8),
-                        contentType: "text/html; charset=utf-8", request: request)
+    /// The map page, drawn with MapLibre GL JS on vector tiles when its files are installed, else with Leaflet;
+    /// `?lib=leaflet` asks for Leaflet.
+    static func mapPage(_ request: Request, settings: ServerSettings) throws -> Response {
+        let asked = request.uri.queryParameters["lib"].map(String.init)
+        if let asked, MapPage.Library(rawValue: asked) == nil {
+            throw APIProblem.badParameter("lib", "lib must be maplibre or leaflet, not \"\(asked.prefix(40))\"")
+        }
+        let installed = FileManager.default.fileExists(atPath: settings.maplibreDirectory + "/maplibre-gl.js")
+        let library: MapPage.Library = asked == "leaflet" || !installed ? .leaflet : .maplibre
+        let alternative: MapPage.Library? = installed ? (library == .maplibre ? .leaflet : .maplibre) : nil
+        return Responses.bytes(Array(MapPage.html(profile: settings.profile, basemap: settings.basemap, library: library, alternative: alternative).utf8),
+                               contentType: "text/html; charset=utf-8", request: request)
     }
 }

@@ -18,6 +18,9 @@ public struct ServerSettings: Sendable {
     public var connection = ConnectionLimits()
     /// Folder with Leaflet (Debian's libjs-leaflet).
     public var leafletDirectory = "/usr/share/javascript/leaflet"
+    /// Folder with MapLibre GL JS (`maplibre-gl.js`, `maplibre-gl.css`; `scripts/setup.sh` unpacks them): the map page
+    /// draws on vector tiles with it when it is there, and with Leaflet otherwise.
+    public var maplibreDirectory = "/usr/local/share/javascript/maplibre-gl"
     /// The active profile: the reach rule and levels of isochrones that name no other, and of the map page.
     public var profile = LifeCircleProfile.gb50180
     /// The map page's base map; nil = none (the page draws on a plain background and loads nothing from elsewhere).

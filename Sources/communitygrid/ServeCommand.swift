@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "File holding the bearer token for writes.") var tokenFile: String?
     @Option(name: .customLong("cors-origin"), help: "Allow browser pages from this origin (or *) to call the API.") var corsOrigin: String?
     @Option(name: .customLong("leaflet"), help: "Folder with Leaflet (Debian's libjs-leaflet).") var leaflet = "/usr/share/javascript/leaflet"
+    @Option(name: .customLong("maplibre"), help: "Folder with MapLibre GL JS (scripts/setup.sh unpacks it); without it the map page uses Leaflet.")
+    var maplibre = "/usr/local/share/javascript/maplibre-gl"
     @Option(name: .customLong("basemap"), help: "Tile URL template of a base map for the map page (e.g. https://tiles.example/{z}/{x}/{y}.png). Default: none.")
     var basemap: String?
     @Flag(name: .customLong("basemap-gcj02"), help: "The base map's tiles are in GCJ-02 (AMap, Tencent): the page asks for GCJ-02 coordinates.")
@@ -35,6 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.port = port
         settings.corsOrigin = corsOrigin
         settings.leafletDirectory = leaflet
+        settings.maplibreDirectory = maplibre
         settings.profile = try profileOptions.load()
         if let basemap {
             if let problem = Basemap.problem(urlTemplate: basemap) { throw ValidationError("--basemap: \(problem)") }

@@ -54,8 +54,10 @@ struct LiveServerTests {
         }
     }
 
-    @Test("the map page in headless Chromium loads every layer without console errors, draws isochrones, and is saved as a screenshot")
-    func mapPageInChromium() async throws {
+    @Test("the map page in headless Chromium loads every layer without console errors, draws isochrones, and is saved as a screenshot",
+          arguments: MapPageBrowserTests.libraries)
+    func mapPageInChromium(library: String) async throws {
+        guard MapPageBrowserTests.available(library) else { return }
         guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             print("skipped: Debian's chromium is not installed (scripts/setup.sh installs it)")
             return
@@ -72,11 +74,11 @@ struct LiveServerTests {
             let row = try Row.fetchOne(db, sql: "SELECT X(geom), Y(geom) FROM facilities WHERE category = 'school' ORDER BY id LIMIT 1")!
             return [row[0], row[1]]
         }
-        let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-map.png")
+        let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-map-\(library).png")
         try await application(demo.store).test(.live) { client in
             let port = try #require(client.port)
-            let url = "http://127.0.0.1:\(port)/#at=\(origin[0]),\(origin[1])"
-            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=15000"]
+            let url = "http://127.0.0.1:\(port)/?lib=\(library)#at=\(origin[0]),\(origin[1])"
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=15000"]
             let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
             #expect(status == 0)
             let statusTag = try #require(dom.range(of: #"<div id="status"[^>]*>"#, options: .regularExpression).map { String(dom[$0]) }, "\(dom.prefix(2000))")
@@ -91,6 +93,7 @@ struct LiveServerTests {
             #expect(attribute("data-buildings") == String(counts[2]))
             #expect(attribute("data-facilities") == String(counts[3]))
             #expect(attribute("data-isochrones") == "3")
+            #expect(attribute("data-library") == library)
             try? FileManager.default.removeItem(at: screenshot)
             let (shotStatus, _) = try await Browser.run(chromium, flags + ["--window-size=1280,900", "--screenshot=\(screenshot.path)", url])
             #expect(shotStatus == 0)

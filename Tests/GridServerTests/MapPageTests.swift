@@ -82,9 +82,24 @@ struct CoverageMinutesAPITests {
 }
 
 /// The map page as a planner sees it: headless Chromium on a live server, real OSM data (Wudaokou, cut into grids as
-/// the other real-data tests do) and the demo district; every figure on the page is checked against the API.
+/// the other real-data tests do) and the demo district; every figure on the page is checked against the API. Each
+/// check runs on both adapters: Leaflet (`?lib=leaflet`, every feature as GeoJSON) and MapLibre GL JS
+/// (`?lib=maplibre`, buildings and facilities from the vector tiles), when its files are installed.
 @Suite("The map page in Chinese in headless Chromium")
 struct MapPageBrowserTests {
+    static let libraries = ["leaflet", "maplibre"]
+    static let maplibreDirectory = ServerSettings().maplibreDirectory
+
+    /// Whether the page can be drawn with `library` here (MapLibre GL JS is unpacked by scripts/setup.sh).
+    static func available(_ library: String) -> Bool {
+        guard library == "maplibre" else { return true }
+        guard FileManager.default.fileExists(atPath: maplibreDirectory + "/maplibre-gl.js") else {
+            print("skipped: MapLibre GL JS is not in \(maplibreDirectory) (scripts/setup.sh unpacks it)")
+            return false
+        }
+        return true
+    }
+
     /// Where screenshots go: $COMMUNITYGRID_SCREENSHOTS, or a fresh folder in the temporary directory (kept, printed).
     static let screenshots: URL = {
         let folder = ProcessInfo.processInfo.environment["COMMUNITYGRID_SCREENSHOTS"].map { URL(fileURLWithPath: $0) }
@@ -106,9 +121,9 @@ struct MapPageBrowserTests {
     }
 
     @Test("Wudaokou: Chinese labels, the worst grids and the classes as /coverage gives them, missing categories, the English toggle, minutes, compared runs, moves and isochrones",
-          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
-    func wudaokou() async throws {
-        guard let chromium = Self.chromium else { return }
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason), arguments: libraries)
+    func wudaokou(library: String) async throws {
+        guard let chromium = Self.chromium, Self.available(library) else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-mappage-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -131,13 +146,14 @@ struct MapPageBrowserTests {
         }
 
         try await application(store).test(.live) { client in
-            let base = "http://127.0.0.1:\(try #require(client.port))/"
+            let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             let coverage = try await client.execute(uri: "/coverage", method: .get).json
             let missing = (coverage["categories_without_facilities"]?.arrayValue ?? []).compactMap { $0["category"]?.stringValue }
             #expect(!missing.isEmpty)
 
             // The default page: Chinese, the widest level as the theme.
-            let page = try await MapPageDOM.load(chromium, base, screenshot: Self.screenshots.appendingPathComponent("wudaokou-zh.png"))
+            let page = try await MapPageDOM.load(chromium, base, screenshot: Self.screenshots.appendingPathComponent("wudaokou-zh-\(library).png"))
+            #expect(page.status("data-library") == library)
             #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
             #expect(page.status("data-communities") == String(counts[0]) && page.status("data-grids") == String(counts[1]))
             #expect(page.status("data-buildings") == String(counts[2]) && page.status("data-facilities") == String(counts[3]))
@@ -165,7 +181,7 @@ struct MapPageBrowserTests {
             let toggle = try #require(page.attribute(of: "lang-toggle", "href"))
             #expect(page.text(id: "lang-toggle") == "English")
             let english = try await MapPageDOM.load(chromium, base + toggle + "&theme=requirement:10:school&buildings=minutes:school&at=\(school[0]),\(school[1])",
-                                                    screenshot: Self.screenshots.appendingPathComponent("wudaokou-en.png"))
+                                                    screenshot: Self.screenshots.appendingPathComponent("wudaokou-en-\(library).png"))
             #expect(english.status("data-ready") == "true" && english.status("data-errors") == "0", "\(english.errors)")
             #expect(english.dom.contains(#"<html lang="en""#) && english.status("data-lang") == "en")
             #expect(english.text(id: "theme-heading") == "Grids shaded by share of households meeting")
@@ -189,7 +205,7 @@ struct MapPageBrowserTests {
             // Before and after: the kindergarten's run against the first, zoomed to the worst grid by its link.
             let worstLink = try #require(page.element("li", attribute: "data-code", value: page.status("data-worst")?.split(separator: ",").first.map(String.init) ?? "")?
                 .firstMatch(of: /href="([^"]*)"/).map { MapPageDOM.unescape(String($0.1)) })
-            let compared = try await MapPageDOM.load(chromium, base + worstLink + "&compare=1,2", screenshot: Self.screenshots.appendingPathComponent("wudaokou-compare.png"))
+            let compared = try await MapPageDOM.load(chromium, base + worstLink + "&compare=1,2", screenshot: Self.screenshots.appendingPathComponent("wudaokou-compare-\(library).png"))
             #expect(compared.status("data-ready") == "true" && compared.status("data-errors") == "0", "\(compared.errors)")
             let comparison = try await client.execute(uri: "/coverage/compare?a=1&b=2", method: .get).json
             #expect(compared.status("data-changed") == String(comparison["changed_buildings"]?.arrayValue?.count ?? -1))
@@ -208,7 +224,7 @@ struct MapPageBrowserTests {
             #expect(viewBox.count == 4 && (viewBox[2] - viewBox[0]) < 4 * (gridBox[2] - gridBox[0]) + 0.002, "\(viewBox) \(gridBox)")
 
             // The grid run's moves.
-            let moved = try await MapPageDOM.load(chromium, base + "#run=\(plan.id)", screenshot: Self.screenshots.appendingPathComponent("wudaokou-moves.png"))
+            let moved = try await MapPageDOM.load(chromium, base + "#run=\(plan.id)", screenshot: Self.screenshots.appendingPathComponent("wudaokou-moves-\(library).png"))
             #expect(moved.status("data-ready") == "true" && moved.status("data-errors") == "0", "\(moved.errors)")
             let diff = try await client.execute(uri: "/runs/\(plan.id)/diff", method: .get).json
             #expect(moved.status("data-moves") == String(diff["moves"]?.arrayValue?.count ?? -1))
@@ -218,25 +234,37 @@ struct MapPageBrowserTests {
         print("map page screenshots: \(Self.screenshots.path)")
     }
 
-    @Test("demo district: grid names and codes as labels where they fit, worst grids named in Chinese, a worst grid's link zooms to it")
-    func demoDistrict() async throws {
-        guard let chromium = Self.chromium else { return }
+    @Test("demo district: grid names and codes as labels where they fit, worst grids named in Chinese, a worst grid's link zooms to it",
+          arguments: libraries)
+    func demoDistrict(library: String) async throws {
+        guard let chromium = Self.chromium, Self.available(library) else { return }
         let demo = DemoStore.shared
         try await application(demo.store).test(.live) { client in
-            let base = "http://127.0.0.1:\(try #require(client.port))/"
+            let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             let coverage = try await client.execute(uri: "/coverage", method: .get).json
-            let page = try await MapPageDOM.load(chromium, base, screenshot: Self.screenshots.appendingPathComponent("demo-zh.png"))
+            let page = try await MapPageDOM.load(chromium, base, screenshot: Self.screenshots.appendingPathComponent("demo-zh-\(library).png"))
+            #expect(page.status("data-library") == library)
+            if library == "maplibre" {
+                // Ready means the first view's building tiles drawn too: the whole district is in view.
+                let drawn = try #require(page.status("data-tiles-drawn").flatMap { Int($0) })
+                let stored = try demo.store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM buildings") ?? 0 }
+                #expect(drawn > 0 && drawn <= stored, "\(drawn) of \(stored)")
+                print("map page (MapLibre, demo district, virtual time): ready after \(page.status("data-load-ms") ?? "?") ms with \(drawn) of \(stored) buildings drawn")
+            }
             #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
             try MapPageExpectations.checkTheme(page, coverage: coverage, minutes: 15, category: nil)
             let names: [String: String] = try demo.store.read { db in
                 Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT code, name FROM grids").map { ($0[0], $0[1]) })
             }
             // Labels: name over code, only as many as fit (not every grid at this zoom), each the grid's own.
-            let labels = page.dom.matches(of: /class="leaflet-tooltip grid-label[^"]*"[^>]*data-code="(\d+)"[^>]*>([^<]*)<br>(\d+)</)
+            // Leaflet draws them as its tooltips, MapLibre as elements over the canvas.
+            let labelClass = library == "leaflet" ? #"leaflet-tooltip grid-label[^"]*"# : "grid-label"
+            let labels = page.dom.matches(of: try Regex(#"class="\#(labelClass)"[^>]*data-code="(\d+)"[^>]*>([^<]*)<br>(\d+)<"#))
             #expect(!labels.isEmpty && labels.count < names.count, "\(labels.count)")
             #expect(page.status("data-labels") == String(labels.count))
             for label in labels {
-                #expect(String(label.output.1) == String(label.output.3) && names[String(label.output.1)] == String(label.output.2))
+                let code = String(label.output[1].substring ?? ""), name = String(label.output[2].substring ?? "")
+                #expect(code == String(label.output[3].substring ?? "") && names[code] == name)
             }
             let worst = try #require(page.status("data-worst")?.split(separator: ",").map(String.init))
             let first = try #require(page.element("li", attribute: "data-code", value: worst[0]))
@@ -256,9 +284,10 @@ struct MapPageBrowserTests {
 }
 
 extension MapPageBrowserTests {
-    @Test("a GCJ-02 base map: the page asks for GCJ-02 features, zooms to a grid where the base map has it, and its isochrone click reaches the same households")
-    func gcj02BaseMap() async throws {
-        guard let chromium = Self.chromium else { return }
+    @Test("a GCJ-02 base map: the page asks for GCJ-02 features, zooms to a grid where the base map has it, and its isochrone click reaches the same households",
+          arguments: libraries)
+    func gcj02BaseMap(library: String) async throws {
+        guard let chromium = Self.chromium, Self.available(library) else { return }
         let demo = DemoStore.shared
         var gcj = settings()
         // Port 9 (discard) refuses at once: no tile loads, and nothing is fetched from elsewhere.
@@ -269,7 +298,7 @@ extension MapPageBrowserTests {
         }
         let gcj02 = CoordinateReferenceSystem.gcj02.uri
         try await application(demo.store, gcj).test(.live) { client in
-            let base = "http://127.0.0.1:\(try #require(client.port))/"
+            let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             // The isochrone API reads and writes GCJ-02 when asked: same households, contours offset as the base map is.
             let wgs = try await client.execute(uri: "/isochrones?lon=\(school[0])&lat=\(school[1])&minutes=5,10,15", method: .get).json
             let facility = try await client.execute(uri: "/collections/facilities/items/\(schoolID)?crs=\(gcj02)", method: .get).json
@@ -295,7 +324,7 @@ extension MapPageBrowserTests {
             #expect(try await client.execute(uri: "/isochrones?lon=\(at[0])&lat=\(at[1])&crs=EPSG:3857", method: .get).status == .badRequest)
 
             let code: String = try demo.store.read { try String.fetchOne($0, sql: "SELECT code FROM grids ORDER BY code LIMIT 1")! }
-            let page = try await MapPageDOM.load(chromium, base + "#grid=\(code)&at=\(at[0]),\(at[1])", screenshot: Self.screenshots.appendingPathComponent("demo-gcj02.png"))
+            let page = try await MapPageDOM.load(chromium, base + "#grid=\(code)&at=\(at[0]),\(at[1])", screenshot: Self.screenshots.appendingPathComponent("demo-gcj02-\(library).png"))
             #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
             #expect(page.status("data-crs") == gcj02)
             #expect(page.dom.contains("http://127.0.0.1:9/{z}/{x}/{y}.png") && page.dom.contains("测试底图"))
@@ -366,7 +395,9 @@ struct MapPageDOM {
     let dom: String
     let statusTag: String
 
-    static let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=30000", "--window-size=1400,900"]
+    /// MapLibre draws with WebGL, which headless Chromium without a GPU gives only through SwiftShader.
+    static let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=30000",
+                        "--window-size=1400,900"]
 
     static func load(_ chromium: String, _ url: String, screenshot: URL?) async throws -> MapPageDOM {
         let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
@@ -424,7 +455,8 @@ struct MapPageFilesTests {
         try await application(DemoStore.shared.store).test(.router) { client in
             var scripts: [String: String] = [:]
             for (name, type) in [("map.css", "text/css; charset=utf-8"), ("map-i18n.js", "text/javascript; charset=utf-8"),
-                                 ("map-logic.js", "text/javascript; charset=utf-8"), ("map-leaflet.js", "text/javascript; charset=utf-8")] {
+                                 ("map-logic.js", "text/javascript; charset=utf-8"), ("map-leaflet.js", "text/javascript; charset=utf-8"),
+                                 ("map-maplibre.js", "text/javascript; charset=utf-8")] {
                 let plain = try await client.execute(uri: "/static/map/\(name)", method: .get)
                 #expect(plain.status == .ok && plain.headers[.contentType] == type, "\(name)")
                 scripts[name] = plain.text
@@ -436,13 +468,35 @@ struct MapPageFilesTests {
             }
             #expect(try await client.execute(uri: "/static/map/index.html", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/static/map/..%2FPackage.swift", method: .get).status == .notFound)
-            // Leaflet's global is L: only the adapter names it, so moving to another map library replaces one file.
+            // Leaflet's global is L, MapLibre's maplibregl: only the adapters name them, so a map library is one file.
             let logic = try #require(scripts["map-logic.js"])
-            #expect(logic.firstMatch(of: /\bL\.[a-zA-Z]/) == nil)
+            #expect(logic.firstMatch(of: /\bL\.[a-zA-Z]/) == nil && !logic.contains("maplibregl"))
             #expect(logic.contains("CGMapView.create") && scripts["map-leaflet.js"]?.contains("L.map(") == true)
+            #expect(scripts["map-maplibre.js"]?.contains("new maplibregl.Map(") == true && scripts["map-maplibre.js"]?.firstMatch(of: /\bL\.[a-zA-Z]/) == nil)
+            let leaflet = try await client.execute(uri: "/map?lib=leaflet", method: .get)
+            for name in ["map.css", "map-i18n.js", "map-logic.js", "map-leaflet.js"] { #expect(leaflet.text.contains("/static/map/\(name)")) }
+            #expect(leaflet.text.contains("/static/leaflet/leaflet.js") && !leaflet.text.contains("maplibre-gl.js"))
+            #expect(leaflet.text.contains(#"<html lang="zh-CN">"#) && leaflet.text.contains(#""basemap":null"#) && leaflet.text.contains(#""library":"leaflet""#))
+            // The default page draws with MapLibre GL JS when its files are installed, else with Leaflet.
+            let installed = FileManager.default.fileExists(atPath: ServerSettings().maplibreDirectory + "/maplibre-gl.js")
             let page = try await client.execute(uri: "/map", method: .get)
-            for name in ["map.css", "map-i18n.js", "map-logic.js", "map-leaflet.js"] { #expect(page.text.contains("/static/map/\(name)")) }
-            #expect(page.text.contains(#"<html lang="zh-CN">"#) && page.text.contains(#""basemap":null"#))
+            let library = installed ? "maplibre" : "leaflet"
+            #expect(page.text.contains(#""library":"\#(library)""#) && page.text.contains("/static/map/map-\(library).js"))
+            let forced = try await client.execute(uri: "/?f=html&lib=maplibre", method: .get)
+            #expect(forced.text.contains(#""library":"\#(library)""#))
+            #expect(installed == forced.text.contains(#"href="?lib=leaflet""#))
+            let refused = try await client.execute(uri: "/map?lib=openlayers", method: .get)
+            let problem = try refused.json
+            #expect(refused.status == .badRequest && problem["parameter"]?.stringValue == "lib")
+            let script = try await client.execute(uri: "/static/maplibre/maplibre-gl.js", method: .get)
+            if installed {
+                // Its BSD-3-Clause notice is the file's header.
+                #expect(script.status == .ok && script.headers[.contentType] == "text/javascript; charset=utf-8" && script.text.prefix(300).contains("@license 3-Clause BSD"))
+                #expect(try await client.execute(uri: "/static/maplibre/maplibre-gl.css", method: .get).status == .ok)
+            } else {
+                #expect(script.status == .notFound)
+            }
+            #expect(try await client.execute(uri: "/static/maplibre/..%2F..%2Fetc%2Fpasswd", method: .get).status == .notFound)
         }
     }
 }

@@ -73,7 +73,7 @@ window.CGMapView = {
       labelsShown: 0,
       onLabels: null,
       /// Replaces a layer's features. spec: { style(f), tooltip(f) -> html, icon(f) -> {html, className},
-      /// interactive, pane: "isochrones" }. Layers stack in the order they are first set.
+      /// interactive, onClick(f), pane: "isochrones" }. Layers stack in the order they are first set.
       setLayer(name, features, spec) {
         if (layers[name]) layers[name].remove();
         const layer = L.geoJSON(features, {
@@ -83,7 +83,11 @@ window.CGMapView = {
           pointToLayer: spec.icon
             ? (f, latlng) => { const icon = spec.icon(f); return L.marker(latlng, { icon: L.divIcon({ html: icon.html, className: "", iconSize: [18, 18] }), keyboard: false }); }
             : (f, latlng) => L.circleMarker(latlng, { radius: 5 }),
-          onEachFeature: spec.tooltip ? (f, item) => item.bindTooltip(() => spec.tooltip(f), { sticky: !spec.icon }) : undefined,
+          onEachFeature: spec.tooltip || spec.onClick ? (f, item) => {
+            if (spec.tooltip) item.bindTooltip(() => spec.tooltip(f), { sticky: !spec.icon });
+            // A feature that answers a click keeps it from the map (no isochrone there).
+            if (spec.onClick) item.on("click", (e) => { L.DomEvent.stop(e); spec.onClick(f); });
+          } : undefined,
         });
         layer.cgSpec = spec;
         layers[name] = layer;

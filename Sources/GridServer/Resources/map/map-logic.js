@@ -1,5 +1,9 @@
 // The map page's logic: class schemes, ranked lists, labels, texts and the page's state, read from the HTTP API the
-// OGC clients use. No map-library call here: drawing goes through the view of map-leaflet.js (CGMapView).
+// OGC clients use. No map-library call here: drawing goes through the view of map-maplibre.js or map-leaflet.js
+// (CGMapView). A view with `tiled` set (MapLibre) draws buildings, facilities and the network from the vector tiles
+// and colours buildings by the tiles' coverage properties; the page then counts them with numberMatched instead of
+// loading them, and the modes that need per-building figures (minutes, compare, moves) hand the view a colour per
+// building id from the JSON endpoints (the tiles carry ids), applied as feature state.
 //
 // For automated browser checks the page keeps its state on <div id="status">: data-communities, data-grids,
 // data-buildings, data-facilities (features loaded), data-network and data-isochrones (once loaded), data-errors
@@ -8,11 +12,17 @@
 // data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes
 // (grid code -> class index, JSON), data-focus and data-view (the grid zoomed to and the view's [west, south, east,
 // north] then), data-reached (households per contour), data-labels (grid labels shown), data-building-mode and,
-// per mode, data-minutes-reached, data-changed, data-moves.
+// per mode, data-minutes-reached, data-changed, data-moves; data-library (maplibre or leaflet), data-load-ms
+// (milliseconds from the start of navigation until the page was ready: the legend filled and, on tiles, the first
+// view's tiles drawn), data-tiles-drawn (building features drawn from tiles then), data-first-draw-ms and
+// data-first-drawn (the same for the first time the view stood with its tiles drawn, before the figures had loaded);
+// data-cases (cases loaded),
+// data-case and data-case-events (the case whose history is shown, and its number of events).
 //
 // The address's fragment holds the view (links and selects change it): lang=en, theme=level:15 or
 // theme=requirement:15:school, buildings=best|minutes:CATEGORY|compare|moves, compare=A,B (coverage runs),
-// run=N (grid run), grid=CODE (zoom to a grid), at=LON,LAT (isochrones from there, as a click draws them).
+// run=N (grid run), grid=CODE (zoom to a grid), at=LON,LAT (isochrones from there, as a click draws them),
+// case=CODE (a case's history, as a click on it shows it).
 "use strict";
 (() => {
   const config = JSON.parse(document.getElementById("config").textContent);
@@ -138,8 +148,9 @@
 
   // ---- Page state ----
   const data = { communities: [], grids: [], buildings: [], facilities: [], coverage: null, coverageRuns: [], gridRuns: [],
-                 minutes: null, comparison: null, moves: null, runGrids: [], isochrones: null };
-  const state = { theme: null, buildings: "best", compare: null, run: null, grid: null, at: null };
+                 minutes: null, comparison: null, moves: null, runGrids: [], isochrones: null, cases: [], caseDetail: null,
+                 facilityCounts: null };
+  const state = { theme: null, buildings: "best", compare: null, run: null, grid: null, at: null, case: null };
   let view = null;
 
   // Coverage rows by grid code, and the theme's figure for one grid.
@@ -283,6 +294,46 @@
     const colour = buildingColour(f);
     return { stroke: colour, weight: 0.6, fill: colour, fillOpacity: 0.75 };
   }
+  // The best-level colours as rules on the tiles' properties (the same rule as bestLevel): no coverage_met → no
+  // result; else the first of the profile's minutes listed in coverage_levels_met; else none met.
+  function buildingTileRules() {
+    return { missing: { property: "coverage_met", colour: noResultColour },
+             tokens: { property: "coverage_levels_met", items: config.minutes.map((m, i) => [String(m), levelColours[Math.min(i, levelColours.length - 1)]]) },
+             otherwise: notMetColour };
+  }
+  // For a tiled view: the colour of each building the mode names, by id, and the colour of the others; null colours
+  // for the best level, which the tiles' own properties give.
+  function buildingColourMap() {
+    switch (modeKind()) {
+      case "minutes": {
+        const colours = new Map();
+        if (data.minutes) {
+          for (const [id, b] of data.minutes.byBuilding) colours.set(id, minuteColours[minuteClass(b.minutes)]);
+          for (const id of data.minutes.unreached) colours.set(id, unreachedColour);
+        }
+        return { key: "minutes:" + (data.minutes ? data.minutes.category + ":" + data.minutes.run : ""), colours, fallback: noResultColour };
+      }
+      case "compare": {
+        const colours = new Map();
+        for (const [id, change] of (data.comparison && data.comparison.byBuilding) || []) {
+          colours.set(id, change.gained.length && change.lost.length ? compareColours.gainedAndLost : change.gained.length ? compareColours.gained : compareColours.lost);
+        }
+        return { key: "compare:" + (data.comparison ? data.comparison.key : ""), colours, fallback: compareColours.unchanged };
+      }
+      case "moves": {
+        const colours = new Map();
+        for (const id of (data.moves && data.moves.byBuilding.keys()) || []) colours.set(id, movedColour);
+        return { key: "moves:" + (data.moves ? data.moves.run : ""), colours, fallback: notMovedColour };
+      }
+      default:
+        return { key: "best", colours: null, fallback: null };
+    }
+  }
+  function restyleBuildings() {
+    if (!view.tiled) { view.restyle("buildings"); return; }
+    const map = buildingColourMap();
+    view.colourFeatures("buildings", map.key, map.colours, map.fallback);
+  }
   function changeText(items) {
     return items.length ? items.map((c) => text("compareRequirement", { minutes: c.minutes, category: c.category ? categoryName(c.category) : "" })
       .replace(/ · $/, "")).join(text("listSeparator")) : text("none");
@@ -313,8 +364,29 @@
   function facilityIcon(f) {
     const category = f.properties.category;
     const glyph = text("categoryIcons." + category);
-    return { html: '<span class="facility-icon" style="background:' + (categoryColours[category] || otherColour) + '">' +
-      escapeHTML(glyph.startsWith("categoryIcons.") ? "?" : glyph) + "</span>" };
+    const colour = categoryColours[category] || otherColour;
+    const shown = glyph.startsWith("categoryIcons.") ? "?" : glyph;
+    return { html: '<span class="facility-icon" style="background:' + colour + '">' + escapeHTML(shown) + "</span>", glyph: shown, colour, shape: "circle" };
+  }
+  // Cases: the fill is the running step's deadline light, the character the state.
+  const lightColours = { green: "#1a9641", yellow: "#f2c200", red: "#d7191c", none: "#9e9e9e" };
+  const caseStates = ["registered", "dispatched", "handling", "handled", "checking", "returned", "suspended", "closed", "void"];
+  function caseLight(p) { return p.light && lightColours[p.light] ? p.light : "none"; }
+  function caseGlyph(state) {
+    const name = text("caseStates." + state);
+    return lang === "zh-CN" ? [...name][0] : name.slice(0, 1).toUpperCase();
+  }
+  function caseIcon(f) {
+    const colour = lightColours[caseLight(f.properties)];
+    const glyph = caseGlyph(f.properties.state);
+    return { html: '<span class="case-icon" style="background:' + colour + '" data-case="' + escapeHTML(f.properties.code) + '">' + escapeHTML(glyph) + "</span>",
+             glyph, colour, shape: "square" };
+  }
+  function caseTooltip(f) {
+    const p = f.properties;
+    return "<b>" + escapeHTML(text("caseTitle", { code: p.code })) + "</b><br>" + escapeHTML(p.description || "") + "<br>" +
+      escapeHTML(text("caseFacts", { category: p.category, state: text("caseStates." + p.state), grid: p.grid_code || "—" })) + "<br>" +
+      escapeHTML(text("caseLights." + caseLight(p)));
   }
   function facilityTooltip(f) {
     return escapeHTML(f.properties.name || text("unnamed")) + "<br>" + escapeHTML(categoryName(f.properties.category));
@@ -344,6 +416,15 @@
     toggle.textContent = text("langToggle");
     toggle.lang = lang === "zh-CN" ? "en" : "zh-CN";
     toggle.setAttribute("href", hrefWith({ lang: lang === "zh-CN" ? "en" : null }));
+    // The other library's page, at the same view.
+    const library = $("lib-toggle");
+    const other = (library.dataset.base ??= library.getAttribute("href") || "");
+    library.hidden = !other;
+    if (other) {
+      library.textContent = text("libToggle." + (config.library === "maplibre" ? "leaflet" : "maplibre"));
+      library.setAttribute("href", other + location.hash);
+    }
+    statusBox.dataset.library = config.library || "leaflet";
     $("panel").setAttribute("aria-label", text("panel"));
     $("map").setAttribute("aria-label", text("mapRegion"));
     $("theme-heading").textContent = text("themeHeading");
@@ -351,6 +432,7 @@
     $("buildings-heading").textContent = text("buildingsHeading");
     $("facilities-heading").textContent = text("facilitiesHeading");
     $("isochrone-heading").textContent = text("isochroneHeading");
+    $("cases-heading").textContent = text("casesHeading");
     $("compare-a-label").textContent = text("compareBefore");
     $("compare-b-label").textContent = text("compareAfter");
     $("run-label").textContent = text("layers.runGrids");
@@ -472,8 +554,8 @@
   function renderFacilityLegend(failed) {
     const legend = $("facility-legend");
     if (failed) { legend.innerHTML = "<li>" + text("notLoaded") + "</li>"; return; }
-    const perCategory = new Map();
-    for (const f of data.facilities) perCategory.set(f.properties.category, (perCategory.get(f.properties.category) || 0) + 1);
+    const perCategory = new Map(data.facilityCounts || []);
+    if (!data.facilityCounts) for (const f of data.facilities) perCategory.set(f.properties.category, (perCategory.get(f.properties.category) || 0) + 1);
     // Every category the coverage looks for is listed, with none found shown as such.
     const categories = new Set(perCategory.keys());
     for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) categories.add(r.category);
@@ -496,6 +578,71 @@
       text("contour", { minutes: f.properties.minutes, households: number(f.properties.households), buildings: number(f.properties.buildings) }) + "</li>").join("");
   }
 
+  function renderCases() {
+    const list = $("case-legend");
+    statusBox.dataset.cases = String(data.cases.length);
+    if (crs) { list.innerHTML = "<li>" + escapeHTML(text("casesGCJ02")) + "</li>"; $("case-detail").innerHTML = ""; return; }
+    if (!data.cases.length) { list.innerHTML = "<li>" + escapeHTML(text("casesNone")) + "</li>"; renderCaseDetail(); return; }
+    const byState = new Map(), byLight = new Map();
+    for (const f of data.cases) {
+      byState.set(f.properties.state, (byState.get(f.properties.state) || 0) + 1);
+      const light = caseLight(f.properties);
+      byLight.set(light, (byLight.get(light) || 0) + 1);
+    }
+    const states = caseStates.filter((s) => byState.has(s)).concat([...byState.keys()].filter((s) => !caseStates.includes(s)));
+    list.innerHTML = '<li class="sub">' + escapeHTML(text("casesByState")) + "</li>" + states.map((s) => '<li data-state="' + escapeHTML(s) + '" data-count="' + byState.get(s) + '">' +
+      '<span class="case-icon" style="background:#fff;color:#222">' + escapeHTML(caseGlyph(s)) + "</span>" + escapeHTML(text("caseStates." + s)) + "（" + text("caseCount", { n: byState.get(s) }) + "）</li>").join("") +
+      '<li class="sub">' + escapeHTML(text("casesByLight")) + "</li>" + ["green", "yellow", "red", "none"].filter((l) => byLight.has(l)).map((l) => '<li data-light="' + l + '" data-count="' + byLight.get(l) + '">' +
+      swatch(lightColours[l]) + escapeHTML(text("caseLights." + l)) + "（" + text("caseCount", { n: byLight.get(l) }) + "）</li>").join("");
+    renderCaseDetail();
+  }
+
+  function renderCaseDetail() {
+    const box = $("case-detail");
+    const detail = data.caseDetail;
+    if (!state.case) { box.innerHTML = ""; statusBox.dataset.case = ""; return; }
+    if (!detail || detail.id !== state.case) { box.textContent = text("caseLoading"); return; }
+    const p = detail.properties;
+    const events = p.events || [];
+    const rows = events.map((e) => '<tr data-action="' + escapeHTML(e.action) + '" data-to="' + escapeHTML(e.to) + '"><td>' + escapeHTML(String(e.at || "").replace("T", " ").slice(0, 16)) +
+      "</td><td>" + escapeHTML(lang === "zh-CN" && e.action_zh ? e.action_zh : e.action) + "</td><td>" + escapeHTML(e.from ? text("caseStates." + e.from) + " → " : "") +
+      escapeHTML(text("caseStates." + e.to)) + "</td><td>" + escapeHTML(e.actor || "") + "</td><td>" + escapeHTML(e.note || "") + "</td></tr>").join("");
+    box.innerHTML = "<h3>" + escapeHTML(text("caseTitle", { code: p.code })) + "</h3><p>" + escapeHTML(p.description || "") + "</p><p>" +
+      escapeHTML(text("caseFacts", { category: p.category, state: text("caseStates." + p.state), grid: p.grid_code || "—" })) + "<br>" +
+      swatch(lightColours[caseLight(p)]) + escapeHTML(text("caseLights." + caseLight(p))) + (p.step_deadline ? "，" + escapeHTML(text("caseDeadline", { deadline: String(p.step_deadline).replace("T", " ").slice(0, 16) })) : "") +
+      '</p><table class="figures" id="case-events"><caption>' + escapeHTML(text("caseHistory")) + "</caption><thead><tr><th>" + text("columnTime") + "</th><th>" + text("columnAction") + "</th><th>" +
+      text("columnStates") + "</th><th>" + text("columnActor") + "</th><th>" + text("columnNote") + "</th></tr></thead><tbody>" + rows + "</tbody></table>";
+    statusBox.dataset.case = p.code;
+    statusBox.dataset.caseEvents = String(events.length);
+  }
+
+  async function loadCases() {
+    // Case points are WGS84 only (the collection takes no crs): over a GCJ-02 base map they would sit off their place.
+    if (crs) { data.cases = []; return; }
+    try {
+      const body = await fetchJSON("/collections/cases/items?limit=10000");
+      data.cases = body.features || [];
+    } catch (error) {
+      recordError(text("layerError", { layer: text("layers.cases"), message: error.message }));
+      data.cases = [];
+    }
+    view.setLayer("cases", data.cases, { icon: caseIcon, tooltip: caseTooltip, onClick: (f) => setHash({ case: f.properties.code }) });
+  }
+
+  async function showCase(code) {
+    state.case = code;
+    renderCaseDetail();
+    if (!code) return;
+    try {
+      const feature = await fetchJSON("/collections/cases/items/" + encodeURIComponent(code));
+      data.caseDetail = { ...feature, id: code };
+    } catch (error) {
+      recordError(text("layerError", { layer: text("layers.cases"), message: error.message }));
+      data.caseDetail = null;
+    }
+    renderCaseDetail();
+  }
+
   function renderAll() {
     renderStaticTexts();
     renderTheme();
@@ -504,14 +651,17 @@
     renderBuildingLegend();
     renderFacilityLegend(false);
     renderReached();
+    renderCases();
     if (!$("notice").textContent || $("notice").dataset.hint === "true") {
       $("notice").textContent = text("isochroneHint");
       $("notice").dataset.hint = "true";
     }
     if (view) {
       view.setLayerNames({ communities: text("layers.communities"), grids: text("layers.grids"), buildings: text("layers.buildings"),
-        facilities: text("layers.facilities"), network: text("layers.network"), isochrones: text("layers.isochrones"), runGrids: text("layers.runGrids") });
+        facilities: text("layers.facilities"), network: text("layers.network"), isochrones: text("layers.isochrones"), runGrids: text("layers.runGrids"),
+        cases: text("layers.cases") });
       view.redrawIcons("facilities");
+      view.redrawIcons("cases");
     }
   }
 
@@ -588,7 +738,7 @@
       recordError(text("layerError", { layer: text("buildingsHeading"), message: error.message }));
     }
     if (kind !== "moves") view.clear("runGrids");
-    view.restyle("buildings");
+    restyleBuildings();
     view.restyle("grids");
   }
 
@@ -635,7 +785,7 @@
       lang: params.get("lang") === "en" ? "en" : "zh-CN",
       theme: params.get("theme"),
       buildings: params.get("buildings") || "best",
-      compare: null, run: null, grid: params.get("grid"), at: null,
+      compare: null, run: null, grid: params.get("grid"), at: null, case: params.get("case"),
     };
     const pair = /^(\d+),(\d+)$/.exec(params.get("compare") || "");
     if (pair) wanted.compare = [Number(pair[1]), Number(pair[2])];
@@ -676,14 +826,41 @@
     if (wanted.grid !== state.grid || (initial && wanted.grid)) focusGrid(wanted.grid);
     const at = wanted.at ? wanted.at.lon + "," + wanted.at.lat : null;
     if (at && at !== lastAt) { lastAt = at; showIsochrones(wanted.at); }
+    if ((wanted.case || null) !== state.case) await showCase(wanted.case || null);
   }
 
   // ---- Start ----
+  // A tiled view's counts: every stored building and facility (numberMatched), not the ones a tile holds.
+  async function loadTiledCounts() {
+    const suffix = crs ? "&crs=" + encodeURIComponent(crs) : "";
+    try {
+      const buildings = await fetchJSON("/collections/buildings/items?limit=1" + suffix);
+      showCount("buildings", buildings.numberMatched ?? (buildings.features || []).length);
+      data.sources = (buildings.features || []).map((f) => f.properties.source);
+    } catch (error) { recordError(text("layerError", { layer: text("layers.buildings"), message: error.message })); }
+    const categories = new Set(Object.keys(categoryColours));
+    for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) categories.add(r.category);
+    try {
+      // Categories outside the known ones are counted as the remainder.
+      const total = await fetchJSON("/collections/facilities/items?limit=1" + suffix);
+      const counts = await Promise.all([...categories].map(async (c) => [c, (await fetchJSON("/collections/facilities/items?limit=1&category=" + encodeURIComponent(c))).numberMatched || 0]));
+      data.facilityCounts = counts.filter(([, n]) => n > 0);
+      const known = counts.reduce((sum, [, n]) => sum + n, 0);
+      if ((total.numberMatched || 0) > known) data.facilityCounts.push(["other", total.numberMatched - known]);
+      showCount("facilities", total.numberMatched ?? known);
+      if ((total.features || []).some((f) => f.properties.source === "osm")) data.sources.push("osm");
+    } catch (error) {
+      recordError(text("layerError", { layer: text("layers.facilities"), message: error.message }));
+      renderFacilityLegend(true);
+    }
+  }
+
   async function start() {
     lang = parseHash().lang;
     renderStaticTexts();
     view = window.CGMapView.create($("map"), {
       basemap: config.basemap ? { url: config.basemap.url, attribution: escapeHTML(config.basemap.attribution) } : null,
+      datum: crs ? "gcj02" : "wgs84",
       onClick: (point) => setHash({ at: point.lon.toFixed(6) + "," + point.lat.toFixed(6) }),
     });
     view.onLabels = (n) => { statusBox.dataset.labels = String(n); };
@@ -692,21 +869,44 @@
     await loadLayer("communities", "/collections/communities/items", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
     let extent = boxOf(data.communities);
     if (extent) view.fit(extent);
-    // Buildings are the bulk of the data: only those inside the communities' extent.
-    const bbox = extent ? "&bbox=" + extent.map((v) => v.toFixed(6)).join(",") + (crs ? "&bbox-crs=" + encodeURIComponent(crs) : "") : "";
-    await Promise.all([
-      coverage,
-      loadLayer("grids", "/collections/grids/items?limit=10000", { style: gridStyle, tooltip: gridTooltip }),
-      loadLayer("buildings", "/collections/buildings/items?limit=10000" + bbox, { style: buildingStyle, tooltip: buildingTooltip }),
-      loadLayer("facilities", "/collections/facilities/items?limit=10000", { icon: facilityIcon, tooltip: facilityTooltip }),
-    ]);
-    if (data.buildings.some((f) => f.properties.source === "osm") || data.facilities.some((f) => f.properties.source === "osm")) view.credit(osm);
-    if (!extent) {
-      extent = boxOf(data.grids.concat(data.buildings, data.facilities));
-      if (extent) view.fit(extent);
+    if (view.tiled) {
+      // Buildings, facilities and the network come from the vector tiles of the view; grids and communities (few) as GeoJSON.
+      view.setTileLayer("buildings", { collection: "buildings", rules: buildingTileRules(), tooltip: buildingTooltip });
+      view.setTileLayer("facilities", { collection: "facilities", icon: facilityIcon, iconProperty: "category", tooltip: facilityTooltip });
+      view.setTileLayer("network", { collection: "network", style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
+      // The tiles draw while the figures load: when the view first stood with its building tiles drawn.
+      view.drawn("buildings").then((n) => { statusBox.dataset.firstDrawMs = String(Math.round(performance.now())); statusBox.dataset.firstDrawn = String(n); });
+      await Promise.all([
+        coverage.then(loadTiledCounts),
+        loadLayer("grids", "/collections/grids/items?limit=10000", { style: gridStyle, tooltip: gridTooltip }),
+        loadCases(),
+      ]);
+      if ((data.sources || []).includes("osm")) view.credit(osm);
+      if (!extent) {
+        extent = boxOf(data.grids);
+        if (extent) view.fit(extent);
+      }
+    } else {
+      // Buildings are the bulk of the data: only those inside the communities' extent.
+      const bbox = extent ? "&bbox=" + extent.map((v) => v.toFixed(6)).join(",") + (crs ? "&bbox-crs=" + encodeURIComponent(crs) : "") : "";
+      await Promise.all([
+        coverage,
+        loadLayer("grids", "/collections/grids/items?limit=10000", { style: gridStyle, tooltip: gridTooltip }),
+        loadLayer("buildings", "/collections/buildings/items?limit=10000" + bbox, { style: buildingStyle, tooltip: buildingTooltip }),
+        loadLayer("facilities", "/collections/facilities/items?limit=10000", { icon: facilityIcon, tooltip: facilityTooltip }),
+        loadCases(),
+      ]);
+      if (data.buildings.some((f) => f.properties.source === "osm") || data.facilities.some((f) => f.properties.source === "osm")) view.credit(osm);
+      if (!extent) {
+        extent = boxOf(data.grids.concat(data.buildings, data.facilities));
+        if (extent) view.fit(extent);
+      }
     }
     view.setLabels("grids", gridLabel);
     await applyHash(true);
+    // Ready: the legend filled and, on tiles, the view's first tiles drawn.
+    if (view.tiled) statusBox.dataset.tilesDrawn = String(await view.drawn("buildings"));
+    statusBox.dataset.loadMs = String(Math.round(performance.now()));
     statusBox.dataset.ready = "true";
     window.addEventListener("hashchange", () => applyHash(false));
   }
@@ -722,12 +922,12 @@
   let networkRequested = false;
   start().then(() => {
     view.onOverlayAdd((name) => {
-      if (name !== "network" || networkRequested) return;
+      if (name !== "network" || networkRequested || view.tiled) return;
       networkRequested = true;
       loadLayer("network", "/collections/network/items?limit=10000", { style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, behind: true })
         .then(() => renderAll());
     });
-    view.setLayer("network", [], { style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
+    if (!view.tiled) view.setLayer("network", [], { style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
     renderAll();
   });
 })();
