@@ -866,7 +866,7 @@
     view.onLabels = (n) => { statusBox.dataset.labels = String(n); };
     const osm = 'Data © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
     const coverage = loadCoverage();
-    await loadLayer("communities", "/collections/communities/items", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
+    await loadLayer("communities", "/collections/communities/items?limit=10000", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
     let extent = boxOf(data.communities);
     if (extent) view.fit(extent);
     if (view.tiled) {
