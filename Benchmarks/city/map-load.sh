@@ -36,7 +36,7 @@ done
 echo "store $DB, server $BIN, page ${URL}?lib=$LIB$VIEW, window $SIZE, $RUNS runs"
 # Chromium's DevTools protocol over --remote-debugging-pipe (file descriptors 3 and 4; no package needed).
 python3 - "$CHROMIUM" "${URL}?lib=$LIB$VIEW" "$RUNS" "$SIZE" "$TIMEOUT" "$WORK" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import json, os, select, statistics, subprocess, sys, time
 chromium, url, runs, size, timeout, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]), sys.argv[6]
 
 def one(run):
@@ -52,6 +52,7 @@ def one(run):
                                close_fds=False, preexec_fn=child, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for fd in (a, b, to_browser_r, from_browser_w): os.close(fd)
     out, inbox, buffer, ids = os.fdopen(to_browser_w, "wb", buffering=0), os.fdopen(from_browser_r, "rb", buffering=0), b"", [0]
+    deadline = [time.monotonic() + timeout]
     def send(method, params=None, session=None):
         nonlocal buffer
         ids[0] += 1
@@ -60,6 +61,8 @@ def one(run):
         out.write(json.dumps(message).encode() + b"\0")
         while True:
             while b"\0" not in buffer:
+                # A page whose main thread is busy answers late: give up at the run's deadline.
+                if not select.select([inbox], [], [], max(0.0, deadline[0] - time.monotonic()))[0]: raise TimeoutError(method)
                 chunk = inbox.read(65536)
                 if not chunk: raise RuntimeError("the browser closed the pipe")
                 buffer += chunk
@@ -73,11 +76,19 @@ def one(run):
         session = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         send("Page.enable", session=session)
         started = time.monotonic()
+        deadline[0] = started + timeout
         send("Page.navigate", {"url": url}, session=session)
         expression = "(() => { const s = document.getElementById('status'); return s ? JSON.stringify(Object.assign({}, s.dataset)) : '{}'; })()"
+        status, said = {}, False
         while True:
-            value = send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session).get("result", {}).get("value", "{}")
+            try:
+                value = send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session).get("result", {}).get("value", "{}")
+            except TimeoutError:
+                break
             status = json.loads(value or "{}")
+            if status.get("firstDrawMs") and not said:
+                said = True
+                print("run %d: first draw at %s ms (%s buildings drawn), %.1f s after navigation by the wall clock" % (run, status["firstDrawMs"], status.get("firstDrawn"), time.monotonic() - started), flush=True)
             if status.get("ready") == "true" or time.monotonic() - started > timeout: break
             time.sleep(0.05)
         return status
@@ -88,7 +99,7 @@ rows = []
 for run in range(1, runs + 1):
     s = one(run)
     if s.get("ready") != "true":
-        print("run %d: not ready after %.0f s (%s)" % (run, timeout, {k: s.get(k) for k in ("buildings", "grids", "errors", "firstDrawMs")}))
+        print("run %d: not ready after %.0f s (%s)" % (run, timeout, {k: s.get(k) for k in ("communities", "grids", "buildings", "errors", "firstDrawMs")}), flush=True)
         continue
     rows.append(s)
     print("run %d: first draw %s ms (%s buildings drawn), loaded %s ms (%s buildings drawn); %s communities, %s grids, %s buildings, %s facilities; errors %s" % (

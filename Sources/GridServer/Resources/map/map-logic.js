@@ -153,11 +153,16 @@
   const state = { theme: null, buildings: "best", compare: null, run: null, grid: null, at: null, case: null };
   let view = null;
 
-  // Coverage rows by grid code, and the theme's figure for one grid.
+  // Coverage rows by grid code (made once per coverage answer: a city has tens of thousands of grids), and the
+  // theme's figure for one grid.
+  let rowsOf = null, rowsByCode = new Map();
   function gridRows() {
-    const rows = new Map();
-    for (const row of (data.coverage && data.coverage.grids) || []) rows.set(row.code, row);
-    return rows;
+    if (rowsOf !== data.coverage) {
+      rowsByCode = new Map();
+      for (const row of (data.coverage && data.coverage.grids) || []) rowsByCode.set(row.code, row);
+      rowsOf = data.coverage;
+    }
+    return rowsByCode;
   }
   function themes() {
     const list = [];
