@@ -25,7 +25,9 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 WORK=$(mktemp -d)
 "$BIN" --db "$DB" serve --port 0 2>"$WORK/serve.log" &
 SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
+# A server busy with a long request drains it before it stops: five seconds, then it is stopped hard.
+trap 'kill "$SERVER" 2>/dev/null; for _ in $(seq 50); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
 URL=""
 for _ in $(seq 600); do
   URL=$(grep -o 'http://[0-9.]*:[0-9]*/' "$WORK/serve.log" | head -1 || true)
