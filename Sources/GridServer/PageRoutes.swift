@@ -15,6 +15,7 @@ struct PageRoutes: Sendable {
             if let format, !["json", "html"].contains(format) {
                 throw APIProblem.badParameter("f", "f must be json or html, not \"\(format)\"")
             }
+            _ = try Self.askedLibrary(request)
             if format == "html" || (format == nil && Self.prefersHTML(request)) {
                 return try Self.mapPage(request, settings: state.settings)
             }
@@ -83,6 +84,15 @@ struct PageRoutes: Sendable {
         return Responses.bytes(Array(data), contentType: type, request: request, headers: [.cacheControl: "public, max-age=86400"])
     }
 
+    /// The map library `?lib=` asks for (nil when none); any other value is refused, whatever the page's format.
+    static func askedLibrary(_ request: Request) throws -> MapPage.Library? {
+        guard let text = request.uri.queryParameters["lib"].map(String.init) else { return nil }
+        guard let library = MapPage.Library(rawValue: text) else {
+            throw APIProblem.badParameter("lib", "lib must be maplibre or leaflet, not \"\(text.prefix(40))\"")
+        }
+        return library
+    }
+
     static func prefersHTML(_ request: Request) -> Bool {
         guard let accept = request.headers[.accept] else { return false }
         return accept.contains("text/html")
@@ -91,12 +101,9 @@ struct PageRoutes: Sendable {
     /// The map page, drawn with MapLibre GL JS on vector tiles when its files are installed, else with Leaflet;
     /// `?lib=leaflet` asks for Leaflet.
     static func mapPage(_ request: Request, settings: ServerSettings) throws -> Response {
-        let asked = request.uri.queryParameters["lib"].map(String.init)
-        if let asked, MapPage.Library(rawValue: asked) == nil {
-            throw APIProblem.badParameter("lib", "lib must be maplibre or leaflet, not \"\(asked.prefix(40))\"")
-        }
+        let asked = try askedLibrary(request)
         let installed = FileManager.default.fileExists(atPath: settings.maplibreDirectory + "/maplibre-gl.js")
-        let library: MapPage.Library = asked == "leaflet" || !installed ? .leaflet : .maplibre
+        let library: MapPage.Library = asked == .leaflet || !installed ? .leaflet : .maplibre
         let alternative: MapPage.Library? = installed ? (library == .maplibre ? .leaflet : .maplibre) : nil
         return Responses.bytes(Array(MapPage.html(profile: settings.profile, basemap: settings.basemap, library: library, alternative: alternative).utf8),
                                contentType: "text/html; charset=utf-8", request: request)

@@ -485,9 +485,11 @@ struct MapPageFilesTests {
             let forced = try await client.execute(uri: "/?f=html&lib=maplibre", method: .get)
             #expect(forced.text.contains(#""library":"\#(library)""#))
             #expect(installed == forced.text.contains(#"href="?lib=leaflet""#))
-            let refused = try await client.execute(uri: "/map?lib=openlayers", method: .get)
-            let problem = try refused.json
-            #expect(refused.status == .badRequest && problem["parameter"]?.stringValue == "lib")
+            for uri in ["/map?lib=openlayers", "/?f=json&lib=openlayers"] {
+                let refused = try await client.execute(uri: uri, method: .get)
+                let problem = try refused.json
+                #expect(refused.status == .badRequest && problem["parameter"]?.stringValue == "lib", "\(uri)")
+            }
             let script = try await client.execute(uri: "/static/maplibre/maplibre-gl.js", method: .get)
             if installed {
                 // Its BSD-3-Clause notice is the file's header.
