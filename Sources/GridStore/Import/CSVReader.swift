@@ -10,20 +10,20 @@ public struct CSVReader {
         public var fields: [String]
     }
 
-    public enum Failure: Error { case unterminatedQuote(line: Int) }
+    public enum Failure: Error {
+        case unterminatedQuote(line: Int)
+        /// Offsets are 32-bit: a file of 2 GiB or more is refused, not read.
+        case tooLarge(bytes: Int)
+    }
 
     /// The rows of a file's text; a quote never closed is bad input naming the file and the line.
     public static func rows(of text: String, path: String) throws -> [Row] {
-        do { return try parse(text) } catch let .unterminatedQuote(line) {
-            throw unterminated(path, line)
-        }
+        do { return try parse(text) } catch { throw badInput(path, error) }
     }
 
     /// The table of a file's bytes; a quote never closed is bad input naming the file and the line.
     public static func table(of bytes: consuming [UInt8], path: String) throws -> Table {
-        do { return try Table(bytes) } catch let .unterminatedQuote(line) {
-            throw unterminated(path, line)
-        }
+        do { return try Table(bytes) } catch { throw badInput(path, error) }
     }
 
     public static func parse(_ text: String) throws(Failure) -> [Row] {
@@ -33,90 +33,144 @@ public struct CSVReader {
         }
     }
 
-    private static func unterminated(_ path: String, _ line: Int) -> StoreError {
-        .badInput("\(path): line \(line): a quoted field is never closed")
+    private static func badInput(_ path: String, _ failure: Failure) -> StoreError {
+        switch failure {
+        case .unterminatedQuote(let line): .badInput("\(path): line \(line): a quoted field is never closed")
+        case .tooLarge(let bytes): .badInput("\(path): \(bytes) bytes; CSV files of 2 GiB or more are not read")
+        }
     }
 
     /// Every row's fields as byte ranges of one buffer, unquoted in place: a field is read as text, or as a number
     /// without a string being made (the peer harness's files reach 100,000 lines and reading them is most of a run).
     /// Rows are those `parse` yields: a blank line is no row, a row may have any number of fields.
     public struct Table: Sendable {
-        /// The fields' contents, each followed by a 0 byte (so a field's end stops `strtod`).
+        /// The file's bytes, unquoted in place: each field followed by a 0 byte (so a field's end stops `strtod`).
         private let contents: [UInt8]
-        /// Where each field starts in `contents`, rows one after another, then where the next field would start.
-        private let fieldStarts: [Int]
-        /// Each row's first index in `fieldStarts`, then `fieldStarts.count - 1`.
-        private let rowFirstField: [Int]
-        private let rowLines: [Int]
+        /// Where each field starts in `contents`, rows one after another. 32-bit, as are the indexes below: the
+        /// harness's large files need half the memory for them.
+        private let fieldStarts: [Int32]
+        /// Each row's first index in `fieldStarts`, then `fieldStarts.count`.
+        private let rowFirstField: [Int32]
+        /// Where each row's last field ends (the others end one byte before the next field starts).
+        private let rowEnds: [Int32]
+        private let rowLines: [Int32]
 
         public var rowCount: Int { rowLines.count }
         /// The line the row starts on (1 = the first line of the file).
-        public func line(_ row: Int) -> Int { rowLines[row] }
-        public func fieldCount(_ row: Int) -> Int { rowFirstField[row + 1] - rowFirstField[row] }
+        public func line(_ row: Int) -> Int { Int(rowLines[row]) }
+        public func fieldCount(_ row: Int) -> Int { Int(rowFirstField[row + 1] - rowFirstField[row]) }
 
-        /// The bytes unquoted into one buffer in a single pass: a field's content only ever shrinks (quotes and CRs
-        /// dropped) and its 0 takes the place of the comma or line end after it, so the buffer is rewritten in place.
+        /// The bytes unquoted in place in a single pass: within a row, a field's content only ever shrinks (quotes and
+        /// CRs dropped) and its 0 takes the place of the comma or line end after it; each row starts where it stands
+        /// in the file, so a plain file (LF or CRLF) is read without moving a byte.
         public init(_ bytes: consuming [UInt8]) throws(Failure) {
-            let (quote, comma, cr, lf): (UInt8, UInt8, UInt8, UInt8) = (0x22, 0x2C, 0x0D, 0x0A)
             let count = bytes.count
+            guard count < Int32.max else { throw .tooLarge(bytes: count) }
             var buffer = bytes
             buffer.append(0)  // room for the last field's 0 when the file does not end with a line end
-            var starts: [Int] = [], firsts: [Int] = [], lines: [Int] = []
-            starts.reserveCapacity(count / 8 + 1)
+            let scan = buffer.withUnsafeMutableBufferPointer { buffer in
+                var scanner = Scanner(base: buffer.baseAddress!, count: count)  // never empty: it holds the 0
+                scanner.run()
+                return scanner
+            }
+            if scan.inQuotes { throw .unterminatedQuote(line: scan.rowLine) }
+            contents = buffer
+            fieldStarts = scan.starts
+            rowFirstField = scan.firsts
+            rowEnds = scan.ends
+            rowLines = scan.lines
+        }
+
+        /// The one pass over the bytes, its state in one value (so that no access to it is checked at run time).
+        private struct Scanner {
+            static let (quote, comma, cr, lf): (UInt8, UInt8, UInt8, UInt8) = (0x22, 0x2C, 0x0D, 0x0A)
+            let base: UnsafeMutablePointer<UInt8>
+            let count: Int
+            var read = 0, write = 0
+            var fieldStart = 0
             var line = 1, rowLine = 1
-            let (quoteLeftOpen, written) = buffer.withUnsafeMutableBufferPointer { buffer in
-                var read = count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
-                var write = 0
-                var rowFirst = 0
-                var inQuotes = false
-                starts.append(0)
-                func endRow() {
-                    // A row of one empty field (a blank line, a lone "" or CR) is no row.
-                    if starts.count - rowFirst == 1 && write == starts[starts.count - 1] { return }
-                    buffer[write] = 0; write += 1
-                    firsts.append(rowFirst); lines.append(rowLine)
-                    rowFirst = starts.count
-                    starts.append(write)
+            var inQuotes = false
+            var starts: [Int32] = [], firsts: [Int32] = [], ends: [Int32] = [], lines: [Int32] = []
+
+            init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+                self.base = base
+                self.count = count
+                starts.reserveCapacity(count / 8 + 1)
+                if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { read = 3 }
+                startRow()
+            }
+
+            mutating func startRow() {
+                write = read
+                fieldStart = write
+                firsts.append(Int32(truncatingIfNeeded: starts.count))
+                starts.append(Int32(truncatingIfNeeded: write))
+            }
+
+            /// Moves the bytes from `read` up to `end` to `write` (nothing moves in a row until a quote or a CR was dropped).
+            mutating func take(upTo end: Int) {
+                if write != read { UnsafeMutableRawPointer(base + write).copyMemory(from: base + read, byteCount: end - read) }
+                write += end - read
+                read = end
+            }
+
+            /// Keeps the row unless it is one empty field (a blank line, a lone "" or CR), which is no row.
+            mutating func endRow() {
+                if starts.count - Int(firsts[firsts.count - 1]) == 1 && write == fieldStart {
+                    starts.removeLast()
+                    firsts.removeLast()
+                    return
                 }
+                base[write] = 0
+                ends.append(Int32(truncatingIfNeeded: write))
+                lines.append(Int32(truncatingIfNeeded: rowLine))
+            }
+
+            mutating func run() {
+                let (quote, comma, cr, lf) = (Self.quote, Self.comma, Self.cr, Self.lf)
                 while read < count {
-                    let c = buffer[read]
-                    read += 1
+                    let c = base[read]
                     if inQuotes {
                         if c == quote {
-                            if read < count && buffer[read] == quote { buffer[write] = quote; write += 1; read += 1 } else { inQuotes = false }
+                            if read + 1 < count && base[read + 1] == quote { base[write] = quote; write += 1; read += 2 } else { inQuotes = false; read += 1 }
                         } else {
                             if c == lf { line += 1 }
-                            buffer[write] = c; write += 1
+                            var end = read + 1
+                            while end < count && base[end] != quote && base[end] != lf { end += 1 }
+                            take(upTo: end)
                         }
                         continue
                     }
+                    if c > comma {  // no byte above the comma is special: take the run of them at once
+                        var end = read + 1
+                        while end < count && base[end] > comma { end += 1 }
+                        take(upTo: end)
+                        continue
+                    }
+                    read += 1
                     switch c {
-                    case quote where write == starts[starts.count - 1]: inQuotes = true
-                    case comma: buffer[write] = 0; write += 1; starts.append(write)
+                    case quote where write == fieldStart: inQuotes = true
+                    case comma: base[write] = 0; write += 1; fieldStart = write; starts.append(Int32(truncatingIfNeeded: write))
                     case cr: break
                     case lf:
                         endRow()
                         line += 1
                         rowLine = line
-                    default: buffer[write] = c; write += 1
+                        startRow()
+                    default: base[write] = c; write += 1
                     }
                 }
-                if !inQuotes && (write > starts[starts.count - 1] || starts.count - rowFirst > 1) { endRow() }
-                return (inQuotes, write)
+                if inQuotes { return }
+                endRow()  // the last line when the file does not end with a line end; when it does, an empty row: none
+                firsts.append(Int32(truncatingIfNeeded: starts.count))
             }
-            if quoteLeftOpen { throw .unterminatedQuote(line: rowLine) }
-            buffer.removeLast(buffer.count - written)
-            firsts.append(starts.count - 1)
-            contents = buffer
-            fieldStarts = starts
-            rowFirstField = firsts
-            rowLines = lines
         }
 
         /// The byte range of a field: `column` must be below `fieldCount(row)`.
         private func range(_ row: Int, _ column: Int) -> Range<Int> {
-            let index = rowFirstField[row] + column
-            return fieldStarts[index]..<(fieldStarts[index + 1] - 1)
+            let index = Int(rowFirstField[row]) + column
+            let end = index + 1 == Int(rowFirstField[row + 1]) ? Int(rowEnds[row]) : Int(fieldStarts[index + 1]) - 1
+            return Int(fieldStarts[index])..<end
         }
 
         public func string(_ row: Int, _ column: Int) -> String {
