@@ -69,9 +69,7 @@ public struct CSVReader {
             var buffer = bytes
             buffer.append(0)  // room for the last field's 0 when the file does not end with a line end
             let scan = buffer.withUnsafeMutableBufferPointer { buffer in
-                var scanner = Scanner(base: buffer.baseAddress!, count: count)  // never empty: it holds the 0
-                scanner.run()
-                return scanner
+                Scanner(base: buffer.baseAddress!, count: count)  // never empty: it holds the 0
             }
             if scan.inQuotes { throw .unterminatedQuote(line: scan.rowLine) }
             contents = buffer
@@ -81,53 +79,27 @@ public struct CSVReader {
             rowLines = scan.lines
         }
 
-        /// The one pass over the bytes, its state in one value (so that no access to it is checked at run time).
+        /// The one pass over the bytes, run by the initializer. Its state lives in the initializer's locals (not
+        /// captured by a closure, not properties), so the loop keeps it in registers and no access is checked at run time.
         private struct Scanner {
-            static let (quote, comma, cr, lf): (UInt8, UInt8, UInt8, UInt8) = (0x22, 0x2C, 0x0D, 0x0A)
-            let base: UnsafeMutablePointer<UInt8>
-            let count: Int
-            var read = 0, write = 0
-            var fieldStart = 0
-            var line = 1, rowLine = 1
             var inQuotes = false
+            var rowLine = 1
             var starts: [Int32] = [], firsts: [Int32] = [], ends: [Int32] = [], lines: [Int32] = []
 
             init(base: UnsafeMutablePointer<UInt8>, count: Int) {
-                self.base = base
-                self.count = count
+                let (quote, comma, cr, lf): (UInt8, UInt8, UInt8, UInt8) = (0x22, 0x2C, 0x0D, 0x0A)
+                var starts: [Int32] = [], firsts: [Int32] = [], ends: [Int32] = [], lines: [Int32] = []
                 starts.reserveCapacity(count / 8 + 1)
-                if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { read = 3 }
-                startRow()
-            }
-
-            mutating func startRow() {
-                write = read
-                fieldStart = write
-                firsts.append(Int32(truncatingIfNeeded: starts.count))
-                starts.append(Int32(truncatingIfNeeded: write))
-            }
-
-            /// Moves the bytes from `read` up to `end` to `write` (nothing moves in a row until a quote or a CR was dropped).
-            mutating func take(upTo end: Int) {
-                if write != read { UnsafeMutableRawPointer(base + write).copyMemory(from: base + read, byteCount: end - read) }
-                write += end - read
-                read = end
-            }
-
-            /// Keeps the row unless it is one empty field (a blank line, a lone "" or CR), which is no row.
-            mutating func endRow() {
-                if starts.count - Int(firsts[firsts.count - 1]) == 1 && write == fieldStart {
-                    starts.removeLast()
-                    firsts.removeLast()
-                    return
+                var read = count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF ? 3 : 0
+                var write = read, fieldStart = read
+                var line = 1, rowLine = 1
+                var inQuotes = false
+                firsts.append(0)
+                starts.append(Int32(truncatingIfNeeded: read))
+                /// Keeps the row unless it is one empty field (a blank line, a lone "" or CR), which is no row.
+                func keepsRow(_ starts: [Int32], _ firsts: [Int32], _ write: Int, _ fieldStart: Int) -> Bool {
+                    !(starts.count - Int(firsts[firsts.count - 1]) == 1 && write == fieldStart)
                 }
-                base[write] = 0
-                ends.append(Int32(truncatingIfNeeded: write))
-                lines.append(Int32(truncatingIfNeeded: rowLine))
-            }
-
-            mutating func run() {
-                let (quote, comma, cr, lf) = (Self.quote, Self.comma, Self.cr, Self.lf)
                 while read < count {
                     let c = base[read]
                     if inQuotes {
@@ -137,32 +109,69 @@ public struct CSVReader {
                             if c == lf { line += 1 }
                             var end = read + 1
                             while end < count && base[end] != quote && base[end] != lf { end += 1 }
-                            take(upTo: end)
+                            // Nothing moves in a row until a quote or a CR was dropped.
+                            if write != read { UnsafeMutableRawPointer(base + write).copyMemory(from: base + read, byteCount: end - read) }
+                            write += end - read
+                            read = end
                         }
                         continue
                     }
                     if c > comma {  // no byte above the comma is special: take the run of them at once
                         var end = read + 1
                         while end < count && base[end] > comma { end += 1 }
-                        take(upTo: end)
+                        if write != read { UnsafeMutableRawPointer(base + write).copyMemory(from: base + read, byteCount: end - read) }
+                        write += end - read
+                        read = end
                         continue
                     }
                     read += 1
                     switch c {
                     case quote where write == fieldStart: inQuotes = true
-                    case comma: base[write] = 0; write += 1; fieldStart = write; starts.append(Int32(truncatingIfNeeded: write))
+                    case comma:
+                        base[write] = 0
+                        write += 1
+                        fieldStart = write
+                        starts.append(Int32(truncatingIfNeeded: write))
                     case cr: break
                     case lf:
-                        endRow()
+                        if keepsRow(starts, firsts, write, fieldStart) {
+                            base[write] = 0
+                            ends.append(Int32(truncatingIfNeeded: write))
+                            lines.append(Int32(truncatingIfNeeded: rowLine))
+                        } else {
+                            starts.removeLast()
+                            firsts.removeLast()
+                        }
                         line += 1
                         rowLine = line
-                        startRow()
-                    default: base[write] = c; write += 1
+                        // A row starts where it stands in the file.
+                        write = read
+                        fieldStart = read
+                        firsts.append(Int32(truncatingIfNeeded: starts.count))
+                        starts.append(Int32(truncatingIfNeeded: read))
+                    default:
+                        base[write] = c
+                        write += 1
                     }
                 }
-                if inQuotes { return }
-                endRow()  // the last line when the file does not end with a line end; when it does, an empty row: none
-                firsts.append(Int32(truncatingIfNeeded: starts.count))
+                if !inQuotes {
+                    // The last line when the file does not end with a line end; when it does, an empty row: none.
+                    if keepsRow(starts, firsts, write, fieldStart) {
+                        base[write] = 0
+                        ends.append(Int32(truncatingIfNeeded: write))
+                        lines.append(Int32(truncatingIfNeeded: rowLine))
+                    } else {
+                        starts.removeLast()
+                        firsts.removeLast()
+                    }
+                    firsts.append(Int32(truncatingIfNeeded: starts.count))
+                }
+                self.inQuotes = inQuotes
+                self.rowLine = rowLine
+                self.starts = starts
+                self.firsts = firsts
+                self.ends = ends
+                self.lines = lines
             }
         }
 
