@@ -48,9 +48,10 @@ curl -sf "$URL" | head -c 300; echo
 for _ in $(seq 21); do curl -sf -o /dev/null -w "%{time_total}\n" "$URL"; done | median | awk '{ printf "HTTP median %.1f ms\n", $1 * 1000 }'
 
 echo "== reports accepted per second: Open311 POST, routing and duplicate search, $CONNECTIONS connections, ${DURATION} s"
-BEFORE=$(sqlite3 "$WORK" "SELECT count(*) FROM cases")
+count() { "$BIN" --db "$WORK" cases list --limit 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["matched"])'; }
+BEFORE=$(count)
 API_KEY=$(cat "$OUT/token") wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s Benchmarks/cases/post.lua "http://127.0.0.1:$PORT/open311/v2/requests.json"
-AFTER=$(sqlite3 "$WORK" "SELECT count(*) FROM cases")
+AFTER=$(count)
 echo "cases stored by the run: $((AFTER - BEFORE))"
 kill $SERVER
 wait $SERVER 2>/dev/null || true
