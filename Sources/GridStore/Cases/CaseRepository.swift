@@ -397,19 +397,37 @@ public enum CaseRepository {
         let (cases, households) = try store.read { db -> ([EvaluatedCase], [String: Int]) in
             let catalog = try CaseSetup.catalog(db)
             let calendar = try CaseSetup.calendar(db)
-            // Cases of the period, and open ones of any time (for "overdue now").
+            // Cases of the period, and open ones of any time (for "overdue now"): two index searches, not a scan of
+            // every case and event (the states listed so the (category, state, registered_at) index serves the second).
+            let chosen = """
+                WITH chosen(id) AS MATERIALIZED (
+                    SELECT id FROM cases WHERE registered_at >= ?1 AND registered_at < ?2
+                    UNION SELECT id FROM cases WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
+                """
             let rows = try Row.fetchAll(db, sql: """
+                \(chosen)
                 SELECT c.id, c.category_code, c.grid_code, c.community_code, w.code, c.department_code FROM cases c
                 LEFT JOIN workers w ON w.id = c.worker_id
-                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY c.id
+                WHERE c.id IN chosen ORDER BY c.id
                 """, arguments: [from, to])
             var eventsByCase: [Int64: [CaseEvent]] = [:]
+            eventsByCase.reserveCapacity(rows.count)
+            // Actor and note play no part in a replay: not read.
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT e.action, e.from_state, e.to_state, e.at, e.actor, e.note, e.extension_seconds, e.case_id FROM case_events e
-                JOIN cases c ON c.id = e.case_id
-                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY e.case_id, e.seq
+                \(chosen)
+                SELECT e.action, e.from_state, e.to_state, e.at, e.extension_seconds, e.case_id FROM case_events e
+                WHERE e.case_id IN chosen ORDER BY e.case_id, e.seq
                 """, arguments: [from, to])
-            while let row = try cursor.next() { eventsByCase[row[7], default: []].append(try event(row)) }
+            while let row = try cursor.next() {
+                guard let action = CaseAction(rawValue: row[0]), let to = CaseState(rawValue: row[2]) else {
+                    throw StoreError.corrupt("case event with unknown action or state \(row[0] as String)/\(row[2] as String)")
+                }
+                let from: CaseState? = try (row[1] as String?).map {
+                    guard let state = CaseState(rawValue: $0) else { throw StoreError.corrupt("case event with unknown state \($0)") }
+                    return state
+                }
+                eventsByCase[row[5], default: []].append(CaseEvent(action: action, from: from, to: to, at: row[3], actor: "", extensionSeconds: row[4]))
+            }
             var evaluated: [EvaluatedCase] = []
             evaluated.reserveCapacity(rows.count)
             for row in rows {
