@@ -123,7 +123,7 @@ let package = Package(
             name: "GridServicesTests", dependencies: ["GridServices", "GridStore", "GridModel", "GridAnalysis", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "GridServices", "GridCases", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

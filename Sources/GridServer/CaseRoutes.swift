@@ -6,20 +6,21 @@ import GridStore
 import Hummingbird
 import Synchronization
 
-/// The routing network of cases, loaded on first use and again when a layer changed.
+/// The routing network of cases: built on the server's one load of the walking network and placed buildings
+/// (`ServerState.layersSnapshot`), again only when a layer changed.
 final class CaseNetworkHolder: Sendable {
     private let cached = Mutex<CaseNetwork?>(nil)
-    let store: Store
-    let profile: LifeCircleProfile
+    let state: ServerState
 
-    init(store: Store, profile: LifeCircleProfile) {
-        self.store = store
-        self.profile = profile
+    init(state: ServerState) {
+        self.state = state
     }
 
     func current() throws -> CaseNetwork {
-        if let network = cached.withLock({ $0 }), try network.isCurrent(store) { return network }
-        let network = try CaseNetwork.load(store, profile: profile)
+        let snapshot = try state.layersSnapshot()
+        if let network = cached.withLock({ $0 }), network.version == snapshot.version { return network }
+        let network = CaseNetwork(version: snapshot.version, profile: state.settings.profile, snapper: snapshot.snapper,
+                                  facilities: snapshot.facilities, placed: snapshot.buildings, grids: try AnalysisData.grids(state.store))
         cached.withLock { $0 = network }
         return network
     }

@@ -22,7 +22,7 @@ public enum GridServer {
         MapRoutes(state: state).register(on: router)
         TileRoutes(state: state).register(on: router)
         CaseRoutes(state: state).register(on: router)
-        Open311Routes(state: state, network: CaseNetworkHolder(store: store, profile: settings.profile)).register(on: router)
+        Open311Routes(state: state, network: CaseNetworkHolder(state: state)).register(on: router)
         routes.fill(from: router)
         return router
     }

@@ -90,6 +90,16 @@ final class ServerState: Sendable {
 
     /// The walking network and layers for isochrones, reloaded when any layer changed (its data versions).
     func analysisSnapshot() throws -> AnalysisSnapshot {
+        let snapshot = try layersSnapshot()
+        guard snapshot.snapper.graph.edgeCount > 0 else {
+            throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
+        }
+        return snapshot
+    }
+
+    /// The one load of the walking network (through `WalkingNetwork`) and the placed buildings per layer version,
+    /// shared by isochrones and case routing; a store without a network gives an empty one.
+    func layersSnapshot() throws -> AnalysisSnapshot {
         // The data-version probe is one PRAGMA; AnalysisData.version reads the layer versions, so it runs only after a commit.
         let dataVersion = features.dataVersion()
         let cached = analysis.withLock { $0 }
@@ -101,9 +111,6 @@ final class ServerState: Sendable {
             return cached
         }
         let network = try WalkingNetwork.load(store, rule: settings.profile.reach)
-        guard network.hasEdges else {
-            throw APIProblem.unprocessable("no-network", "the store has no walking network; import OSM data first")
-        }
         let snapshot = AnalysisSnapshot(
             version: version, dataVersion: dataVersion, snapper: network.snapper,
             facilities: network.facilities,

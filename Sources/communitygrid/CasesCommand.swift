@@ -3,6 +3,7 @@ import Foundation
 import GridCases
 import GridCommandLine
 import GridModel
+import GridServices
 import GridStore
 
 /// `cases report|list|show|move|stats|keys|categories`: the grid's daily loop.
@@ -11,7 +12,7 @@ struct CasesCommand: AsyncParsableCommand {
         commandName: "cases",
         abstract: "Cases: report, route, move through the loop (立案 → 派遣 → 处理 → 反馈 → 核查 → 结案), evaluate.",
         subcommands: [CasesReportCommand.self, CasesListCommand.self, CasesShowCommand.self, CasesMoveCommand.self, CasesStatsCommand.self,
-                      CasesKeysCommand.self, CasesCategoriesCommand.self])
+                      CasesKeysCommand.self, CasesCategoriesCommand.self, CasesGenerateCommand.self])
 }
 
 /// Case-core errors are the user's input (exit 1); times given on the command line are read on the store's calendar.

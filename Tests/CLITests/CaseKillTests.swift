@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridCases
 import GridModel
+import GridServices
 import GridStore
 import Testing
 

@@ -3,12 +3,12 @@ import GRDB
 import GridAnalysis
 import GridCases
 import GridModel
+import Synchronization
 
-/// What routing, duplicate search and impact need of the store's layers, loaded once and reused until a layer
-/// changes: the walking graph with its snapper (the reach rule coverage uses), the buildings placed on it with
-/// their current grid and community, and the grids.
-///
-/// This is the only place cases load the network and snap points.
+/// What routing, duplicate search and impact need of the store's layers, built once and reused until a layer
+/// changes: the walking network with its snapper (the reach rule coverage uses, as `WalkingNetwork` loads it), the
+/// buildings placed on it with their current grid and community, and the grids. The loading is `GridServices`'s
+/// (`CaseNetwork.load`, the server's analysis snapshot); nothing here reads the network or builds a snapper.
 public final class CaseNetwork: Sendable {
     /// `AnalysisData.version` of the layers this was loaded from.
     public let version: String
@@ -20,27 +20,27 @@ public final class CaseNetwork: Sendable {
     let grids: [AnalysisData.Area]
     let gridLocator: PolygonLocator
     let facilities: [Coverage.Facility]
+    /// Facility impacts already computed: they depend only on the facility and the layers this was built from.
+    private let impacts = Mutex<[Int64: FacilityImpact]>([:])
 
     /// A report's point farther than this from every building footprint and representative point concerns no building.
     public static let buildingReach = Meters(30)
     /// Households within this walk of a case are its impact.
     public static let impactMinutes = 5.0
 
-    public static func load(_ store: Store, profile: LifeCircleProfile = .gb50180) throws -> CaseNetwork {
-        try CaseNetwork(store, profile: profile)
-    }
-
-    private init(_ store: Store, profile: LifeCircleProfile) throws {
-        version = try AnalysisData.version(store)
+    /// `snapper`: the walking network indexed by `profile`'s reach rule given `facilities`; `placed`: the store's
+    /// buildings (`AnalysisData.buildings`, in id order) placed on it by the same rule; `version`: the layers' version
+    /// read before any of them.
+    public init(version: String, profile: LifeCircleProfile, snapper: EdgeSnapper, facilities: [Coverage.Facility], placed: PlacedBuildings,
+                grids: [AnalysisData.Area]) {
+        self.version = version
         self.profile = profile
-        graph = try AnalysisData.graph(store)
-        facilities = try AnalysisData.facilities(store)
-        // The reach rule's snapper given the facilities, as `WalkingNetwork` builds it for coverage and isochrones.
-        snapper = profile.reach.snapper(graph, facilities: facilities.map(\.location))
-        let buildings = try AnalysisData.buildings(store)
-        placed = PlacedBuildings(buildings, snapper: snapper, rule: profile.reach)
-        buildingIndex = Dictionary(uniqueKeysWithValues: buildings.enumerated().map { ($1.id, $0) })
-        grids = try AnalysisData.grids(store)
+        graph = snapper.graph
+        self.snapper = snapper
+        self.facilities = facilities
+        self.placed = placed
+        buildingIndex = Dictionary(uniqueKeysWithValues: placed.buildings.enumerated().map { ($1.id, $0) })
+        self.grids = grids
         gridLocator = PolygonLocator(grids.map(\.shape))
     }
 
@@ -51,23 +51,27 @@ public final class CaseNetwork: Sendable {
 
     func snap(_ point: Coordinate) -> SnapPoint? { rule.place(point, on: snapper) }
 
-    /// The building a point concerns: the footprint holding it, else the nearest representative point within
-    /// `buildingReach`.
+    /// The building a point concerns: the footprint holding it (lowest id), else the nearest representative point
+    /// within `buildingReach` (lowest id among equals). Both through the layers' R-trees, never a scan.
     func building(at point: Coordinate, _ db: Database) throws -> Coverage.Building? {
         if let id = try Int64.fetchOne(db, sql: """
-            SELECT id FROM buildings WHERE ST_Contains(footprint, MakePoint(?1, ?2, 4326))
-              AND rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'buildings' AND f_geometry_column = 'footprint'
-                            AND search_frame = MakePoint(?1, ?2, 4326))
+            SELECT id FROM buildings
+            WHERE id IN (SELECT pkid FROM idx_buildings_footprint WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)
+              AND ST_Contains(footprint, MakePoint(?1, ?2, 4326))
             ORDER BY id LIMIT 1
             """, arguments: [point.longitude, point.latitude]), let index = buildingIndex[id] {
             return placed.buildings[index]
         }
+        // A box holding every point within the reach (a degree of latitude is at least 110.5 km), then exact distances.
+        let dLat = Self.buildingReach.value / 110_000, dLon = dLat / max(0.01, cos(point.latitude * .pi / 180))
+        let candidates = try Int64.fetchAll(db, sql: """
+            SELECT pkid FROM idx_buildings_point WHERE xmin <= ?2 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?3
+            """, arguments: [point.longitude - dLon, point.longitude + dLon, point.latitude - dLat, point.latitude + dLat])
         var best: (Double, Int)?
-        for (i, b) in placed.buildings.enumerated() {
-            // Cheap box test first: 30 m is well under 0.001° of latitude.
-            guard abs(b.point.latitude - point.latitude) < 0.001, abs(b.point.longitude - point.longitude) < 0.0015 else { continue }
-            let d = Geodesy.distance(b.point, point).value
-            if d <= Self.buildingReach.value, best.map({ d < $0.0 }) ?? true { best = (d, i) }
+        for id in candidates {
+            guard let i = buildingIndex[id] else { continue }
+            let d = Geodesy.distance(placed.buildings[i].point, point).value
+            if d <= Self.buildingReach.value, best.map({ (d, i) < $0 }) ?? true { best = (d, i) }
         }
         return best.map { placed.buildings[$0.1] }
     }
@@ -115,6 +119,7 @@ public final class CaseNetwork: Sendable {
             .filter { $0.1 <= Self.buildingReach.value }
             .sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }
         guard let facility = candidates.first?.0, profile.categories.contains(category) else { return nil }
+        if let known = impacts.withLock({ $0[facility.id] }) { return known }
         let reach = rule.distance(minutes: profile.levels.map(\.minutes).max() ?? 15).value + 2 * rule.snapLimit.value
         let nearby = placed.buildings.filter { Geodesy.distance($0.point, facility.location).value <= reach }
         let others = facilities.filter { $0.id != facility.id }
@@ -127,7 +132,9 @@ public final class CaseNetwork: Sendable {
             }
             return FacilityImpact.Level(minutes: profile.levels[l].minutes, householdsLosing: households)
         }
-        return FacilityImpact(facilityID: facility.id, category: category, profile: profile.name, levels: levels)
+        let impact = FacilityImpact(facilityID: facility.id, category: category, profile: profile.name, levels: levels)
+        impacts.withLock { $0[facility.id] = impact }
+        return impact
     }
 }
 

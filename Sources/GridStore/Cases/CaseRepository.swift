@@ -121,18 +121,18 @@ public enum CaseRepository {
     /// Where a report goes, without storing it.
     public static func route(_ report: Report, store: Store, network: CaseNetwork, duplicates rule: DuplicateRule = .init()) throws -> Routing {
         try report.check()
-        return try store.read { db in try route(report, db, network: network, rule: rule) }
+        return try store.read { db in try route(report, db, network: network, catalog: try CaseSetup.catalog(db), rule: rule) }
     }
 
-    static func route(_ report: Report, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> Routing {
-        let catalog = try CaseSetup.catalog(db)
+    /// Routes a report; `rule` nil skips the duplicate search (it decides nothing that is stored).
+    static func route(_ report: Report, _ db: Database, network: CaseNetwork, catalog: CaseCatalog, rule: DuplicateRule?) throws -> Routing {
         guard let category = catalog.category(report.category) else {
             throw StoreError.badInput("category \(report.category) is not in the store's catalog (\(catalog.categories.map(\.code).joined(separator: ", ")))")
         }
         let building = try network.building(at: report.point, db)
         let grid = try network.grid(for: report.point, building: building, db)
         let worker = try grid.flatMap { try CaseSetup.currentWorker(db, grid: $0.code, at: report.at) }
-        let duplicates = try findDuplicates(report, building: building?.id, db, network: network, rule: rule)
+        let duplicates = try rule.map { try findDuplicates(report, building: building?.id, db, network: network, rule: $0) } ?? []
         let impact = try category.facilityCategory.flatMap { try network.facilityImpact(category: $0, at: report.point) }
         return Routing(buildingID: building?.id, grid: grid?.code, community: grid?.community, outsideGrids: grid?.outside ?? true,
                        gridDistance: grid?.distance.value ?? 0, workerID: worker?.id, worker: worker?.code, department: category.department,
@@ -140,13 +140,16 @@ public enum CaseRepository {
                        impact: impact, duplicates: duplicates)
     }
 
+    /// The states a case is open in, listed so the (category, state, registered_at) index serves the search.
+    static let openStates = CaseState.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
     static func findDuplicates(_ report: Report, building: Int64?, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> [Duplicate] {
         let since = report.at - Int64(rule.days * 86_400)
         // Walking is never shorter than the straight line: a box of the walking limit holds every candidate.
         let dLat = rule.walkingMetres / 111_000, dLon = rule.walkingMetres / (111_000 * max(0.01, cos(report.point.latitude * .pi / 180)))
         let rows = try Row.fetchAll(db, sql: """
             SELECT code, building_id, longitude, latitude FROM cases
-            WHERE category_code = ? AND state NOT IN ('closed', 'void') AND registered_at >= ? AND registered_at <= ?
+            WHERE category_code = ? AND state IN (\(openStates)) AND registered_at >= ? AND registered_at <= ?
               AND ((building_id IS NOT NULL AND building_id = ?) OR (longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?))
             ORDER BY registered_at, id
             """, arguments: [report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
@@ -168,34 +171,45 @@ public enum CaseRepository {
         try report.check()
         guard !actor.isEmpty, actor.count <= 200 else { throw StoreError.badInput("actor must be 1–200 characters") }
         return try store.write { db in
-            let routing = try route(report, db, network: network, rule: rule)
             let catalog = try CaseSetup.catalog(db)
+            let routing = try route(report, db, network: network, catalog: catalog, rule: rule)
             let category = catalog.category(report.category)!
             let calendar = try CaseSetup.calendar(db)
             if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
                 throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
             }
             let event = CaseEvent(action: .register, from: nil, to: .registered, at: report.at, actor: actor)
-            let timeline = try replay([event], category: category, calendar: calendar)
-            let next = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM cases")) ?? 1
-            let day = calendar.format(report.at).prefix(10).replacingOccurrences(of: "-", with: "")
-            let code = "\(day)-\(next)"
-            let impactJSON = try routing.impact.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            let mediaJSON = String(decoding: try JSONEncoder().encode(report.media), as: UTF8.self)
-            try db.execute(sql: """
-                INSERT INTO cases (id, code, category_code, description, address, longitude, latitude, building_id, grid_code, community_code,
-                    outside_grids, grid_distance_m, worker_id, department_code, reporter_kind, reporter, priority, households_nearby, impact,
-                    media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [next, code, report.category, report.description, report.address, report.point.longitude, report.point.latitude,
-                                 routing.buildingID, routing.grid, routing.community, routing.outsideGrids ? 1 : 0, routing.gridDistance,
-                                 routing.workerID, routing.department, report.reporterKind.rawValue, report.reporter, category.priority,
-                                 routing.householdsNearby, impactJSON, mediaJSON, duplicateOf, timeline.state.rawValue, timeline.registeredAt,
-                                 timeline.updatedAt, timeline.stepStartedAt, timeline.stepDeadline, timeline.handlingDeadline, timeline.closedAt, timeline.events])
-            try append(event, caseID: next, seq: 1, db)
+            let (_, code) = try insert(report, routing: routing, category: category, calendar: calendar, events: [event], duplicateOf: duplicateOf, db)
             guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
             return (stored, routing)
         }
+    }
+
+    /// Stores a routed case with its log (the register event first): the next id, its code, the row as the replay of
+    /// `events` makes it, and the events unless `appendEvents` is false (a generated year appends them in time order
+    /// afterwards, as the transitions would have). The one writer of case rows, for reports and generated years alike.
+    static func insert(_ report: Report, routing: Routing, category: CaseCategory, calendar: WorkingCalendar, events: [CaseEvent],
+                       duplicateOf: String?, appendEvents: Bool = true, _ db: Database) throws -> (id: Int64, code: String) {
+        let timeline = try replay(events, category: category, calendar: calendar)
+        let next = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM cases"))) ?? 1
+        let day = calendar.format(report.at).prefix(10).replacingOccurrences(of: "-", with: "")
+        let code = "\(day)-\(next)"
+        let impactJSON = try routing.impact.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+        let mediaJSON = String(decoding: try JSONEncoder().encode(report.media), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO cases (id, code, category_code, description, address, longitude, latitude, building_id, grid_code, community_code,
+                outside_grids, grid_distance_m, worker_id, department_code, reporter_kind, reporter, priority, households_nearby, impact,
+                media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [next, code, report.category, report.description, report.address, report.point.longitude, report.point.latitude,
+                             routing.buildingID, routing.grid, routing.community, routing.outsideGrids ? 1 : 0, routing.gridDistance,
+                             routing.workerID, routing.department, report.reporterKind.rawValue, report.reporter, category.priority,
+                             routing.householdsNearby, impactJSON, mediaJSON, duplicateOf, timeline.state.rawValue, timeline.registeredAt,
+                             timeline.updatedAt, timeline.stepStartedAt, timeline.stepDeadline, timeline.handlingDeadline, timeline.closedAt, timeline.events])
+        if appendEvents {
+            for (i, event) in events.enumerated() { try append(event, caseID: next, seq: i + 1, db) }
+        }
+        return (next, code)
     }
 
     // MARK: Transitions
@@ -233,9 +247,9 @@ public enum CaseRepository {
     }
 
     static func append(_ event: CaseEvent, caseID: Int64, seq: Int, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO case_events (case_id, seq, action, from_state, to_state, actor, at, note, extension_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [caseID, seq, event.action.rawValue, event.from?.rawValue, event.to.rawValue, event.actor, event.at, event.note, event.extensionSeconds])
+            """).execute(arguments: [caseID, seq, event.action.rawValue, event.from?.rawValue, event.to.rawValue, event.actor, event.at, event.note, event.extensionSeconds])
     }
 
     static func replay(_ events: [CaseEvent], category: CaseCategory, calendar: WorkingCalendar) throws -> CaseTimeline {
@@ -383,19 +397,37 @@ public enum CaseRepository {
         let (cases, households) = try store.read { db -> ([EvaluatedCase], [String: Int]) in
             let catalog = try CaseSetup.catalog(db)
             let calendar = try CaseSetup.calendar(db)
-            // Cases of the period, and open ones of any time (for "overdue now").
+            // Cases of the period, and open ones of any time (for "overdue now"): two index searches, not a scan of
+            // every case and event (the states listed so the (category, state, registered_at) index serves the second).
+            let chosen = """
+                WITH chosen(id) AS MATERIALIZED (
+                    SELECT id FROM cases WHERE registered_at >= ?1 AND registered_at < ?2
+                    UNION SELECT id FROM cases WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
+                """
             let rows = try Row.fetchAll(db, sql: """
+                \(chosen)
                 SELECT c.id, c.category_code, c.grid_code, c.community_code, w.code, c.department_code FROM cases c
                 LEFT JOIN workers w ON w.id = c.worker_id
-                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY c.id
+                WHERE c.id IN chosen ORDER BY c.id
                 """, arguments: [from, to])
             var eventsByCase: [Int64: [CaseEvent]] = [:]
+            eventsByCase.reserveCapacity(rows.count)
+            // Actor and note play no part in a replay: not read.
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT e.action, e.from_state, e.to_state, e.at, e.actor, e.note, e.extension_seconds, e.case_id FROM case_events e
-                JOIN cases c ON c.id = e.case_id
-                WHERE (c.registered_at >= ?1 AND c.registered_at < ?2) OR c.state NOT IN ('closed', 'void') ORDER BY e.case_id, e.seq
+                \(chosen)
+                SELECT e.action, e.from_state, e.to_state, e.at, e.extension_seconds, e.case_id FROM case_events e
+                WHERE e.case_id IN chosen ORDER BY e.case_id, e.seq
                 """, arguments: [from, to])
-            while let row = try cursor.next() { eventsByCase[row[7], default: []].append(try event(row)) }
+            while let row = try cursor.next() {
+                guard let action = CaseAction(rawValue: row[0]), let to = CaseState(rawValue: row[2]) else {
+                    throw StoreError.corrupt("case event with unknown action or state \(row[0] as String)/\(row[2] as String)")
+                }
+                let from: CaseState? = try (row[1] as String?).map {
+                    guard let state = CaseState(rawValue: $0) else { throw StoreError.corrupt("case event with unknown state \($0)") }
+                    return state
+                }
+                eventsByCase[row[5], default: []].append(CaseEvent(action: action, from: from, to: to, at: row[3], actor: "", extensionSeconds: row[4]))
+            }
             var evaluated: [EvaluatedCase] = []
             evaluated.reserveCapacity(rows.count)
             for row in rows {

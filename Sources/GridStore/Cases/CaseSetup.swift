@@ -102,37 +102,41 @@ public enum CaseSetup {
     public static func addWorker(store: Store, code: String, name: String, role: Role, department: String?, phone: String? = nil) throws -> Int64 {
         guard !code.isEmpty, code.count <= 64 else { throw StoreError.badInput("worker code must be 1–64 characters") }
         guard !name.isEmpty, name.count <= 200 else { throw StoreError.badInput("worker name must be 1–200 characters") }
-        return try store.write { db in
-            if let department, try Int.fetchOne(db, sql: "SELECT 1 FROM departments WHERE code = ?", arguments: [department]) == nil {
-                throw StoreError.badInput("department \(department) is not in the store's catalog (see `cases categories`)")
-            }
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM workers WHERE code = ?", arguments: [code]) != nil {
-                throw StoreError.badInput("worker \(code) exists already")
-            }
-            try db.execute(sql: "INSERT INTO workers (code, name, role, department_code, phone) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [code, name, role.rawValue, department, phone])
-            return db.lastInsertedRowID
+        return try store.write { db in try addWorker(db, code: code, name: name, role: role, department: department, phone: phone) }
+    }
+
+    static func addWorker(_ db: Database, code: String, name: String, role: Role, department: String?, phone: String? = nil) throws -> Int64 {
+        if let department, try Int.fetchOne(db, sql: "SELECT 1 FROM departments WHERE code = ?", arguments: [department]) == nil {
+            throw StoreError.badInput("department \(department) is not in the store's catalog (see `cases categories`)")
         }
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM workers WHERE code = ?", arguments: [code]) != nil {
+            throw StoreError.badInput("worker \(code) exists already")
+        }
+        try db.execute(sql: "INSERT INTO workers (code, name, role, department_code, phone) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [code, name, role.rawValue, department, phone])
+        return db.lastInsertedRowID
     }
 
     /// Assigns a worker to a grid from `from`; the grid's previous assignment open at that time ends then, so a
     /// grid has one current grid worker.
     public static func assign(store: Store, worker code: String, grid: String, from: Timestamp) throws {
-        try store.write { db in
-            guard let worker = try Row.fetchOne(db, sql: "SELECT id, role FROM workers WHERE code = ?", arguments: [code]) else {
-                throw StoreError.badInput("no worker \(code); add one with `workers add`")
-            }
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM grids WHERE code = ?", arguments: [grid]) != nil else {
-                throw StoreError.badInput("no grid \(grid) in the store")
-            }
-            let role: String = worker[1]
-            try db.execute(sql: """
-                UPDATE worker_grids SET valid_to = ?
-                WHERE grid_code = ? AND valid_from < ? AND (valid_to IS NULL OR valid_to > ?)
-                  AND worker_id IN (SELECT id FROM workers WHERE role = ?)
-                """, arguments: [from, grid, from, from, role])
-            try db.execute(sql: "INSERT INTO worker_grids (worker_id, grid_code, valid_from) VALUES (?, ?, ?)", arguments: [worker[0] as Int64, grid, from])
+        try store.write { db in try assign(db, worker: code, grid: grid, from: from) }
+    }
+
+    static func assign(_ db: Database, worker code: String, grid: String, from: Timestamp) throws {
+        guard let worker = try Row.fetchOne(db, sql: "SELECT id, role FROM workers WHERE code = ?", arguments: [code]) else {
+            throw StoreError.badInput("no worker \(code); add one with `workers add`")
         }
+        guard try Int.fetchOne(db, sql: "SELECT 1 FROM grids WHERE code = ?", arguments: [grid]) != nil else {
+            throw StoreError.badInput("no grid \(grid) in the store")
+        }
+        let role: String = worker[1]
+        try db.execute(sql: """
+            UPDATE worker_grids SET valid_to = ?
+            WHERE grid_code = ? AND valid_from < ? AND (valid_to IS NULL OR valid_to > ?)
+              AND worker_id IN (SELECT id FROM workers WHERE role = ?)
+            """, arguments: [from, grid, from, from, role])
+        try db.execute(sql: "INSERT INTO worker_grids (worker_id, grid_code, valid_from) VALUES (?, ?, ?)", arguments: [worker[0] as Int64, grid, from])
     }
 
     public static func workers(_ store: Store) throws -> [Worker] {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The grid's daily loop under load (README, "Cases"): a generated year of a street office's cases on the demo
+# district, then reports accepted per second over HTTP (Open311 POST with routing and duplicate search, wrk) and a
+# month's evaluation for every grid (`/cases/stats` and the CLI). Build first: swift build -c release.
+# Not a timed test. OUT keeps the generated store between runs; PORT, CASES, DURATION, CONNECTIONS may be set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${BIN:-$(swift build -c release --show-bin-path)/communitygrid}
+OUT=${OUT:-/tmp/communitygrid-cases-bench}
+PORT=${PORT:-8089}
+CASES=${CASES:-200000}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-8}
+mkdir -p "$OUT"
+YEAR="$OUT/year-$CASES.sqlite"
+if [ ! -f "$YEAR.done" ]; then
+  rm -f "$YEAR" "$YEAR-wal" "$YEAR-shm"
+  "$BIN" --db "$YEAR" init >/dev/null
+  "$BIN" --db "$YEAR" import osm GeoData/demo-district.osm >/dev/null
+  "$BIN" --db "$YEAR" import geojson GeoData/communities.geojson --layer communities >/dev/null
+  "$BIN" --db "$YEAR" import geojson GeoData/grids.geojson --layer grids >/dev/null
+  "$BIN" --db "$YEAR" import households GeoData/households.csv >/dev/null
+  echo "== generate: $CASES cases in 2026"
+  /usr/bin/time -f "%e s, %M kB" "$BIN" --db "$YEAR" cases generate --year 2026 --cases "$CASES" --seed 14
+  touch "$YEAR.done"
+fi
+ls -la "$YEAR"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "== a month's evaluation for every grid (June 2026), CLI, 11 runs"
+for _ in $(seq 11); do
+  /usr/bin/time -f "%e" "$BIN" --db "$YEAR" cases stats --by grid --from 2026-06-01 --to 2026-07-01 --now 2026-07-01 --json 2>&1 >/dev/null | tail -1
+done | median | awk '{ printf "CLI median %.0f ms (process start, store open and evaluation)\n", $1 * 1000 }'
+
+WORK="$OUT/work.sqlite"
+rm -f "$WORK" "$WORK-wal" "$WORK-shm"
+cp "$YEAR" "$WORK"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$OUT/token"
+"$BIN" --db "$WORK" serve --port "$PORT" --token-file "$OUT/token" > "$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/open311/v2/services.json" >/dev/null && break; sleep 0.2; done
+
+echo "== a month's evaluation for every grid (June 2026), GET /cases/stats, 21 runs"
+URL="http://127.0.0.1:$PORT/cases/stats?by=grid&from=2026-06-01&to=2026-07-01&now=2026-07-01"
+curl -sf "$URL" | head -c 300; echo
+for _ in $(seq 21); do curl -sf -o /dev/null -w "%{time_total}\n" "$URL"; done | median | awk '{ printf "HTTP median %.1f ms\n", $1 * 1000 }'
+
+echo "== reports accepted per second: Open311 POST, routing and duplicate search, $CONNECTIONS connections, ${DURATION} s"
+count() { "$BIN" --db "$WORK" cases list --limit 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["matched"])'; }
+BEFORE=$(count)
+API_KEY=$(cat "$OUT/token") wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s Benchmarks/cases/post.lua "http://127.0.0.1:$PORT/open311/v2/requests.json"
+AFTER=$(count)
+echo "cases stored by the run: $((AFTER - BEFORE))"
+kill $SERVER
+wait $SERVER 2>/dev/null || true
