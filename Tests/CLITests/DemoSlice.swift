@@ -21,7 +21,7 @@ enum DemoSlice {
         var nodeIDs = Set(ways.flatMap(\.nodeIDs))
         for (position, node) in data.taggedNodes.enumerated() where position % 10 == 0 { nodeIDs.insert(node.id) }
         let nodes = nodeIDs.sorted().compactMap { id -> Node? in
-            guard let index = data.nodeIndex[id] else { return nil }
+            guard let index = data.index(ofNode: id) else { return nil }
             return Node(id: id, longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)], tags: tags[id] ?? OSMTags())
         }
         return (nodes, ways.sorted { $0.id < $1.id }, data.relations)

@@ -44,8 +44,9 @@ public struct OSMRelation: Sendable {
 
 /// The objects of one OSM file that an import needs: every node position, tagged nodes, ways, relations.
 public struct OSMData: Sendable {
-    /// OSM node id → index into `longitudes` / `latitudes`.
-    public private(set) var nodeIndex: [Int64: Int32] = [:]
+    /// Node ids in file order; node `i` is at `longitudes[i]`, `latitudes[i]`. Files list nodes by ascending id,
+    /// so this array is its own index (8 bytes a node instead of a hash table's ~26).
+    public private(set) var nodeIDs: [Int64] = []
     public private(set) var longitudes: [Double] = []
     public private(set) var latitudes: [Double] = []
     public private(set) var taggedNodes: [(id: Int64, tags: OSMTags)] = []
@@ -55,23 +56,56 @@ public struct OSMData: Sendable {
     public private(set) var duplicateNodeCount = 0
     /// Nodes past the 2^31 that `Int32` indexes can address; readers refuse a file with any.
     public private(set) var nodesBeyondLimit = 0
+    /// OSM node id → index, built only once a file's node ids stop ascending.
+    private var unsortedIndex: [Int64: Int32]?
 
     public init() {}
 
-    public var nodeCount: Int { longitudes.count }
+    public var nodeCount: Int { nodeIDs.count }
 
     public mutating func reserveNodes(_ count: Int) {
-        nodeIndex.reserveCapacity(count)
+        nodeIDs.reserveCapacity(count)
         longitudes.reserveCapacity(count)
         latitudes.reserveCapacity(count)
     }
 
+    /// Where node `id` sits in `longitudes` / `latitudes`; nil when the file has no such node.
+    public func index(ofNode id: Int64) -> Int32? {
+        if let unsortedIndex { return unsortedIndex[id] }
+        return nodeIDs.withUnsafeBufferPointer { ids in
+            guard let first = ids.first, let last = ids.last, id >= first, id <= last else { return nil }
+            // Ids are often dense: guess the position by interpolation, then bisect.
+            if last > first {
+                let fraction = (Double(id) - Double(first)) / (Double(last) - Double(first))
+                let guess = min(ids.count - 1, max(0, Int(fraction * Double(ids.count - 1))))
+                if ids[guess] == id { return Int32(truncatingIfNeeded: guess) }
+            }
+            var low = 0, high = ids.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            return low < ids.count && ids[low] == id ? Int32(truncatingIfNeeded: low) : nil
+        }
+    }
+
     public mutating func addNode(id: Int64, longitude: Double, latitude: Double, tags: OSMTags) {
-        // One hash lookup per node: this runs for every node of the file.
-        guard let index = Int32(exactly: longitudes.count) else { nodesBeyondLimit += 1; return }
-        var isNew = false
-        Self.claim(&nodeIndex[id, default: -1], index, &isNew)
-        guard isNew else { duplicateNodeCount += 1; return }
+        guard let position = Int32(exactly: nodeIDs.count) else { nodesBeyondLimit += 1; return }
+        if unsortedIndex == nil, let last = nodeIDs.last, id <= last {
+            guard index(ofNode: id) == nil else { duplicateNodeCount += 1; return }
+            // Out of order: from here on an id needs a hash table to be found.
+            var table: [Int64: Int32] = [:]
+            table.reserveCapacity(nodeIDs.count * 2)
+            for (earlier, known) in nodeIDs.enumerated() { table[known] = Int32(truncatingIfNeeded: earlier) }
+            unsortedIndex = table
+        }
+        if unsortedIndex != nil {
+            // One hash lookup per node: this runs for every node of the file.
+            var isNew = false
+            Self.claim(&unsortedIndex![id, default: -1], position, &isNew)
+            guard isNew else { duplicateNodeCount += 1; return }
+        }
+        nodeIDs.append(id)
         longitudes.append(longitude)
         latitudes.append(latitude)
         if !tags.isEmpty { taggedNodes.append((id, tags)) }

@@ -67,8 +67,40 @@ public struct WarningList: Sendable {
     }
 }
 
+/// Receives the rows an extract derives, one at a time and in order, so that an import can write them as they come.
+public protocol OSMExtractSink {
+    associatedtype Failure: Error
+    mutating func add(_ edge: OSMExtract.Edge) throws(Failure)
+    mutating func add(_ building: OSMExtract.Building) throws(Failure)
+    mutating func add(_ facility: OSMExtract.Facility) throws(Failure)
+}
+
+/// Keeps every row in the extract's arrays.
+struct OSMExtractCollector: OSMExtractSink {
+    var edges: [OSMExtract.Edge] = []
+    var buildings: [OSMExtract.Building] = []
+    var facilities: [OSMExtract.Facility] = []
+    mutating func add(_ edge: OSMExtract.Edge) { edges.append(edge) }
+    mutating func add(_ building: OSMExtract.Building) { buildings.append(building) }
+    mutating func add(_ facility: OSMExtract.Facility) { facilities.append(facility) }
+}
+
 public enum OSMExtractor {
+    /// Derives everything and keeps the rows in the result.
     public static func extract(_ data: OSMData, rules: ImportRules) -> OSMExtract {
+        var collector = OSMExtractCollector()
+        var result = extract(data, rules: rules, into: &collector)
+        result.edges = collector.edges
+        result.buildings = collector.buildings
+        result.facilities = collector.facilities
+        return result
+    }
+
+    /// Derives network edges, buildings and facilities and hands each to `sink` as soon as it is made (edges first,
+    /// then buildings, then facilities, each in the order of the file); the result holds the counts and warnings only.
+    public static func extract<Sink: OSMExtractSink>(
+        _ data: OSMData, rules: ImportRules, into sink: inout Sink
+    ) throws(Sink.Failure) -> OSMExtract {
         var result = OSMExtract()
         // Only relations look ways up by id: index just their members (a city has millions of ways, few relations).
         var memberWayIDs = Set<Int64>()
@@ -95,18 +127,34 @@ public enum OSMExtractor {
 
         var highwayVerdicts: [String: Bool] = [:]
         let walkable = data.ways.indices.filter { rules.isWalkable(data.ways[$0].tags, memo: &highwayVerdicts) }
-        result.edges = walkingEdges(walkable, resolved: resolved, data: data, warnings: &result.warnings)
+        let edgeCount = try walkingEdges(walkable, resolved: resolved, data: data, into: &sink, warnings: &result.warnings)
 
         let areas = LandUseAreas(data, resolved: resolved, ways: wayByID, rules: rules)
         var buildingObjects = 0
         var skippedBuildings = 0
+        var buildingCount = 0
+        var households = 0
+        var facilityCount = 0
+        var facilitiesByCategory: [String: Int] = [:]
+        func add(_ item: OSMExtract.Building) throws(Sink.Failure) {
+            buildingCount += 1
+            households += item.households
+            try sink.add(item)
+        }
+        func add(_ item: OSMExtract.Facility) throws(Sink.Failure) {
+            facilityCount += 1
+            facilitiesByCategory[item.category, default: 0] += 1
+            try sink.add(item)
+        }
+        // Facilities found among the relations are handed over after every building, as the rows have always come.
+        var relationFacilities: [OSMExtract.Facility] = []
         for (way, indices) in zip(data.ways, resolved) where way.tags["building"] != nil {
             buildingObjects += 1
             guard let polygon = closedWayPolygon(way, indices, data: data, what: "building", warnings: &result.warnings) else {
                 skippedBuildings += 1
                 continue
             }
-            result.buildings.append(building(
+            try add(building(
                 sourceID: "w\(way.id)", tags: way.tags, footprint: MultiPolygon([polygon]), rules: rules, areas: areas,
                 warnings: &result.warnings))
         }
@@ -131,24 +179,25 @@ public enum OSMExtractor {
                 continue
             }
             if isBuilding {
-                result.buildings.append(building(
+                try add(building(
                     sourceID: "r\(relation.id)", tags: relation.tags, footprint: area, rules: rules, areas: areas,
                     warnings: &result.warnings))
             }
             if let category {
-                result.facilities.append(facility("r\(relation.id)", category, relation.tags, area.representativePoint))
+                relationFacilities.append(facility("r\(relation.id)", category, relation.tags, area.representativePoint))
             }
         }
 
+        for item in relationFacilities { try add(item) }
         for node in data.taggedNodes {
-            guard let category = rules.category(of: node.tags), let index = data.nodeIndex[node.id] else { continue }
+            guard let category = rules.category(of: node.tags), let index = data.index(ofNode: node.id) else { continue }
             let location = Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)])
-            result.facilities.append(facility("n\(node.id)", category, node.tags, location))
+            try add(facility("n\(node.id)", category, node.tags, location))
         }
         for (way, indices) in zip(data.ways, resolved) where !way.tags.isEmpty {
             guard let category = rules.category(of: way.tags) else { continue }
             guard let polygon = closedWayPolygon(way, indices, data: data, what: category, warnings: &result.warnings) else { continue }
-            result.facilities.append(facility("w\(way.id)", category, way.tags, polygon.representativePoint))
+            try add(facility("w\(way.id)", category, way.tags, polygon.representativePoint))
         }
 
         result.counts = [
@@ -157,28 +206,30 @@ public enum OSMExtractor {
             ("relations read", data.relations.count),
             ("highway ways", highwayWays),
             ("walkable ways", walkable.count),
-            ("network edges", result.edges.count),
+            ("network edges", edgeCount),
             ("building objects", buildingObjects),
-            ("buildings imported", result.buildings.count),
+            ("buildings imported", buildingCount),
             ("buildings skipped", skippedBuildings),
-            ("households estimated", result.buildings.reduce(0) { $0 + $1.households }),
+            ("households estimated", households),
             ("land-use areas", areas.count),
             ("multipolygon relations", multipolygons),
-            ("facilities", result.facilities.count),
+            ("facilities", facilityCount),
             ("missing node references", missingReferences),
             ("ways with missing nodes", waysWithMissingNodes),
             ("duplicate nodes", data.duplicateNodeCount),
         ]
         for category in rules.categories {
-            result.counts.append(("facilities: \(category)", result.facilities.count { $0.category == category }))
+            result.counts.append(("facilities: \(category)", facilitiesByCategory[category] ?? 0))
         }
         return result
     }
 
     // MARK: Walking network
 
-    /// Splits walkable ways at junctions (nodes shared by ways, way ends) and at missing nodes.
-    static func walkingEdges(_ walkable: [Int], resolved: ResolvedWayNodes, data: OSMData, warnings: inout WarningList) -> [OSMExtract.Edge] {
+    /// Splits walkable ways at junctions (nodes shared by ways, way ends) and at missing nodes; returns the edge count.
+    static func walkingEdges<Sink: OSMExtractSink>(
+        _ walkable: [Int], resolved: ResolvedWayNodes, data: OSMData, into sink: inout Sink, warnings: inout WarningList
+    ) throws(Sink.Failure) -> Int {
         // Uses per node index; way ends count twice so they always end an edge.
         var uses = [UInt8](repeating: 0, count: data.nodeCount)
         func use(_ index: Int32, _ times: UInt8) {
@@ -194,18 +245,18 @@ public enum OSMExtractor {
             if ids.count > 2, ids.first == ids.last { use(indices[indices.count / 2], 2) }
         }
 
-        var edges: [OSMExtract.Edge] = []
-        edges.reserveCapacity(walkable.count * 2)
+        var edgeCount = 0
+        var points: [Coordinate] = []
         for w in walkable {
             let way = data.ways[w], indices = resolved[w]
             let highway = way.tags["highway"] ?? ""
-            var points: [Coordinate] = []
             var startNode: Int64 = 0
             var lastNode: Int64 = 0
             var length = 0.0
-            func flush() {
+            func flush() throws(Sink.Failure) {
                 if points.count >= 2, let line = try? LineString(points) {
-                    edges.append(OSMExtract.Edge(
+                    edgeCount += 1
+                    try sink.add(OSMExtract.Edge(
                         osmWayID: way.id, sourceNode: startNode, targetNode: lastNode,
                         length: Meters(length), highway: highway, line: line))
                 }
@@ -214,7 +265,7 @@ public enum OSMExtractor {
             }
             for (id, index) in zip(way.nodeIDs, indices) {
                 guard index >= 0 else {
-                    flush()
+                    try flush()
                     warnings.add("missing node", "way \(way.id): node \(id) is not in the file; the way is split there")
                     continue
                 }
@@ -228,14 +279,14 @@ public enum OSMExtractor {
                 points.append(point)
                 lastNode = id
                 if points.count >= 2 && uses[Int(index)] >= 2 {
-                    flush()
+                    try flush()
                     points.append(point)
                     startNode = id
                 }
             }
-            flush()
+            try flush()
         }
-        return edges
+        return edgeCount
     }
 
     // MARK: Areas
@@ -266,7 +317,7 @@ public enum OSMExtractor {
         var result: [Coordinate] = []
         result.reserveCapacity(ids.count)
         for id in ids {
-            guard let index = data.nodeIndex[id] else { return nil }
+            guard let index = data.index(ofNode: id) else { return nil }
             result.append(Coordinate(longitude: data.longitudes[Int(index)], latitude: data.latitudes[Int(index)]))
         }
         return result
@@ -427,7 +478,7 @@ struct ResolvedWayNodes: RandomAccessCollection {
         positions.reserveCapacity(data.ways.reduce(0) { $0 + $1.nodeIDs.count })
         starts.reserveCapacity(data.ways.count + 1)
         for way in data.ways {
-            for id in way.nodeIDs { positions.append(data.nodeIndex[id] ?? -1) }
+            for id in way.nodeIDs { positions.append(data.index(ofNode: id) ?? -1) }
             starts.append(positions.count)
         }
     }

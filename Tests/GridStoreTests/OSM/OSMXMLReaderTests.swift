@@ -7,7 +7,7 @@ struct OSMXMLReaderTests {
     static func same(_ actual: OSMData, _ expected: OSMData) {
         #expect(actual.nodeCount == expected.nodeCount)
         #expect(actual.duplicateNodeCount == expected.duplicateNodeCount)
-        #expect(actual.nodeIndex == expected.nodeIndex)
+        #expect(actual.nodeIDs == expected.nodeIDs)
         #expect(actual.longitudes == expected.longitudes)
         #expect(actual.latitudes == expected.latitudes)
         #expect(actual.taggedNodes.count == expected.taggedNodes.count)

@@ -82,7 +82,7 @@ struct PBFReaderSyntheticTests {
 
         #expect(data.nodeCount == 5)
         let ids: [Int64] = [3_000_000_001, 5, 10, 11, 1 << 40]
-        #expect(ids.map { data.nodeIndex[$0] } == [0, 1, 2, 3, 4])
+        #expect(ids.map { data.index(ofNode: $0) } == [0, 1, 2, 3, 4])
         #expect(data.latitudes == [42.124456, -12.344678, 0.001001, 0.001002, 0.001003])
         #expect(data.longitudes == [7.6543205, -73.4567895, -0.0000015, -0.0000025, -0.0000035])
         #expect(data.taggedNodes.map(\.id) == [3_000_000_001, 11])
@@ -246,7 +246,7 @@ struct PBFReaderTests {
         #expect(actual.nodeCount == expected.nodeCount)
         #expect(actual.duplicateNodeCount == expected.duplicateNodeCount)
         // Equal id → position maps and equal coordinate arrays: every node, in file order, bit for bit.
-        #expect(actual.nodeIndex == expected.nodeIndex)
+        #expect(actual.nodeIDs == expected.nodeIDs)
         #expect(Self.firstMismatch(actual.longitudes, expected.longitudes, ==) == nil)
         #expect(Self.firstMismatch(actual.latitudes, expected.latitudes, ==) == nil)
         #expect(actual.taggedNodes.count == expected.taggedNodes.count)
@@ -266,7 +266,7 @@ struct PBFReaderTests {
     @Test("ids above 2^31 survive (São Paulo)")
     func largeIDs() throws {
         let data = try PBFReader.read(path: SharedData.path("dense_sao_paulo_centre_2020.osm.pbf"))
-        #expect(data.nodeIndex.keys.contains { $0 > Int64(Int32.max) })
+        #expect(data.nodeIDs.contains { $0 > Int64(Int32.max) })
         #expect(data.ways.contains { way in way.nodeIDs.contains { $0 > Int64(Int32.max) } })
     }
 
