@@ -289,6 +289,8 @@ extension Coverage {
 
         public func nearest(building b: Int, category c: Int) -> NearestFacilitySearch.Answer? { nearest[c].answer(b) }
         public func isOffNetwork(_ b: Int) -> Bool { offNetwork[b].isNaN }
+        /// The building's straight leg to the network (`BuildingResult.offNetwork`) without building the whole result.
+        public func offNetworkDistance(_ b: Int) -> Meters? { offNetwork[b].isNaN ? nil : Meters(offNetwork[b]) }
         public func isMet(building b: Int, level l: Int, requirement r: Int) -> Bool { met[b * perBuilding + levelOffsets[l] + r] }
         public func isLevelMet(building b: Int, level l: Int) -> Bool {
             let start = b * perBuilding + levelOffsets[l]

@@ -173,8 +173,20 @@ public struct EdgeSnapper: Sendable {
             let y = UInt32(min(max((p.latitude - grid.latitude0) / spanY, 0), 1) * 65535)
             return hilbertKey(x, y)
         })
+        let order = radixOrder(keys)
         var result = [SnapPoint?](repeating: nil, count: points.count)
-        for i in radixOrder(keys) { result[Int(i)] = snap(points[Int(i)], maxDistance: maxDistance) }
+        // A city's million points: consecutive stretches of the Hilbert order on every core (each point's answer is
+        // its own, so the result does not depend on the split).
+        let chunks = points.count >= 65_536 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        result.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for k in (order.count * chunk / chunks)..<(order.count * (chunk + 1) / chunks) {
+                    let i = Int(order[k])
+                    slots[i] = snap(points[i], maxDistance: maxDistance)
+                }
+            }
+        }
         return result
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GridAnalysis
 import GridModel
 import GridStore
+import Synchronization
 
 /// A coverage run: the store's buildings and facilities over its walking network by a profile's reach rule, and,
 /// unless a dry run, the result stored as a record (`CoverageRuns`).
@@ -10,10 +11,29 @@ public enum CoverageJob {
     /// not collide with stored ones: negative). Points snap as the reach rule says (`WalkingNetwork`).
     public static func compute(store: Store, profile: LifeCircleProfile, planned: [Coverage.Facility] = [],
                                isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
-        let network = try WalkingNetwork.load(store, rule: profile.reach, planned: planned)
+        // Two independent reads (the store allows concurrent readers): the network with its snapping index, and the
+        // buildings with their places.
+        let (network, buildings) = try concurrently({ try WalkingNetwork.load(store, rule: profile.reach, planned: planned) },
+                                                    { try AnalysisData.buildings(store) })
         return try Coverage.run(
-            graph: network.graph, snapper: network.snapper, buildings: try AnalysisData.buildings(store),
+            graph: network.graph, snapper: network.snapper, buildings: buildings,
             facilities: network.facilities, profile: profile, isCancelled: isCancelled)
+    }
+
+    /// Runs both on threads of their own and waits for both; the first error is thrown.
+    static func concurrently<A: Sendable, B: Sendable>(_ first: @escaping @Sendable () throws -> A,
+                                                       _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
+        let a = Mutex<Result<A, any Error>?>(nil), b = Mutex<Result<B, any Error>?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            if i == 0 {
+                let value = Result { try first() }
+                a.withLock { $0 = value }
+            } else {
+                let value = Result { try second() }
+                b.withLock { $0 = value }
+            }
+        }
+        return (try a.withLock { $0! }.get(), try b.withLock { $0! }.get())
     }
 
     public struct Outcome: Sendable {

@@ -53,14 +53,17 @@ public enum GridRebalance {
         let barrierClasses: [String]
         // What the store holds for every community.
         let allCommunities: [GridReports.Community]
-        let communityLocator: PolygonLocator
         let assignment: GridReports.Assignment
+        /// Per community code, its buildings (indexes in `assignment.buildings`, ascending): each
+        /// building in the lowest-code community holding its point, found once for the run.
+        let members: [String: [Int]]
+        let totalHouseholds: Int
         let registers: [Int64: [GridUnits.RegisterRow]]
         let overrides: [Int64: String]
         let barrierLines: [GridUnits.BarrierLine]
         let prefixes: [String: String]
         let currentGrids: [String: [GridCodes.Current]]
-        var usedCodes: Set<String>
+        var usedCodes: GridCodes.UsedCodes
 
         var proposed: [GridRuns.ProposedGrid] = []
         var moves: [GridRuns.Move] = []
@@ -77,8 +80,14 @@ public enum GridRebalance {
             self.parameters = parameters
             barrierClasses = Array(Set(parameters.barriers ?? [])).sorted()
             allCommunities = try GridReports.communities(store)
-            communityLocator = PolygonLocator(allCommunities.map(\.shape))
+            let communityLocator = PolygonLocator(allCommunities.map(\.shape))
             assignment = try GridReports.assign(store)
+            var members = [[Int]](repeating: [], count: allCommunities.count)
+            for (b, building) in assignment.buildings.enumerated() {
+                if let c = communityLocator.first(containing: building.point) { members[c].append(b) }
+            }
+            self.members = Dictionary(uniqueKeysWithValues: zip(allCommunities.map(\.code), members))
+            totalHouseholds = assignment.buildings.reduce(0) { $0 + $1.households }
             registers = try GridUnits.registers(store, above: parameters.maximum)
             overrides = try GridUnits.overrides(store)
             barrierLines = try GridUnits.barrierLines(store, classes: barrierClasses)
@@ -93,8 +102,7 @@ public enum GridRebalance {
         }
 
         mutating func add(_ community: GridReports.Community) throws {
-            let index = allCommunities.firstIndex { $0.code == community.code }
-            let members = assignment.buildings.indices.filter { communityLocator.first(containing: assignment.buildings[$0].point) == index }
+            let members = self.members[community.code] ?? []
             let prefix = prefixes[community.code] ?? community.code
             guard !members.isEmpty else { return try addEmpty(community, prefix: prefix) }
             let buildings = members.map { assignment.buildings[$0] }
@@ -141,7 +149,7 @@ public enum GridRebalance {
                 tiling: tiling)
             if let count = parameters.gridCount {
                 // A count for all communities is shared by households.
-                let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(assignment.buildings.reduce(0) { $0 + $1.households }, 1))
+                let share = Double(buildings.reduce(0) { $0 + $1.households }) / Double(max(totalHouseholds, 1))
                 problem.gridCount = parameters.communities.count == 1 ? count : max(1, Int((Double(count) * share).rounded()))
             }
             let solution = GridPartition.solve(problem)

@@ -16,17 +16,41 @@ public enum AnalysisData {
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM network_edges") ?? 0
             var builder = WalkingGraph.Builder(edgeCapacity: count, pointCapacity: count * 4)
             let rows = try Row.fetchCursor(db, sql: "SELECT id, source_node, target_node, length_m, AsBinary(geom) FROM network_edges ORDER BY id")
+            var shape: [Coordinate] = []
             while let row = try rows.next() {
-                let data: Data = row[4]
-                guard case .lineString(let line) = try Geometry(wkb: [UInt8](data)) else {
-                    throw StoreError.corrupt("network_edges \(row[0] as Int64): geometry is not a LINESTRING")
+                // A city's millions of edges are read in place; anything but the plain case goes through the full reader.
+                if try !row.withUnsafeData(atIndex: 4, { data in data.map { plainLine($0, into: &shape) } ?? false }) {
+                    let data: Data = row[4]
+                    guard case .lineString(let line) = try Geometry(wkb: [UInt8](data)) else {
+                        throw StoreError.corrupt("network_edges \(row[0] as Int64): geometry is not a LINESTRING")
+                    }
+                    shape = line.coordinates
                 }
-                builder.addEdge(id: row[0], sourceNode: row[1], targetNode: row[2], length: Meters(row[3]), geometry: line.coordinates)
+                builder.addEdge(id: row[0], sourceNode: row[1], targetNode: row[2], length: Meters(row[3]), geometry: shape)
             }
             return builder
         }
         // Built outside the read closure: consuming a captured builder inside a closure is unsafe.
         return WalkingGraph(builder)
+    }
+
+    /// The positions of WKB holding a little-endian 2D LineString of two or more finite positions and nothing after it
+    /// (what AsBinary writes for a network edge), read into `shape`; false for anything else, which `Geometry(wkb:)`
+    /// reads or refuses with its reason.
+    static func plainLine(_ data: Data, into shape: inout [Coordinate]) -> Bool {
+        data.withUnsafeBytes { raw in
+            guard raw.count >= 9, raw[0] == 1, UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == 2 else { return false }
+            let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 5, as: UInt32.self)))
+            guard count >= 2, raw.count == 9 + 16 * count else { return false }
+            shape.removeAll(keepingCapacity: true)
+            for i in 0..<count {
+                let x = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 9 + 16 * i, as: UInt64.self)))
+                let y = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 17 + 16 * i, as: UInt64.self)))
+                guard x.isFinite, y.isFinite else { return false }
+                shape.append(Coordinate(longitude: x, latitude: y))
+            }
+            return true
+        }
     }
 
     public struct Area: Sendable {
@@ -61,6 +85,17 @@ public enum AnalysisData {
     /// the grid holding the point, lowest code where polygons overlap or share the boundary).
     public static func buildings(_ store: Store) throws -> [Coverage.Building] {
         try store.read { db in
+            // The stored places are what `derive` gives for the current layers: read with the buildings when current
+            // (a city's million points are then not located again), derived here when older (a reader cannot write).
+            if try Bool.fetchOne(db, sql: "SELECT \(BuildingPlaces.currentSQL)") == true {
+                return try Row.fetchAll(db, sql: """
+                    SELECT b.id, X(b.point), Y(b.point), b.households, p.grid_code, p.community_code
+                    FROM buildings b LEFT JOIN building_places p ON p.building_id = b.id ORDER BY b.id
+                    """).map { row in
+                    Coverage.Building(id: row[0], point: Coordinate(longitude: row[1], latitude: row[2]), households: row[3],
+                                      grid: row[4], community: row[5])
+                }
+            }
             let places = try BuildingPlaces.derive(db)
             return try Row.fetchAll(db, sql: "SELECT id, X(point), Y(point), households FROM buildings ORDER BY id").map { row in
                 let id: Int64 = row[0]

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GridAnalysis
 import GridModel
 
@@ -57,24 +58,91 @@ public enum CoverageRuns {
                 """, arguments: [ISO8601DateFormatter().string(from: Date()), result.profile.name, profileJSON, version, seconds,
                                  totals.buildings, totals.households, summary, recorded.text])
             let run = db.lastInsertedRowID
-            let building = try db.makeStatement(sql: """
+            // A city's run is millions of rows: they are bound straight to SQLite (`RowWriter`), and the two texts
+            // per building come from the few distinct verdict patterns, spelled once each.
+            let building = try RowWriter(db, sql: """
                 INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let nearest = try db.makeStatement(sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
+            let nearest = try RowWriter(db, sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
+            let levels = result.profile.levels
+            let requirements = levels.reduce(0) { $0 + $1.categories.count }
+            var levelsText: [Int: String] = [:], verdictsText: [Int: String] = [:]
             for (b, item) in result.buildings.enumerated() {
-                let met = LevelsMet.met(building: b, in: result).stored
-                let verdicts = result.profile.levels.indices.map { l in
-                    String(result.profile.levels[l].categories.indices.map { result.results.isMet(building: b, level: l, requirement: $0) ? "1" : "0" })
-                }.joined(separator: "|")
-                try building.execute(arguments: [run, item.id, item.households, item.grid, item.community,
-                                                 result.results.isOffNetwork(b) ? nil : result.results[b].offNetwork?.value, met, verdicts])
+                // Bit l of `levelBits`: level l met; bit k of `verdictBits`: the k-th requirement (level by level) met.
+                var levelBits = 0, verdictBits = 0, k = 0
+                for l in levels.indices {
+                    if result.results.isLevelMet(building: b, level: l) { levelBits |= 1 << l }
+                    for r in levels[l].categories.indices {
+                        if result.results.isMet(building: b, level: l, requirement: r) { verdictBits |= 1 << k }
+                        k += 1
+                    }
+                }
+                let met = levelsText[levelBits] ?? {
+                    let text = LevelsMet.met(building: b, in: result).stored
+                    levelsText[levelBits] = text
+                    return text
+                }()
+                let verdicts = verdictsText[verdictBits] ?? {
+                    var offset = 0
+                    let text = levels.map { level in
+                        defer { offset += level.categories.count }
+                        return String(level.categories.indices.map { verdictBits & (1 << (offset + $0)) != 0 ? "1" : "0" })
+                    }.joined(separator: "|")
+                    verdictsText[verdictBits] = text
+                    return text
+                }()
+                assert(k == requirements)
+                building.bind(1, run); building.bind(2, item.id); building.bind(3, Int64(item.households))
+                building.bind(4, item.grid); building.bind(5, item.community)
+                building.bind(6, result.results.offNetworkDistance(b)?.value)
+                building.bind(7, met); building.bind(8, verdicts)
+                try building.insert()
                 for c in result.categories.indices {
                     guard let answer = result.results.nearest(building: b, category: c) else { continue }
-                    try nearest.execute(arguments: [run, item.id, result.categories[c], answer.facilityID, (answer.distance.value * 100).rounded() / 100])
+                    nearest.bind(1, run); nearest.bind(2, item.id); nearest.bind(3, result.categories[c])
+                    nearest.bind(4, answer.facilityID); nearest.bind(5, (answer.distance.value * 100).rounded() / 100)
+                    try nearest.insert()
                 }
             }
             return run
+        }
+    }
+
+    /// One prepared INSERT executed many times with values bound directly (SQLite copies texts), so a row costs
+    /// no argument array; used inside the caller's write transaction only.
+    private struct RowWriter {
+        let db: Database
+        let statement: Statement
+        let handle: SQLiteStatement
+
+        init(_ db: Database, sql: String) throws {
+            self.db = db
+            statement = try db.makeStatement(sql: sql)
+            handle = statement.sqliteStatement
+        }
+
+        private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+        func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+        func bind(_ index: Int32, _ value: Double?) {
+            if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+        }
+        func bind(_ index: Int32, _ value: String?) {
+            guard var value else { sqlite3_bind_null(handle, index); return }
+            // An empty text (a building meeting no level) must stay '' : a null pointer would bind NULL.
+            _ = value.withUTF8 { bytes in
+                guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_text(handle, index, "", 0, Self.transient) }
+                return sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
+            }
+        }
+
+        func insert() throws {
+            let code = sqlite3_step(handle)
+            sqlite3_reset(handle)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+            }
         }
     }
 

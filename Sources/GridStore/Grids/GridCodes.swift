@@ -60,8 +60,30 @@ public enum GridCodes {
     }
 
     /// Every code ever used: in the register (valid or retired) or on a grid.
-    public static func used(_ store: Store) throws -> Set<String> {
-        try store.read { db in Set(try String.fetchAll(db, sql: "SELECT code FROM grid_codes UNION SELECT code FROM grids")) }
+    public static func used(_ store: Store) throws -> UsedCodes {
+        try store.read { db in UsedCodes(try String.fetchAll(db, sql: "SELECT code FROM grid_codes UNION SELECT code FROM grids")) }
+    }
+
+    /// Codes ever used, with the highest sequence number after each prefix: a run over a city's twelve thousand
+    /// communities then finds a community's next number without scanning every code.
+    public struct UsedCodes: Sendable {
+        private(set) var codes: Set<String> = []
+        /// Per prefix (a code without its last three characters), the highest of those three read as an integer.
+        private var highest: [String: Int] = [:]
+
+        init(_ codes: some Sequence<String>) { for code in codes { insert(code) } }
+
+        public func contains(_ code: String) -> Bool { codes.contains(code) }
+
+        mutating func insert(_ code: String) {
+            codes.insert(code)
+            guard code.count >= 3, let sequence = Int(String(code.suffix(3))) else { return }
+            let prefix = String(code.dropLast(3))
+            highest[prefix] = max(highest[prefix] ?? sequence, sequence)
+        }
+
+        /// The highest sequence number used after `prefix` (codes of exactly three more characters), 0 when none.
+        func highestSequence(after prefix: String) -> Int { highest[prefix] ?? 0 }
     }
 
     /// Codes and names for a community's planned grids. `byHouseholds`: per planned grid, the index in `current` of the
@@ -70,7 +92,7 @@ public enum GridCodes {
     /// without buildings keeps its code too. The rest take the next unused sequence numbers of the community in
     /// reading order. `used` gains the new codes.
     public static func identify(store: Store, prefix: String, communityName: String, shapes: [MultiPolygon], byHouseholds: [Int],
-                         current: [Current], used: inout Set<String>) throws -> [(code: String, name: String, matched: Bool)] {
+                         current: [Current], used: inout UsedCodes) throws -> [(code: String, name: String, matched: Bool)] {
         var match = byHouseholds
         let openPlanned = shapes.indices.filter { match[$0] < 0 && !shapes[$0].polygons.isEmpty }
         let openCurrent = current.indices.filter { !match.contains($0) && !current[$0].shape.polygons.isEmpty }
@@ -93,7 +115,7 @@ public enum GridCodes {
         var result = match.map { c -> (code: String, name: String, matched: Bool) in c >= 0 ? (current[c].code, current[c].name, true) : ("", "", false) }
         let fresh = shapes.indices.filter { match[$0] < 0 }
         let order = GridNumbering.sequence(centres: fresh.map { shapes[$0].polygons.isEmpty ? Coordinate(longitude: 0, latitude: 0) : shapes[$0].representativePoint })
-        var next = 1 + used.filter { $0.count == prefix.count + 3 && $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count)) }.max(0)
+        var next = 1 + used.highestSequence(after: prefix)
         for index in fresh.indices.sorted(by: { order[$0] < order[$1] }) {
             while used.contains(GridNumbering.code(community: prefix, sequence: next)) { next += 1 }
             guard next <= 999 else {
@@ -163,8 +185,4 @@ public enum GridCodes {
             """, arguments: [run, run])
         try recordUnregistered(db, since: time)
     }
-}
-
-private extension Sequence where Element == Int {
-    func max(_ fallback: Int) -> Int { self.max() ?? fallback }
 }
