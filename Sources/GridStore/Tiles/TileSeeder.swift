@@ -165,7 +165,7 @@ public enum TileSeeder {
     /// MBTiles 1.3 metadata: the tileset's name, format, bounds, centre, zooms and the `json` row with `vector_layers`
     /// (each layer's fields, as the TileJSON document lists them).
     static func metadata(store: Store, request: Request, box: BoundingBox) throws -> [(String, String)] {
-        let levels = try store.read { db in try LatestCoverageRun.read(db)?.allLevels.split(separator: ",").map(String.init) } ?? []
+        let levels = try TileService(store: store, capacityBytes: 0).coverageLevels()
         let layers: [[String: Any]] = FeatureCollection.all.map { collection in
             var fields: [String: String] = [:]
             func name(_ type: FeatureCollection.ValueType) -> String { type == .string ? "String" : type == .boolean ? "Boolean" : "Number" }

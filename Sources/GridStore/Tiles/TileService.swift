@@ -91,6 +91,16 @@ public final class TileService: Sendable {
         }
     }
 
+    /// Reads the buildings' point index ahead of the first tile (a server calls it at start, off the request path).
+    public func warm(datum: TileDatum = .wgs84) throws {
+        _ = try store.read { db in try cellIndex(db, datum: datum) }
+    }
+
+    /// The levels (minutes, as `levels_met` writes them) of the latest coverage run's profile; empty without a run.
+    public func coverageLevels() throws -> [String] {
+        try store.read { db in try LatestCoverageRun.read(db)?.allLevels.split(separator: ",").map(String.init) } ?? []
+    }
+
     /// The box of a layer's features in WGS84, nil when the layer is empty.
     public func extent(_ source: TileLayerSource) throws -> BoundingBox? {
         try store.read { try TileReader.extent(source, $0) }
