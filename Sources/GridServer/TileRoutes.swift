@@ -15,6 +15,9 @@ struct TileRoutes: Sendable {
     init(state: ServerState) {
         self.state = state
         tiles = TileService(store: state.store)
+        // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
+        let tiles = tiles
+        Task.detached(priority: .background) { try? tiles.warm() }
     }
 
     static let mvt = "application/vnd.mapbox-vector-tile"
@@ -180,10 +183,22 @@ struct TileRoutes: Sendable {
         }
     }
 
+    /// A layer's fields as TileJSON names their types; the buildings' with those of the cells of merged small buildings.
+    static func fields(_ collection: FeatureCollection, levels: [String]) -> [String: JSONValue] {
+        var fields = Dictionary(uniqueKeysWithValues: collection.properties.map {
+            ($0.name, JSONValue.string($0.type == .string ? "String" : $0.type == .boolean ? "Boolean" : "Number"))
+        })
+        if source(collection).mergesSmallBuildings {
+            for field in TileLayerSource.mergedBuildingFields(levels: levels) { fields[field.name] = .string(field.type == .string ? "String" : "Number") }
+        }
+        return fields
+    }
+
     /// TileJSON 3.0.0: what MapLibre GL and other web clients read to add the tiles as a vector source.
     func tileJSON(_ request: Request, base: String, collections: [FeatureCollection]) throws -> JSONValue {
         let datum = try Self.datum(request)
         let suffix = datum == .wgs84 ? "" : "?datum=\(datum.rawValue)"
+        let levels = try tiles.coverageLevels()
         var object: [String: JSONValue] = [
             "tilejson": "3.0.0",
             "name": .string(collections.count == 1 ? collections[0].title : "CommunityGrid"),
@@ -195,9 +210,7 @@ struct TileRoutes: Sendable {
                 .object([
                     "id": .string(collection.id), "description": .string(collection.description),
                     "minzoom": .number(Double(Self.minimumZoom)), "maxzoom": .number(Double(Self.advertisedMaximumZoom)),
-                    "fields": .object(Dictionary(uniqueKeysWithValues: collection.properties.map {
-                        ($0.name, JSONValue.string($0.type == .string ? "String" : $0.type == .boolean ? "Boolean" : "Number"))
-                    })),
+                    "fields": .object(Self.fields(collection, levels: levels)),
                 ])
             }),
         ]

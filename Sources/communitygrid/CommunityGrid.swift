@@ -7,7 +7,7 @@ struct CommunityGrid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "communitygrid",
         abstract: "Community grids, households, facilities and 15-minute walking coverage in one Spatialite file.",
-        subcommands: [Init.self, Import.self, Export.self, Info.self, CoverageCommand.self, Suggest.self, GridsCommand.self, CasesCommand.self, WorkersCommand.self, CalendarCommand.self, Profile.self, Rules.self, Demo.self, IsochroneCommand.self, ServeCommand.self, ReportCommand.self])
+        subcommands: [Init.self, Import.self, Export.self, Info.self, CoverageCommand.self, Suggest.self, GridsCommand.self, CasesCommand.self, WorkersCommand.self, CalendarCommand.self, Profile.self, Rules.self, Demo.self, IsochroneCommand.self, ServeCommand.self, ReportCommand.self, TilesCommand.self])
 
     @OptionGroup var store: StoreOptions
 

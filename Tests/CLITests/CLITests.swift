@@ -6,7 +6,7 @@ import Testing
 struct CLITests {
     @Test("--help on every command exits 0", arguments: [
         [], ["init"], ["import"], ["import", "osm"], ["import", "geojson"], ["import", "shapefile"], ["import", "gpkg"], ["import", "households"],
-        ["export"], ["info"], ["rules"], ["demo"], ["cases", "generate"],
+        ["export"], ["info"], ["rules"], ["demo"], ["cases", "generate"], ["tiles"], ["tiles", "seed"],
     ])
     func help(_ command: [String]) throws {
         let result = try CLI.run(command + ["--help"])

@@ -26,10 +26,37 @@ public struct TileLayerSource: Sendable {
     public var joinsCoverage: Bool
     /// Points are never too small to see; other layers drop features under a pixel.
     public var isPointLayer: Bool
+    /// Buildings a tile cannot draw one by one (under a pixel, or clipped to less) are summed into cells of
+    /// `TileCells` instead of dropped: each building whose point lies in the tile is counted once, as itself or in
+    /// its cell (see `TileReader`).
+    public var mergesSmallBuildings = false
+    /// Below this zoom a point layer keeps one feature per value of `thinningProperty` per cell of `TileCells`
+    /// (the lowest id); from it on every point is drawn.
+    public var thinningBelowZoom: Int?
+    public var thinningProperty: String?
 
     public init(name: String, table: String, geometryColumn: String, properties: [Property], joinsCoverage: Bool, isPointLayer: Bool) {
         self.name = name; self.table = table; self.geometryColumn = geometryColumn
         self.properties = properties; self.joinsCoverage = joinsCoverage; self.isPointLayer = isPointLayer
+    }
+
+    /// The zoom from which facilities are drawn one by one, however close.
+    public static let facilitiesThinnedBelowZoom = 14
+
+    /// The properties of a cell of small buildings (`mergesSmallBuildings`), with the levels of the coverage run's
+    /// profile (`households_met_5`, `households_met_10`, … as `levels_met` writes the minutes).
+    public static func mergedBuildingFields(levels: [String]) -> [(name: String, type: ValueType, description: String)] {
+        var fields: [(name: String, type: ValueType, description: String)] = [
+            ("buildings", .integer, "on a cell of small buildings merged at low zoom: how many buildings it holds"),
+            ("households", .integer, "households (on a merged cell, the sum)"),
+            ("area_m2", .number, "footprint area, m² (on a merged cell, the sum)"),
+            ("coverage_run", .integer, "the coverage run the coverage sums come from"),
+            ("households_coverage_met", .integer, "on a merged cell: households in buildings meeting every level of the run's profile"),
+        ]
+        for level in levels {
+            fields.append(("households_met_\(level)", .integer, "on a merged cell: households in buildings meeting the \(level)-minute level"))
+        }
+        return fields
     }
 
     var spatialIndex: String { "idx_\(table)_\(geometryColumn)" }
@@ -53,5 +80,13 @@ extension TileLayerSource {
                 Property(name: $0.name, expression: $0.expression, type: ValueType(rawValue: $0.type.rawValue) ?? .string)
             },
             joinsCoverage: collection.joinsCoverage, isPointLayer: collection.geometryType == "Point")
+        mergesSmallBuildings = collection.id == FeatureCollection.buildings.id
+        if collection.id == FeatureCollection.facilities.id {
+            thinningBelowZoom = Self.facilitiesThinnedBelowZoom
+            thinningProperty = "category"
+        }
     }
+
+    /// The layers `/tiles` serves, in their order there.
+    public static var all: [TileLayerSource] { FeatureCollection.all.map(TileLayerSource.init(collection:)) }
 }

@@ -14,7 +14,7 @@ enum TileReader {
     static func latestCoverage(_ db: Database) throws -> Coverage? { try LatestCoverageRun.read(db) }
 
     static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
-                      _ db: Database) throws -> VectorTileLayer {
+                      cells: BuildingCellIndex? = nil, _ db: Database) throws -> VectorTileLayer {
         let geometry = TileGeometry(tile: tile, options: options)
         let box = datum.system.wgs84Envelope(of: geometry.bufferedBounds)
         let coverage = source.joinsCoverage ? try latestCoverage(db) : nil
@@ -29,12 +29,47 @@ enum TileReader {
         }
         sql += " WHERE t.id IN (SELECT pkid FROM \"\(source.spatialIndex)\" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?"
         arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
+        let span = geometry.minimumFeatureSpanDegrees
         if !source.isPointLayer {
-            let span = geometry.minimumFeatureSpanDegrees
             sql += " AND (xmax - xmin >= ? OR ymax - ymin >= ?)"
             arguments += [span.longitude, span.latitude]
         }
         sql += ") ORDER BY t.id"
+
+        // The buildings whose point lies in this tile: those under the pixel test are summed into cells right away, the
+        // others only if the tile cannot draw them (see below).
+        let tileCells = TileCells(tile: tile, extent: options.extent)
+        let levelNames = coverage.map { $0.allLevels.split(separator: ",").map(String.init) } ?? []
+        var sums = BuildingCellSums(cells: source.mergesSmallBuildings && cells != nil ? tileCells.cellsAcross * tileCells.cellsAcross : 0,
+                                    levels: levelNames.count)
+        // For each distinct `levels_met` of the run, the bits of the profile's levels it holds.
+        let levelMasks: [UInt64] = (cells?.levelSets ?? []).map { met in
+            levelNames.enumerated().reduce(UInt64(0)) { mask, level in met.contains(level.element) ? mask | (1 << UInt64(level.offset)) : mask }
+        }
+        let allLevelsMask: UInt64 = levelNames.isEmpty ? 0 : (1 << UInt64(levelNames.count)) - 1
+        var drawnOnTheirOwn: [Int64: Int] = [:]
+        func merge(_ position: Int, _ cells: BuildingCellIndex) {
+            guard let cell = tileCells.cell(worldX: cells.worldX[position], worldY: cells.worldY[position]) else { return }
+            let levels = cells.levels[position]
+            sums.add(cell: cell, households: cells.households[position], area: cells.area[position],
+                     levels: levels >= 0 ? levelMasks[Int(levels)] : 0, all: allLevelsMask)
+        }
+        let merging = source.mergesSmallBuildings ? cells : nil
+        if let merging {
+            for position in merging.range(tile) {
+                // The query's own test, on the same R-tree values.
+                if merging.spanX[position] >= span.longitude || merging.spanY[position] >= span.latitude {
+                    drawnOnTheirOwn[merging.ids[position]] = position
+                } else {
+                    merge(position, merging)
+                }
+            }
+        }
+
+        let thinning = source.thinningBelowZoom.map { tile.z < $0 } == true
+            ? source.properties.firstIndex { $0.name == source.thinningProperty } : nil
+        var taken = Set<ThinningKey>()
+
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         var properties: [(String, VectorTileLayer.Value)] = []
@@ -43,7 +78,15 @@ enum TileReader {
             guard let wkb = row[1] as Data? else { continue }
             var feature = try Geometry(wkb: [UInt8](wkb))
             if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
-            guard let shape = geometry.shape(feature) else { continue }
+            guard let shape = geometry.shape(feature) else {
+                if let merging, let position = drawnOnTheirOwn[id] { merge(position, merging) }
+                continue
+            }
+            if let thinning, case .points(let points) = shape, let first = points.first {
+                let value = row[thinning + 2] as DatabaseValue
+                let key = ThinningKey(value: value, column: Self.floorDivide(first.x, TileCells.cellUnits), row: Self.floorDivide(first.y, TileCells.cellUnits))
+                guard taken.insert(key).inserted else { continue }
+            }
             properties.removeAll(keepingCapacity: true)
             for (offset, property) in source.properties.enumerated() {
                 if let value = value(row[offset + 2] as DatabaseValue, property.type, coverage: coverage) {
@@ -52,8 +95,30 @@ enum TileReader {
             }
             layer.add(id: UInt64(exactly: id), properties: properties, geometry: shape)
         }
+        for cell in 0..<sums.buildings.count where sums.buildings[cell] > 0 {
+            properties.removeAll(keepingCapacity: true)
+            properties.append(("buildings", .integer(Int64(sums.buildings[cell]))))
+            properties.append(("households", .integer(sums.households[cell])))
+            properties.append(("area_m2", .double((sums.area[cell] * 10).rounded() / 10)))
+            if let coverage {
+                properties.append(("coverage_run", .integer(coverage.run)))
+                properties.append(("households_coverage_met", .integer(sums.householdsMeetingAll[cell])))
+                for (offset, level) in levelNames.enumerated() {
+                    properties.append(("households_met_\(level)", .integer(sums.householdsMeeting[cell * levelNames.count + offset])))
+                }
+            }
+            layer.add(id: nil, properties: properties, geometry: tileCells.square(cell))
+        }
         return layer
     }
+
+    private struct ThinningKey: Hashable {
+        var value: DatabaseValue
+        var column: Int
+        var row: Int
+    }
+
+    static func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     /// A column's value as the items endpoint gives it (`coverage_met` true when every level of the run's profile
     /// is met); nil for SQL NULL, which a vector tile leaves out.

@@ -23,6 +23,8 @@ public final class TileService: Sendable {
     /// Past this many bytes of cached tiles the cache starts again empty (simple and bounded).
     public let capacityBytes: Int
     private let counters = Mutex((hits: 0, misses: 0))
+    /// The buildings' points for the cells of small buildings, one per datum, read again when the key changes.
+    private let cellIndexes = Mutex([TileDatum: BuildingCellIndex]())
 
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20) {
         self.store = store
@@ -56,10 +58,7 @@ public final class TileService: Sendable {
             }
         }
         counters.withLock { $0.misses += 1 }
-        let options = options
-        let bytes = try store.read { db in
-            encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, db) })
-        }
+        let bytes = try draw(sources, address, datum: datum)
         if let before, dataVersion() == before {
             cache.withLock { state in
                 guard state.version == before else { return }
@@ -69,6 +68,37 @@ public final class TileService: Sendable {
             }
         }
         return bytes
+    }
+
+    /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
+    public func draw(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
+        let options = options
+        return try store.read { db in
+            let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum) : nil
+            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, db) })
+        }
+    }
+
+    /// The index of the buildings' points as of this transaction: the kept one when its key still holds.
+    func cellIndex(_ db: Database, datum: TileDatum) throws -> BuildingCellIndex {
+        let key = try BuildingCellIndex.key(db, datum: datum)
+        // Built under the lock: concurrent tiles (seeding's workers, a burst of requests) wait for one build.
+        return try cellIndexes.withLock { indexes in
+            if let kept = indexes[datum], kept.key == key { return kept }
+            let index = try BuildingCellIndex(db, key: key)
+            indexes[datum] = index
+            return index
+        }
+    }
+
+    /// Reads the buildings' point index ahead of the first tile (a server calls it at start, off the request path).
+    public func warm(datum: TileDatum = .wgs84) throws {
+        _ = try store.read { db in try cellIndex(db, datum: datum) }
+    }
+
+    /// The levels (minutes, as `levels_met` writes them) of the latest coverage run's profile; empty without a run.
+    public func coverageLevels() throws -> [String] {
+        try store.read { db in try LatestCoverageRun.read(db)?.allLevels.split(separator: ",").map(String.init) } ?? []
     }
 
     /// The box of a layer's features in WGS84, nil when the layer is empty.

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import GridModel
+import GridTiles
+
+/// Every building with a representative point, as the low-zoom cells of a tile need it: its point in world units of
+/// the tile's datum, the span of its R-tree box (what the tile query's one-pixel test reads), households, footprint
+/// area and the latest coverage run's levels met. Sorted by the Morton key of the point, so a tile's buildings are one
+/// contiguous range at every zoom.
+///
+/// Kept in memory by `TileService` and read again when the buildings or the latest coverage run change: the key is
+/// read inside the same transaction as the tile, so a tile never mixes two versions of the store.
+final class BuildingCellIndex: Sendable {
+    struct Key: Hashable, Sendable {
+        var buildingsVersion: Int64
+        var coverageRun: Int64?
+        var datum: TileDatum
+    }
+
+    let key: Key
+    let keys: [UInt64]
+    let worldX: [Double]
+    let worldY: [Double]
+    /// `xmax - xmin` and `ymax - ymin` of the footprint's R-tree entry; 0 without a footprint (never drawn on its own).
+    let spanX: [Double]
+    let spanY: [Double]
+    let ids: [Int64]
+    let households: [Int64]
+    let area: [Double]
+    /// Index into `levelSets`, or -1 without a coverage row.
+    let levels: [Int32]
+    /// The distinct `levels_met` values of the run, each split into its levels.
+    let levelSets: [Set<String>]
+
+    static func key(_ db: Database, datum: TileDatum) throws -> Key {
+        let version = try Int64.fetchOne(db, sql: "SELECT version FROM layer_versions WHERE layer = 'buildings'") ?? 0
+        return Key(buildingsVersion: version, coverageRun: try LatestCoverageRun.runID(db), datum: datum)
+    }
+
+    init(_ db: Database, key: Key) throws {
+        self.key = key
+        struct Entry { var key: UInt64; var x: Double; var y: Double; var sx: Double; var sy: Double; var id: Int64; var households: Int64; var area: Double; var levels: Int32 }
+        var entries: [Entry] = []
+        var levelIndex: [String: Int32] = [:]
+        var levelSets: [Set<String>] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT b.id, X(b.point), Y(b.point), b.households, b.area_m2, r.xmax - r.xmin, r.ymax - r.ymin, cb.levels_met
+            FROM buildings b
+            LEFT JOIN idx_buildings_footprint r ON r.pkid = b.id
+            LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = b.id
+            WHERE b.point IS NOT NULL
+            """, arguments: [key.coverageRun ?? -1])
+        let system = key.datum.system
+        while let row = try rows.next() {
+            guard let lon = row[1] as Double?, let lat = row[2] as Double?, lon.isFinite, lat.isFinite else { continue }
+            var point = Coordinate(longitude: lon, latitude: lat)
+            if key.datum != .wgs84 { point = system.fromWGS84(point) }
+            let x = WebMercator.worldX(longitude: point.longitude), y = WebMercator.worldY(latitude: point.latitude)
+            var levels: Int32 = -1
+            if let met = row[7] as String? {
+                if let known = levelIndex[met] { levels = known } else {
+                    levels = Int32(levelSets.count)
+                    levelIndex[met] = levels
+                    levelSets.append(Set(met.split(separator: ",").map(String.init)))
+                }
+            }
+            entries.append(Entry(key: TileCells.key(worldX: x, worldY: y), x: x, y: y, sx: row[5] as Double? ?? 0, sy: row[6] as Double? ?? 0,
+                                 id: row[0], households: row[3], area: row[4] as Double? ?? 0, levels: levels))
+        }
+        // Ties (one key) in id order, so a cell's order of reading never depends on the load.
+        entries.sort { ($0.key, $0.id) < ($1.key, $1.id) }
+        keys = entries.map(\.key)
+        worldX = entries.map(\.x)
+        worldY = entries.map(\.y)
+        spanX = entries.map(\.sx)
+        spanY = entries.map(\.sy)
+        ids = entries.map(\.id)
+        households = entries.map(\.households)
+        area = entries.map(\.area)
+        levels = entries.map(\.levels)
+        self.levelSets = levelSets
+    }
+
+    /// Positions of the buildings whose point lies in `tile`.
+    func range(_ tile: TileAddress) -> Range<Int> {
+        let keyRange = TileCells.keyRange(tile)
+        return lowerBound(keyRange.lowerBound)..<lowerBound(keyRange.upperBound)
+    }
+
+    private func lowerBound(_ value: UInt64) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+/// The sums the cells of small buildings of one tile carry: how many buildings, their households and footprint area,
+/// and of those households how many meet every level of the coverage run and each level (row-major, cell by cell).
+struct BuildingCellSums {
+    var buildings: [Int32]
+    var households: [Int64]
+    var area: [Double]
+    var householdsMeetingAll: [Int64]
+    var householdsMeeting: [Int64]
+    let levels: Int
+
+    init(cells: Int, levels: Int) {
+        self.levels = levels
+        buildings = [Int32](repeating: 0, count: cells)
+        households = [Int64](repeating: 0, count: cells)
+        area = [Double](repeating: 0, count: cells)
+        householdsMeetingAll = [Int64](repeating: 0, count: cells)
+        householdsMeeting = [Int64](repeating: 0, count: cells * levels)
+    }
+
+    /// `levels`: the bits of the profile's levels the building meets; `all`: every level's bit.
+    mutating func add(cell: Int, households count: Int64, area footprint: Double, levels met: UInt64, all: UInt64) {
+        buildings[cell] += 1
+        households[cell] += count
+        area[cell] += footprint
+        if all != 0, met & all == all { householdsMeetingAll[cell] += count }
+        var bits = met
+        while bits != 0 {
+            let level = bits.trailingZeroBitCount
+            householdsMeeting[cell * levels + level] += count
+            bits &= bits - 1
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import CReadOSM
+import Foundation
+import GRDB
+import GridModel
+import GridTiles
+import Synchronization
+
+/// Writes every tile of a zoom range over a box to an MBTiles 1.3 file: the tiles `/tiles/WebMercatorQuad/{z}/{y}/{x}`
+/// serves (every layer), drawn by the same `TileService.draw`, gzip-compressed as tippecanoe writes them, rows in the
+/// TMS order MBTiles uses. Tiles with no feature are left out. The file is written beside the output under a hidden
+/// temporary name and renamed onto it only when complete, so the output is never a half-written file.
+public enum TileSeeder {
+    public struct Request: Sendable {
+        public var minZoom: Int
+        public var maxZoom: Int
+        /// WGS84; nil for the box of every layer's features.
+        public var bbox: BoundingBox?
+        public var datum: TileDatum
+        public var output: String
+        public init(minZoom: Int, maxZoom: Int, bbox: BoundingBox?, datum: TileDatum, output: String) {
+            self.minZoom = minZoom; self.maxZoom = maxZoom; self.bbox = bbox; self.datum = datum; self.output = output
+        }
+    }
+
+    public struct Outcome: Sendable {
+        /// Tiles written (holding at least one feature), by zoom.
+        public var tilesByZoom: [Int: Int]
+        /// Tiles drawn, empty ones included.
+        public var tilesDrawn: Int
+        /// Bytes of the written tiles, gzip-compressed.
+        public var bytes: Int
+        public var bbox: BoundingBox
+        public var tiles: Int { tilesByZoom.values.reduce(0, +) }
+    }
+
+    /// More tiles than this in one seeding is refused (a country at zoom 16 is tens of millions).
+    public static let maximumTiles = 5_000_000
+
+    /// The hidden file the output is written to until it is complete.
+    public static func temporaryPath(for output: String) -> String {
+        let url = URL(fileURLWithPath: output)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+    }
+
+    /// The box seeded: the given one, else the box of every layer's features; in WGS84.
+    public static func box(store: Store, given: BoundingBox?) throws -> BoundingBox? {
+        if let given { return given }
+        let service = TileService(store: store, capacityBytes: 0)
+        var box: BoundingBox?
+        for source in TileLayerSource.all {
+            guard let extent = try service.extent(source) else { continue }
+            if box == nil { box = extent } else {
+                box!.include(Coordinate(longitude: extent.minLongitude, latitude: extent.minLatitude))
+                box!.include(Coordinate(longitude: extent.maxLongitude, latitude: extent.maxLatitude))
+            }
+        }
+        return box
+    }
+
+    /// The tiles of zoom `z` whose buffered box meets `box` (given in the datum the tiles are drawn in): every tile
+    /// that can hold a feature of the box.
+    public static func tiles(z: Int, box: BoundingBox, options: TileGeometry.Options = TileGeometry.Options()) -> (x: ClosedRange<Int>, y: ClosedRange<Int>) {
+        let n = Double(1 << z), buffer = Double(options.buffer) / Double(options.extent)
+        func clamp(_ value: Double) -> Int { min(max(Int(value.rounded(.down)), 0), (1 << z) - 1) }
+        let west = clamp(WebMercator.worldX(longitude: box.minLongitude) * n - buffer)
+        let east = clamp(WebMercator.worldX(longitude: box.maxLongitude) * n + buffer)
+        let north = clamp(WebMercator.worldY(latitude: box.maxLatitude) * n - buffer)
+        let south = clamp(WebMercator.worldY(latitude: box.minLatitude) * n + buffer)
+        return (west...east, north...south)
+    }
+
+    /// `box` (WGS84) as the box that holds it in `datum`.
+    public static func datumBox(_ box: BoundingBox, datum: TileDatum) -> BoundingBox {
+        guard datum != .wgs84 else { return box }
+        var samples: [Coordinate] = []
+        let steps = 64
+        for i in 0...steps {
+            let t = Double(i) / Double(steps)
+            let lon = box.minLongitude + t * (box.maxLongitude - box.minLongitude), lat = box.minLatitude + t * (box.maxLatitude - box.minLatitude)
+            samples += [Coordinate(longitude: lon, latitude: box.minLatitude), Coordinate(longitude: lon, latitude: box.maxLatitude),
+                        Coordinate(longitude: box.minLongitude, latitude: lat), Coordinate(longitude: box.maxLongitude, latitude: lat)]
+        }
+        var shifted = BoundingBox(coordinates: samples.map { datum.system.fromWGS84($0) })!
+        // The offsets bend slightly between samples: a margin of about 10 m.
+        shifted.minLongitude -= 1e-4; shifted.minLatitude -= 1e-4; shifted.maxLongitude += 1e-4; shifted.maxLatitude += 1e-4
+        return shifted
+    }
+
+    /// How many tiles `seed` would draw.
+    public static func tileCount(minZoom: Int, maxZoom: Int, box: BoundingBox, datum: TileDatum) -> Int {
+        let drawn = datumBox(box, datum: datum)
+        return (minZoom...maxZoom).reduce(0) { sum, z in
+            let (xs, ys) = tiles(z: z, box: drawn)
+            return sum + xs.count * ys.count
+        }
+    }
+
+    /// Draws and writes the tiles on `workers` threads. `progress` is called now and then with the zoom being drawn,
+    /// the tiles drawn so far and the total.
+    public static func seed(store: Store, request: Request, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) throws -> Outcome {
+        guard let box = try box(store: store, given: request.bbox) else {
+            throw StoreError.badInput("the store holds no features to draw tiles of; import a layer first")
+        }
+        let drawnBox = datumBox(box, datum: request.datum)
+        var list: [TileAddress] = []
+        for z in request.minZoom...request.maxZoom {
+            let (xs, ys) = tiles(z: z, box: drawnBox)
+            for y in ys { for x in xs { if let address = TileAddress(z: z, x: x, y: y) { list.append(address) } } }
+        }
+        let addresses = list
+        let service = TileService(store: store, capacityBytes: 0)
+        let sources = TileLayerSource.all
+        let temporary = temporaryPath(for: request.output)
+        try? FileManager.default.removeItem(atPath: temporary)
+        do {
+            let writer = try MBTilesWriter(path: temporary)
+            let next = Atomic<Int>(0)
+            let state = Mutex((byZoom: [Int: Int](), bytes: 0, drawn: 0, error: (any Error)?.none, lastReport: Date.distantPast))
+            DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
+                while true {
+                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard index < addresses.count, state.withLock({ $0.error == nil }) else { return }
+                    let address = addresses[index]
+                    do {
+                        let tile = try service.draw(sources, address, datum: request.datum)
+                        var written = 0
+                        if !tile.isEmpty {
+                            guard let compressed = Gzip.compress(tile) else { throw StoreError.environment("zlib could not compress tile \(address)") }
+                            try writer.insert(address, compressed)
+                            written = compressed.count
+                        }
+                        let report: (Int, Int)? = state.withLock { state in
+                            state.drawn += 1
+                            if written > 0 { state.byZoom[address.z, default: 0] += 1; state.bytes += written }
+                            let now = Date()
+                            guard now.timeIntervalSince(state.lastReport) >= 1 else { return nil }
+                            state.lastReport = now
+                            return (address.z, state.drawn)
+                        }
+                        if let report { progress(report.0, report.1, addresses.count) }
+                    } catch {
+                        state.withLock { if $0.error == nil { $0.error = error } }
+                        return
+                    }
+                }
+            }
+            let outcome = state.withLock { $0 }
+            if let error = outcome.error { throw error }
+            try writer.finish(metadata: try metadata(store: store, request: request, box: drawnBox))
+            if let handle = FileHandle(forUpdatingAtPath: temporary) {
+                try? handle.synchronize()
+                try? handle.close()
+            }
+            guard rename(temporary, request.output) == 0 else {
+                throw StoreError.badInput("cannot move the finished tiles to \(request.output): \(String(cString: strerror(errno)))")
+            }
+            return Outcome(tilesByZoom: outcome.byZoom, tilesDrawn: outcome.drawn, bytes: outcome.bytes, bbox: box)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    /// MBTiles 1.3 metadata: the tileset's name, format, bounds, centre, zooms and the `json` row with `vector_layers`
+    /// (each layer's fields, as the TileJSON document lists them).
+    static func metadata(store: Store, request: Request, box: BoundingBox) throws -> [(String, String)] {
+        let levels = try TileService(store: store, capacityBytes: 0).coverageLevels()
+        let layers: [[String: Any]] = FeatureCollection.all.map { collection in
+            var fields: [String: String] = [:]
+            func name(_ type: FeatureCollection.ValueType) -> String { type == .string ? "String" : type == .boolean ? "Boolean" : "Number" }
+            for property in collection.properties { fields[property.name] = name(property.type) }
+            if TileLayerSource(collection: collection).mergesSmallBuildings {
+                for field in TileLayerSource.mergedBuildingFields(levels: levels) {
+                    fields[field.name] = field.type == .string ? "String" : field.type == .boolean ? "Boolean" : "Number"
+                }
+            }
+            return ["id": collection.id, "description": collection.description, "minzoom": request.minZoom, "maxzoom": request.maxZoom, "fields": fields]
+        }
+        let json = try JSONSerialization.data(withJSONObject: ["vector_layers": layers], options: [.sortedKeys])
+        func number(_ value: Double) -> String { String(format: "%.7f", value) }
+        let name = URL(fileURLWithPath: request.output).deletingPathExtension().lastPathComponent
+        return [
+            ("name", name), ("format", "pbf"), ("type", "overlay"), ("version", "1"),
+            ("description", "CommunityGrid layers (communities, grids, buildings, facilities, network) drawn in \(request.datum == .wgs84 ? "WGS84" : "GCJ-02")"),
+            ("attribution", "© OpenStreetMap contributors (ODbL) where the data comes from OpenStreetMap"),
+            ("bounds", [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude].map(number).joined(separator: ",")),
+            ("center", "\(number((box.minLongitude + box.maxLongitude) / 2)),\(number((box.minLatitude + box.maxLatitude) / 2)),\(request.minZoom)"),
+            ("minzoom", "\(request.minZoom)"), ("maxzoom", "\(request.maxZoom)"),
+            ("datum", request.datum.rawValue), ("generator", "communitygrid tiles seed"),
+            ("json", String(decoding: json, as: UTF8.self)),
+        ]
+    }
+
+    /// gzip (RFC 1952) through zlib, as tippecanoe stores MBTiles tiles.
+    enum Gzip {
+        static func compress(_ input: [UInt8]) -> [UInt8]? {
+            guard input.count < Int(UInt32.max / 2) else { return nil }
+            var stream = z_stream()
+            // windowBits 15 + 16: a gzip header and trailer.
+            guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                return nil
+            }
+            defer { deflateEnd(&stream) }
+            var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 32)
+            let status: Int32 = input.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { target in
+                    stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+                    stream.avail_in = UInt32(source.count)
+                    stream.next_out = target.baseAddress
+                    stream.avail_out = UInt32(target.count)
+                    return deflate(&stream, Z_FINISH)
+                }
+            }
+            guard status == Z_STREAM_END else { return nil }
+            output.removeLast(output.count - Int(stream.total_out))
+            return output
+        }
+    }
+}
+
+/// An MBTiles 1.3 file being written: `metadata (name, value)` and `tiles (zoom_level, tile_column, tile_row,
+/// tile_data)` with its unique index; rows flipped to TMS (row 0 in the south). One transaction until `finish`.
+final class MBTilesWriter: Sendable {
+    private let queue: DatabaseQueue
+
+    init(path: String) throws {
+        do {
+            var configuration = Configuration()
+            // One transaction spans every insert, across accesses.
+            configuration.allowsUnsafeTransactions = true
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.inDatabase { db in
+                // The file is renamed into place only when complete: no journal needed while it is written.
+                try db.execute(sql: "PRAGMA journal_mode = OFF")
+                try db.execute(sql: "PRAGMA synchronous = OFF")
+                try db.execute(sql: """
+                    CREATE TABLE metadata (name TEXT, value TEXT);
+                    CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+                    BEGIN;
+                    """)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.badInput("cannot write \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    func insert(_ tile: TileAddress, _ data: [UInt8]) throws {
+        try queue.inDatabase { db in
+            try db.cachedStatement(sql: "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [tile.z, tile.x, (1 << tile.z) - 1 - tile.y, Data(data)])
+        }
+    }
+
+    func finish(metadata: [(String, String)]) throws {
+        try queue.inDatabase { db in
+            for (name, value) in metadata {
+                try db.execute(sql: "INSERT INTO metadata (name, value) VALUES (?, ?)", arguments: [name, value])
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row); CREATE UNIQUE INDEX name ON metadata (name); COMMIT")
+        }
+        try queue.close()
+    }
+}
