@@ -7,7 +7,7 @@ PACKAGES=(
   pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
   libreadosm-dev libexpat1-dev zlib1g-dev gzip spatialite-bin
   libjs-leaflet chromium fonts-dejavu-core fonts-noto-cjk
-  libxlsxwriter-dev poppler-utils
+  libxlsxwriter-dev poppler-utils gdal-bin
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

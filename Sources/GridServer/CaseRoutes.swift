@@ -65,53 +65,13 @@ struct CaseRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         let store = state.store
+        // The collection and its items are the feature engine's, as every collection's; one case with its history is below.
+        let features = FeatureRoutes(state: state)
         router.get("/collections/cases") { request, _ in
-            let base = Responses.base(request)
-            return try Self.render([
-                "id": "cases", "title": "Cases", "description": "Cases of the grid's daily loop: state, deadline light, grid and community codes",
-                "itemType": "feature", "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-                "links": [["rel": "items", "type": "application/geo+json", "href": base + "/collections/cases/items"]],
-            ], request: request)
+            Responses.json(try features.describe(.cases, base: Responses.base(request)), request: request)
         }
         router.get("/collections/cases/items") { request, _ in
-            let calendar = try CaseSetup.calendar(store)
-            let now = Self.now()
-            let q = try CaseRoutes.query(request, allowed: ["status", "category", "grid", "community", "overdue", "bbox", "limit", "offset"])
-            var filter = CaseRepository.Filter()
-            filter.status = q["status"].map(String.init)
-            filter.category = q["category"].map(String.init)
-            filter.grid = q["grid"].map(String.init)
-            filter.community = q["community"].map(String.init)
-            if let overdue = q["overdue"] {
-                guard overdue == "true" || overdue == "false" else { throw APIProblem.badParameter("overdue", "overdue must be true or false") }
-                filter.overdueAt = overdue == "true" ? now : nil
-            }
-            if let text = q["limit"] {
-                guard let limit = Int(text), (1...10_000).contains(limit) else { throw APIProblem.badParameter("limit", "limit must be an integer in [1, 10000]") }
-                filter.limit = limit
-            } else {
-                filter.limit = 1000
-            }
-            if let text = q["offset"] {
-                guard let offset = Int(text), offset >= 0, offset <= 10_000_000 else { throw APIProblem.badParameter("offset", "offset must be an integer ≥ 0") }
-                filter.offset = offset
-            }
-            if let text = q["bbox"] {
-                let parts = text.split(separator: ",").compactMap { Double($0) }
-                guard parts.count == 4, parts.allSatisfy(\.isFinite), parts[0] <= parts[2], parts[1] <= parts[3] else {
-                    throw APIProblem.badParameter("bbox", "bbox must be minLon,minLat,maxLon,maxLat")
-                }
-                filter.bbox = BoundingBox(minLongitude: parts[0], minLatitude: parts[1], maxLongitude: parts[2], maxLatitude: parts[3])
-            }
-            let listed: (cases: [CaseRepository.StoredCase], matched: Int)
-            do { listed = try CaseRepository.list(store: store, filter: filter) } catch let error as StoreError where error.isUserError {
-                throw APIProblem.badParameter("status", error.description)
-            }
-            return try Self.render([
-                "type": "FeatureCollection", "numberMatched": listed.matched, "numberReturned": listed.cases.count,
-                "timeStamp": calendar.format(now),
-                "features": listed.cases.map { Self.feature($0, calendar: calendar, now: now, events: false) },
-            ], request: request, contentType: Responses.geoJSON)
+            try features.items(request, collection: .cases)
         }
         router.get("/collections/cases/items/:code") { request, context in
             let code = try context.parameters.require("code")

@@ -23,7 +23,7 @@ struct FeatureRoutes: Sendable {
         }
         router.get("/collections") { request, _ in
             let base = Responses.base(request)
-            let collections = try FeatureCollection.all.map { try self.describe($0, base: base) }
+            let collections = try FeatureCollection.listed.map { try self.describe($0, base: base) }
             return Responses.json(.object([
                 "links": .array([Self.link(base + "/collections", "self", Responses.json, "Collections")]),
                 "collections": .array(collections),
@@ -31,11 +31,11 @@ struct FeatureRoutes: Sendable {
             ]), request: request)
         }
         router.get("/collections/:collectionId") { request, context in
-            let collection = try Self.collection(context)
+            let collection = try Self.listedCollection(context)
             return Responses.json(try self.describe(collection, base: Responses.base(request)), request: request)
         }
         router.get("/collections/:collectionId/queryables") { request, context in
-            let collection = try Self.collection(context)
+            let collection = try Self.listedCollection(context)
             var properties: [String: JSONValue] = [:]
             for property in collection.properties where property.queryable {
                 properties[property.name] = .object(["type": .string(property.type.rawValue), "description": .string(property.description)])
@@ -47,64 +47,80 @@ struct FeatureRoutes: Sendable {
             ])).utf8), contentType: "application/schema+json", request: request)
         }
         router.get("/collections/:collectionId/items") { request, context in
-            let collection = try Self.collection(context)
-            let parameters = Array(request.uri.queryParameters)
-            let query = try ItemsQuery.parse(collection: collection, parameters: parameters, limits: state.settings.limits)
-            let page = try state.features.page(query)
-            let base = Responses.base(request)
-            let itemsURL = base + "/collections/\(collection.id)/items"
-            var links = [Self.link(itemsURL + Self.queryString(parameters), "self", Responses.geoJSON, "This page"),
-                         Self.link(base + "/collections/\(collection.id)", "collection", Responses.json, collection.title)]
-            if let next = page.nextOffset {
-                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: next, limit: query.limit),
-                                       "next", Responses.geoJSON, "Next page"))
-            }
-            if let previous = page.previousOffset {
-                links.append(Self.link(itemsURL + Self.queryString(parameters, offset: previous, limit: query.limit),
-                                       "prev", Responses.geoJSON, "Previous page"))
-            }
-            var body: [UInt8] = []
-            body.reserveCapacity(page.features.count + 600)
-            body.append(contentsOf: #"{"type":"FeatureCollection","features":["#.utf8)
-            body.append(contentsOf: page.features)
-            body.append(contentsOf: #"],"numberMatched":\#(page.numberMatched),"numberReturned":\#(page.numberReturned),"links":"#.utf8)
-            GeoJSON.appendJSON(.array(links), to: &body)
-            body.append(UInt8(ascii: "}"))
-            return Responses.bytes(body, contentType: Responses.geoJSON, request: request,
-                                   headers: [.contentCRS: "<\(query.crs.uri)>"])
+            try self.items(request, collection: try Self.listedCollection(context))
         }
         router.get("/collections/:collectionId/items/:featureId") { request, context in
-            let collection = try Self.collection(context)
-            let text = context.parameters.get("featureId") ?? ""
-            guard let id = Int64(text) else {
-                throw APIProblem.notFound("\(collection.id) has no feature \"\(text)\"; feature ids are whole numbers")
-            }
-            var crs = CoordinateReferenceSystem.crs84
-            for (key, value) in request.uri.queryParameters {
-                switch key {
-                case "crs":
-                    guard let given = CoordinateReferenceSystem(uri: String(value)) else { throw ItemsQuery.unknownCRS("crs", String(value)) }
-                    crs = given
-                case "f":
-                    guard ["json", "geojson"].contains(value) else { throw APIProblem.badParameter("f", "f must be json or geojson, not \"\(value)\"") }
-                default:
-                    throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\" for a single feature; accepted: crs, f")
-                }
-            }
-            guard var feature = try state.features.feature(in: collection, id: id, crs: crs) else {
-                throw APIProblem.notFound("\(collection.id) has no feature \(id)")
-            }
-            let base = Responses.base(request)
-            // Splice links into the Feature object written by the reader (it ends with "}").
-            feature.removeLast()
-            feature.append(contentsOf: #","links":"#.utf8)
-            GeoJSON.appendJSON(.array([
-                Self.link(base + "/collections/\(collection.id)/items/\(id)", "self", Responses.geoJSON, "This feature"),
-                Self.link(base + "/collections/\(collection.id)", "collection", Responses.json, collection.title),
-            ]), to: &feature)
-            feature.append(UInt8(ascii: "}"))
-            return Responses.bytes(feature, contentType: Responses.geoJSON, request: request, headers: [.contentCRS: "<\(crs.uri)>"])
+            try self.feature(request, context, collection: try Self.listedCollection(context))
         }
+    }
+
+    /// One page of a collection's features (the cases' route calls it too).
+    func items(_ request: Request, collection: FeatureCollection) throws -> Response {
+        let parameters = Array(request.uri.queryParameters)
+        let query = try ItemsQuery.parse(collection: collection, parameters: parameters, limits: state.settings.limits)
+        let page = try state.features.page(query)
+        let base = Responses.base(request)
+        let itemsURL = base + "/collections/\(collection.id)/items"
+        var links = [Self.link(itemsURL + Self.queryString(parameters), "self", Responses.geoJSON, "This page"),
+                     Self.link(base + "/collections/\(collection.id)", "collection", Responses.json, collection.title)]
+        if let next = page.nextOffset {
+            links.append(Self.link(itemsURL + Self.queryString(parameters, offset: next, limit: query.limit),
+                                   "next", Responses.geoJSON, "Next page"))
+        }
+        if let previous = page.previousOffset {
+            links.append(Self.link(itemsURL + Self.queryString(parameters, offset: previous, limit: query.limit),
+                                   "prev", Responses.geoJSON, "Previous page"))
+        }
+        var body: [UInt8] = []
+        body.reserveCapacity(page.features.count + 600)
+        body.append(contentsOf: #"{"type":"FeatureCollection","features":["#.utf8)
+        body.append(contentsOf: page.features)
+        body.append(contentsOf: #"],"numberMatched":\#(page.numberMatched),"numberReturned":\#(page.numberReturned),"links":"#.utf8)
+        GeoJSON.appendJSON(.array(links), to: &body)
+        body.append(UInt8(ascii: "}"))
+        return Responses.bytes(body, contentType: Responses.geoJSON, request: request,
+                               headers: [.contentCRS: "<\(query.crs.uri)>"])
+    }
+
+    func feature(_ request: Request, _ context: BasicRequestContext, collection: FeatureCollection) throws -> Response {
+        let text = context.parameters.get("featureId") ?? ""
+        guard let id = Int64(text) else {
+            throw APIProblem.notFound("\(collection.id) has no feature \"\(text)\"; feature ids are whole numbers")
+        }
+        var crs = CoordinateReferenceSystem.crs84
+        for (key, value) in request.uri.queryParameters {
+            switch key {
+            case "crs":
+                guard let given = CoordinateReferenceSystem(uri: String(value)) else { throw ItemsQuery.unknownCRS("crs", String(value)) }
+                crs = given
+            case "f":
+                guard ["json", "geojson"].contains(value) else { throw APIProblem.badParameter("f", "f must be json or geojson, not \"\(value)\"") }
+            default:
+                throw APIProblem.badParameter(String(key), "unknown parameter \"\(key)\" for a single feature; accepted: crs, f")
+            }
+        }
+        guard var feature = try state.features.feature(in: collection, id: id, crs: crs) else {
+            throw APIProblem.notFound("\(collection.id) has no feature \(id)")
+        }
+        let base = Responses.base(request)
+        // Splice links into the Feature object written by the reader (it ends with "}").
+        feature.removeLast()
+        feature.append(contentsOf: #","links":"#.utf8)
+        GeoJSON.appendJSON(.array([
+            Self.link(base + "/collections/\(collection.id)/items/\(id)", "self", Responses.geoJSON, "This feature"),
+            Self.link(base + "/collections/\(collection.id)", "collection", Responses.json, collection.title),
+        ]), to: &feature)
+        feature.append(UInt8(ascii: "}"))
+        return Responses.bytes(feature, contentType: Responses.geoJSON, request: request, headers: [.contentCRS: "<\(crs.uri)>"])
+    }
+
+    /// A collection `/collections` lists: a layer or the cases.
+    static func listedCollection(_ context: BasicRequestContext) throws -> FeatureCollection {
+        let id = context.parameters.get("collectionId") ?? ""
+        guard let collection = FeatureCollection.listed(named: id) else {
+            throw APIProblem.notFound("no collection \"\(id)\"; collections: \(FeatureCollection.listed.map(\.id).joined(separator: ", "))")
+        }
+        return collection
     }
 
     static func collection(_ context: BasicRequestContext) throws -> FeatureCollection {

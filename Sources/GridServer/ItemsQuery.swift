@@ -1,4 +1,5 @@
 import Foundation
+import GridCases
 import GridModel
 import GridStore
 import Hummingbird
@@ -69,7 +70,7 @@ enum ItemsQuery {
                 guard ["json", "geojson"].contains(value) else {
                     throw APIProblem.badParameter("f", "f must be json or geojson, not \"\(value)\"")
                 }
-            case "datetime":
+            case "datetime" where !collection.carriesTime:
                 // The layers carry no time: every feature matches any well-formed instant or interval.
                 // An empty value is no filter, as an absent one (form style sends empty values).
                 let parts = value.split(separator: "/", omittingEmptySubsequences: false)
@@ -77,8 +78,12 @@ enum ItemsQuery {
                     throw APIProblem.badParameter("datetime", "datetime must be an RFC 3339 instant or interval (a/b, ../b, a/..), not \"\(value)\"")
                 }
             default:
-                guard let property = collection.property(named: key), property.queryable else {
-                    throw APIProblem.badParameter(key, "unknown parameter \"\(key)\"; \(collection.id) can be filtered by \(collection.properties.filter(\.queryable).map(\.name).joined(separator: ", "))")
+                if let caseCondition = try Self.caseCondition(collection, key, value) {
+                    if let caseCondition { query.caseConditions.append(caseCondition) }
+                    continue
+                }
+                guard let property = collection.property(named: Self.propertyName(collection, key)), property.queryable else {
+                    throw APIProblem.badParameter(key, "unknown parameter \"\(key)\"; \(collection.id) can be filtered by \((collection.properties.filter(\.queryable).map(\.name) + collection.parameters.keys.sorted()).joined(separator: ", "))")
                 }
                 let typed: FeatureQuery.Value
                 switch property.type {
@@ -106,6 +111,28 @@ enum ItemsQuery {
         if let bboxText { query.bbox = try Self.parseBBox(bboxText, crs: query.bboxCRS) }
         query.deadline = RequestDeadline.current
         return query
+    }
+
+    /// The property a parameter filters: its own name, or the one it is another name of.
+    static func propertyName(_ collection: FeatureCollection, _ key: String) -> String {
+        if case .alias(let name)? = collection.parameters[key] { return name }
+        return key
+    }
+
+    /// The cases' `status` and `overdue`; nil for any other parameter. `overdue=false` filters nothing.
+    static func caseCondition(_ collection: FeatureCollection, _ key: String, _ value: String) throws -> FeatureQuery.CaseCondition?? {
+        switch collection.parameters[key] {
+        case .caseStatus?:
+            guard value == "open" || value == "closed" || CaseState(rawValue: value) != nil else {
+                throw APIProblem.badParameter(key, "status must be open, closed or a state (\(CaseState.allCases.map(\.rawValue).joined(separator: ", "))), not \"\(value.prefix(60))\"")
+            }
+            return .some(.status(value))
+        case .overdue?:
+            guard value == "true" || value == "false" else { throw APIProblem.badParameter(key, "overdue must be true or false, not \"\(value.prefix(60))\"") }
+            return value == "true" ? .some(.overdue) : .some(nil)
+        default:
+            return nil
+        }
     }
 
     static func unknownCRS(_ name: String, _ value: String) -> APIProblem {

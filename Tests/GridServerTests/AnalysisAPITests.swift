@@ -252,8 +252,11 @@ struct AnalysisAPITests {
             let collections = try await client.execute(uri: "/collections", method: .get).json
             let ids = (collections["collections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
             #expect(!ids.isEmpty)
-            let documentedIds = document["components"]?["parameters"]?["collectionId"]?["schema"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+            let documentedIds = document["components"]?["parameters"]?["listedCollectionId"]?["schema"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
             #expect(documentedIds == ids)
+            // The layers (items by number, tiles): every listed collection but the cases, which have paths of their own.
+            let layerIds = document["components"]?["parameters"]?["collectionId"]?["schema"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+            #expect(layerIds == ids.filter { $0 != "cases" })
         }
     }
 

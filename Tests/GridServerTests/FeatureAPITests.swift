@@ -29,11 +29,14 @@ struct FeatureAPITests {
 
             let collections = try await client.execute(uri: "/collections", method: .get).json
             let ids = (collections["collections"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
-            #expect(ids == ["communities", "grids", "buildings", "facilities", "network"])
+            #expect(ids == ["communities", "grids", "buildings", "facilities", "network", "cases"])
             for collection in collections["collections"]?.arrayValue ?? [] {
                 let links = collection["links"]?.arrayValue ?? []
                 #expect(links.contains { $0["rel"] == "items" && $0["type"] == "application/geo+json" })
-                #expect(collection["extent"]?["spatial"]?["bbox"]?.arrayValue?.first?.arrayValue?.count == 4)
+                // The demo store holds no case: an empty collection has no extent (CaseCollectionAPITests checks one that has).
+                if collection["id"] != "cases" {
+                    #expect(collection["extent"]?["spatial"]?["bbox"]?.arrayValue?.first?.arrayValue?.count == 4)
+                }
                 #expect(collection["crs"]?.arrayValue?.count == 5)
             }
 

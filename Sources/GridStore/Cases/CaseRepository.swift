@@ -199,8 +199,8 @@ public enum CaseRepository {
         try db.cachedStatement(sql: """
             INSERT INTO cases (id, code, category_code, description, address, longitude, latitude, building_id, grid_code, community_code,
                 outside_grids, grid_distance_m, worker_id, department_code, reporter_kind, reporter, priority, households_nearby, impact,
-                media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                media, duplicate_of, state, registered_at, updated_at, step_started_at, step_deadline, handling_deadline, closed_at, events, geom)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?6, ?7, 4326))
             """).execute(arguments: [next, code, report.category, report.description, report.address, report.point.longitude, report.point.latitude,
                              routing.buildingID, routing.grid, routing.community, routing.outsideGrids ? 1 : 0, routing.gridDistance,
                              routing.workerID, routing.department, report.reporterKind.rawValue, report.reporter, category.priority,

@@ -105,4 +105,41 @@ enum CaseSchema {
         try CaseSetup.install(catalog: .shipped, db)
         try CaseSetup.saveCalendar(.standard, db)
     }
+
+    /// Migration v11-case-geometry: cases as a GIS layer. `cases.geom` is the reported point (EPSG:4326) with an
+    /// R-tree, filled for the cases already stored; the insert writes it, and triggers keep it equal to
+    /// longitude/latitude for any other writer. `cases_map` is the view a desktop GIS styles by: the stored state
+    /// (the replay of the log, written with each event) and `overdue`, computed from the clock when read, with
+    /// the API's rule (open, and the running step's deadline passed). The yellow light needs the working calendar,
+    /// which SQL cannot evaluate: the API gives it.
+    static func addGeometry(_ db: Database) throws {
+        guard try Int.fetchOne(db, sql: "SELECT AddGeometryColumn('cases', 'geom', 4326, 'POINT', 'XY')") == 1 else {
+            throw StoreError.corrupt("cannot register geometry column cases.geom")
+        }
+        try db.execute(sql: "UPDATE cases SET geom = MakePoint(longitude, latitude, 4326)")
+        // Created before the spatial index's triggers: SQLite runs the newest trigger first, so Spatialite's insert
+        // trigger (which empties the new row's R-tree entry) runs before this one's UPDATE fills it.
+        try db.execute(sql: """
+            CREATE TRIGGER cases_geom_on_insert AFTER INSERT ON cases WHEN NEW.geom IS NULL
+            BEGIN UPDATE cases SET geom = MakePoint(NEW.longitude, NEW.latitude, 4326) WHERE id = NEW.id; END;
+            CREATE TRIGGER cases_geom_on_move AFTER UPDATE OF longitude, latitude ON cases
+            BEGIN UPDATE cases SET geom = MakePoint(NEW.longitude, NEW.latitude, 4326) WHERE id = NEW.id; END;
+            """)
+        guard try Int.fetchOne(db, sql: "SELECT CreateSpatialIndex('cases', 'geom')") == 1 else {
+            throw StoreError.corrupt("cannot create the spatial index of cases.geom")
+        }
+        try db.execute(sql: """
+            CREATE VIEW cases_map AS
+            SELECT c.rowid AS rowid, c.id AS id, c.code AS code, c.category_code AS category, k.name_zh AS category_zh,
+                c.state AS state, c.grid_code AS grid_code, c.community_code AS community_code, c.department_code AS department,
+                c.priority AS priority, c.households_nearby AS households_nearby,
+                datetime(c.registered_at, 'unixepoch') AS registered_utc, datetime(c.step_deadline, 'unixepoch') AS step_deadline_utc,
+                CASE WHEN c.state NOT IN ('closed', 'void') AND c.step_deadline IS NOT NULL
+                    AND CAST(strftime('%s', 'now') AS INTEGER) > c.step_deadline THEN 1 ELSE 0 END AS overdue,
+                c.geom AS geom
+            FROM cases c JOIN case_categories k ON k.code = c.category_code;
+            INSERT INTO views_geometry_columns (view_name, view_geometry, view_rowid, f_table_name, f_geometry_column, read_only)
+            VALUES ('cases_map', 'geom', 'rowid', 'cases', 'geom', 1);
+            """)
+    }
 }

@@ -329,6 +329,9 @@ enum StoreMigrations {
             // from_current) instead of the Swift ones they were first stored under.
             try GridRunVocabulary.rename(db)
         }
+        migrator.registerMigration("v11-case-geometry") { db in
+            try CaseSchema.addGeometry(db)
+        }
         return migrator
     }
 }

@@ -2,6 +2,13 @@ import GRDB
 import GridModel
 import Synchronization
 
+/// One feature encoded as GeoJSON, with the instant (Unix seconds) from which its encoding may differ although
+/// no data changed: a case's light and overdue flag move with the clock. Other features hold until a commit.
+struct EncodedFeature: Sendable {
+    var bytes: [UInt8]
+    var validUntil: Int64 = .max
+}
+
 /// Encoded GeoJSON features of the default representation (CRS84, every property), kept between requests.
 ///
 /// Exactness comes from SQLite's `PRAGMA data_version` on a connection of its own that never writes: its value
@@ -14,7 +21,7 @@ final class FeatureCache: Sendable {
     private let probe: DatabaseQueue
     private struct State {
         var version: Int64 = -1
-        var features: [String: [Int64: [UInt8]]] = [:]
+        var features: [String: [Int64: EncodedFeature]] = [:]
         var extents: [String: Extent] = [:]
         var bytes = 0
     }
@@ -33,8 +40,9 @@ final class FeatureCache: Sendable {
         try probe.read { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
     }
 
-    /// The cached features among `ids` for this data version (empty after a change, which also clears the cache).
-    func lookup(_ collection: String, _ ids: [Int64], version: Int64) -> [Int64: [UInt8]] {
+    /// The cached features among `ids` for this data version still valid at `now` (empty after a change, which
+    /// also clears the cache).
+    func lookup(_ collection: String, _ ids: [Int64], version: Int64, now: Int64) -> [Int64: [UInt8]] {
         state.withLock { state in
             if state.version != version {
                 state = State(version: version)
@@ -42,7 +50,7 @@ final class FeatureCache: Sendable {
             }
             guard let table = state.features[collection] else { return [:] }
             var found: [Int64: [UInt8]] = [:]
-            for id in ids { if let bytes = table[id] { found[id] = bytes } }
+            for id in ids { if let entry = table[id], now < entry.validUntil { found[id] = entry.bytes } }
             return found
         }
     }
@@ -64,11 +72,11 @@ final class FeatureCache: Sendable {
         }
     }
 
-    func store(_ collection: String, _ features: [Int64: [UInt8]], version: Int64) {
+    func store(_ collection: String, _ features: [Int64: EncodedFeature], version: Int64) {
         guard !features.isEmpty else { return }
         state.withLock { state in
             guard state.version == version else { return }
-            let added = features.values.reduce(0) { $0 + $1.count }
+            let added = features.values.reduce(0) { $0 + $1.bytes.count }
             if state.bytes + added > capacityBytes { state = State(version: version) }
             state.features[collection, default: [:]].merge(features) { _, new in new }
             state.bytes += added

@@ -32,12 +32,33 @@ public struct FeatureCollection: Sendable {
     public let properties: [Property]
     /// Joins the latest coverage run's row (`cb`); the run id is bound as the first argument.
     var joinsCoverage = false
+    /// Features are cases, rendered as the command line and Open311 render them (`CaseFeatures`), id = case code.
+    var rendersCases = false
+
+    /// Query parameters of the collection beyond its properties' names.
+    public enum Parameter: Sendable {
+        /// Another name of a property's equality filter.
+        case alias(String)
+        /// Cases: open, closed (closed or void) or one state's name.
+        case caseStatus
+        /// Cases: true for open cases whose running step is past its deadline at the time of the request.
+        case overdue
+    }
+    public var parameters: [String: Parameter] = [:]
+    /// Its features have times (the cases): `datetime` is not the layers' no-op there.
+    public var carriesTime: Bool { rendersCases }
 
     public func property(named name: String) -> Property? { properties.first { $0.name == name } }
 
+    /// The layers: feature collections and tile layers.
     public static let all: [FeatureCollection] = [communities, grids, buildings, facilities, network]
 
     public static func named(_ id: String) -> FeatureCollection? { all.first { $0.id == id } }
+
+    /// Every feature collection `/collections` lists: the layers and the cases.
+    public static let listed: [FeatureCollection] = all + [cases]
+
+    public static func listed(named id: String) -> FeatureCollection? { listed.first { $0.id == id } }
 
     /// The R-tree of the collection's geometry column.
     var spatialIndex: String { "idx_\(table)_\(geometryColumn)" }
@@ -115,4 +136,52 @@ public struct FeatureCollection: Sendable {
             Property(name: "highway", expression: "t.highway", type: .string, description: "OSM highway=* class"),
             Property(name: "osm_way_id", expression: "t.osm_way_id", type: .integer, description: "OSM way id"),
         ])
+
+    /// Cases of the grid's daily loop at their reported points. The properties are the case's JSON shape of the
+    /// command line and `/collections/cases/items/{code}`; those with an expression filter and sort in SQL.
+    public static let cases: FeatureCollection = {
+        func computed(_ name: String, _ type: ValueType, _ description: String) -> Property {
+            Property(name: name, expression: "NULL", type: type, description: description, queryable: false)
+        }
+        var collection = FeatureCollection(
+            id: "cases", title: "Cases",
+            description: "Cases of the grid's daily loop (reported problems) at their points: state, deadline light, grid and community codes.",
+            table: "cases", geometryColumn: "geom", geometryType: "Point",
+            properties: [
+                Property(name: "code", expression: "t.code", type: .string, description: "case code (the feature id)"),
+                Property(name: "category", expression: "t.category_code", type: .string, description: "case category code"),
+                computed("description", .string, "what was reported"),
+                computed("address", .string, "address given by the reporter"),
+                computed("longitude", .number, "reported longitude (WGS84)"),
+                computed("latitude", .number, "reported latitude (WGS84)"),
+                Property(name: "building_id", expression: "t.building_id", type: .integer, description: "the building the point snaps to"),
+                Property(name: "grid_code", expression: "t.grid_code", type: .string, description: "15-digit code of the grid at the time of report"),
+                Property(name: "community_code", expression: "t.community_code", type: .string, description: "12-digit code of the community at the time of report"),
+                computed("outside_grids", .boolean, "true when the point lies in no grid (routed to the nearest)"),
+                computed("grid_distance_m", .number, "distance to the grid the case was routed to, m (0 inside it)"),
+                Property(name: "worker", expression: "(SELECT w.code FROM workers w WHERE w.id = t.worker_id)", type: .string,
+                         description: "code of the grid worker who checks the case"),
+                Property(name: "department", expression: "t.department_code", type: .string, description: "department that handles the case"),
+                Property(name: "reporter_kind", expression: "t.reporter_kind", type: .string, description: "grid_worker, resident, hotline_12345 or other"),
+                computed("reporter", .string, "who reported"),
+                Property(name: "priority", expression: "t.priority", type: .integer, description: "1 (highest) to 3"),
+                Property(name: "households_nearby", expression: "t.households_nearby", type: .integer, description: "households within 5 minutes' walk"),
+                computed("media", .string, "media references (array of strings)"),
+                Property(name: "duplicate_of", expression: "t.duplicate_of", type: .string, description: "code of the case this one duplicates"),
+                Property(name: "state", expression: "t.state", type: .string, description: "state: the replay of the case's event log"),
+                computed("state_zh", .string, "state in Chinese"),
+                computed("registered_at", .string, "registration time (ISO 8601, the calendar's offset)"),
+                computed("updated_at", .string, "time of the last event"),
+                computed("step_deadline", .string, "deadline of the running step on the working calendar"),
+                computed("handling_deadline", .string, "handling deadline"),
+                computed("closed_at", .string, "closing time"),
+                computed("light", .string, "green, yellow (80 % of the step's working time used) or red (past its deadline) at the time of the request; null when no step runs"),
+                computed("overdue", .boolean, "open and past the running step's deadline at the time of the request"),
+                computed("allowed_actions", .string, "actions the state allows (array of strings)"),
+                computed("facility_impact", .string, "for a category that takes a facility out of service: households losing each life-circle level (object)"),
+            ])
+        collection.rendersCases = true
+        collection.parameters = ["grid": .alias("grid_code"), "community": .alias("community_code"), "status": .caseStatus, "overdue": .overdue]
+        return collection
+    }()
 }

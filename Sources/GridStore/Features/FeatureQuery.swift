@@ -1,3 +1,4 @@
+import Foundation
 import GridModel
 
 /// One page of one collection's features, as a front end asks for it: every name already looked up in the
@@ -31,6 +32,17 @@ public struct FeatureQuery: Sendable {
     public var properties: [FeatureCollection.Property]?
     public var sortBy: [SortKey] = []
     public var filters: [Filter] = []
+
+    /// A filter of the cases collection that is not one property's equality (see `FeatureCollection.Parameter`).
+    public enum CaseCondition: Sendable, Hashable {
+        /// open, closed (closed or void), or one state's name.
+        case status(String)
+        /// Open and past the running step's deadline at `now`.
+        case overdue
+    }
+    public var caseConditions: [CaseCondition] = []
+    /// The instant the request is answered at (Unix seconds): cases' lights and overdue flags are judged at it.
+    public var now = Int64(Date().timeIntervalSince1970)
     /// CRS of the returned geometries.
     public var crs: CoordinateReferenceSystem = .crs84
     /// Reading stops with `StoreError.deadlinePassed` after this instant.

@@ -64,7 +64,7 @@ public final class FeatureReader: FeatureSource {
         }
         // Only the default representation is cached.
         let cacheable = query.crs == .crs84 && query.properties == nil
-        var (page, version) = try throughCache(collection, enabled: cacheable) { lookup in try read(collection, query, cached: lookup) }
+        var (page, version) = try throughCache(collection, enabled: cacheable, now: query.now) { lookup in try read(collection, query, cached: lookup) }
         page.dataVersion = version
         if query.offset + page.numberReturned < page.numberMatched { page.nextOffset = query.offset + query.limit }
         if query.offset > 0 { page.previousOffset = max(0, query.offset - query.limit) }
@@ -74,11 +74,11 @@ public final class FeatureReader: FeatureSource {
     /// Runs `body` with the cache's lookup when the data version is the same before and after it, storing the
     /// features it encoded; otherwise (or when disabled) runs it again without the cache. See FeatureCache.
     /// Also gives the data version the value was read at, when it held throughout.
-    private func throughCache<T>(_ collection: FeatureCollection, enabled: Bool,
-                                 _ body: (Lookup?) throws -> (T, [Int64: [UInt8]])) throws -> (T, version: Int64?) {
+    private func throughCache<T>(_ collection: FeatureCollection, enabled: Bool, now: Int64,
+                                 _ body: (Lookup?) throws -> (T, [Int64: EncodedFeature])) throws -> (T, version: Int64?) {
         let before = try? cache?.version()
         if enabled, let cache, let before {
-            let (value, fresh) = try body { cache.lookup(collection.id, $0, version: before) }
+            let (value, fresh) = try body { cache.lookup(collection.id, $0, version: before, now: now) }
             if let after = try? cache.version(), after == before {
                 cache.store(collection.id, fresh, version: before)
                 return (value, before)
@@ -91,12 +91,12 @@ public final class FeatureReader: FeatureSource {
     }
 
     /// One page; features found by `cached` are copied, the others are encoded and handed back beside it.
-    private func read(_ collection: FeatureCollection, _ query: FeatureQuery, cached: Lookup?) throws -> (FeaturePage, [Int64: [UInt8]]) {
-        try store.read { db -> (FeaturePage, [Int64: [UInt8]]) in
+    private func read(_ collection: FeatureCollection, _ query: FeatureQuery, cached: Lookup?) throws -> (FeaturePage, [Int64: EncodedFeature]) {
+        try store.read { db -> (FeaturePage, [Int64: EncodedFeature]) in
             let coverage = collection.joinsCoverage ? try latestCoverage(db) : nil
             var exactIDs: [Int64]?
             if let bbox = query.bbox { exactIDs = try idsIntersecting(bbox, query: query, db) }
-            let plain = query.filters.isEmpty && query.sortBy.isEmpty
+            let plain = query.filters.isEmpty && query.caseConditions.isEmpty && query.sortBy.isEmpty
             var pageIDs: [Int64]
             let matched: Int?
             if plain, let ids = exactIDs {
@@ -114,7 +114,7 @@ public final class FeatureReader: FeatureSource {
             }
             let hits = cached?(pageIDs) ?? [:]
             let missing = pageIDs.filter { hits[$0] == nil }
-            var encoded: [Int64: [UInt8]] = [:]
+            var encoded: [Int64: EncodedFeature] = [:]
             if !missing.isEmpty {
                 encoded = try selectEach(collection, query, coverage: coverage, ids: missing, db)
             }
@@ -122,7 +122,7 @@ public final class FeatureReader: FeatureSource {
             out.reserveCapacity(pageIDs.count * 512)
             var returned = 0
             for id in pageIDs {
-                guard let feature = hits[id] ?? encoded[id] else { continue }
+                guard let feature = hits[id] ?? encoded[id]?.bytes else { continue }
                 if returned > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: feature)
                 returned += 1
@@ -151,10 +151,12 @@ public final class FeatureReader: FeatureSource {
 
     /// Each feature encoded on its own, by id.
     func selectEach(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64],
-                    _ db: Database) throws -> [Int64: [UInt8]] {
-        var features: [Int64: [UInt8]] = [:]
+                    _ db: Database) throws -> [Int64: EncodedFeature] {
+        var features: [Int64: EncodedFeature] = [:]
         features.reserveCapacity(ids.count)
-        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: false, db) { id, bytes in features[id] = bytes }
+        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: false, db) { id, bytes, validUntil in
+            features[id] = EncodedFeature(bytes: bytes, validUntil: validUntil)
+        }
         return features
     }
 
@@ -162,12 +164,12 @@ public final class FeatureReader: FeatureSource {
         var single = FeatureQuery(collection: collection, limit: 1)
         single.crs = crs
         let query = single
-        return try throughCache(collection, enabled: crs == .crs84) { lookup -> ([UInt8]?, [Int64: [UInt8]]) in
+        return try throughCache(collection, enabled: crs == .crs84, now: query.now) { lookup -> ([UInt8]?, [Int64: EncodedFeature]) in
             if let hit = lookup?([id])[id] { return (hit, [:]) }
             let found = try store.read { db in
                 try selectEach(collection, query, coverage: collection.joinsCoverage ? try latestCoverage(db) : nil, ids: [id], db)
             }
-            return (found[id], found)
+            return (found[id]?.bytes, found)
         }.0
     }
 
@@ -242,6 +244,16 @@ public final class FeatureReader: FeatureSource {
                 conditions.append("\(expression) = ?"); arguments.append(text)
             }
         }
+        for condition in query.caseConditions {
+            switch condition {
+            case .status("open"): conditions.append("t.state NOT IN ('closed', 'void')")
+            case .status("closed"): conditions.append("t.state IN ('closed', 'void')")
+            case .status(let state): conditions.append("t.state = ?"); arguments.append(state)
+            case .overdue:
+                conditions.append("(t.state NOT IN ('closed', 'void') AND t.step_deadline IS NOT NULL AND t.step_deadline < ?)")
+                arguments.append(query.now)
+            }
+        }
         return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
@@ -277,7 +289,8 @@ public final class FeatureReader: FeatureSource {
 
     /// Encodes the selected rows one feature at a time, in order.
     func encodeRows(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?, paged: Bool,
-                    _ db: Database, _ emit: (Int64, [UInt8]) throws -> Void) throws {
+                    _ db: Database, _ emit: (Int64, [UInt8], Int64) throws -> Void) throws {
+        if collection.rendersCases { return try encodeCases(query, ids: ids, paged: paged, db, emit) }
         let properties = query.properties ?? collection.properties
         var sql = "SELECT t.id, AsBinary(t.\(collection.geometryColumn))"
         for property in properties { sql += ", \(property.expression)" }
@@ -307,7 +320,7 @@ public final class FeatureReader: FeatureSource {
             out.reserveCapacity(512)
             GeoJSON.appendFeature(id: .number(Double(id)), geometry: geometry, properties: values,
                                   precision: query.crs.precision, to: &out)
-            try emit(id, out)
+            try emit(id, out, .max)
             count += 1
             if count & 255 == 0 { try query.checkDeadline() }
         }
@@ -318,7 +331,7 @@ public final class FeatureReader: FeatureSource {
         var out: [UInt8] = []
         out.reserveCapacity(16 << 10)
         var returned = 0
-        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: paged, db) { _, feature in
+        try encodeRows(collection, query, coverage: coverage, ids: ids, paged: paged, db) { _, feature, _ in
             if returned > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: feature)
             returned += 1

@@ -16,7 +16,7 @@ struct MigrationTests {
         }
         #expect(metadata == 3)
         #expect(columns == [
-            "buildings.footprint:4326:1", "buildings.point:4326:1", "communities.geom:4326:1",
+            "buildings.footprint:4326:1", "buildings.point:4326:1", "cases.geom:4326:1", "communities.geom:4326:1",
             "facilities.geom:4326:1", "grids.geom:4326:1", "network_edges.geom:4326:1",
         ])
         for table in ["communities", "grids", "buildings", "facilities", "network_edges", "household_register", "import_log",
