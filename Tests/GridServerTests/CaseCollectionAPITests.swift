@@ -3,6 +3,7 @@ import GridAnalysis
 import GridCases
 import GridModel
 import GridServer
+import GridServices
 import GridStore
 import HTTPTypes
 import Hummingbird

@@ -3,6 +3,7 @@ import GRDB
 import GridAnalysis
 import GridCases
 import GridModel
+import GridServices
 @testable import GridStore
 import TestSupport
 import Testing
