@@ -1,5 +1,6 @@
 import Foundation
 import GridModel
+import GridStore
 import HTTPTypes
 import Hummingbird
 

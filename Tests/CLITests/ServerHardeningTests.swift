@@ -88,9 +88,11 @@ struct ServerHardeningTests {
         let auth = ["Authorization": "Bearer \(ServedStore.token)"]
         // Phase 1: the store is locked before the request: reserving the run waits out the busy timeout, then 503.
         let db = server.db
-        async let shortLock: Void = Self.lockStore(db, seconds: 13, marker: db + ".locked-1")
+        // The lock is held until the answer is in, however long a loaded machine takes to get the request to its write.
+        async let shortLock: Void = Self.lockStore(db, seconds: 300, marker: db + ".locked-1", release: db + ".release-1")
         try await Self.waitForLock(db + ".locked-1")
         let locked = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
+        FileManager.default.createFile(atPath: db + ".release-1", contents: nil)
         #expect(locked.status == 503, "\(locked.body)")
         #expect(locked.headers["retry-after"] != nil)
         #expect(locked.json?["code"] as? String == "store-locked")
@@ -198,10 +200,17 @@ struct ServerHardeningTests {
         }
     }
 
-    /// Holds an exclusive lock on the store for `seconds`; `marker` is created once the lock is held.
-    static func lockStore(_ db: String, seconds: Double, marker: String) async throws {
-        let script = "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1],isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open(sys.argv[3],'w').close(); time.sleep(float(sys.argv[2])); c.execute('ROLLBACK')"
-        let result = try await Shell.detached("/usr/bin/env", ["python3", "-c", script, db, String(seconds), marker])
+    /// Holds an exclusive lock on the store for `seconds`, or until the file `release` appears; `marker` is created once
+    /// the lock is held.
+    static func lockStore(_ db: String, seconds: Double, marker: String, release: String = "") async throws {
+        let script = """
+            import os,sqlite3,sys,time
+            c=sqlite3.connect(sys.argv[1],isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open(sys.argv[3],'w').close()
+            end=time.monotonic()+float(sys.argv[2])
+            while time.monotonic()<end and not (sys.argv[4] and os.path.exists(sys.argv[4])): time.sleep(0.05)
+            c.execute('ROLLBACK')
+            """
+        let result = try await Shell.detached("/usr/bin/env", ["python3", "-c", script, db, String(seconds), marker, release])
         guard result.status == 0 else { throw ServedStore.ServeError.setup("lock: \(result.stderr)") }
     }
 }

@@ -126,7 +126,7 @@ public enum TileSeeder {
                         let tile = try service.draw(sources, address, datum: request.datum)
                         var written = 0
                         if !tile.isEmpty {
-                            guard let compressed = Gzip.compress(tile) else { throw StoreError.environment("zlib could not compress tile \(address)") }
+                            guard let compressed = Gzip.compress(tile, level: Z_DEFAULT_COMPRESSION) else { throw StoreError.environment("zlib could not compress tile \(address)") }
                             try writer.insert(address, compressed)
                             written = compressed.count
                         }
@@ -190,32 +190,6 @@ public enum TileSeeder {
             ("datum", request.datum.rawValue), ("generator", "communitygrid tiles seed"),
             ("json", String(decoding: json, as: UTF8.self)),
         ]
-    }
-
-    /// gzip (RFC 1952) through zlib, as tippecanoe stores MBTiles tiles.
-    enum Gzip {
-        static func compress(_ input: [UInt8]) -> [UInt8]? {
-            guard input.count < Int(UInt32.max / 2) else { return nil }
-            var stream = z_stream()
-            // windowBits 15 + 16: a gzip header and trailer.
-            guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                return nil
-            }
-            defer { deflateEnd(&stream) }
-            var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 32)
-            let status: Int32 = input.withUnsafeBufferPointer { source in
-                output.withUnsafeMutableBufferPointer { target in
-                    stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-                    stream.avail_in = UInt32(source.count)
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = UInt32(target.count)
-                    return deflate(&stream, Z_FINISH)
-                }
-            }
-            guard status == Z_STREAM_END else { return nil }
-            output.removeLast(output.count - Int(stream.total_out))
-            return output
-        }
     }
 }
 

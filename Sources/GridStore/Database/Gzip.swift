@@ -1,8 +1,8 @@
 import CReadOSM
 
-/// gzip (RFC 1952) through zlib, for large responses.
-enum Gzip {
-    static func compress(_ input: [UInt8], level: Int32 = 5) -> [UInt8]? {
+/// gzip (RFC 1952) through zlib: the server's large responses and the tiles of an MBTiles file.
+public enum Gzip {
+    public static func compress(_ input: [UInt8], level: Int32 = 5) -> [UInt8]? {
         // zlib counts in 32 bits; larger bodies go out uncompressed rather than trap in UInt32().
         guard input.count < Int(UInt32.max / 2) else { return nil }
         var stream = z_stream()
