@@ -105,10 +105,16 @@ struct LiveServerTests {
 }
 
 enum Browser {
+    /// One browser at a time in the test process: a MapLibre page renders WebGL in software, and two of them at once on
+    /// two cores starve the in-process servers every other suite is talking to.
+    private static let oneAtATime = DispatchSemaphore(value: 1)
+
     /// Runs the browser off the cooperative pool, so the in-process server keeps answering it.
     static func run(_ executable: String, _ arguments: [String]) async throws -> (Int32, String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
+                oneAtATime.wait()
+                defer { oneAtATime.signal() }
                 continuation.resume(with: Result {
                     var arguments = arguments
                     var profile: URL?
