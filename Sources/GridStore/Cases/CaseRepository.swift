@@ -126,9 +126,7 @@ public enum CaseRepository {
 
     /// Routes a report; `rule` nil skips the duplicate search (it decides nothing that is stored).
     static func route(_ report: Report, _ db: Database, network: CaseNetwork, catalog: CaseCatalog, rule: DuplicateRule?) throws -> Routing {
-        guard let category = catalog.category(report.category) else {
-            throw StoreError.badInput("category \(report.category) is not in the store's catalog (\(catalog.categories.map(\.code).joined(separator: ", ")))")
-        }
+        let category = try category(report.category, in: catalog)
         let building = try network.building(at: report.point, db)
         let grid = try network.grid(for: report.point, building: building, db)
         let worker = try grid.flatMap { try CaseSetup.currentWorker(db, grid: $0.code, at: report.at) }
@@ -138,6 +136,14 @@ public enum CaseRepository {
                        gridDistance: grid?.distance.value ?? 0, workerID: worker?.id, worker: worker?.code, department: category.department,
                        householdsNearby: try network.householdsWithin(minutes: CaseNetwork.impactMinutes, of: report.point),
                        impact: impact, duplicates: duplicates)
+    }
+
+    /// The catalog's category `code`, or a refusal listing the codes it has.
+    static func category(_ code: String, in catalog: CaseCatalog) throws -> CaseCategory {
+        guard let category = catalog.category(code) else {
+            throw StoreError.badInput("category \(code) is not in the store's catalog (\(catalog.categories.map(\.code).joined(separator: ", ")))")
+        }
+        return category
     }
 
     /// The states a case is open in, listed so the (category, state, registered_at) index serves the search.
@@ -173,7 +179,7 @@ public enum CaseRepository {
         return try store.write { db in
             let catalog = try CaseSetup.catalog(db)
             let routing = try route(report, db, network: network, catalog: catalog, rule: rule)
-            let category = catalog.category(report.category)!
+            let category = try category(report.category, in: catalog)
             let calendar = try CaseSetup.calendar(db)
             if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
                 throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
