@@ -102,11 +102,17 @@ struct ServerHardeningTests {
         let accepted = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(accepted.status == 202, "\(accepted.body)")
         let id = try #require(accepted.json?["id"] as? Int)
-        async let longLock: Void = Self.lockStore(db, seconds: 25, marker: db + ".locked-2")
+        // Held until the server logs the run's failure, however long a loaded machine takes to bring the run to its save.
+        async let longLock: Void = Self.lockStore(db, seconds: 300, marker: db + ".locked-2", release: db + ".release-2")
         try await Self.waitForLock(db + ".locked-2")
         let second = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(second.status == 503, "\(second.body)")
         #expect(second.headers["retry-after"] != nil)
+        let start = ContinuousClock.now
+        while !server.serverLog.contains("grid run failed"), ContinuousClock.now - start < .seconds(290) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        FileManager.default.createFile(atPath: db + ".release-2", contents: nil)
         try await longLock
         let final = try await Self.waitForRun(id, server: server)
         let status = final["status"] as? String
