@@ -36,12 +36,13 @@ public enum GridRebalance {
 
     /// Computes a plan and stores it as a dry run; returns the stored run.
     /// `id` is a run id reserved with `GridRunRequests.reserve` (the HTTP API answers with it before the plan exists).
-    public static func run(store: Store, parameters: Parameters, id reservedID: Int64? = nil) throws -> GridRuns.Run {
+    public static func run(store: Store, parameters: Parameters, id reservedID: Int64? = nil, beforeSave: () -> Void = {}) throws -> GridRuns.Run {
         let communities = try validate(parameters, store: store)
         let started = Date()
         var plan = try Plan(store: store, parameters: parameters)
         for community in communities { try plan.add(community) }
         let (metrics, warnings) = plan.finish(communities: communities, seconds: { Date().timeIntervalSince(started) })
+        beforeSave()
         return try GridRuns.save(store: store, id: reservedID, parameters: parameters, communities: communities.map(\.code), metrics: metrics,
                                  warnings: warnings, grids: plan.proposed, moves: plan.moves, registerMoves: plan.registerMoves)
     }

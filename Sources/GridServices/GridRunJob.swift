@@ -28,7 +28,7 @@ public enum GridRunJob {
             defer { finished() }
             var failure: String?
             do {
-                _ = try GridRebalance.run(store: store, parameters: parameters, id: reserved.id)
+                _ = try GridRebalance.run(store: store, parameters: parameters, id: reserved.id, beforeSave: waitForResumeFile)
             } catch {
                 log(.failed(run: reserved.id, error: String(describing: error)))
                 failure = message(for: error)
@@ -36,6 +36,16 @@ public enum GridRunJob {
             finish(store: store, id: reserved.id, error: failure, log: log)
         }
         return reserved
+    }
+
+    /// A fault point, off unless COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE names a file: the run then waits (at most
+    /// 120 s) until that file exists before it saves its computed plan, so a test can lock the store first.
+    static func waitForResumeFile() {
+        guard let path = ProcessInfo.processInfo.environment["COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE"], !path.isEmpty else { return }
+        let start = ContinuousClock.now
+        while !FileManager.default.fileExists(atPath: path), ContinuousClock.now - start < .seconds(120) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 
     /// The client's message for a failed run: parameters named as the run vocabulary names them, never SQL text.

@@ -16,7 +16,11 @@ final class ServedStore {
     var isRunning: Bool { process.isRunning }
     var serverLog: String { log.text.withLock { $0 } }
 
-    init() throws {
+    /// The file whose appearance lets a served run go on to compute and save its plan, when started `pausingRuns`.
+    var runResumeFile: String { directory.path("resume-runs") }
+
+    /// `pausingRuns`: every run the server starts waits for `runResumeFile` (COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE).
+    init(pausingRuns: Bool = false) throws {
         directory = try TemporaryDirectory()
         db = directory.path("demo.sqlite")
         let data = CLI.repository.appendingPathComponent("GeoData")
@@ -32,6 +36,7 @@ final class ServedStore {
         process.arguments = ["--db", db, "serve", "--port", "0"]
         var environment = ProcessInfo.processInfo.environment
         environment["COMMUNITYGRID_TOKEN"] = Self.token
+        environment["COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE"] = pausingRuns ? directory.path("resume-runs") : nil
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors
@@ -43,7 +48,9 @@ final class ServedStore {
         }
         try CLI.launch(process)
         var found: Int?
-        for _ in 0..<300 where found == nil && process.isRunning {
+        // Bounded by time, not by a count of sleeps: a loaded machine can take long to start the server.
+        let start = ContinuousClock.now
+        while found == nil, process.isRunning, ContinuousClock.now - start < .seconds(120) {
             Thread.sleep(forTimeInterval: 0.05)
             let text = log.text.withLock { $0 }
             if let range = text.range(of: #"127\.0\.0\.1:[0-9]+/ \(map page\)"#, options: .regularExpression) {
@@ -80,7 +87,7 @@ struct HTTPExchange {
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
 
     static func run(_ method: String, _ url: String, headers: [String: String] = [:], body: String? = nil,
-                    timeout: Double = 60) throws -> HTTPExchange {
+                    timeout: Double = 300) throws -> HTTPExchange {
         var arguments = ["-s", "-i", "-X", method, "--max-time", String(timeout), url]
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }

@@ -84,7 +84,8 @@ struct ServerHardeningTests {
 
     @Test("a store locked by another writer: a write answers 503 with Retry-After; a run caught by the lock ends failed with a typed message; a second run meanwhile is 503 busy")
     func lockedStore() async throws {
-        let server = try ServedStore()
+        // Runs wait for `runResumeFile` before saving their plan: the store is locked before the save, never after.
+        let server = try ServedStore(pausingRuns: true)
         let auth = ["Authorization": "Bearer \(ServedStore.token)"]
         // Phase 1: the store is locked before the request: reserving the run waits out the busy timeout, then 503.
         let db = server.db
@@ -103,13 +104,15 @@ struct ServerHardeningTests {
         #expect(accepted.status == 202, "\(accepted.body)")
         let id = try #require(accepted.json?["id"] as? Int)
         // Held until the server logs the run's failure, however long a loaded machine takes to bring the run to its save.
-        async let longLock: Void = Self.lockStore(db, seconds: 300, marker: db + ".locked-2", release: db + ".release-2")
+        async let longLock: Void = Self.lockStore(db, seconds: 900, marker: db + ".locked-2", release: db + ".release-2")
         try await Self.waitForLock(db + ".locked-2")
         let second = try HTTPExchange.run("POST", server.base + "/runs", headers: auth, body: "{}")
         #expect(second.status == 503, "\(second.body)")
         #expect(second.headers["retry-after"] != nil)
+        // Only now, with the lock held, may the accepted run go on to its save.
+        FileManager.default.createFile(atPath: server.runResumeFile, contents: nil)
         let start = ContinuousClock.now
-        while !server.serverLog.contains("grid run failed"), ContinuousClock.now - start < .seconds(290) {
+        while !server.serverLog.contains("grid run failed"), ContinuousClock.now - start < .seconds(890) {
             try await Task.sleep(for: .milliseconds(100))
         }
         FileManager.default.createFile(atPath: db + ".release-2", contents: nil)
@@ -188,7 +191,9 @@ struct ServerHardeningTests {
 
     static func waitForRun(_ id: Int, server: ServedStore) async throws -> [String: Any] {
         var last: [String: Any] = [:]
-        for _ in 0..<240 {
+        // Bounded by time: a run computes at a lower priority, which a loaded machine can starve for minutes.
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(600) {
             last = try HTTPExchange.run("GET", server.base + "/runs/\(id)").json ?? [:]
             if let status = last["status"] as? String, status != "running" { return last }
             try await Task.sleep(for: .milliseconds(250))
@@ -197,11 +202,11 @@ struct ServerHardeningTests {
     }
 
     /// Holds SQLite's write lock on the store from another process, as an import would.
-    /// Waits (at most 10 s) until the locking process says it holds the lock: a fixed sleep is too short on a busy machine.
+    /// Waits (at most 120 s) until the locking process says it holds the lock: a fixed sleep is too short on a busy machine.
     static func waitForLock(_ marker: String) async throws {
         let start = ContinuousClock.now
         while !FileManager.default.fileExists(atPath: marker) {
-            guard ContinuousClock.now - start < .seconds(10) else { throw ServedStore.ServeError.setup("the store was not locked within 10 s") }
+            guard ContinuousClock.now - start < .seconds(120) else { throw ServedStore.ServeError.setup("the store was not locked within 120 s") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
