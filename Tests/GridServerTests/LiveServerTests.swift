@@ -25,7 +25,7 @@ struct LiveServerTests {
             BoundingBox(minLongitude: 7.4090, minLatitude: 43.7250, maxLongitude: 7.4140, maxLatitude: 43.7290),
             BoundingBox(minLongitude: 7.4300, minLatitude: 43.7400, maxLongitude: 7.4400, maxLatitude: 43.7480),
         ]
-        try await application(store).test(.live) { client in
+        try await application(store).testLive { client in
             #expect(client.port != nil)
             for box in boxes {
                 let expected = buildings.filter { $0.1.intersects(box) }.map(\.0).sorted()

@@ -25,7 +25,7 @@ struct MapPageCasesTests {
                 """).map { Coordinate(longitude: $0[0], latitude: $0[1]) }
         }
         #expect(points.count == 3)
-        try await application(demo.store).test(.live) { client in
+        try await application(demo.store).testLive { client in
             var codes: [String] = []
             for (index, point) in points.enumerated() {
                 let created = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: Open311APITests.formHeaders, body: Open311APITests.form([

@@ -145,7 +145,7 @@ struct MapPageBrowserTests {
             return [row[0], row[1]]
         }
 
-        try await application(store).test(.live) { client in
+        try await application(store).testLive { client in
             let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             let coverage = try await client.execute(uri: "/coverage", method: .get).json
             let missing = (coverage["categories_without_facilities"]?.arrayValue ?? []).compactMap { $0["category"]?.stringValue }
@@ -239,7 +239,7 @@ struct MapPageBrowserTests {
     func demoDistrict(library: String) async throws {
         guard let chromium = Self.chromium, Self.available(library) else { return }
         let demo = DemoStore.shared
-        try await application(demo.store).test(.live) { client in
+        try await application(demo.store).testLive { client in
             let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             let coverage = try await client.execute(uri: "/coverage", method: .get).json
             let page = try await MapPageDOM.load(chromium, base, screenshot: Self.screenshots.appendingPathComponent("demo-zh-\(library).png"))
@@ -297,7 +297,7 @@ extension MapPageBrowserTests {
             return (row[0], [row[1], row[2]])
         }
         let gcj02 = CoordinateReferenceSystem.gcj02.uri
-        try await application(demo.store, gcj).test(.live) { client in
+        try await application(demo.store, gcj).testLive { client in
             let base = "http://127.0.0.1:\(try #require(client.port))/?lib=\(library)"
             // The isochrone API reads and writes GCJ-02 when asked: same households, contours offset as the base map is.
             let wgs = try await client.execute(uri: "/isochrones?lon=\(school[0])&lat=\(school[1])&minutes=5,10,15", method: .get).json

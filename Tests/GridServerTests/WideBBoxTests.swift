@@ -12,7 +12,7 @@ import Testing
 @Suite("Wide bbox queries page through the store")
 struct WideBBoxTests {
     /// Follows `next` links from `uri` to the last page; every page must say the same numberMatched.
-    static func allPages(_ client: some TestClientProtocol, _ uri: String) async throws -> (ids: [Int], matched: Int, pages: Int) {
+    static func allPages(_ client: LiveClient, _ uri: String) async throws -> (ids: [Int], matched: Int, pages: Int) {
         var next: String? = uri
         var ids: [Int] = []
         var matched: Int?
@@ -56,7 +56,7 @@ struct WideBBoxTests {
         let inCut = buildings.filter { $0.1.intersects(cut) }.map(\.0).sorted()
         #expect(!inCut.isEmpty && inCut.count < all.count)
 
-        try await application(store).test(.live) { client in
+        try await application(store).testLive { client in
             // QGIS zoomed out: its view is wider than the world's bounds allow; a box of the world itself.
             let world = try await Self.allPages(client, "/collections/buildings/items?bbox=-180,-90,180,90&limit=1000")
             #expect(world.matched == all.count)
