@@ -66,6 +66,12 @@ public struct CaseTimeline: Sendable, Hashable {
     /// Closed with every step in time (按期结案).
     public var closedOnTime: Bool { state == .closed && lateSteps == 0 }
 
+    /// What the evaluation needs of this replay.
+    public var outcome: CaseOutcome {
+        CaseOutcome(state: state, registeredAt: registeredAt, closedAt: closedAt, stepDeadline: stepDeadline, lateSteps: lateSteps,
+                    reworks: reworks, extensions: extensions)
+    }
+
     /// Replays a log from its first event. Every event must be the machine's transition from the state before it
     /// (its `from` and `to` included), in time order; otherwise the error names the event.
     public static func replay(_ events: [CaseEvent], limits: StepLimits, calendar: WorkingCalendar) throws(CaseError) -> CaseTimeline {

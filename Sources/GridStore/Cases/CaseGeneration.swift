@@ -93,6 +93,8 @@ public enum CaseGeneration {
             // The log in the order the transitions would have been made: by time, then case, then step.
             log.sort { ($0.event.at, $0.caseID, $0.seq) < ($1.event.at, $1.caseID, $1.seq) }
             for entry in log { try CaseRepository.append(entry.event, caseID: entry.caseID, seq: entry.seq, db) }
+            // Rows written ahead of their logs: the evaluation's counters come from the logs now complete.
+            try CaseCounters.refresh(db)
             return summary
         }
     }

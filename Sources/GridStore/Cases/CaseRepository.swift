@@ -396,55 +396,113 @@ public enum CaseRepository {
         }
     }
 
-    /// Evaluation figures per unit over [from, to) as `CaseFigures` defines them, at `now`.
+    /// Evaluation figures per unit over [from, to) as `CaseFigures` defines them, at `now`: the period's cases and the
+    /// open ones of any time with the outcome their rows keep (`CaseCounters`), found through two index searches.
     public static func figures(store: Store, unit: CaseFigures.Unit, from: Timestamp, to: Timestamp, now: Timestamp) throws -> [CaseFigures] {
         guard from < to else { throw StoreError.badInput("the period is empty: its start must be before its end") }
         try BuildingPlaces.refreshIfNeeded(store)
-        let (cases, households) = try store.read { db -> ([EvaluatedCase], [String: Int]) in
-            let catalog = try CaseSetup.catalog(db)
-            let calendar = try CaseSetup.calendar(db)
-            // Cases of the period, and open ones of any time (for "overdue now"): two index searches, not a scan of
-            // every case and event (the states listed so the (category, state, registered_at) index serves the second).
-            let chosen = """
-                WITH chosen(id) AS MATERIALIZED (
-                    SELECT id FROM cases WHERE registered_at >= ?1 AND registered_at < ?2
-                    UNION SELECT id FROM cases WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
-                """
-            let rows = try Row.fetchAll(db, sql: """
-                \(chosen)
-                SELECT c.id, c.category_code, c.grid_code, c.community_code, w.code, c.department_code FROM cases c
-                LEFT JOIN workers w ON w.id = c.worker_id
-                WHERE c.id IN chosen ORDER BY c.id
-                """, arguments: [from, to])
-            var eventsByCase: [Int64: [CaseEvent]] = [:]
-            eventsByCase.reserveCapacity(rows.count)
-            // Actor and note play no part in a replay: not read.
-            let cursor = try Row.fetchCursor(db, sql: """
-                \(chosen)
-                SELECT e.action, e.from_state, e.to_state, e.at, e.extension_seconds, e.case_id FROM case_events e
-                WHERE e.case_id IN chosen ORDER BY e.case_id, e.seq
-                """, arguments: [from, to])
-            while let row = try cursor.next() {
-                guard let action = CaseAction(rawValue: row[0]), let to = CaseState(rawValue: row[2]) else {
-                    throw StoreError.corrupt("case event with unknown action or state \(row[0] as String)/\(row[2] as String)")
-                }
-                let from: CaseState? = try (row[1] as String?).map {
-                    guard let state = CaseState(rawValue: $0) else { throw StoreError.corrupt("case event with unknown state \($0)") }
-                    return state
-                }
-                eventsByCase[row[5], default: []].append(CaseEvent(action: action, from: from, to: to, at: row[3], actor: "", extensionSeconds: row[4]))
+        try CaseCounters.refreshIfNeeded(store)
+        let (cases, households) = try store.read { db -> ([(key: String?, outcome: CaseOutcome)], [String: Int]) in
+            // A writer since the refresh may have left counters unknown or changed the calendar: then the logs are
+            // replayed, which gives the same figures, slower.
+            let cases: [(key: String?, outcome: CaseOutcome)]
+            if try CaseCounters.isCurrent(db) {
+                cases = try storedOutcomes(db, unit: unit, from: from, to: to)
+            } else {
+                cases = try replayedCases(db, from: from, to: to).map { (key: $0.key(unit), outcome: $0.outcome) }
             }
-            var evaluated: [EvaluatedCase] = []
-            evaluated.reserveCapacity(rows.count)
-            for row in rows {
-                let id: Int64 = row[0]
-                guard let category = catalog.category(row[1]) else { throw StoreError.corrupt("case \(id): category \(row[1] as String) is gone") }
-                let timeline = try replay(eventsByCase[id] ?? [], category: category, calendar: calendar)
-                evaluated.append(EvaluatedCase(grid: row[2], community: row[3], worker: row[4], department: row[5], timeline: timeline))
-            }
-            return (evaluated, try unitHouseholds(db, unit: unit, at: now))
+            return (cases, try unitHouseholds(db, unit: unit, at: now))
         }
+        return CaseFigures.evaluate(keyed: cases, unit: unit, from: from, to: to, now: now, households: households)
+    }
+
+    /// The same figures from the replay of every chosen case's log: the definition the kept outcomes must equal.
+    static func figuresByReplay(store: Store, unit: CaseFigures.Unit, from: Timestamp, to: Timestamp, now: Timestamp) throws -> [CaseFigures] {
+        guard from < to else { throw StoreError.badInput("the period is empty: its start must be before its end") }
+        try BuildingPlaces.refreshIfNeeded(store)
+        let (cases, households) = try store.read { db in (try replayedCases(db, from: from, to: to), try unitHouseholds(db, unit: unit, at: now)) }
         return CaseFigures.evaluate(cases, unit: unit, from: from, to: to, now: now, households: households)
+    }
+
+    /// The period's cases (?1 ≤ registered_at < ?2) and the open ones of any time: their unit's key (the community for
+    /// a street) and the outcome kept in their rows. The period by the registered_at index; the open cases by the
+    /// (category, state, registered_at) one.
+    static func storedOutcomesSQL(_ unit: CaseFigures.Unit) -> String {
+        let key: String
+        switch unit {
+        case .grid: key = "c.grid_code"
+        case .community, .street: key = "c.community_code"
+        case .worker: key = "w.code"
+        case .department: key = "c.department_code"
+        }
+        let join = unit == .worker ? "LEFT JOIN workers w ON w.id = c.worker_id" : ""
+        let columns = "\(key), c.state, c.registered_at, c.closed_at, c.step_deadline, c.late_steps, c.reworks, c.extensions"
+        return """
+            SELECT \(columns) FROM cases c \(join) WHERE c.registered_at >= ?1 AND c.registered_at < ?2
+            UNION ALL
+            SELECT \(columns) FROM cases c \(join)
+            WHERE c.category_code IN (SELECT code FROM case_categories) AND c.state IN (\(openStates))
+              AND (c.registered_at < ?1 OR c.registered_at >= ?2)
+            """
+    }
+
+    /// The period's cases and the open ones of any time, with their unit's key and the outcome kept in their rows.
+    static func storedOutcomes(_ db: Database, unit: CaseFigures.Unit, from: Timestamp, to: Timestamp) throws -> [(key: String?, outcome: CaseOutcome)] {
+        let cursor = try Row.fetchCursor(db, sql: storedOutcomesSQL(unit), arguments: [from, to])
+        var cases: [(key: String?, outcome: CaseOutcome)] = []
+        while let row = try cursor.next() {
+            guard let state = CaseState(rawValue: row[1]) else { throw StoreError.corrupt("a case's state \(row[1] as String) is unknown") }
+            guard let lateSteps = row[5] as Int? else { throw StoreError.corrupt("a case's counters are unknown") }
+            let outcome = CaseOutcome(state: state, registeredAt: row[2], closedAt: row[3], stepDeadline: row[4], lateSteps: lateSteps,
+                                      reworks: row[6], extensions: row[7])
+            let unitKey: String? = row[0]
+            cases.append((key: unit == .street ? unitKey.map(CaseFigures.street(ofCommunity:)) : unitKey, outcome: outcome))
+        }
+        return cases
+    }
+
+    /// The period's cases and the open ones of any time, each replayed from its log.
+    static func replayedCases(_ db: Database, from: Timestamp, to: Timestamp) throws -> [EvaluatedCase] {
+        let catalog = try CaseSetup.catalog(db)
+        let calendar = try CaseSetup.calendar(db)
+        let chosen = """
+            WITH chosen(id) AS MATERIALIZED (
+                SELECT id FROM cases WHERE registered_at >= ?1 AND registered_at < ?2
+                UNION SELECT id FROM cases WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
+            """
+        let rows = try Row.fetchAll(db, sql: """
+            \(chosen)
+            SELECT c.id, c.category_code, c.grid_code, c.community_code, w.code, c.department_code FROM cases c
+            LEFT JOIN workers w ON w.id = c.worker_id
+            WHERE c.id IN chosen ORDER BY c.id
+            """, arguments: [from, to])
+        var eventsByCase: [Int64: [CaseEvent]] = [:]
+        eventsByCase.reserveCapacity(rows.count)
+        // Actor and note play no part in a replay: not read.
+        let cursor = try Row.fetchCursor(db, sql: """
+            \(chosen)
+            SELECT e.action, e.from_state, e.to_state, e.at, e.extension_seconds, e.case_id FROM case_events e
+            WHERE e.case_id IN chosen ORDER BY e.case_id, e.seq
+            """, arguments: [from, to])
+        while let row = try cursor.next() {
+            guard let action = CaseAction(rawValue: row[0]), let to = CaseState(rawValue: row[2]) else {
+                throw StoreError.corrupt("case event with unknown action or state \(row[0] as String)/\(row[2] as String)")
+            }
+            let from: CaseState? = try (row[1] as String?).map {
+                guard let state = CaseState(rawValue: $0) else { throw StoreError.corrupt("case event with unknown state \($0)") }
+                return state
+            }
+            eventsByCase[row[5], default: []].append(CaseEvent(action: action, from: from, to: to, at: row[3], actor: "", extensionSeconds: row[4]))
+        }
+        var evaluated: [EvaluatedCase] = []
+        evaluated.reserveCapacity(rows.count)
+        for row in rows {
+            let id: Int64 = row[0]
+            guard let category = catalog.category(row[1]) else { throw StoreError.corrupt("case \(id): category \(row[1] as String) is gone") }
+            let timeline = try replay(eventsByCase[id] ?? [], category: category, calendar: calendar)
+            evaluated.append(EvaluatedCase(grid: row[2], community: row[3], worker: row[4], department: row[5], timeline: timeline))
+        }
+        return evaluated
     }
 
     static func unitHouseholds(_ db: Database, unit: CaseFigures.Unit, at now: Timestamp) throws -> [String: Int] {

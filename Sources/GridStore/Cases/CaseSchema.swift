@@ -142,4 +142,39 @@ enum CaseSchema {
             VALUES ('cases_map', 'geom', 'rowid', 'cases', 'geom', 1);
             """)
     }
+
+    /// Migration v12-case-counters: the evaluation's counters beside each case (`CaseCounters`), filled for the cases
+    /// already stored by replaying their logs. The trigger counts an event appended to a row holding the replay of the
+    /// events before it (`events` one short of the event's `seq`): a step ending past the row's running deadline is
+    /// late. Otherwise a counting event leaves the counters unknown (`late_steps` NULL) for `CaseCounters.refresh`.
+    /// Any change to the calendar or the categories drops the basis row, so every case is derived again.
+    static func addCounters(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE cases ADD COLUMN late_steps INTEGER DEFAULT 0;
+            ALTER TABLE cases ADD COLUMN reworks INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE cases ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX cases_counters_unknown ON cases(id) WHERE late_steps IS NULL;
+            CREATE TABLE case_counters_basis (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                basis TEXT NOT NULL
+            );
+            CREATE TRIGGER case_events_counters AFTER INSERT ON case_events
+            WHEN NEW.action IN ('feedback', 'close', 'rework', 'void', 'return', 'extend')
+            BEGIN
+                UPDATE cases SET
+                    reworks = reworks + (NEW.action = 'rework'),
+                    extensions = extensions + (NEW.action = 'extend'),
+                    late_steps = CASE WHEN events = NEW.seq - 1
+                        THEN late_steps + (NEW.action <> 'extend' AND step_deadline IS NOT NULL AND NEW.at > step_deadline) END
+                WHERE id = NEW.case_id AND late_steps IS NOT NULL;
+            END;
+            CREATE TRIGGER case_settings_insert_counters AFTER INSERT ON case_settings BEGIN DELETE FROM case_counters_basis; END;
+            CREATE TRIGGER case_settings_update_counters AFTER UPDATE ON case_settings BEGIN DELETE FROM case_counters_basis; END;
+            CREATE TRIGGER case_settings_delete_counters AFTER DELETE ON case_settings BEGIN DELETE FROM case_counters_basis; END;
+            CREATE TRIGGER case_categories_insert_counters AFTER INSERT ON case_categories BEGIN DELETE FROM case_counters_basis; END;
+            CREATE TRIGGER case_categories_update_counters AFTER UPDATE ON case_categories BEGIN DELETE FROM case_counters_basis; END;
+            CREATE TRIGGER case_categories_delete_counters AFTER DELETE ON case_categories BEGIN DELETE FROM case_counters_basis; END;
+            """)
+        try CaseCounters.refresh(db)
+    }
 }

@@ -332,6 +332,9 @@ enum StoreMigrations {
         migrator.registerMigration("v11-case-geometry") { db in
             try CaseSchema.addGeometry(db)
         }
+        migrator.registerMigration("v12-case-counters") { db in
+            try CaseSchema.addCounters(db)
+        }
         return migrator
     }
 }
