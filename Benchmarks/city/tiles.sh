@@ -46,6 +46,23 @@ for run in $(seq 1 "$RUNS"); do
   echo "seed run $run: $(tail -1 "$OUT/seed-seconds.txt") s, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["tiles"], "tiles,", d["bytes"], "bytes")' "$OUT/seed-$run.json")"
 done
 SEED=$(median < "$OUT/seed-seconds.txt")
+# Tile sizes by zoom (the largest and the median tile, drawn and gzip-compressed as stored).
+python3 - "$OUT/city.mbtiles" > "$OUT/tile-sizes.json" <<'EOF2'
+import json, sqlite3, sys, zlib
+by_zoom = {}
+for z, data in sqlite3.connect(sys.argv[1]).execute("SELECT zoom_level, tile_data FROM tiles"):
+    by_zoom.setdefault(z, []).append((len(zlib.decompress(data, 47)), len(data)))
+sizes = {}
+for z, tiles in sorted(by_zoom.items()):
+    raw = sorted(t[0] for t in tiles)
+    sizes[z] = {"tiles": len(tiles), "max_bytes": raw[-1], "median_bytes": raw[len(raw) // 2], "max_gzip_bytes": max(t[1] for t in tiles)}
+json.dump(sizes, sys.stdout)
+EOF2
+python3 - "$OUT/tile-sizes.json" <<'EOF2'
+import json, sys
+for z, v in json.load(open(sys.argv[1])).items():
+    print(f"  zoom {z}: {v['tiles']} tiles, largest {v['max_bytes']} bytes ({v['max_gzip_bytes']} gzip), median {v['median_bytes']}")
+EOF2
 BBOX=$(python3 -c 'import json,sys; print(",".join(str(v) for v in json.load(open(sys.argv[1]))["bbox"]))' "$OUT/seed-1.json")
 
 # 2. tippecanoe on the same buildings.
@@ -90,7 +107,7 @@ python3 - "$OUT" "$SEED" "$TIPPECANOE" "$RATIO" "$TIPPECANOE_FLAGS" <<'EOF'
 import json, sys
 out, seed, tip, ratio, flags = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 wrk = [json.loads(l) for l in open(f"{out}/wrk.jsonl")]
-result = {"seed_seconds_median": round(seed, 2), "tippecanoe_seconds_median": round(tip, 2), "ratio": round(ratio, 3),
+result = {"seed_seconds_median": round(seed, 2), "tile_sizes": json.load(open(f"{out}/tile-sizes.json")), "tippecanoe_seconds_median": round(tip, 2), "ratio": round(ratio, 3),
           "tippecanoe_flags": flags, "seed": json.load(open(f"{out}/seed-1.json")), "wrk": wrk}
 json.dump(result, open(f"{out}/tiles.json", "w"), indent=1)
 print(f"seeding z{result['seed']['min_zoom']}-{result['seed']['max_zoom']}: median {seed:.1f} s ({result['seed']['tiles']} tiles); "

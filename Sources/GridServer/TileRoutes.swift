@@ -14,7 +14,7 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store)
+        tiles = TileService(store: state.store, rebuildsIndexInBackground: true)
         // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
         let tiles = tiles
         Task.detached(priority: .background) { try? tiles.warm() }
@@ -188,6 +188,9 @@ struct TileRoutes: Sendable {
         var fields = Dictionary(uniqueKeysWithValues: collection.properties.map {
             ($0.name, JSONValue.string($0.type == .string ? "String" : $0.type == .boolean ? "Boolean" : "Number"))
         })
+        if source(collection).lowZoomWayProperty != nil {
+            for field in TileLayerSource.networkWayFields { fields[field.name] = .string("Number") }
+        }
         if source(collection).mergesSmallBuildings {
             for field in TileLayerSource.mergedBuildingFields(levels: levels) { fields[field.name] = .string(field.type == .string ? "String" : "Number") }
         }

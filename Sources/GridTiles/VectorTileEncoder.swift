@@ -33,23 +33,42 @@ public struct VectorTileLayer: Sendable {
     /// Features with nothing to draw are skipped.
     public mutating func add(id: UInt64?, properties: [(String, Value)], geometry: TileGeometry.Shape) {
         guard let (type, commands) = Self.commands(for: geometry) else { return }
-        var tags: [UInt64] = []
-        tags.reserveCapacity(properties.count * 2)
+        // The feature message written straight into the layer: its length first, from the lengths of its fields.
+        var tags = ProtobufWriter()
+        tags.bytes.reserveCapacity(properties.count * 3)
         for (key, value) in properties {
             if case .double(let number) = value, !number.isFinite { continue }
-            tags.append(index(of: key))
-            tags.append(index(of: value))
+            tags.varint(index(of: key))
+            tags.varint(index(of: value))
         }
-        var feature = ProtobufWriter()
-        if let id { feature.varintField(1, id) }
-        feature.packedField(2, tags)
-        feature.varintField(3, type.rawValue)
-        feature.packedField(4, commands)
-        features.bytesField(2, feature.bytes)
+        var packedCommands = ProtobufWriter()
+        packedCommands.bytes.reserveCapacity(commands.count * 2)
+        for command in commands { packedCommands.varint(command) }
+        var length = 0
+        if let id { length += 1 + ProtobufWriter.varintSize(id) }
+        if !tags.bytes.isEmpty { length += 1 + ProtobufWriter.varintSize(UInt64(tags.bytes.count)) + tags.bytes.count }
+        length += 1 + ProtobufWriter.varintSize(type.rawValue)
+        if !packedCommands.bytes.isEmpty {
+            length += 1 + ProtobufWriter.varintSize(UInt64(packedCommands.bytes.count)) + packedCommands.bytes.count
+        }
+        features.key(2, 2)
+        features.varint(UInt64(length))
+        if let id { features.varintField(1, id) }
+        if !tags.bytes.isEmpty { features.bytesField(2, tags.bytes) }
+        features.varintField(3, type.rawValue)
+        if !packedCommands.bytes.isEmpty { features.bytesField(4, packedCommands.bytes) }
         featureCount += 1
     }
 
     private mutating func index(of key: String) -> UInt64 {
+        // A layer has a few dozen keys: comparing them beats hashing.
+        if keys.count <= 32 {
+            for (offset, known) in keys.enumerated() where known == key { return UInt64(offset) }
+            let index = UInt64(keys.count)
+            keys.append(key)
+            keyIndex[key] = index
+            return index
+        }
         if let known = keyIndex[key] { return known }
         let index = UInt64(keys.count)
         keys.append(key)
@@ -137,6 +156,9 @@ struct ProtobufWriter {
     var bytes: [UInt8] = []
 
     static func zigZag(_ n: Int64) -> UInt64 { UInt64(bitPattern: (n << 1) ^ (n >> 63)) }
+
+    /// Bytes of `value` as a varint.
+    static func varintSize(_ value: UInt64) -> Int { value == 0 ? 1 : (70 - value.leadingZeroBitCount) / 7 }
 
     mutating func varint(_ value: UInt64) {
         var v = value

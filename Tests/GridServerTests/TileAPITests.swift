@@ -4,6 +4,7 @@ import GridModel
 import GridServer
 import GridServices
 import GridStore
+import GridTiles
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -350,6 +351,92 @@ struct TileAPITests {
             }
             #expect(mergedCells > 50, "low zooms merge the district's small buildings into cells")
         }
+    }
+
+    @Test("zooms 10 to 12 generalise: the network keeps its larger roads, communities and grids those spanning 4 pixels; all else as at zoom 13")
+    func lowZoomGeneralisation() async throws {
+        guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
+        let demo = DemoStore.shared
+        try await application(demo.store).test(.router) { client in
+            let tileset = try TileCheck.json(try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad", method: .get).text)
+            let box = try #require(tileset["boundingBox"] as? [String: Any])
+            let lowerLeft = try #require(box["lowerLeft"] as? [Double]), upperRight = try #require(box["upperRight"] as? [Double])
+            let lon = (lowerLeft[0] + upperRight[0]) / 2, lat = (lowerLeft[1] + upperRight[1]) / 2
+            var droppedEdges = 0, keptEdges = 0, keptOutlines = 0
+            for z in 10...12 {
+                let (x, y) = TileCheck.tile(containing: lon, lat, z: z)
+                let classes = Set(try #require(TileLayerSource.networkClasses.classes(z: z)))
+                for collection in ["network", "grids", "communities"] {
+                    let bytes = [UInt8](buffer: try await client.execute(uri: "/collections/\(collection)/tiles/WebMercatorQuad/\(z)/\(y)/\(x)", method: .get).body)
+                    let features = ((try TileCheck.decode(bytes)[collection] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
+                    let drawn = Set(features.compactMap { $0["id"] as? Int })
+                    // The network is drawn as ways: the features carry their way's id and highway, and no edge id.
+                    let drawnWays = Set(features.compactMap { ($0["properties"] as? [String: Any])?["osm_way_id"] as? Int })
+                    if collection == "network" {
+                        #expect(drawn.isEmpty && !features.isEmpty, "zoom \(z): ways, not edges")
+                        for feature in features {
+                            let properties = feature["properties"] as? [String: Any] ?? [:]
+                            #expect(classes.contains(properties["highway"] as? String ?? ""), "zoom \(z): a way of class \(properties["highway"] ?? "none")")
+                            #expect((properties["edges"] as? Int ?? 0) >= 1 && properties["source_node"] == nil)
+                        }
+                    }
+                    let bbox = TileCheck.bufferedBox(z: z, x: x, y: y).map { String($0) }.joined(separator: ",")
+                    let items = try TileCheck.json(try await client.execute(uri: "/collections/\(collection)/items?limit=10000&bbox=\(bbox)", method: .get).text)["features"] as? [[String: Any]] ?? []
+                    for item in items {
+                        guard let id = item["id"] as? Int else { continue }
+                        let projected = TileCheck.positions((item["geometry"] as? [String: Any])?["coordinates"]).map { TileCheck.project($0.0, $0.1, z: z, x: x, y: y) }
+                        let xs = projected.map(\.0), ys = projected.map(\.1)
+                        guard let minX = xs.min(), let maxX = xs.max(), let minY = ys.min(), let maxY = ys.max(),
+                              minX >= 0, maxX <= 4096, minY >= 0, maxY <= 4096 else { continue }
+                        if collection == "network" {
+                            let highway = (item["properties"] as? [String: Any])?["highway"] as? String ?? ""
+                            let way = (item["properties"] as? [String: Any])?["osm_way_id"] as? Int ?? -1
+                            if !classes.contains(highway) {
+                                droppedEdges += 1
+                            } else if maxX - minX >= 16 || maxY - minY >= 16 {
+                                #expect(drawnWays.contains(way), "zoom \(z): the way \(way) of the \(highway) edge \(id) is missing")
+                                keptEdges += 1
+                            }
+                        } else {
+                            // Four pixels are 32 units; a margin of a pixel for the R-tree's rounding.
+                            if maxX - minX >= 40 || maxY - minY >= 40 {
+                                #expect(drawn.contains(id), "zoom \(z): \(collection) \(id) spans 5 pixels and is missing")
+                                keptOutlines += 1
+                            } else if maxX - minX < 24 && maxY - minY < 24 {
+                                #expect(!drawn.contains(id), "zoom \(z): \(collection) \(id) spans under 3 pixels and is drawn")
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(droppedEdges > 100 && keptEdges > 10 && keptOutlines > 10, "\(droppedEdges) dropped, \(keptEdges) edges and \(keptOutlines) outlines kept")
+        }
+    }
+
+    @Test("a tile reading its own buildings' points at high zoom is the tile drawn from the whole index, byte for byte")
+    func ownPointsMatchWholeIndex() throws {
+        let demo = DemoStore.shared
+        let whole = TileService(store: demo.store, capacityBytes: 0, prefersWholeIndex: true)
+        let own = TileService(store: demo.store, capacityBytes: 0)
+        let buildings = try AnalysisData.buildings(demo.store)
+        var compared = 0
+        for (z, datum) in [(14, TileDatum.wgs84), (15, .wgs84), (16, .wgs84), (17, .wgs84), (16, .gcj02)] {
+            var tiles = Set<String>()
+            for building in buildings {
+                var point = building.point
+                if datum == .gcj02 { point = CoordinateReferenceSystem.gcj02.fromWGS84(point) }
+                let (x, y) = TileCells.tile(worldX: WebMercator.worldX(longitude: point.longitude), worldY: WebMercator.worldY(latitude: point.latitude), z: z)
+                tiles.insert("\(x)/\(y)")
+            }
+            for key in tiles.sorted().prefix(60) {
+                let parts = key.split(separator: "/").compactMap { Int($0) }
+                let tile = try #require(TileAddress(z: z, x: parts[0], y: parts[1]))
+                let expected = try whole.draw(TileLayerSource.all, tile, datum: datum)
+                #expect(try own.draw(TileLayerSource.all, tile, datum: datum) == expected, "tile \(tile) \(datum)")
+                compared += 1
+            }
+        }
+        #expect(compared > 100)
     }
 
     @Test("Wudaokou from OpenStreetMap: tiles in WGS84 and GCJ-02 match the items in the same datum",

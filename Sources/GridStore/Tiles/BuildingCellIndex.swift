@@ -37,25 +37,42 @@ final class BuildingCellIndex: Sendable {
         return Key(buildingsVersion: version, coverageRun: try LatestCoverageRun.runID(db), datum: datum)
     }
 
-    init(_ db: Database, key: Key) throws {
+    /// Every building of the store (`only` nil), or only those whose point lies in the tile `only`: the same entries
+    /// of that tile in the same order as the whole index holds them, read through the points' R-tree.
+    init(_ db: Database, key: Key, only tile: TileAddress? = nil) throws {
         self.key = key
         struct Entry { var key: UInt64; var x: Double; var y: Double; var sx: Double; var sy: Double; var id: Int64; var households: Int64; var area: Double; var levels: Int32 }
         var entries: [Entry] = []
         var levelIndex: [String: Int32] = [:]
         var levelSets: [Set<String>] = []
-        let rows = try Row.fetchCursor(db, sql: """
+        var sql = """
             SELECT b.id, X(b.point), Y(b.point), b.households, b.area_m2, r.xmax - r.xmin, r.ymax - r.ymin, cb.levels_met
             FROM buildings b
             LEFT JOIN idx_buildings_footprint r ON r.pkid = b.id
             LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = b.id
             WHERE b.point IS NOT NULL
-            """, arguments: [key.coverageRun ?? -1])
+            """
+        var arguments: [any DatabaseValueConvertible & Sendable] = [key.coverageRun ?? -1]
+        if let tile {
+            // The tile's box in WGS84 grown by about a metre: every point whose tile is this one is among the candidates;
+            // the exact test is `TileCells.tile` below, as for the whole index.
+            var box = key.datum.system.wgs84Envelope(of: tile.bounds(buffer: 0))
+            let margin = 1e-5
+            box.minLongitude -= margin; box.minLatitude -= margin; box.maxLongitude += margin; box.maxLatitude += margin
+            sql += " AND b.id IN (SELECT pkid FROM idx_buildings_point WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
+            arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
+        }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         let system = key.datum.system
         while let row = try rows.next() {
             guard let lon = row[1] as Double?, let lat = row[2] as Double?, lon.isFinite, lat.isFinite else { continue }
             var point = Coordinate(longitude: lon, latitude: lat)
             if key.datum != .wgs84 { point = system.fromWGS84(point) }
             let x = WebMercator.worldX(longitude: point.longitude), y = WebMercator.worldY(latitude: point.latitude)
+            if let tile {
+                let home = TileCells.tile(worldX: x, worldY: y, z: tile.z)
+                guard home.x == tile.x, home.y == tile.y else { continue }
+            }
             var levels: Int32 = -1
             if let met = row[7] as String? {
                 if let known = levelIndex[met] { levels = known } else {
@@ -106,18 +123,28 @@ struct BuildingCellSums {
     var householdsMeetingAll: [Int64]
     var householdsMeeting: [Int64]
     let levels: Int
+    let cells: Int
 
+    /// The arrays are allocated at the first building added: most tiles at street level merge none.
     init(cells: Int, levels: Int) {
         self.levels = levels
-        buildings = [Int32](repeating: 0, count: cells)
-        households = [Int64](repeating: 0, count: cells)
-        area = [Double](repeating: 0, count: cells)
-        householdsMeetingAll = [Int64](repeating: 0, count: cells)
-        householdsMeeting = [Int64](repeating: 0, count: cells * levels)
+        self.cells = cells
+        buildings = []
+        households = []
+        area = []
+        householdsMeetingAll = []
+        householdsMeeting = []
     }
 
     /// `levels`: the bits of the profile's levels the building meets; `all`: every level's bit.
     mutating func add(cell: Int, households count: Int64, area footprint: Double, levels met: UInt64, all: UInt64) {
+        if buildings.isEmpty {
+            buildings = [Int32](repeating: 0, count: cells)
+            households = [Int64](repeating: 0, count: cells)
+            area = [Double](repeating: 0, count: cells)
+            householdsMeetingAll = [Int64](repeating: 0, count: cells)
+            householdsMeeting = [Int64](repeating: 0, count: cells * levels)
+        }
         buildings[cell] += 1
         households[cell] += count
         area[cell] += footprint

@@ -34,6 +34,25 @@ public struct TileLayerSource: Sendable {
     /// (the lowest id); from it on every point is drawn.
     public var thinningBelowZoom: Int?
     public var thinningProperty: String?
+    /// Low-zoom generalisation of lines and outlines: below `TileLayerSource.generalisedBelowZoom` a feature whose
+    /// R-tree box spans fewer than this many pixels both ways is left out (1: only what is under a pixel).
+    public var lowZoomMinimumPixels = 1
+    /// Low-zoom generalisation by class: below a tier's zoom only features of its classes are drawn.
+    public var lowZoomClasses: ZoomClasses?
+    /// Below `generalisedBelowZoom` the layer's lines are drawn one feature per value of this property (the
+    /// network's OSM way), the edges joined end to end, with `waySummedProperty` summed (see `TileReader`).
+    public var lowZoomWayProperty: String?
+    public var waySummedProperty: String?
+
+    /// Which classes (values of `expression`, SQL over `t`) a tile draws below each zoom.
+    public struct ZoomClasses: Sendable {
+        public var expression: String
+        /// Ascending zooms; a tile of zoom z takes the first tier with `z < belowZoom`, none past the last.
+        public var tiers: [(belowZoom: Int, classes: [String])]
+
+        /// The classes drawn at zoom z, nil when every feature is.
+        public func classes(z: Int) -> [String]? { tiers.first { z < $0.belowZoom }?.classes }
+    }
 
     public init(name: String, table: String, geometryColumn: String, properties: [Property], joinsCoverage: Bool, isPointLayer: Bool) {
         self.name = name; self.table = table; self.geometryColumn = geometryColumn
@@ -42,6 +61,22 @@ public struct TileLayerSource: Sendable {
 
     /// The zoom from which facilities are drawn one by one, however close.
     public static let facilitiesThinnedBelowZoom = 14
+
+    /// Below this zoom communities and grids need a box spanning one cell of `TileCells` (4 pixels), and the network
+    /// only its larger roads (`networkClasses`); from it on every feature over a pixel is drawn.
+    public static let generalisedBelowZoom = 13
+    /// Outlines of communities and grids spanning fewer pixels than this both ways are left out at low zoom.
+    public static let lowZoomOutlinePixels = 4
+
+    /// The network's classes (OSM `highway`) at low zoom: to zoom 11 the through roads, at zoom 12 the streets as
+    /// well; footways, paths, service roads and the rest from zoom 13 on.
+    public static let networkClasses = ZoomClasses(expression: "t.highway", tiers: [
+        (12, ["motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
+              "tertiary", "tertiary_link"]),
+        (generalisedBelowZoom, ["motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+                                "secondary_link", "tertiary", "tertiary_link", "residential", "unclassified", "living_street",
+                                "pedestrian", "road"]),
+    ])
 
     /// The properties of a cell of small buildings (`mergesSmallBuildings`), with the levels of the coverage run's
     /// profile (`households_met_5`, `households_met_10`, … as `levels_met` writes the minutes).
@@ -58,6 +93,12 @@ public struct TileLayerSource: Sendable {
         }
         return fields
     }
+
+    /// The properties of a way of the network drawn below `generalisedBelowZoom` in place of its edges.
+    public static let networkWayFields: [(name: String, type: ValueType, description: String)] = [
+        ("edges", .integer, "below zoom 13, on a way of the network: how many of its edges the tile joins into it"),
+        ("length_m", .number, "length, m (on a way below zoom 13, of the edges joined)"),
+    ]
 
     var spatialIndex: String { "idx_\(table)_\(geometryColumn)" }
 }
@@ -84,6 +125,14 @@ extension TileLayerSource {
         if collection.id == FeatureCollection.facilities.id {
             thinningBelowZoom = Self.facilitiesThinnedBelowZoom
             thinningProperty = "category"
+        }
+        if collection.id == FeatureCollection.communities.id || collection.id == FeatureCollection.grids.id {
+            lowZoomMinimumPixels = Self.lowZoomOutlinePixels
+        }
+        if collection.id == FeatureCollection.network.id {
+            lowZoomClasses = Self.networkClasses
+            lowZoomWayProperty = "osm_way_id"
+            waySummedProperty = "length_m"
         }
     }
 

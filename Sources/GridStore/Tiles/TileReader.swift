@@ -19,7 +19,18 @@ enum TileReader {
         let box = datum.system.wgs84Envelope(of: geometry.bufferedBounds)
         let coverage = source.joinsCoverage ? try latestCoverage(db) : nil
         var sql = "SELECT t.id, AsBinary(t.\(source.geometryColumn))"
-        for property in source.properties { sql += ", \(property.expression)" }
+        // A property that depends only on the run is evaluated once for the tile, by its own expression; the row
+        // selects `cb.run_id` in its place, so it is present exactly when the building has a row of the run.
+        var perRun: [Int: DatabaseValue] = [:]
+        for (offset, property) in source.properties.enumerated() {
+            if source.joinsCoverage, Self.perRunProperties.contains(property.name) {
+                sql += ", cb.run_id"
+                perRun[offset] = try DatabaseValue.fetchOne(db, sql: "SELECT \(property.expression) FROM (SELECT ? AS run_id) cb",
+                                                            arguments: [coverage?.run ?? -1]) ?? .null
+            } else {
+                sql += ", \(property.expression)"
+            }
+        }
         sql += " FROM \(source.table) t"
         var arguments: [any DatabaseValueConvertible & Sendable] = []
         if source.joinsCoverage {
@@ -31,10 +42,17 @@ enum TileReader {
         arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
         let span = geometry.minimumFeatureSpanDegrees
         if !source.isPointLayer {
+            // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (merged buildings keep one pixel).
+            let pixels = tile.z < TileLayerSource.generalisedBelowZoom ? Double(source.lowZoomMinimumPixels) : 1
             sql += " AND (xmax - xmin >= ? OR ymax - ymin >= ?)"
-            arguments += [span.longitude, span.latitude]
+            arguments += [span.longitude * pixels, span.latitude * pixels]
         }
-        sql += ") ORDER BY t.id"
+        sql += ")"
+        if let rule = source.lowZoomClasses, let classes = rule.classes(z: tile.z) {
+            sql += " AND \(rule.expression) IN (\(classes.map { _ in "?" }.joined(separator: ", ")))"
+            arguments += classes
+        }
+        sql += " ORDER BY t.id"
 
         // The buildings whose point lies in this tile: those under the pixel test are summed into cells right away, the
         // others only if the tile cannot draw them (see below).
@@ -72,6 +90,11 @@ enum TileReader {
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+        if tile.z < TileLayerSource.generalisedBelowZoom, let wayProperty = source.lowZoomWayProperty,
+           let wayColumn = source.properties.firstIndex(where: { $0.name == wayProperty }) {
+            try ways(rows, source, wayColumn: wayColumn, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
+            return layer
+        }
         var properties: [(String, VectorTileLayer.Value)] = []
         while let row = try rows.next() {
             let id: Int64 = row[0]
@@ -89,7 +112,9 @@ enum TileReader {
             }
             properties.removeAll(keepingCapacity: true)
             for (offset, property) in source.properties.enumerated() {
-                if let value = value(row[offset + 2] as DatabaseValue, property.type, coverage: coverage) {
+                var column = row[offset + 2] as DatabaseValue
+                if let once = perRun[offset], !column.isNull { column = once }
+                if let value = value(column, property.type, coverage: coverage) {
                     properties.append((property.name, value))
                 }
             }
@@ -111,6 +136,69 @@ enum TileReader {
         }
         return layer
     }
+
+    /// The edges of a tile joined into their ways (`lowZoomWayProperty`), one feature each in order of the way's
+    /// first edge id: a way's properties are its first edge's, but for the nodes (left out) and `waySummedProperty` (summed), with `edges` counting them. Edges are chained in id order
+    /// where one ends at the next one's end or start, then clipped and simplified to the pixel as one line each.
+    /// Edges without a way stay features of their own.
+    static func ways(_ rows: RowCursor, _ source: TileLayerSource, wayColumn: Int, geometry: TileGeometry, datum: TileDatum,
+                     coverage: Coverage?, into layer: inout VectorTileLayer) throws {
+        struct Way { var row: [DatabaseValue]; var lines: [[Coordinate]]; var sum: Double; var edges: Int64 }
+        var ways: [Way] = []
+        var wayIndex: [Int64: Int] = [:]
+        let summed = source.waySummedProperty.flatMap { name in source.properties.firstIndex { $0.name == name } }
+        while let row = try rows.next() {
+            guard let wkb = row[1] as Data? else { continue }
+            let coordinates: [Coordinate]
+            switch try Geometry(wkb: [UInt8](wkb)) {
+            case .lineString(let line): coordinates = line.coordinates
+            default: continue
+            }
+            var line = datum == .wgs84 ? coordinates : coordinates.map { datum.system.fromWGS84($0) }
+            let values = (0..<source.properties.count).map { row[$0 + 2] as DatabaseValue }
+            let length = summed.flatMap { Double.fromDatabaseValue(values[$0]) } ?? 0
+            let way = Int64.fromDatabaseValue(values[wayColumn])
+            guard let way, let index = wayIndex[way] else {
+                if let way { wayIndex[way] = ways.count }
+                ways.append(Way(row: values, lines: [line], sum: length, edges: 1))
+                continue
+            }
+            ways[index].sum += length
+            ways[index].edges += 1
+            let last = ways[index].lines[ways[index].lines.count - 1]
+            if last.last == line.first {
+                ways[index].lines[ways[index].lines.count - 1].append(contentsOf: line.dropFirst())
+            } else if last.last == line.last {
+                line.reverse()
+                ways[index].lines[ways[index].lines.count - 1].append(contentsOf: line.dropFirst())
+            } else {
+                ways[index].lines.append(line)
+            }
+        }
+        var properties: [(String, VectorTileLayer.Value)] = []
+        for way in ways {
+            let lines = way.lines.compactMap { try? LineString($0) }
+            guard !lines.isEmpty, let shape = geometry.shape(.multiLineString(lines)) else { continue }
+            properties.removeAll(keepingCapacity: true)
+            for (offset, property) in source.properties.enumerated() {
+                if offset == summed {
+                    properties.append((property.name, .double((way.sum * 100).rounded() / 100)))
+                } else if !Self.edgeProperties.contains(property.name),
+                          let value = value(way.row[offset], property.type, coverage: coverage) {
+                    properties.append((property.name, value))
+                }
+            }
+            properties.append(("edges", .integer(way.edges)))
+            layer.add(id: nil, properties: properties, geometry: shape)
+        }
+    }
+
+    /// A network edge's own properties, which a way of several edges does not carry.
+    static let edgeProperties: Set<String> = ["source_node", "target_node"]
+
+    /// Properties whose expression reads nothing of the row but `cb.run_id` (the latest run, the same for every
+    /// building of the tile).
+    static let perRunProperties: Set<String> = ["coverage_stale"]
 
     private struct ThinningKey: Hashable {
         var value: DatabaseValue

@@ -109,7 +109,7 @@ public enum TileSeeder {
             for y in ys { for x in xs { if let address = TileAddress(z: z, x: x, y: y) { list.append(address) } } }
         }
         let addresses = list
-        let service = TileService(store: store, capacityBytes: 0)
+        let service = TileService(store: store, capacityBytes: 0, prefersWholeIndex: true)
         let sources = TileLayerSource.all
         let temporary = temporaryPath(for: request.output)
         try? FileManager.default.removeItem(atPath: temporary)
@@ -170,6 +170,9 @@ public enum TileSeeder {
             var fields: [String: String] = [:]
             func name(_ type: FeatureCollection.ValueType) -> String { type == .string ? "String" : type == .boolean ? "Boolean" : "Number" }
             for property in collection.properties { fields[property.name] = name(property.type) }
+            if TileLayerSource(collection: collection).lowZoomWayProperty != nil {
+                for field in TileLayerSource.networkWayFields { fields[field.name] = "Number" }
+            }
             if TileLayerSource(collection: collection).mergesSmallBuildings {
                 for field in TileLayerSource.mergedBuildingFields(levels: levels) {
                     fields[field.name] = field.type == .string ? "String" : field.type == .boolean ? "Boolean" : "Number"

@@ -25,9 +25,19 @@ public final class TileService: Sendable {
     private let counters = Mutex((hits: 0, misses: 0))
     /// The buildings' points for the cells of small buildings, one per datum, read again when the key changes.
     private let cellIndexes = Mutex([TileDatum: BuildingCellIndex]())
+    private let cellIndexBuild = Mutex(())
 
-    public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20) {
+    /// Seeding draws every tile of a range: one read of the whole index serves them all.
+    let prefersWholeIndex: Bool
+    /// A server reads the WGS84 index again in the background when a high-zoom tile finds it out of date.
+    let rebuildsIndexInBackground: Bool
+    private let indexWarming = Mutex(false)
+
+    public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
+                prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false) {
         self.store = store
+        self.prefersWholeIndex = prefersWholeIndex
+        self.rebuildsIndexInBackground = rebuildsIndexInBackground
         self.options = options
         self.capacityBytes = capacityBytes
         var configuration = Configuration()
@@ -74,19 +84,47 @@ public final class TileService: Sendable {
     public func draw(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
         let options = options
         return try store.read { db in
-            let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum) : nil
+            let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
             return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, db) })
         }
+    }
+
+    /// From this zoom on a tile reads its own buildings' points through their R-tree (a few thousand at most) rather
+    /// than waiting for the whole index: a tile at street level never waits for a million rows after a change.
+    public static let ownPointsFromZoom = 14
+
+    /// The buildings' points a tile merges: its own read at high zoom, else the whole index. Both hold the tile's
+    /// buildings in the same order, so the tile is the same byte for byte either way.
+    func cellIndex(_ db: Database, datum: TileDatum, for tile: TileAddress) throws -> BuildingCellIndex {
+        if tile.z >= Self.ownPointsFromZoom, !prefersWholeIndex {
+            let key = try BuildingCellIndex.key(db, datum: datum)
+            if let kept = cellIndexes.withLock({ $0[datum] }), kept.key == key { return kept }
+            let startsWarming = rebuildsIndexInBackground && datum == .wgs84 && indexWarming.withLock { warming in
+                defer { warming = true }
+                return !warming
+            }
+            if startsWarming {
+                // The low zooms will need the new index: read it off the request path.
+                DispatchQueue.global(qos: .utility).async { [self] in
+                    try? warm()
+                    indexWarming.withLock { $0 = false }
+                }
+            }
+            return try BuildingCellIndex(db, key: key, only: tile)
+        }
+        return try cellIndex(db, datum: datum)
     }
 
     /// The index of the buildings' points as of this transaction: the kept one when its key still holds.
     func cellIndex(_ db: Database, datum: TileDatum) throws -> BuildingCellIndex {
         let key = try BuildingCellIndex.key(db, datum: datum)
-        // Built under the lock: concurrent tiles (seeding's workers, a burst of requests) wait for one build.
-        return try cellIndexes.withLock { indexes in
-            if let kept = indexes[datum], kept.key == key { return kept }
+        if let kept = cellIndexes.withLock({ $0[datum] }), kept.key == key { return kept }
+        // One build at a time: concurrent tiles (seeding's workers, a burst of requests) wait for it, while tiles
+        // reading their own points go on.
+        return try cellIndexBuild.withLock { _ in
+            if let kept = cellIndexes.withLock({ $0[datum] }), kept.key == key { return kept }
             let index = try BuildingCellIndex(db, key: key)
-            indexes[datum] = index
+            cellIndexes.withLock { $0[datum] = index }
             return index
         }
     }
