@@ -50,8 +50,14 @@ for _ in $(seq 21); do curl -sf -o /dev/null -w "%{time_total}\n" "$URL"; done |
 echo "== reports accepted per second: Open311 POST, routing and duplicate search, $CONNECTIONS connections, ${DURATION} s"
 count() { "$BIN" --db "$WORK" cases list --limit 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["matched"])'; }
 BEFORE=$(count)
+# The server's CPU time (utime + stime, clock ticks) around the run: wrk shares the cores, so reports/s alone undersells it.
+cpu() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
+CPU_BEFORE=$(cpu)
 API_KEY=$(cat "$OUT/token") wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s Benchmarks/cases/post.lua "http://127.0.0.1:$PORT/open311/v2/requests.json"
+CPU_AFTER=$(cpu)
 AFTER=$(count)
 echo "cases stored by the run: $((AFTER - BEFORE))"
+awk -v ticks="$((CPU_AFTER - CPU_BEFORE))" -v hz="$(getconf CLK_TCK)" -v n="$((AFTER - BEFORE))" \
+  'BEGIN { if (n > 0) printf "server CPU %.2f s, %.3f ms per stored report (utime + stime)\n", ticks / hz, ticks / hz * 1000 / n }'
 kill $SERVER
 wait $SERVER 2>/dev/null || true
