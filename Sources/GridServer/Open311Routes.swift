@@ -3,6 +3,7 @@ import GridCases
 import GridModel
 import GridStore
 import Hummingbird
+import Synchronization
 
 /// Open311 GeoReport v2 in JSON under `/open311/v2/` (http://wiki.open311.org/GeoReport_v2): services are the case
 /// categories, requests are cases (service_request_id = the case code). Errors are `[{code, description}]` with
@@ -100,6 +101,7 @@ struct Open311Routes: Sendable {
         let store = state.store
         let settings = state.settings
         let network = self.network
+        let queue = ReportQueue(store: store)
         /// Open311 clients ask for `path.json`; both spellings are served.
         func get(_ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
             router.get(RouterPath(stringLiteral: "/open311/v2/" + path), use: handler)
@@ -204,13 +206,18 @@ struct Open311Routes: Sendable {
                 guard let kind = CaseRepository.ReporterKind(rawValue: kindText) else {
                     throw Failure(status: .badRequest, description: "attribute[reporter_kind] must be one of \(CaseRepository.ReporterKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                guard try CaseSetup.catalog(store).category(service) != nil else { throw Failure(status: .badRequest, description: "service_code \(service.prefix(60)) is not a service") }
                 let name = [fields["first_name"], fields["last_name"]].compactMap { $0 }.joined(separator: " ")
                 let report = CaseRepository.Report(category: service, description: description.isEmpty ? "(no description)" : description,
                                                    point: Coordinate(longitude: lon, latitude: lat), address: fields["address_string"],
                                                    reporterKind: kind, reporter: name.isEmpty ? fields["email"] : name,
                                                    media: fields["media_url"].map { [$0] } ?? [], at: CaseRoutes.now())
-                let (stored, routing) = try CaseRepository.report(report, store: store, network: try network.current(), actor: reporterName)
+                // The service is checked against the catalog the report is registered with, in its transaction. The point's
+                // building, grid and households are found here, beside the other requests, not in the writer's turn.
+                let current = try network.current()
+                let placement = try? CaseRepository.place(report, store: store, network: current)
+                let (stored, routing) = try await queue.register(.init(report, network: current, actor: reporterName,
+                                                                       unknownCategory: { Failure(status: .badRequest, description: "service_code \($0.prefix(60)) is not a service") },
+                                                                       placement: placement))
                 var notice = "routed to grid \(stored.grid ?? "none")"
                 if stored.outsideGrids { notice += String(format: " (outside every grid, %.0f m away)", stored.gridDistance) }
                 if !routing.duplicates.isEmpty { notice += "; possible duplicates: " + routing.duplicates.map(\.code).joined(separator: ", ") }
@@ -220,5 +227,61 @@ struct Open311Routes: Sendable {
         }
         router.post("/open311/v2/requests", use: post)
         router.post("/open311/v2/requests.json", use: post)
+    }
+}
+
+/// Reports arriving while the writer is busy are registered together in its next transaction, each in a savepoint of its
+/// own and answered only once that transaction committed (`CaseRepository.report(_:store:)`): a commit's work is
+/// shared by the reports in it, and no request holds a thread while it waits for the writer.
+final class ReportQueue: Sendable {
+    typealias Registered = (CaseRepository.StoredCase, CaseRepository.Routing)
+
+    struct Waiting: Sendable {
+        var submission: CaseRepository.Submission
+        var continuation: CheckedContinuation<Registered, any Error>
+    }
+
+    /// At most this many reports share a transaction, so a burst's last answer does not wait for all of it.
+    static let largestBatch = 64
+
+    let store: Store
+    private let state = Mutex<(waiting: [Waiting], draining: Bool)>(([], false))
+
+    init(store: Store) {
+        self.store = store
+    }
+
+    func register(_ submission: CaseRepository.Submission) async throws -> Registered {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(Waiting(submission: submission, continuation: continuation))
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Registers what waits, batch after batch, until nothing does.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Waiting] in
+                guard !state.waiting.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let batch = Array(state.waiting.prefix(Self.largestBatch))
+                state.waiting.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let answers = try await CaseRepository.report(batch.map(\.submission), store: store)
+                for (waiting, answer) in zip(batch, answers) { waiting.continuation.resume(with: answer) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
     }
 }

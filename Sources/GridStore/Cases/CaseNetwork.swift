@@ -42,10 +42,23 @@ public final class CaseNetwork: Sendable {
         buildingIndex = Dictionary(uniqueKeysWithValues: placed.buildings.enumerated().map { ($1.id, $0) })
         self.grids = grids
         gridLocator = PolygonLocator(grids.map(\.shape))
+        layerVersions = version.hasPrefix("layers-") ? DataVersions.decode(String(version.dropFirst("layers-".count))) : nil
     }
 
     /// Whether the layers changed since this was loaded.
     public func isCurrent(_ store: Store) throws -> Bool { try AnalysisData.version(store) == version }
+
+    /// The layers' versions this was loaded from (nil when `version` is not `AnalysisData.version`'s).
+    let layerVersions: DataVersions?
+
+    /// Whether the layers in the caller's transaction are the ones this was loaded from (one read of the versions).
+    func isCurrent(_ db: Database) throws -> Bool {
+        guard let layerVersions else { return false }
+        var values: [String: Int64] = [:]
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT layer, version FROM layer_versions")) { values[row[0]] = row[1] }
+        return DataVersions(buildings: values["buildings"] ?? 0, facilities: values["facilities"] ?? 0, network: values["network"] ?? 0,
+                            grids: values["grids"] ?? 0, communities: values["communities"] ?? 0) == layerVersions
+    }
 
     var rule: ReachRule { profile.reach }
 
@@ -54,19 +67,19 @@ public final class CaseNetwork: Sendable {
     /// The building a point concerns: the footprint holding it (lowest id), else the nearest representative point
     /// within `buildingReach` (lowest id among equals). Both through the layers' R-trees, never a scan.
     func building(at point: Coordinate, _ db: Database) throws -> Coverage.Building? {
-        if let id = try Int64.fetchOne(db, sql: """
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT id FROM buildings
             WHERE id IN (SELECT pkid FROM idx_buildings_footprint WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)
               AND ST_Contains(footprint, MakePoint(?1, ?2, 4326))
             ORDER BY id LIMIT 1
-            """, arguments: [point.longitude, point.latitude]), let index = buildingIndex[id] {
+            """), arguments: [point.longitude, point.latitude]), let index = buildingIndex[id] {
             return placed.buildings[index]
         }
         // A box holding every point within the reach (a degree of latitude is at least 110.5 km), then exact distances.
         let dLat = Self.buildingReach.value / 110_000, dLon = dLat / max(0.01, cos(point.latitude * .pi / 180))
-        let candidates = try Int64.fetchAll(db, sql: """
+        let candidates = try Int64.fetchAll(db.cachedStatement(sql: """
             SELECT pkid FROM idx_buildings_point WHERE xmin <= ?2 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?3
-            """, arguments: [point.longitude - dLon, point.longitude + dLon, point.latitude - dLat, point.latitude + dLat])
+            """), arguments: [point.longitude - dLon, point.longitude + dLon, point.latitude - dLat, point.latitude + dLat])
         var best: (Double, Int)?
         for id in candidates {
             guard let i = buildingIndex[id] else { continue }
@@ -85,9 +98,9 @@ public final class CaseNetwork: Sendable {
         if let index = gridLocator.first(containing: point) {
             return (grids[index].code, grids[index].community, false, Meters(0))
         }
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT code, community_code, ST_Distance(geom, MakePoint(?, ?, 4326), 1) AS d FROM grids ORDER BY d, code LIMIT 1
-            """, arguments: [point.longitude, point.latitude]) else { return nil }
+            """), arguments: [point.longitude, point.latitude]) else { return nil }
         let distance: Double? = row[2]
         return (row[0], row[1], true, Meters(distance ?? .infinity))
     }

@@ -124,17 +124,43 @@ public enum CaseRepository {
         return try store.read { db in try route(report, db, network: network, catalog: try CaseSetup.catalog(db), rule: rule) }
     }
 
-    /// Routes a report; `rule` nil skips the duplicate search (it decides nothing that is stored).
-    static func route(_ report: Report, _ db: Database, network: CaseNetwork, catalog: CaseCatalog, rule: DuplicateRule?) throws -> Routing {
+    /// Where a point lies on the layers: its building and grid, and the households within 5 minutes' walk of it.
+    public struct Placement: Sendable {
+        var building: Coverage.Building?
+        var grid: (code: String, community: String?, outside: Bool, distance: Meters)?
+        var householdsNearby: Int? = nil
+    }
+
+    /// The point's placement, found in a read of its own before the report's transaction so that it need not wait for
+    /// the writer (nil when the store's layers are no longer those `network` was loaded from). A report registered with
+    /// it uses it only when its transaction still sees those layers, so it is the placement the transaction would find.
+    public static func place(_ report: Report, store: Store, network: CaseNetwork) throws -> Placement? {
+        try report.check()
+        let found = try store.read { db -> Placement? in
+            guard try network.isCurrent(db) else { return nil }
+            let building = try network.building(at: report.point, db)
+            return Placement(building: building, grid: try network.grid(for: report.point, building: building, db))
+        }
+        return try found.map { found in
+            var found = found
+            found.householdsNearby = try network.householdsWithin(minutes: CaseNetwork.impactMinutes, of: report.point)
+            return found
+        }
+    }
+
+    /// Routes a report; `rule` nil skips the duplicate search (it decides nothing that is stored). `placement`: the
+    /// point's placement found beforehand on the layers of this transaction (see `place`).
+    static func route(_ report: Report, _ db: Database, network: CaseNetwork, catalog: CaseCatalog, rule: DuplicateRule?,
+                      placement: Placement? = nil) throws -> Routing {
         let category = try category(report.category, in: catalog)
-        let building = try network.building(at: report.point, db)
-        let grid = try network.grid(for: report.point, building: building, db)
+        let building = try placement.map(\.building) ?? network.building(at: report.point, db)
+        let grid = try placement.map(\.grid) ?? network.grid(for: report.point, building: building, db)
         let worker = try grid.flatMap { try CaseSetup.currentWorker(db, grid: $0.code, at: report.at) }
         let duplicates = try rule.map { try findDuplicates(report, building: building?.id, db, network: network, rule: $0) } ?? []
         let impact = try category.facilityCategory.flatMap { try network.facilityImpact(category: $0, at: report.point) }
         return Routing(buildingID: building?.id, grid: grid?.code, community: grid?.community, outsideGrids: grid?.outside ?? true,
                        gridDistance: grid?.distance.value ?? 0, workerID: worker?.id, worker: worker?.code, department: category.department,
-                       householdsNearby: try network.householdsWithin(minutes: CaseNetwork.impactMinutes, of: report.point),
+                       householdsNearby: try placement.map(\.householdsNearby) ?? network.householdsWithin(minutes: CaseNetwork.impactMinutes, of: report.point),
                        impact: impact, duplicates: duplicates)
     }
 
@@ -153,12 +179,12 @@ public enum CaseRepository {
         let since = report.at - Int64(rule.days * 86_400)
         // Walking is never shorter than the straight line: a box of the walking limit holds every candidate.
         let dLat = rule.walkingMetres / 111_000, dLon = rule.walkingMetres / (111_000 * max(0.01, cos(report.point.latitude * .pi / 180)))
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT code, building_id, longitude, latitude FROM cases
             WHERE category_code = ? AND state IN (\(openStates)) AND registered_at >= ? AND registered_at <= ?
               AND ((building_id IS NOT NULL AND building_id = ?) OR (longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?))
             ORDER BY registered_at, id
-            """, arguments: [report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
+            """), arguments: [report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
                              report.point.latitude - dLat, report.point.latitude + dLat])
         guard !rows.isEmpty else { return [] }
         let points = rows.map { Coordinate(longitude: $0[2], latitude: $0[3]) }
@@ -172,23 +198,87 @@ public enum CaseRepository {
 
     /// Routes and registers a report in one transaction with its register event. `duplicateOf`: the code of the
     /// case it duplicates, when the reporter confirms one (kept as a reference; the case is registered anyway).
+    /// `unknownCategory`: the refusal of a category the catalog lacks, judged before any other check of the report
+    /// and on the catalog the report is registered against (nil: the store's refusal, after the report's checks).
     public static func report(_ report: Report, store: Store, network: CaseNetwork, actor: String, duplicateOf: String? = nil,
-                              duplicates rule: DuplicateRule = .init()) throws -> (StoredCase, Routing) {
-        try report.check()
+                              duplicates rule: DuplicateRule = .init(),
+                              unknownCategory: (@Sendable (String) -> any Error)? = nil) throws -> (StoredCase, Routing) {
+        if unknownCategory == nil { try report.check() }
         guard !actor.isEmpty, actor.count <= 200 else { throw StoreError.badInput("actor must be 1–200 characters") }
         return try store.write { db in
-            let catalog = try CaseSetup.catalog(db)
-            let routing = try route(report, db, network: network, catalog: catalog, rule: rule)
-            let category = try category(report.category, in: catalog)
-            let calendar = try CaseSetup.calendar(db)
-            if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
-                throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
-            }
-            let event = CaseEvent(action: .register, from: nil, to: .registered, at: report.at, actor: actor)
-            let (_, code) = try insert(report, routing: routing, category: category, calendar: calendar, events: [event], duplicateOf: duplicateOf, db)
-            guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
-            return (stored, routing)
+            try register(report, db, network: network, actor: actor, duplicateOf: duplicateOf, rule: rule, unknownCategory: unknownCategory)
         }
+    }
+
+    /// A report to register, as `report` takes it.
+    public struct Submission: Sendable {
+        public var report: Report
+        public var network: CaseNetwork
+        public var actor: String
+        public var unknownCategory: (@Sendable (String) -> any Error)?
+        /// The point's placement found beforehand (`place`), used when the transaction still sees its layers.
+        public var placement: Placement?
+
+        public init(_ report: Report, network: CaseNetwork, actor: String, unknownCategory: (@Sendable (String) -> any Error)? = nil,
+                    placement: Placement? = nil) {
+            self.report = report
+            self.network = network
+            self.actor = actor
+            self.unknownCategory = unknownCategory
+            self.placement = placement
+        }
+    }
+
+    /// Registers reports that arrived together in one write transaction, each in a savepoint of its own: each one lands
+    /// whole or not at all, exactly as `report` would have registered it after the ones before it, and a refused one
+    /// leaves the others in. The answers (in order) hold only once the transaction committed; when the commit fails,
+    /// every report fails with its error. Suspends the caller instead of blocking a thread while the writer is busy.
+    public static func report(_ submissions: [Submission], store: Store) async throws -> [Result<(StoredCase, Routing), any Error>] {
+        try await store.pool.write { db in
+            // An error SQLite ends the whole transaction with (a full disk) is every later report's too: none runs outside it.
+            var ended: (any Error)?
+            return submissions.map { s -> Result<(StoredCase, Routing), any Error> in
+                Result {
+                    if let ended { throw ended }
+                    if s.unknownCategory == nil { try s.report.check() }
+                    guard !s.actor.isEmpty, s.actor.count <= 200 else { throw StoreError.badInput("actor must be 1–200 characters") }
+                    var registered: (StoredCase, Routing)?
+                    do {
+                        try db.inSavepoint {
+                            registered = try register(s.report, db, network: s.network, actor: s.actor, duplicateOf: nil, rule: .init(),
+                                                      unknownCategory: s.unknownCategory, placement: s.placement)
+                            return .commit
+                        }
+                    } catch {
+                        if !db.isInsideTransaction { ended = error }
+                        throw error
+                    }
+                    guard let registered else { throw StoreError.corrupt("a report's savepoint ended without its case") }
+                    return registered
+                }
+            }
+        }
+    }
+
+    /// Routes and registers one report in the caller's transaction (see `report`).
+    static func register(_ report: Report, _ db: Database, network: CaseNetwork, actor: String, duplicateOf: String?, rule: DuplicateRule,
+                         unknownCategory: (@Sendable (String) -> any Error)?, placement: Placement? = nil) throws -> (StoredCase, Routing) {
+        let catalog = try CaseSetup.catalog(db)
+        if let unknownCategory {
+            guard catalog.category(report.category) != nil else { throw unknownCategory(report.category) }
+            try report.check()
+        }
+        let placement = try placement.flatMap { try network.isCurrent(db) ? $0 : nil }
+        let routing = try route(report, db, network: network, catalog: catalog, rule: rule, placement: placement)
+        let category = try category(report.category, in: catalog)
+        let calendar = try CaseSetup.calendar(db)
+        if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
+            throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
+        }
+        let event = CaseEvent(action: .register, from: nil, to: .registered, at: report.at, actor: actor)
+        let (_, code) = try insert(report, routing: routing, category: category, calendar: calendar, events: [event], duplicateOf: duplicateOf, db)
+        guard let stored = try fetch(db, code: code, withEvents: true) else { throw StoreError.corrupt("case \(code) vanished") }
+        return (stored, routing)
     }
 
     /// Stores a routed case with its log (the register event first): the next id, its code, the row as the replay of
@@ -291,7 +381,7 @@ public enum CaseRepository {
     }
 
     static func fetch(_ db: Database, code: String, withEvents: Bool) throws -> StoredCase? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM cases c LEFT JOIN workers w ON w.id = c.worker_id WHERE c.code = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM cases c LEFT JOIN workers w ON w.id = c.worker_id WHERE c.code = ?"),
                                          arguments: [code]) else { return nil }
         var stored = try decode(row)
         if withEvents { stored.events = try events(db, caseID: stored.id) }
@@ -299,9 +389,9 @@ public enum CaseRepository {
     }
 
     static func events(_ db: Database, caseID: Int64) throws -> [CaseEvent] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
             SELECT action, from_state, to_state, at, actor, note, extension_seconds FROM case_events WHERE case_id = ? ORDER BY seq
-            """, arguments: [caseID]).map(event)
+            """), arguments: [caseID]).map(event)
     }
 
     static func event(_ row: Row) throws -> CaseEvent {

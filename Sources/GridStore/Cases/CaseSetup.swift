@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GridCases
+import Synchronization
 
 /// The data cases are registered against: departments and categories, the working calendar, workers and the grids
 /// they serve, reporter keys.
@@ -38,7 +39,32 @@ public enum CaseSetup {
         try store.read { db in try catalog(db) }
     }
 
+    /// The stored catalog. Kept decoded between reads under the literal text of its rows (`catalogKeySQL`), read in
+    /// the caller's transaction: any change to the catalog's name, departments or categories is a new key, so the
+    /// catalog served is always the one stored.
     static func catalog(_ db: Database) throws -> CaseCatalog {
+        let key = try String.fetchOne(try db.cachedStatement(sql: catalogKeySQL)) ?? ""
+        if let known = catalogCache.withLock({ $0?.key == key ? $0?.catalog : nil }) { return known }
+        let catalog = try readCatalog(db)
+        catalogCache.withLock { $0 = (key, catalog) }
+        return catalog
+    }
+
+    /// Every value the catalog is read from as SQL literals (`quote`: strings quoted with quotes doubled, numbers,
+    /// NULL, blobs in hex) between separators no literal holds unquoted, so equal keys mean equal rows.
+    static let catalogKeySQL = """
+        SELECT coalesce((SELECT quote(value) FROM case_settings WHERE name = 'catalog'), 'NULL')
+            || ';' || coalesce((SELECT group_concat(quote(code) || ',' || quote(name), ';') FROM (SELECT code, name FROM departments ORDER BY code)), '')
+            || ';;' || coalesce((SELECT group_concat(quote(code) || ',' || quote(name_zh) || ',' || quote(name_en) || ',' || quote(kind) || ','
+                || quote(department_code) || ',' || quote(handling_limit) || ',' || quote(checking_limit) || ',' || quote(priority) || ','
+                || quote(facility_category), ';') FROM (SELECT * FROM case_categories ORDER BY code)), '')
+        """
+
+    /// The last catalog decoded, with its key.
+    static let catalogCache = Mutex<(key: String, catalog: CaseCatalog)?>(nil)
+
+    /// The catalog as the rows hold it, decoded afresh.
+    static func readCatalog(_ db: Database) throws -> CaseCatalog {
         let name = try String.fetchOne(db, sql: "SELECT value FROM case_settings WHERE name = 'catalog'") ?? "default"
         let departments = try Row.fetchAll(db, sql: "SELECT code, name FROM departments ORDER BY code").map { Department(code: $0[0], name: $0[1]) }
         let categories = try Row.fetchAll(db, sql: """
@@ -74,8 +100,26 @@ public enum CaseSetup {
         try store.read { db in try calendar(db) }
     }
 
+    /// The stored calendar, kept decoded between reads under its stored text: a changed calendar is a new text.
     static func calendar(_ db: Database) throws -> WorkingCalendar {
-        guard let text = try String.fetchOne(db, sql: "SELECT value FROM case_settings WHERE name = 'calendar'") else { return .standard }
+        guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM case_settings WHERE name = 'calendar'")) else {
+            return .standard
+        }
+        if let known = calendarCache.withLock({ $0?.text == text ? $0?.calendar : nil }) { return known }
+        let calendar = try decodeCalendar(text)
+        calendarCache.withLock { $0 = (text, calendar) }
+        return calendar
+    }
+
+    /// The last calendar decoded, with its stored text.
+    static let calendarCache = Mutex<(text: String, calendar: WorkingCalendar)?>(nil)
+
+    /// The calendar as stored, decoded afresh.
+    static func readCalendar(_ db: Database) throws -> WorkingCalendar {
+        try String.fetchOne(db, sql: "SELECT value FROM case_settings WHERE name = 'calendar'").map(decodeCalendar) ?? .standard
+    }
+
+    static func decodeCalendar(_ text: String) throws -> WorkingCalendar {
         do { return try JSONDecoder().decode(WorkingCalendar.self, from: Data(text.utf8)) } catch {
             throw StoreError.corrupt("stored working calendar: \(error)")
         }
@@ -152,11 +196,11 @@ public enum CaseSetup {
 
     /// The grid worker serving `grid` at `time` (lowest id when several).
     static func currentWorker(_ db: Database, grid: String, at time: Timestamp) throws -> (id: Int64, code: String)? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(db.cachedStatement(sql: """
             SELECT w.id, w.code FROM worker_grids g JOIN workers w ON w.id = g.worker_id
             WHERE g.grid_code = ? AND w.role = 'grid_worker' AND g.valid_from <= ? AND (g.valid_to IS NULL OR g.valid_to > ?)
             ORDER BY w.id LIMIT 1
-            """, arguments: [grid, time, time]).map { ($0[0], $0[1]) }
+            """), arguments: [grid, time, time]).map { ($0[0], $0[1]) }
     }
 
     // MARK: Reporter keys
@@ -179,7 +223,7 @@ public enum CaseSetup {
         guard key.count <= 200 else { return nil }
         let digest = KeyDigest.hex(key)
         return try store.read { db in
-            try String.fetchOne(db, sql: "SELECT name FROM reporter_keys WHERE key_sha256 = ? AND revoked_at IS NULL", arguments: [digest])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM reporter_keys WHERE key_sha256 = ? AND revoked_at IS NULL"), arguments: [digest])
         }
     }
 }
