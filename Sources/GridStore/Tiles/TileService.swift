@@ -26,8 +26,13 @@ public final class TileService: Sendable {
     /// The buildings' points for the cells of small buildings, one per datum, read again when the key changes.
     private let cellIndexes = Mutex([TileDatum: BuildingCellIndex]())
 
-    public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20) {
+    /// The latest coverage run's figures per grid and community, which their tiles carry.
+    public let areaFigures: CoverageAreaFiguresCache
+
+    public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
+                areaFigures: CoverageAreaFiguresCache? = nil) {
         self.store = store
+        self.areaFigures = areaFigures ?? CoverageAreaFiguresCache(store: store)
         self.options = options
         self.capacityBytes = capacityBytes
         var configuration = Configuration()
@@ -73,9 +78,10 @@ public final class TileService: Sendable {
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
     public func draw(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
         let options = options
+        let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
         return try store.read { db in
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum) : nil
-            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, db) })
+            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, db) })
         }
     }
 
