@@ -100,7 +100,7 @@ struct AnalysisRoutes: Sendable {
             guard let latest = try CoverageRuns.latestID(store: state.store) else {
                 throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
             }
-            return Responses.json(try self.coverageRun(latest, community: community, request: request), request: request, cacheable: false)
+            return Responses.bytes(try self.coverageRun(latest, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
         }
         router.get("/coverage/summary") { request, _ in
             let parameters = try Self.coverageParameters(request, accepted: ["f", "theme"])
@@ -122,7 +122,7 @@ struct AnalysisRoutes: Sendable {
         router.get("/coverage/runs/:coverageRunId") { request, context in
             let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
             let id = try self.coverageRunID(context.parameters.get("coverageRunId") ?? "", parameter: "coverageRunId")
-            return Responses.json(try self.coverageRun(id, community: community, request: request), request: request, cacheable: false)
+            return Responses.bytes(try self.coverageRun(id, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
         }
         router.get("/coverage/compare") { request, _ in
             let parameters = try Self.coverageParameters(request, accepted: ["f", "a", "b", "community"])
@@ -183,11 +183,11 @@ struct AnalysisRoutes: Sendable {
     }
 
     /// A stored run rolled up against the buildings' current grids and communities, with its freshness.
-    func coverageRun(_ id: Int64, community: String?, request: Request) throws -> JSONValue {
+    func coverageRun(_ id: Int64, community: String?, request: Request) throws -> [UInt8] {
         let key = "\(id)|\(community ?? "")|\(Responses.base(request))"
         let before = state.features.dataVersion()
         if let before, let kept = state.coverageAnswers.withLock({ $0.dataVersion == before ? $0.answers[key] : nil }) { return kept }
-        let answer = try renderCoverageRun(id, community: community, request: request)
+        let answer = Array(GeoJSON.encode(try renderCoverageRun(id, community: community, request: request)).utf8)
         // Kept only when nothing committed while it was read (refreshing the buildings' places commits: kept next time).
         if let before, state.features.dataVersion() == before {
             state.coverageAnswers.withLock { kept in

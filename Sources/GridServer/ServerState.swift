@@ -82,7 +82,7 @@ final class ServerState: Sendable {
     let coverageFigures: CoverageAreaFiguresCache
     /// Rendered coverage runs (`/coverage`, `/coverage/runs/{id}`) by run, community and base address, kept while
     /// SQLite's data version holds (any commit empties it): a city's run is read and rolled up once, not per request.
-    let coverageAnswers = Mutex<(dataVersion: Int64?, answers: [String: JSONValue])>((nil, [:]))
+    let coverageAnswers = Mutex<(dataVersion: Int64?, answers: [String: [UInt8]])>((nil, [:]))
 
     init(store: Store, settings: ServerSettings) {
         self.store = store
