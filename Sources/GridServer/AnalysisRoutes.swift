@@ -3,6 +3,7 @@ import GridAnalysis
 import GridModel
 import GridStore
 import Hummingbird
+import Synchronization
 
 /// `/isochrones` and `/coverage`: the same cores the command line runs.
 struct AnalysisRoutes: Sendable {
@@ -99,7 +100,14 @@ struct AnalysisRoutes: Sendable {
             guard let latest = try CoverageRuns.latestID(store: state.store) else {
                 throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
             }
-            return Responses.json(try self.coverageRun(latest, community: community, request: request), request: request, cacheable: false)
+            return Responses.bytes(try self.coverageRun(latest, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
+        }
+        router.get("/coverage/summary") { request, _ in
+            let parameters = try Self.coverageParameters(request, accepted: ["f", "theme"])
+            guard let figures = try state.coverageFigures.latest() else {
+                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+            }
+            return Responses.json(try self.coverageSummary(figures, theme: parameters["theme"], request: request), request: request, cacheable: false)
         }
         router.get("/coverage/runs") { request, _ in
             _ = try Self.coverageParameters(request, accepted: ["f"])
@@ -114,7 +122,7 @@ struct AnalysisRoutes: Sendable {
         router.get("/coverage/runs/:coverageRunId") { request, context in
             let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
             let id = try self.coverageRunID(context.parameters.get("coverageRunId") ?? "", parameter: "coverageRunId")
-            return Responses.json(try self.coverageRun(id, community: community, request: request), request: request, cacheable: false)
+            return Responses.bytes(try self.coverageRun(id, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
         }
         router.get("/coverage/compare") { request, _ in
             let parameters = try Self.coverageParameters(request, accepted: ["f", "a", "b", "community"])
@@ -175,7 +183,22 @@ struct AnalysisRoutes: Sendable {
     }
 
     /// A stored run rolled up against the buildings' current grids and communities, with its freshness.
-    func coverageRun(_ id: Int64, community: String?, request: Request) throws -> JSONValue {
+    func coverageRun(_ id: Int64, community: String?, request: Request) throws -> [UInt8] {
+        let key = "\(id)|\(community ?? "")|\(Responses.base(request))"
+        let before = state.features.dataVersion()
+        if let before, let kept = state.coverageAnswers.withLock({ $0.dataVersion == before ? $0.answers[key] : nil }) { return kept }
+        let answer = Array(GeoJSON.encode(try renderCoverageRun(id, community: community, request: request)).utf8)
+        // Kept only when nothing committed while it was read (refreshing the buildings' places commits: kept next time).
+        if let before, state.features.dataVersion() == before {
+            state.coverageAnswers.withLock { kept in
+                if kept.dataVersion != before || kept.answers.count >= 16 { kept = (before, [:]) }
+                kept.answers[key] = answer
+            }
+        }
+        return answer
+    }
+
+    func renderCoverageRun(_ id: Int64, community: String?, request: Request) throws -> JSONValue {
         let keep = try communityFilter(community)
         let loaded = try CoverageRuns.load(store: state.store, id: id)
         var object = CoverageReport.json(loaded.result, run: loaded.run, seconds: nil, buildings: false, keep: keep)
@@ -187,8 +210,90 @@ struct AnalysisRoutes: Sendable {
         return try Self.jsonValue(object)
     }
 
+    /// What the map's legend needs of the latest run, without a row per grid: the run, its summary, and per theme
+    /// (each level, then each requirement) the grids and communities per share class and the ten worst grids. The
+    /// figures are `/coverage`'s groups (`CoverageAreaFigures`), read once per run and data version.
+    func coverageSummary(_ figures: CoverageAreaFigures, theme: String?, request: Request) throws -> JSONValue {
+        let themes = figures.themes.indices.filter { theme == nil || figures.themes[$0].key == theme }
+        if let theme, themes.isEmpty {
+            throw APIProblem.badParameter("theme", "theme \"\(theme)\" is not one of run \(figures.run)'s: \(figures.themes.map(\.key).joined(separator: ", "))")
+        }
+        let run = try CoverageRuns.list(store: state.store).first { $0.id == figures.run }
+        let summary = run.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.summary.utf8))) as? [String: Any] } ?? [:]
+        let worst = themes.map { figures.worst(figures.grids, theme: $0, count: 10) }
+        let codes = Array(Set(worst.flatMap { $0.map(\.code) }))
+        let names = try CoverageAreaFigures.gridNames(codes, store: state.store)
+        func classes(_ areas: [CoverageAreaFigures.Area], stored: Int, _ t: Int) -> [String: Any] {
+            let counts = figures.classCounts(areas, stored: stored, theme: t)
+            return ["classes": counts.classes, "no_households": counts.noHouseholds]
+        }
+        var object: [String: Any] = [
+            "run_id": figures.run, "profile": figures.profile.name,
+            "summary": summary,
+            "categories_without_facilities": summary["categories_without_facilities"] ?? [],
+            "grids": figures.storedGrids, "communities": figures.storedCommunities,
+            "classes": ["breaks": CoverageAreaFigures.classBreaks, "households_property": CoverageAreaFigures.householdsProperty,
+                        "run_property": CoverageAreaFigures.runProperty],
+            "themes": zip(themes, worst).map { t, worst -> [String: Any] in
+                let theme = figures.themes[t]
+                var grids = classes(figures.grids, stored: figures.storedGrids, t)
+                grids["worst"] = worst.map { area -> [String: Any] in
+                    ["code": area.code, "name": names[area.code]?.name as Any? ?? NSNull(), "community": names[area.code]?.community as Any? ?? NSNull(),
+                     "households": area.households, "households_covered": area.meeting[t], "uncovered": area.households - area.meeting[t],
+                     "share": figures.share(area, theme: t)]
+                }
+                return ["key": theme.key, "minutes": theme.minutes, "category": theme.category as Any? ?? NSNull(),
+                        "share_property": theme.shareProperty, "households_property": theme.householdsProperty,
+                        "grids": grids, "communities": classes(figures.communities, stored: figures.storedCommunities, t)]
+            },
+        ]
+        if let run {
+            object["created_at"] = run.createdAt
+            for (key, value) in run.freshness.json { object[key] = value }
+            object["run"] = ["id": run.id, "created_at": run.createdAt, "profile": run.profileName,
+                             "stale": run.freshness.isStale, "changed_since": run.freshness.changedLayers] as [String: Any]
+        }
+        object["links"] = [["rel": "self", "href": Responses.base(request) + "/coverage/summary"],
+                           ["rel": "coverage", "href": Responses.base(request) + "/coverage/runs/\(figures.run)"]]
+        return try Self.jsonValue(object)
+    }
+
+    /// The renderers' `[String: Any]` trees as JSON values, walked directly: going through `JSONSerialization` and
+    /// back through `JSONDecoder` bridged every value of a city's `/coverage` (a row per grid) and took a minute.
     static func jsonValue(_ object: Any) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: try JSONSerialization.data(withJSONObject: object))
+        // Swift's own values by their exact type first: casting through `as?` would bridge them to NSNumber and back
+        // (and an NSNumber 1 would pass for `true`).
+        let kind = ObjectIdentifier(type(of: object))
+        if kind == ObjectIdentifier(Int.self), let value = object as? Int { return .number(Double(value)) }
+        if kind == ObjectIdentifier(Double.self), let value = object as? Double { return try number(value) }
+        if kind == ObjectIdentifier(String.self), let value = object as? String { return .string(value) }
+        if kind == ObjectIdentifier(Bool.self), let value = object as? Bool { return .bool(value) }
+        if kind == ObjectIdentifier(Int64.self), let value = object as? Int64 { return .number(Double(value)) }
+        if let value = object as? [String: Any] {
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(value.count)
+            for (key, item) in value { members[key] = try jsonValue(item) }
+            return .object(members)
+        }
+        if let value = object as? [Any] { return .array(try value.map(jsonValue)) }
+        if object is NSNull { return .null }
+        if let value = object as? JSONValue { return value }
+        if let value = object as? NSNumber {
+            // Parsed JSON (a stored run's summary) holds NSNumbers; booleans among them are of type "c".
+            return String(cString: value.objCType) == "c" ? .bool(value.boolValue) : try number(value.doubleValue)
+        }
+        if let value = object as? String { return .string(value) }
+        throw JSONShapeError(detail: "a value of type \(type(of: object)) in a JSON answer")
+    }
+
+    private static func number(_ value: Double) throws -> JSONValue {
+        guard value.isFinite else { throw JSONShapeError(detail: "a number that is not finite in a JSON answer") }
+        return .number(value)
+    }
+
+    struct JSONShapeError: Error, CustomStringConvertible {
+        let detail: String
+        var description: String { detail }
     }
 
     /// The active profile, or a shipped one by name; `parameter` nil: it came in the body.

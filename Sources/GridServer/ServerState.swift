@@ -78,11 +78,17 @@ final class ServerState: Sendable {
     let isochroneSlots: ComputeSlots
     let runSlots: ComputeSlots
     private let analysis = Mutex<AnalysisSnapshot?>(nil)
+    /// The latest coverage run rolled up by grid and community: the map's summary and the grid and community tiles.
+    let coverageFigures: CoverageAreaFiguresCache
+    /// Rendered coverage runs (`/coverage`, `/coverage/runs/{id}`) by run, community and base address, kept while
+    /// SQLite's data version holds (any commit empties it): a city's run is read and rolled up once, not per request.
+    let coverageAnswers = Mutex<(dataVersion: Int64?, answers: [String: [UInt8]])>((nil, [:]))
 
     init(store: Store, settings: ServerSettings) {
         self.store = store
         self.settings = settings
         features = FeatureReader(store: store)
+        coverageFigures = CoverageAreaFiguresCache(store: store)
         metrics = RequestMetrics()
         isochroneSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentIsochrones, work: "isochrone", retryAfterSeconds: 1)
         runSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentRuns, work: "grid run", retryAfterSeconds: 10)

@@ -14,10 +14,12 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store, rebuildsIndexInBackground: true)
+        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures)
         // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
         let tiles = tiles
         Task.detached(priority: .background) { try? tiles.warm() }
+        // So are the coverage figures the grid and community tiles (and the map's summary) carry.
+        Task.detached(priority: .background) { _ = try? tiles.areaFigures.latest() }
     }
 
     static let mvt = "application/vnd.mapbox-vector-tile"
@@ -202,6 +204,7 @@ struct TileRoutes: Sendable {
         let datum = try Self.datum(request)
         let suffix = datum == .wgs84 ? "" : "?datum=\(datum.rawValue)"
         let levels = try tiles.coverageLevels()
+        let areaFields = try tiles.areaFigures.latest()?.tilePropertyNames ?? []
         var object: [String: JSONValue] = [
             "tilejson": "3.0.0",
             "name": .string(collections.count == 1 ? collections[0].title : "CommunityGrid"),
@@ -213,7 +216,8 @@ struct TileRoutes: Sendable {
                 .object([
                     "id": .string(collection.id), "description": .string(collection.description),
                     "minzoom": .number(Double(Self.minimumZoom)), "maxzoom": .number(Double(Self.advertisedMaximumZoom)),
-                    "fields": .object(Self.fields(collection, levels: levels)),
+                    "fields": .object(Self.fields(collection, levels: levels).merging(
+                        Self.source(collection).coverageAreas == nil ? [] : areaFields.map { ($0, "Number") }) { kept, _ in kept }),
                 ])
             }),
         ]

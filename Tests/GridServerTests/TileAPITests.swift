@@ -146,6 +146,32 @@ enum TileCheck {
         return [west, south, east, north]
     }
 
+    /// The items with the properties their tiles add: the coverage run, the households and per level and requirement
+    /// the share and the households meeting it, as the area's /coverage row gives them.
+    static func withCoverageFigures(_ items: [[String: Any]], coverage: [String: Any], rows key: String) throws -> [[String: Any]] {
+        var rows: [String: [String: Any]] = [:]
+        for row in coverage[key] as? [[String: Any]] ?? [] { if let code = row["code"] as? String { rows[code] = row } }
+        return items.map { item in
+            var item = item
+            var properties = item["properties"] as? [String: Any] ?? [:]
+            guard let code = properties["code"] as? String, let row = rows[code] else { return item }
+            properties["coverage_run"] = coverage["run_id"]
+            properties["coverage_households"] = row["households"]
+            for level in row["levels"] as? [[String: Any]] ?? [] {
+                let minutes = CoverageRuns.formatMinutes((level["minutes"] as? NSNumber)?.doubleValue ?? 0)
+                properties["coverage_share_\(minutes)"] = level["share"]
+                properties["coverage_met_\(minutes)"] = level["households_covered"]
+                for requirement in level["requirements"] as? [[String: Any]] ?? [] {
+                    let suffix = "\(minutes)_\(requirement["category"] as? String ?? "")"
+                    properties["coverage_share_\(suffix)"] = requirement["share"]
+                    properties["coverage_met_\(suffix)"] = requirement["households_covered"]
+                }
+            }
+            item["properties"] = properties
+            return item
+        }
+    }
+
     /// Fetches a tile and the items over it for `collection`, decodes and compares.
     static func check(_ client: some TestClientProtocol, collection: String, z: Int, x: Int, y: Int, datum: String = "wgs84") async throws -> Outcome {
         let query = datum == "wgs84" ? "" : "?datum=\(datum)"
@@ -166,7 +192,12 @@ enum TileCheck {
         let bbox = box.map { String($0) }.joined(separator: ",")
         let items = try await client.execute(uri: "/collections/\(collection)/items?limit=10000&bbox=\(bbox)\(crsQuery)", method: .get)
         #expect(items.status == .ok)
-        let features = try json(items.text)["features"] as? [[String: Any]] ?? []
+        var features = try json(items.text)["features"] as? [[String: Any]] ?? []
+        if ["grids", "communities"].contains(collection) {
+            // Grids and communities also carry the latest coverage run's figures of their /coverage row.
+            let coverage = try await client.execute(uri: "/coverage", method: .get)
+            if coverage.status == .ok { features = try withCoverageFigures(features, coverage: try json(coverage.text), rows: collection) }
+        }
         return try compare(layer: decoded[collection] as? [String: Any], items: features, z: z, x: x, y: y, pointLayer: collection == "facilities")
     }
 }

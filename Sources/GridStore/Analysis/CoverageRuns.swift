@@ -306,14 +306,14 @@ public enum CoverageRuns {
                 "minutes": level.minutes,
                 "households_covered": counts.householdsCovered,
                 "buildings_covered": counts.buildingsCovered,
-                "share": totals.households == 0 ? 0 : (Double(counts.householdsCovered) / Double(totals.households) * 10000).rounded() / 10000,
+                "share": share(counts.householdsCovered, of: totals.households),
                 "uncovered_buildings": counts.uncoveredBuildings.count,
                 "requirements": zip(level.categories, counts.householdsMeeting).map { requirement, households in
                     [
                         "category": requirement.category, "label": requirement.label as Any? ?? NSNull(),
                         "limit_m": profile.limit(requirement, at: level).value,
                         "households_covered": households,
-                        "share": totals.households == 0 ? 0 : (Double(households) / Double(totals.households) * 10000).rounded() / 10000,
+                        "share": share(households, of: totals.households),
                     ] as [String: Any]
                 },
             ] as [String: Any]

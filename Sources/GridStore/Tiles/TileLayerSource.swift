@@ -53,6 +53,11 @@ public struct TileLayerSource: Sendable {
         /// The classes drawn at zoom z, nil when every feature is.
         public func classes(z: Int) -> [String]? { tiers.first { z < $0.belowZoom }?.classes }
     }
+    /// Grids and communities carry the latest coverage run's figures for the area of their `code`
+    /// (`CoverageAreaFigures.tileProperties`): the households and, per level and requirement, the share meeting it.
+    public var coverageAreas: CoverageAreaKind?
+
+    public enum CoverageAreaKind: Sendable { case grids, communities }
 
     public init(name: String, table: String, geometryColumn: String, properties: [Property], joinsCoverage: Bool, isPointLayer: Bool) {
         self.name = name; self.table = table; self.geometryColumn = geometryColumn
@@ -122,6 +127,7 @@ extension TileLayerSource {
             },
             joinsCoverage: collection.joinsCoverage, isPointLayer: collection.geometryType == "Point")
         mergesSmallBuildings = collection.id == FeatureCollection.buildings.id
+        coverageAreas = collection.id == FeatureCollection.grids.id ? .grids : collection.id == FeatureCollection.communities.id ? .communities : nil
         if collection.id == FeatureCollection.facilities.id {
             thinningBelowZoom = Self.facilitiesThinnedBelowZoom
             thinningProperty = "category"

@@ -14,7 +14,7 @@ enum TileReader {
     static func latestCoverage(_ db: Database) throws -> Coverage? { try LatestCoverageRun.read(db) }
 
     static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
-                      cells: BuildingCellIndex? = nil, _ db: Database) throws -> VectorTileLayer {
+                      cells: BuildingCellIndex? = nil, areaFigures: CoverageAreaFigures? = nil, _ db: Database) throws -> VectorTileLayer {
         let geometry = TileGeometry(tile: tile, options: options)
         let box = datum.system.wgs84Envelope(of: geometry.bufferedBounds)
         let coverage = source.joinsCoverage ? try latestCoverage(db) : nil
@@ -87,6 +87,7 @@ enum TileReader {
         let thinning = source.thinningBelowZoom.map { tile.z < $0 } == true
             ? source.properties.firstIndex { $0.name == source.thinningProperty } : nil
         var taken = Set<ThinningKey>()
+        let areaCode = areaFigures != nil && source.coverageAreas != nil ? source.properties.firstIndex { $0.name == "code" } : nil
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
@@ -117,6 +118,10 @@ enum TileReader {
                 if let value = value(column, property.type, coverage: coverage) {
                     properties.append((property.name, value))
                 }
+            }
+            if let areaFigures, let areaCode, let code = row[areaCode + 2] as String?,
+               let area = source.coverageAreas == .grids ? areaFigures.grid(code) : areaFigures.community(code) {
+                properties.append(contentsOf: areaFigures.tileProperties(area))
             }
             layer.add(id: UInt64(exactly: id), properties: properties, geometry: shape)
         }

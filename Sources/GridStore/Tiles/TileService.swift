@@ -32,12 +32,16 @@ public final class TileService: Sendable {
     /// A server reads the WGS84 index again in the background when a high-zoom tile finds it out of date.
     let rebuildsIndexInBackground: Bool
     private let indexWarming = Mutex(false)
+    /// The latest coverage run's figures per grid and community, which their tiles carry.
+    public let areaFigures: CoverageAreaFiguresCache
 
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
-                prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false) {
+                prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false,
+                areaFigures: CoverageAreaFiguresCache? = nil) {
         self.store = store
         self.prefersWholeIndex = prefersWholeIndex
         self.rebuildsIndexInBackground = rebuildsIndexInBackground
+        self.areaFigures = areaFigures ?? CoverageAreaFiguresCache(store: store)
         self.options = options
         self.capacityBytes = capacityBytes
         var configuration = Configuration()
@@ -83,9 +87,10 @@ public final class TileService: Sendable {
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
     public func draw(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
         let options = options
+        let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
         return try store.read { db in
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
-            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, db) })
+            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, db) })
         }
     }
 

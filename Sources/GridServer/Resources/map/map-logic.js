@@ -31,13 +31,15 @@
   const $ = (id) => document.getElementById(id);
 
   // ---- Class schemes and colours (one definition, shown in the legends) ----
-  // Grids: equal intervals of 20 percentage points on the share of households meeting the chosen level or requirement.
-  const shareBreaks = [0.2, 0.4, 0.6, 0.8];
+  // Grids: classes of the share of households meeting the chosen level or requirement, at the breaks the server's
+  // summary states (/coverage/summary: equal intervals of 20 percentage points), one colour each.
   const shareColours = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"];
   const noHouseholdsColour = "#cfcfcf";
+  function shareBreaks() { return (data.coverage && data.coverage.classes && data.coverage.classes.breaks) || []; }
   function shareClass(share) {
+    const breaks = shareBreaks();
     let index = 0;
-    while (index < shareBreaks.length && share >= shareBreaks[index]) index += 1;
+    while (index < breaks.length && share >= breaks[index]) index += 1;
     return index;
   }
   // Buildings: best level met (shortest minutes first), then none met and no result.
@@ -147,22 +149,34 @@
   }
 
   // ---- Page state ----
-  const data = { communities: [], grids: [], buildings: [], facilities: [], coverage: null, coverageRuns: [], gridRuns: [],
+  const data = { communities: [], grids: [], buildings: [], facilities: [], coverage: null, coverageRows: null, coverageRuns: [], gridRuns: [],
                  minutes: null, comparison: null, moves: null, runGrids: [], isochrones: null, cases: [], caseDetail: null,
                  facilityCounts: null };
   const state = { theme: null, buildings: "best", compare: null, run: null, grid: null, at: null, case: null };
   let view = null;
 
-  // Coverage rows by grid code (made once per coverage answer: a city has tens of thousands of grids), and the
-  // theme's figure for one grid.
+  // data.coverage is the latest run's summary (/coverage/summary: the run, its summary, per theme the classes and
+  // the worst grids); a view drawing grids as GeoJSON (Leaflet) also reads every grid's row (/coverage) to shade
+  // them, and a tiled view reads each grid's figures from its tile. Coverage rows by grid code are made once per answer.
   let rowsOf = null, rowsByCode = new Map();
   function gridRows() {
-    if (rowsOf !== data.coverage) {
+    if (rowsOf !== data.coverageRows) {
       rowsByCode = new Map();
-      for (const row of (data.coverage && data.coverage.grids) || []) rowsByCode.set(row.code, row);
-      rowsOf = data.coverage;
+      for (const row of (data.coverageRows && data.coverageRows.grids) || []) rowsByCode.set(row.code, row);
+      rowsOf = data.coverageRows;
     }
     return rowsByCode;
+  }
+  // The summary's entry for the theme: its tile properties, class counts and worst grids.
+  function summaryTheme(theme) {
+    return theme && data.coverage ? (data.coverage.themes || []).find((t) => t.key === theme.key) || null : null;
+  }
+  // The theme's figure from a grid's tile properties.
+  function tileFigure(p, theme) {
+    const entry = summaryTheme(theme);
+    if (!entry || p[entry.share_property] === undefined) return null;
+    const households = p[data.coverage.classes.households_property];
+    return { share: p[entry.share_property], covered: p[entry.households_property], households, uncovered: households - p[entry.households_property] };
   }
   function themes() {
     const list = [];
@@ -192,22 +206,21 @@
     const name = text("themeRequirement", { minutes: minutesText(theme.minutes), category: requirementName(theme.requirement), limit: number(theme.requirement.limit_m) });
     return missingCategories().has(theme.requirement.category) ? name + " — " + text("noFacility") : name;
   }
-  // Grids ranked worst first: lowest share, then most households not covered, then code. Grids without households are left out.
+  // Grids ranked worst first (lowest share, then most households not covered, then code; none without households):
+  // the summary's ten, ranked by the server.
   function rankedGrids() {
-    const theme = currentTheme();
-    const names = new Map(data.grids.map((f) => [f.properties.code, f.properties.name]));
-    const list = [];
-    for (const row of (data.coverage && data.coverage.grids) || []) {
-      const figure = themeFigure(row, theme);
-      if (!figure || row.households <= 0) continue;
-      list.push({ code: row.code, name: names.get(row.code) || "", ...figure });
-    }
-    list.sort((a, b) => a.share - b.share || b.uncovered - a.uncovered || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-    return list;
+    const entry = summaryTheme(currentTheme());
+    return ((entry && entry.grids.worst) || []).map((g) => ({ code: g.code, name: g.name || "", share: g.share, uncovered: g.uncovered }));
   }
   function gridClass(code) {
     const figure = themeFigure(gridRows().get(code), currentTheme());
     if (!figure || figure.households <= 0) return null;
+    return shareClass(figure.share);
+  }
+  // A tiled grid's class from its tile properties (the same figures /coverage gives, the same classes).
+  function tileGridClass(p) {
+    const figure = tileFigure(p, currentTheme());
+    if (!figure || !(figure.households > 0)) return null;
     return shareClass(figure.share);
   }
 
@@ -221,9 +234,28 @@
              fill: data.coverage ? (cls === null ? noHouseholdsColour : shareColours[cls]) : "#6a4c93",
              fillOpacity: data.coverage ? (faint ? 0.2 : 0.55) : 0.03 };
   }
+  // A tiled view's grid shading: the theme's share property on the tiles, in the classes' colours.
+  function gridAreaStyle() {
+    const entry = summaryTheme(currentTheme());
+    const faint = modeKind() === "compare" || modeKind() === "moves";
+    return { stroke: "#6a4c93", weight: 1.5, dash: [4, 3], focus: state.grid, focusStroke: "#000000", focusWeight: 3,
+             shares: entry ? { property: entry.share_property, households: data.coverage.classes.households_property, breaks: shareBreaks(),
+                               colours: shareColours, none: noHouseholdsColour } : null,
+             fill: "#6a4c93", fillOpacity: entry ? (faint ? 0.2 : 0.55) : 0.03 };
+  }
+  // Grids are drawn from zoom 11 (below it a city's grids are a few pixels each); below it the communities are shaded
+  // by the same theme, from their own figures.
+  const gridsFromZoom = 11;
+  function communityAreaStyle() {
+    const entry = summaryTheme(currentTheme());
+    if (!entry) return { stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02, shares: null };
+    return { stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.55, fadeFromZoom: gridsFromZoom, fadedOpacity: 0.02,
+             shares: { property: entry.share_property, households: data.coverage.classes.households_property, breaks: shareBreaks(),
+                       colours: shareColours, none: noHouseholdsColour } };
+  }
   function gridTooltip(f) {
     const p = f.properties;
-    const figure = themeFigure(gridRows().get(p.code), currentTheme());
+    const figure = view.tiled ? tileFigure(p, currentTheme()) : themeFigure(gridRows().get(p.code), currentTheme());
     let html = "<b>" + escapeHTML(p.name || "") + "</b><br>" + text("tooltipGrid") + " " + escapeHTML(p.code);
     if (figure) {
       html += "<br>" + text("tooltipShare") + "：" + percent(figure.share) + " %<br>" + text("tooltipHouseholds") + "：" + number(figure.households) +
@@ -459,15 +491,11 @@
       statusBox.dataset.classes = "{}";
       return;
     }
-    const perClass = new Array(shareColours.length).fill(0);
-    let noHouseholds = 0;
-    const byGrid = {};
-    for (const f of data.grids) {
-      const cls = gridClass(f.properties.code);
-      byGrid[f.properties.code] = cls;
-      if (cls === null) noHouseholds += 1; else perClass[cls] += 1;
-    }
-    const edges = [0].concat(shareBreaks, [1]);
+    // The legend's counts are the summary's: every stored grid, not only those in view.
+    const entry = summaryTheme(currentTheme());
+    const perClass = (entry && entry.grids.classes) || new Array(shareColours.length).fill(0);
+    const noHouseholds = entry ? entry.grids.no_households : 0;
+    const edges = [0].concat(shareBreaks(), [1]);
     classes.innerHTML = shareColours.map((colour, i) => '<li data-class="' + i + '" data-count="' + perClass[i] + '">' + swatch(colour) +
       text("classRange", { from: Math.round(edges[i] * 100), to: Math.round(edges[i + 1] * 100) }) + "（" + text("classCount", { n: perClass[i] }) + "）</li>").reverse().join("") +
       '<li data-class="none" data-count="' + noHouseholds + '">' + swatch(noHouseholdsColour) + text("noHouseholds") + "（" + text("classCount", { n: noHouseholds }) + "）</li>";
@@ -476,6 +504,18 @@
     $("coverage-note").textContent = text("runNote", { id: run.id, date: String(run.created_at || "").slice(0, 10), profile: run.profile }) +
       (data.coverage.stale ? " " + text("staleRun", { id: run.id, layers: (data.coverage.changed_since || []).join(text("listSeparator")) }) : "");
     statusBox.dataset.theme = state.theme || "";
+    renderShownClasses();
+  }
+
+  // data-classes: each grid's class as drawn. GeoJSON grids: every grid, from its /coverage row; tiled grids: those
+  // in the view's tiles, from their tile properties.
+  function renderShownClasses() {
+    const byGrid = {};
+    if (view && view.tiled) {
+      for (const p of view.tileFeatures("grids")) byGrid[p.code] = tileGridClass(p);
+    } else {
+      for (const f of data.grids) byGrid[f.properties.code] = gridClass(f.properties.code);
+    }
     statusBox.dataset.classes = JSON.stringify(byGrid);
   }
 
@@ -689,11 +729,15 @@
 
   async function loadCoverage() {
     try {
-      data.coverage = await fetchJSON("/coverage");
+      // The summary (classes per theme, worst grids) and, for a view drawing grids as GeoJSON, every grid's row.
+      const [summary, rows] = await Promise.all([fetchJSON("/coverage/summary"), view.tiled ? null : fetchJSON("/coverage")]);
+      data.coverage = summary;
+      data.coverageRows = rows;
     } catch (error) {
       // No run yet is an answer for the user, not a page fault.
       if (error.status !== 404) recordError(text("layerError", { layer: "coverage", message: error.message }));
       data.coverage = null;
+      data.coverageRows = null;
     }
     try { data.coverageRuns = (await fetchJSON("/coverage/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "coverage/runs", message: error.message })); }
     try { data.gridRuns = (await fetchJSON("/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "runs", message: error.message })); }
@@ -802,8 +846,15 @@
     return wanted;
   }
 
-  function focusGrid(code) {
-    const feature = data.grids.find((f) => f.properties.code === code);
+  async function focusGrid(code) {
+    let feature = data.grids.find((f) => f.properties.code === code);
+    if (!feature && code && view.tiled) {
+      // A tiled view holds no outline: the one grid's, in the view's coordinates.
+      try {
+        const body = await fetchJSON("/collections/grids/items?limit=1&code=" + encodeURIComponent(code) + (crs ? "&crs=" + encodeURIComponent(crs) : ""));
+        feature = (body.features || [])[0];
+      } catch (error) { recordError(text("layerError", { layer: text("layers.grids"), message: error.message })); }
+    }
     state.grid = feature ? code : null;
     statusBox.dataset.focus = state.grid || "";
     if (feature) {
@@ -827,17 +878,36 @@
     if (wanted.run) state.run = wanted.run;
     if (modeChanged || initial) await loadBuildingMode();
     renderAll();
-    if (themeChanged || languageChanged || initial) { view.restyle("grids"); view.refreshLabels(); }
-    if (wanted.grid !== state.grid || (initial && wanted.grid)) focusGrid(wanted.grid);
+    if (themeChanged || languageChanged || initial) { view.restyle("grids"); view.restyle("communities"); view.refreshLabels(); }
+    if (wanted.grid !== state.grid || (initial && wanted.grid)) await focusGrid(wanted.grid);
     const at = wanted.at ? wanted.at.lon + "," + wanted.at.lat : null;
     if (at && at !== lastAt) { lastAt = at; showIsochrones(wanted.at); }
     if ((wanted.case || null) !== state.case) await showCase(wanted.case || null);
   }
 
   // ---- Start ----
-  // A tiled view's counts: every stored building and facility (numberMatched), not the ones a tile holds.
+  // The box a tiled view starts on: the first layer's with features, from its collection's extent (WGS84; a GCJ-02
+  // base map is offset by a few hundred metres, which the fit's padding holds).
+  async function loadExtent() {
+    for (const name of ["communities", "grids", "buildings"]) {
+      try {
+        const body = await fetchJSON("/collections/" + name);
+        const box = body.extent && body.extent.spatial && body.extent.spatial.bbox && body.extent.spatial.bbox[0];
+        if (box && box.length === 4) return box;
+      } catch (error) { recordError(text("layerError", { layer: text("layers." + name), message: error.message })); return null; }
+    }
+    return null;
+  }
+
+  // A tiled view's counts: every stored community, grid, building and facility (numberMatched), not the ones a tile holds.
   async function loadTiledCounts() {
     const suffix = crs ? "&crs=" + encodeURIComponent(crs) : "";
+    await Promise.all(["communities", "grids"].map(async (name) => {
+      try {
+        const body = await fetchJSON("/collections/" + name + "/items?limit=1&properties=code" + suffix);
+        showCount(name, body.numberMatched ?? (body.features || []).length);
+      } catch (error) { recordError(text("layerError", { layer: text("layers." + name), message: error.message })); }
+    }));
     try {
       const buildings = await fetchJSON("/collections/buildings/items?limit=1" + suffix);
       showCount("buildings", buildings.numberMatched ?? (buildings.features || []).length);
@@ -871,27 +941,25 @@
     view.onLabels = (n) => { statusBox.dataset.labels = String(n); };
     const osm = 'Data © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
     const coverage = loadCoverage();
-    await loadLayer("communities", "/collections/communities/items?limit=10000", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
-    let extent = boxOf(data.communities);
-    if (extent) view.fit(extent);
+    let extent = null;
     if (view.tiled) {
-      // Buildings, facilities and the network come from the vector tiles of the view; grids and communities (few) as GeoJSON.
+      // Everything drawn comes from the vector tiles of the view (communities and grids with their coverage figures);
+      // the view starts on the communities' extent (else the grids', else the buildings').
+      extent = await loadExtent();
+      if (extent) view.fit(extent);
+      view.setTileLayer("communities", { collection: "communities", areas: communityAreaStyle, tooltip: communityTooltip });
+      view.setTileLayer("grids", { collection: "grids", minzoom: gridsFromZoom, areas: gridAreaStyle, tooltip: gridTooltip });
       view.setTileLayer("buildings", { collection: "buildings", rules: buildingTileRules(), tooltip: buildingTooltip });
       view.setTileLayer("facilities", { collection: "facilities", icon: facilityIcon, iconProperty: "category", tooltip: facilityTooltip });
       view.setTileLayer("network", { collection: "network", style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
-      // The tiles draw while the figures load: when the view first stood with its building tiles drawn.
+      // The tiles draw while the figures load: when the view first stood with its tiles drawn.
       view.drawn("buildings").then((n) => { statusBox.dataset.firstDrawMs = String(Math.round(performance.now())); statusBox.dataset.firstDrawn = String(n); });
-      await Promise.all([
-        coverage.then(loadTiledCounts),
-        loadLayer("grids", "/collections/grids/items?limit=10000", { style: gridStyle, tooltip: gridTooltip }),
-        loadCases(),
-      ]);
+      await Promise.all([coverage.then(loadTiledCounts), loadCases()]);
       if ((data.sources || []).includes("osm")) view.credit(osm);
-      if (!extent) {
-        extent = boxOf(data.grids);
-        if (extent) view.fit(extent);
-      }
     } else {
+      await loadLayer("communities", "/collections/communities/items?limit=10000", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
+      extent = boxOf(data.communities);
+      if (extent) view.fit(extent);
       // Buildings are the bulk of the data: only those inside the communities' extent.
       const bbox = extent ? "&bbox=" + extent.map((v) => v.toFixed(6)).join(",") + (crs ? "&bbox-crs=" + encodeURIComponent(crs) : "") : "";
       await Promise.all([
@@ -909,8 +977,11 @@
     }
     view.setLabels("grids", gridLabel);
     await applyHash(true);
-    // Ready: the legend filled and, on tiles, the view's first tiles drawn.
-    if (view.tiled) statusBox.dataset.tilesDrawn = String(await view.drawn("buildings"));
+    // Ready: the legend filled and, on tiles, the view's tiles drawn (then the classes of the grids they hold).
+    if (view.tiled) {
+      statusBox.dataset.tilesDrawn = String(await view.drawn("buildings"));
+      renderShownClasses();
+    }
     statusBox.dataset.loadMs = String(Math.round(performance.now()));
     statusBox.dataset.ready = "true";
     window.addEventListener("hashchange", () => applyHash(false));

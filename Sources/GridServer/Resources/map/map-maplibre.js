@@ -1,7 +1,8 @@
 // The map page's only contact with MapLibre GL JS: it draws what map-logic.js decides and reports clicks, offering the
-// same `CGMapView.create` object as map-leaflet.js. Buildings, facilities and the walking network come from the
-// server's vector tiles (`tiled`); the few features the logic hands over (communities, grids, isochrones, cases)
-// are GeoJSON sources whose style the logic's functions give per feature.
+// same `CGMapView.create` object as map-leaflet.js. Communities, grids, buildings, facilities and the walking network
+// come from the server's vector tiles (`tiled`; grids and communities shaded by the coverage figures their tiles
+// carry); the few features the logic hands over (isochrones, cases, a grid run's outlines) are GeoJSON sources whose
+// style the logic's functions give per feature.
 "use strict";
 window.CGMapView = {
   /// element: the map's element; options: { basemap: {url, attribution} | null, datum: "wgs84" | "gcj02", onClick({lon, lat}) }.
@@ -163,9 +164,22 @@ window.CGMapView = {
       for (const [name, labelOf] of Object.entries(labelled)) {
         const layer = layers[name];
         if (!layer || !layer.visible) continue;
-        layer.features.forEach((f, index) => {
-          const key = name + ":" + index;
-          const label = labelOf(f);
+        // GeoJSON features as they are; tiled ones from the loaded tiles, each feature's widest piece (a feature
+        // crossing tiles comes in pieces), and none below zoom 12, where no label fits a grid.
+        let items = layer.features.map((f, index) => ({ key: name + ":" + index, f, label: labelOf(f) }));
+        if (layer.kind === "tiles") {
+          const best = new Map();
+          const pieces = map.getZoom() >= 12 && map.getSource("cg-" + name) ? map.querySourceFeatures("cg-" + name, { sourceLayer: layer.spec.collection }) : [];
+          for (const piece of pieces) {
+            const f = { type: "Feature", id: piece.id, properties: piece.properties, geometry: piece.geometry };
+            const label = labelOf(f);
+            if (!label) continue;
+            const kept = best.get(piece.id);
+            if (!kept || label.east - label.west > kept.label.east - kept.label.west) best.set(piece.id, { key: name + ":" + piece.id, f, label });
+          }
+          items = [...best.values()];
+        }
+        items.forEach(({ key, f, label }) => {
           const lines = label ? label.text.split("\n") : [];
           let fits = false, rect = null;
           if (label && lines.length && bounds.contains([label.lon, label.lat])) {
@@ -198,6 +212,8 @@ window.CGMapView = {
       if (view.onLabels) view.onLabels(shown);
     }
     map.on("moveend", updateLabels);
+    // Tiled labels follow the tiles: once the view has settled with them.
+    map.on("idle", () => { if (Object.keys(labelled).some((name) => layers[name] && layers[name].kind === "tiles")) updateLabels(); });
 
     // ---- The layer list ----
     let overlayAdded = () => {};
@@ -238,7 +254,7 @@ window.CGMapView = {
         layers[name] = { spec, kind: "tiles", ids: [], features: [], visible: spec.visible !== false, colourKey: null };
         whenLoaded(() => {
           const source = "cg-" + name;
-          map.addSource(source, { type: "vector", minzoom: 0, maxzoom: 16,
+          map.addSource(source, { type: "vector", minzoom: spec.minzoom || 0, maxzoom: 16,
             tiles: [new URL("/collections/" + spec.collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}" + tileSuffix, location.href).href.replace(/%7B/g, "{").replace(/%7D/g, "}")] });
           const layout = { visibility: visibility(layers[name].visible) };
           const base = { source, "source-layer": spec.collection };
@@ -246,6 +262,14 @@ window.CGMapView = {
             // One image per value of the property, made when a tile first shows it.
             addLayer(name, { id: source + "-icon", type: "symbol", ...base, layout: { ...layout, "icon-image": tileIconExpression(name),
                                                                                           "icon-allow-overlap": true, "icon-ignore-placement": true } });
+          } else if (spec.areas) {
+            // Areas: a fill by the share classes on the tiles' figures, a dashed outline, and the focused one solid.
+            const s = spec.areas();
+            addLayer(name, { id: source + "-fill", type: "fill", ...base, layout, paint: { "fill-color": areaFill(s), "fill-opacity": areaOpacity(s) } });
+            addLayer(name, { id: source + "-line", type: "line", ...base, layout, filter: ["!=", ["get", "code"], s.focus || ""],
+                             paint: { "line-color": s.stroke, "line-width": s.weight, ...(s.dash ? { "line-dasharray": s.dash } : {}) } });
+            addLayer(name, { id: source + "-focus", type: "line", ...base, layout, filter: ["==", ["get", "code"], s.focus || ""],
+                             paint: { "line-color": s.focusStroke || s.stroke, "line-width": s.focusWeight || s.weight } });
           } else if (spec.rules) {
             addLayer(name, { id: source + "-fill", type: "fill", ...base, layout, paint: { "fill-color": colourExpression(name), "fill-opacity": 0.75 } });
             addLayer(name, { id: source + "-line", type: "line", ...base, layout, minzoom: 15, paint: { "line-color": colourExpression(name), "line-width": 0.6 } });
@@ -289,6 +313,14 @@ window.CGMapView = {
           check();
         }));
       },
+      /// The properties of a tiled layer's features in the loaded tiles (one per feature id).
+      tileFeatures(name) {
+        const layer = layers[name];
+        if (!layer || layer.kind !== "tiles" || !map.getSource("cg-" + name)) return [];
+        const seen = new Map();
+        for (const f of map.querySourceFeatures("cg-" + name, { sourceLayer: layer.spec.collection })) if (!seen.has(f.id)) seen.set(f.id, f.properties);
+        return [...seen.values()];
+      },
       addFeatures(name, features) {
         const layer = layers[name];
         if (!layer) return;
@@ -299,6 +331,17 @@ window.CGMapView = {
       has(name) { return Boolean(layers[name]) && (layers[name].kind === "tiles" || layers[name].features.length > 0); },
       restyle(name) {
         const layer = layers[name];
+        if (layer && layer.kind === "tiles" && layer.spec.areas) {
+          whenLoaded(() => {
+            const s = layer.spec.areas(), source = "cg-" + name;
+            if (!map.getLayer(source + "-fill")) return;
+            map.setPaintProperty(source + "-fill", "fill-color", areaFill(s));
+            map.setPaintProperty(source + "-fill", "fill-opacity", areaOpacity(s));
+            map.setFilter(source + "-line", ["!=", ["get", "code"], s.focus || ""]);
+            map.setFilter(source + "-focus", ["==", ["get", "code"], s.focus || ""]);
+          });
+          return;
+        }
         if (!layer || layer.kind !== "geojson") return;
         whenLoaded(() => { if (map.getSource("cg-" + name)) map.getSource("cg-" + name).setData(styled(name)); });
       },
@@ -346,6 +389,18 @@ window.CGMapView = {
       },
       onOverlayAdd(callback) { overlayAdded = callback; },
     });
+
+    // An area's fill: the class colour of its share property at the breaks, `none` without households; one colour
+    // when the style has no shares.
+    function areaFill(s) {
+      if (!s.shares) return s.fill;
+      const step = ["step", ["to-number", ["get", s.shares.property], 0], s.shares.colours[0]];
+      s.shares.breaks.forEach((b, i) => step.push(b, s.shares.colours[Math.min(i + 1, s.shares.colours.length - 1)]));
+      return ["case", ["all", ["has", s.shares.property], [">", ["to-number", ["get", s.shares.households], 0], 0]], step, s.shares.none];
+    }
+
+    // Its opacity: `fillOpacity`, and from `fadeFromZoom` on `fadedOpacity` (communities give way to their grids).
+    function areaOpacity(s) { return s.fadeFromZoom ? ["step", ["zoom"], s.fillOpacity, s.fadeFromZoom, s.fadedOpacity] : s.fillOpacity; }
 
     // The best-level rules on the tiles' properties, with a feature's own colour (feature state) first.
     function colourExpression(name) {
