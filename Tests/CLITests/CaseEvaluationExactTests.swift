@@ -135,7 +135,8 @@ struct CaseEvaluationExactTests {
             _ = try CaseRepository.transition(store: store, code: row.code, action: action, actor: "tester", extension: limit, at: row.updatedAt + wait)
             moves += 1
         }
-        #expect(moves > 800)
+        // The walks go on until every case is closed or void, or 900 moves.
+        #expect(moves > 500)
         // The trigger kept every counter: nothing was left for a replay to derive.
         #expect(try store.read { try CaseCounters.isCurrent($0) })
         try Self.expectOutcomesAreReplays(store)
