@@ -96,6 +96,13 @@ public enum Coverage {
         let categories = profile.categories
         let rule = profile.reach
         let targets = rule.place(buildings.map(\.point), on: snapper)
+        // Every facility placed once (a point's place is its own): each category's sources and the parts' totals.
+        let facilitySnaps = rule.place(facilities.map(\.location), on: snapper)
+        let membersOf: [String: [Int]] = {
+            var byCategory: [String: [Int]] = [:]
+            for (f, facility) in facilities.enumerated() { byCategory[facility.category, default: []].append(f) }
+            return byCategory
+        }()
         // Categories are independent searches: run them on every core, each with its own workspace.
         struct CategoryOutcome {
             var placed = 0, offNetwork = 0
@@ -112,11 +119,10 @@ public enum Coverage {
             nonisolated(unsafe) let slots = slots
             DispatchQueue.concurrentPerform(iterations: categories.count) { c in
                 let category = categories[c]
-                let members = facilities.filter { $0.category == category }
-                let snaps = rule.place(members.map(\.location), on: snapper)
+                let members = membersOf[category] ?? []
                 var sources: [NearestFacilitySearch.Source] = []
-                for (facility, snap) in zip(members, snaps) {
-                    if let snap { sources.append(.init(facilityID: facility.id, snap: snap)) }
+                for f in members {
+                    if let snap = facilitySnaps[f] { sources.append(.init(facilityID: facilities[f].id, snap: snap)) }
                 }
                 var outcome = CategoryOutcome(placed: sources.count, offNetwork: members.count - sources.count)
                 let workspace = spare.withLock { $0.popLast() } ?? UnsafeWorkspace(SearchWorkspace())
@@ -159,7 +165,7 @@ public enum Coverage {
         var result = Result(profile: profile, categories: categories, buildings: buildings, results: results,
                             facilitiesPlaced: placed, facilitiesOffNetwork: offNetwork)
         result.networkParts = partTotals(graph: graph, buildings: buildings, snaps: targets,
-                                         facilitySnaps: rule.place(facilities.map(\.location), on: snapper))
+                                         facilitySnaps: facilitySnaps)
         return result
     }
 
@@ -292,6 +298,23 @@ extension Coverage {
         /// The building's straight leg to the network (`BuildingResult.offNetwork`) without building the whole result.
         public func offNetworkDistance(_ b: Int) -> Meters? { offNetwork[b].isNaN ? nil : Meters(offNetwork[b]) }
         public func isMet(building b: Int, level l: Int, requirement r: Int) -> Bool { met[b * perBuilding + levelOffsets[l] + r] }
+        /// A building's verdicts as bits, read in one call for a city's million buildings: bit l of `levels` set when
+        /// level l is met, bit k of `requirements` when the k-th requirement (level by level) is met. At most 64 each.
+        public func verdictBits(building b: Int) -> (levels: UInt64, requirements: UInt64) {
+            var levels: UInt64 = 0, requirements: UInt64 = 0
+            var k = 0, slot = b * perBuilding
+            for l in requirementsPerLevel.indices {
+                var all = true
+                for _ in 0..<requirementsPerLevel[l] {
+                    if met[slot] { requirements |= 1 << UInt64(k) } else { all = false }
+                    k += 1
+                    slot += 1
+                }
+                if all { levels |= 1 << UInt64(l) }
+            }
+            return (levels, requirements)
+        }
+
         public func isLevelMet(building b: Int, level l: Int) -> Bool {
             let start = b * perBuilding + levelOffsets[l]
             return !met[start..<start + requirementsPerLevel[l]].contains(false)

@@ -36,6 +36,10 @@ public struct NetworkParts: Sendable {
     /// Every component of the graph, in component order.
     public let parts: [Part]
 
+    /// The index over the major parts, when it was built to judge the facilities (a network in several parts);
+    /// the reach rule's snapper reuses it rather than indexing the same edges again.
+    public let majorSnapper: EdgeSnapper?
+
     /// Per component: joined by any point.
     public var major: [Bool] { parts.map(\.isMajor) }
     /// Per component: joined by points no major part is within reach of.
@@ -52,10 +56,12 @@ public struct NetworkParts: Sendable {
         }
         var held = [Int](repeating: 0, count: count)
         let isMajor = (0..<count).map { Int32($0) == graph.largestComponent || lengths[$0] >= Self.minimumLength.value }
+        var majorSnapper: EdgeSnapper?
         // Only facilities no major part is within reach of make a small part a fallback; a connected network skips this.
         if isMajor.contains(false) && !facilities.isEmpty {
             let majorParts = EdgeSnapper(graph: graph, usableComponents: isMajor)
-            let stranded = facilities.filter { majorParts.snap($0, maxDistance: snapLimit) == nil }
+            majorSnapper = majorParts
+            let stranded = zip(facilities, majorParts.snap(facilities, maxDistance: snapLimit)).compactMap { $1 == nil ? $0 : nil }
             if !stranded.isEmpty {
                 for snap in EdgeSnapper(graph: graph).snap(stranded, maxDistance: snapLimit) {
                     guard let snap else { continue }
@@ -63,6 +69,7 @@ public struct NetworkParts: Sendable {
                 }
             }
         }
+        self.majorSnapper = majorSnapper
         parts = (0..<count).map { c in
             let largest = Int32(c) == graph.largestComponent
             let major = isMajor[c]

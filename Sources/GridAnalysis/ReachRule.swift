@@ -36,7 +36,7 @@ public struct ReachRule: Sendable, Hashable {
         let parts = NetworkParts(graph: graph, facilities: facilities, snapLimit: snapLimit)
         let major = parts.major, fallback = parts.fallback
         // A connected network (or one whose every part is major) needs no mask.
-        var snapper = EdgeSnapper(graph: graph, usableComponents: major.allSatisfy { $0 } ? nil : major)
+        var snapper = parts.majorSnapper ?? EdgeSnapper(graph: graph, usableComponents: major.allSatisfy { $0 } ? nil : major)
         if fallback.contains(true) { snapper.fallback = [EdgeSnapper(graph: graph, usableComponents: fallback)] }
         return snapper
     }

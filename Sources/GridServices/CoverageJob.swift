@@ -46,11 +46,19 @@ public enum CoverageJob {
     /// Computes coverage and stores it (unless `dryRun`). The data versions are read before the computation, so a
     /// change landing during it leaves the stored run stale.
     public static func run(store: Store, profile: LifeCircleProfile, dryRun: Bool = false) throws -> Outcome {
+        try run(store: store, profile: profile, dryRun: dryRun) { _ in () }.outcome
+    }
+
+    /// `run`, with `alongside` worked out from the result on a thread of its own while the run is stored (a city's
+    /// run is millions of rows written on one core).
+    public static func run<Extra: Sendable>(store: Store, profile: LifeCircleProfile, dryRun: Bool = false,
+                                            alongside: @escaping @Sendable (Coverage.Result) -> Extra) throws -> (outcome: Outcome, extra: Extra) {
         let versions = try DataVersions.current(store)
         let started = Date()
         let result = try compute(store: store, profile: profile)
         let seconds = Date().timeIntervalSince(started)
-        let runID = dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions)
-        return Outcome(result: result, seconds: seconds, runID: runID)
+        let (runID, extra) = try concurrently({ dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions) },
+                                              { alongside(result) })
+        return (Outcome(result: result, seconds: seconds, runID: runID), extra)
     }
 }

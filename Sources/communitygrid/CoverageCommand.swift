@@ -28,9 +28,10 @@ struct CoverageCommand: AsyncParsableCommand {
         @Option(help: "table, json, csv (per building) or geojson (buildings with coverage properties; for compare, the changed buildings).")
         var format: Format = .table
 
-        func keep() -> (Coverage.Building) -> Bool {
-            let community = self.community
-            return { community == nil || $0.community == community }
+        func keep() -> (Coverage.Building) -> Bool { Self.keep(community: community) }
+
+        static func keep(community: String?) -> (Coverage.Building) -> Bool {
+            { community == nil || $0.community == community }
         }
     }
 
@@ -66,7 +67,17 @@ struct CoverageCommand: AsyncParsableCommand {
                                titleA: "current facilities", titleB: "with \(planned.count) planned (\(whatIf)); nothing stored")
             return
         }
-        let outcome = try CoverageJob.run(store: store, profile: profile, dryRun: dryRun)
+        // The table's body depends on the result alone: it is worked out on the other core while the run is stored.
+        let community = output.community
+        let (outcome, body) = try CoverageJob.run(store: store, profile: profile, dryRun: dryRun) { result in
+            format == .table ? Self.tableBody(result, keep: OutputOptions.keep(community: community)) : nil
+        }
+        if let body {
+            let stored = try outcome.runID.flatMap { id in try CoverageRuns.list(store: store).first { $0.id == id } }
+            print(Self.tableTitle(outcome.result, run: stored, seconds: outcome.seconds))
+            print(body, terminator: "")
+            return
+        }
         let stored = try outcome.runID.flatMap { id in try CoverageRuns.list(store: store).first { $0.id == id } }
         try Self.render(outcome.result, run: stored, seconds: outcome.seconds, format: format, store: store, existing: nil, keep: keep)
     }
@@ -92,39 +103,50 @@ struct CoverageCommand: AsyncParsableCommand {
     }
 
     static func printTable(_ result: Coverage.Result, run: CoverageRuns.Stored?, seconds: Double?, keep: @escaping (Coverage.Building) -> Bool) {
-        let profile = result.profile
-        let all = result.totals { keep($0) ? "all" : nil }.first
-        var title = "coverage, profile \(profile.name) (\(profile.walkingSpeed) m/s)"
+        print(tableTitle(result, run: run, seconds: seconds))
+        print(tableBody(result, keep: keep), terminator: "")
+    }
+
+    static func tableTitle(_ result: Coverage.Result, run: CoverageRuns.Stored?, seconds: Double?) -> String {
+        var title = "coverage, profile \(result.profile.name) (\(result.profile.walkingSpeed) m/s)"
         if let run { title += ", run \(run.id) of \(run.createdAt), \(run.freshness.label)" }
         if let seconds { title += ", \(String(format: "%.2f", seconds)) s" }
-        print(title)
-        for note in result.facilityNotes { print("\(note.category): \(note.note) — every requirement on it is unmet") }
-        guard let all else { print("no buildings"); return }
-        print("\(all.buildings) buildings, \(all.households) households, \(all.offNetworkBuildings) off the network")
+        return title
+    }
+
+    /// The table below its title, every line ending in a newline.
+    static func tableBody(_ result: Coverage.Result, keep: @escaping (Coverage.Building) -> Bool) -> String {
+        var lines: [String] = []
+        let profile = result.profile
+        let all = result.totals { keep($0) ? "all" : nil }.first
+        for note in result.facilityNotes { lines.append("\(note.category): \(note.note) — every requirement on it is unmet") }
+        guard let all else { lines.append("no buildings"); return lines.joined(separator: "\n") + "\n" }
+        lines.append("\(all.buildings) buildings, \(all.households) households, \(all.offNetworkBuildings) off the network")
         if result.networkParts.count > 1 {
-            print("network parts joined: " + result.networkParts.map { "\($0.isLargest ? "largest" : "part \($0.component)") \($0.buildings) buildings, \($0.households) households, \($0.facilities) facilities" }.joined(separator: "; "))
+            lines.append("network parts joined: " + result.networkParts.map { "\($0.isLargest ? "largest" : "part \($0.component)") \($0.buildings) buildings, \($0.households) households, \($0.facilities) facilities" }.joined(separator: "; "))
         }
         let without = Set(result.categoriesWithoutFacilities + result.categoriesOffNetwork)
         for (l, level) in profile.levels.enumerated() {
-            print(String(format: "%@-minute level: %.1f %% of households; %d of %d buildings covered, %d uncovered buildings with households",
-                         CoverageRuns.formatMinutes(level.minutes), all.share(level: l) * 100, all.levels[l].buildingsCovered, all.buildings,
-                         all.levels[l].uncoveredBuildings.count))
+            lines.append(String(format: "%@-minute level: %.1f %% of households; %d of %d buildings covered, %d uncovered buildings with households",
+                                CoverageRuns.formatMinutes(level.minutes), all.share(level: l) * 100, all.levels[l].buildingsCovered, all.buildings,
+                                all.levels[l].uncoveredBuildings.count))
             for (r, requirement) in level.categories.enumerated() {
                 let limit = profile.limit(requirement, at: level).value
                 let share = all.households == 0 ? 0 : Double(all.levels[l].householdsMeeting[r]) / Double(all.households) * 100
                 let figure = without.contains(requirement.category) ? "  none  " : String(format: "%5.1f %%", share)
-                print("    " + requirement.category.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " ≤ %5.0f m  ", limit)
-                      + figure + "  " + (requirement.label ?? "") + (without.contains(requirement.category) ? " — no facility reachable" : ""))
+                lines.append("    " + requirement.category.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: " ≤ %5.0f m  ", limit)
+                             + figure + "  " + (requirement.label ?? "") + (without.contains(requirement.category) ? " — no facility reachable" : ""))
             }
         }
         for (title, key) in [("community", { (b: Coverage.Building) in keep(b) ? (b.community ?? "(none)") : nil }),
                              ("grid", { (b: Coverage.Building) in keep(b) ? (b.grid ?? "(none)") : nil })] {
             let groups = result.totals(by: key)
             let width = max(15, groups.map(\.key.count).max() ?? 0)
-            print("")
-            print(title.padding(toLength: width, withPad: " ", startingAt: 0) + "  bldgs  househ.  " + levelHeader(profile) + " off-net")
-            for group in groups { print(row(group, width)) }
+            lines.append("")
+            lines.append(title.padding(toLength: width, withPad: " ", startingAt: 0) + "  bldgs  househ.  " + levelHeader(profile) + " off-net")
+            for group in groups { lines.append(row(group, width)) }
         }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// One row per building. A category with no facility in the store says so in its facility column

@@ -15,23 +15,37 @@ public enum AnalysisData {
         let builder = try store.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM network_edges") ?? 0
             var builder = WalkingGraph.Builder(edgeCapacity: count, pointCapacity: count * 4)
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, source_node, target_node, length_m, AsBinary(geom) FROM network_edges ORDER BY id")
+            // A city's millions of edges are read in place from the stored blobs; anything but the plain case goes
+            // through Spatialite's WKB and the full reader.
+            let rows = try StoredRows(db, sql: "SELECT id, source_node, target_node, length_m, geom FROM network_edges ORDER BY id")
             var shape: [Coordinate] = []
-            while let row = try rows.next() {
-                // A city's millions of edges are read in place; anything but the plain case goes through the full reader.
-                if try !row.withUnsafeData(atIndex: 4, { data in data.map { plainLine($0, into: &shape) } ?? false }) {
-                    let data: Data = row[4]
-                    guard case .lineString(let line) = try Geometry(wkb: [UInt8](data)) else {
-                        throw StoreError.corrupt("network_edges \(row[0] as Int64): geometry is not a LINESTRING")
-                    }
-                    shape = line.coordinates
+            try rows.forEach { row in
+                let id = try row.int64(0, "network_edges id")
+                if !SpatialiteBlob.line(row.blob(4), into: &shape) {
+                    shape = try storedLine(db, edge: id)
                 }
-                builder.addEdge(id: row[0], sourceNode: row[1], targetNode: row[2], length: Meters(row[3]), geometry: shape)
+                let source = try row.int64(1, "network_edges \(id) source_node")
+                let target = try row.int64(2, "network_edges \(id) target_node")
+                let length = try row.double(3, "network_edges \(id) length_m")
+                builder.addEdge(id: id, sourceNode: source, targetNode: target, length: Meters(length), geometry: shape)
             }
             return builder
         }
         // Built outside the read closure: consuming a captured builder inside a closure is unsafe.
         return WalkingGraph(builder)
+    }
+
+    /// An edge's shape as Spatialite reads it: `AsBinary`, in place when plain, else through the full reader.
+    static func storedLine(_ db: Database, edge id: Int64) throws -> [Coordinate] {
+        guard let data = try Data.fetchOne(db, sql: "SELECT AsBinary(geom) FROM network_edges WHERE id = ?", arguments: [id]) else {
+            throw StoreError.corrupt("network_edges \(id): geometry is not a LINESTRING")
+        }
+        var shape: [Coordinate] = []
+        if plainLine(data, into: &shape) { return shape }
+        guard case .lineString(let line) = try Geometry(wkb: [UInt8](data)) else {
+            throw StoreError.corrupt("network_edges \(id): geometry is not a LINESTRING")
+        }
+        return line.coordinates
     }
 
     /// The positions of WKB holding a little-endian 2D LineString of two or more finite positions and nothing after it
@@ -88,13 +102,19 @@ public enum AnalysisData {
             // The stored places are what `derive` gives for the current layers: read with the buildings when current
             // (a city's million points are then not located again), derived here when older (a reader cannot write).
             if try Bool.fetchOne(db, sql: "SELECT \(BuildingPlaces.currentSQL)") == true {
-                return try Row.fetchAll(db, sql: """
-                    SELECT b.id, X(b.point), Y(b.point), b.households, p.grid_code, p.community_code
+                var buildings: [Coverage.Building] = []
+                buildings.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0)
+                let rows = try StoredRows(db, sql: """
+                    SELECT b.id, b.point, b.households, p.grid_code, p.community_code
                     FROM buildings b LEFT JOIN building_places p ON p.building_id = b.id ORDER BY b.id
-                    """).map { row in
-                    Coverage.Building(id: row[0], point: Coordinate(longitude: row[1], latitude: row[2]), households: row[3],
-                                      grid: row[4], community: row[5])
+                    """)
+                try rows.forEach { row in
+                    let id = try row.int64(0, "buildings id")
+                    let point = try SpatialiteBlob.point(row.blob(1)) ?? storedPoint(db, building: id)
+                    let households = try row.int64(2, "buildings \(id) households")
+                    buildings.append(Coverage.Building(id: id, point: point, households: Int(households), grid: row.text(3), community: row.text(4)))
                 }
+                return buildings
             }
             let places = try BuildingPlaces.derive(db)
             return try Row.fetchAll(db, sql: "SELECT id, X(point), Y(point), households FROM buildings ORDER BY id").map { row in
@@ -104,6 +124,15 @@ public enum AnalysisData {
                                          grid: place?.grid, community: place?.community)
             }
         }
+    }
+
+    /// A building's representative point as Spatialite reads it (`X()`, `Y()`), for a blob that is not the plain case.
+    static func storedPoint(_ db: Database, building id: Int64) throws -> Coordinate {
+        guard let row = try Row.fetchOne(db, sql: "SELECT X(point), Y(point) FROM buildings WHERE id = ?", arguments: [id]),
+              let longitude = row[0] as Double?, let latitude = row[1] as Double? else {
+            throw StoreError.corrupt("buildings \(id): point is not a POINT")
+        }
+        return Coordinate(longitude: longitude, latitude: latitude)
     }
 
     public static func facilities(_ store: Store) throws -> [Coverage.Facility] {

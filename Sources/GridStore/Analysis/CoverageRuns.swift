@@ -48,65 +48,82 @@ public enum CoverageRuns {
     public static func save(_ result: Coverage.Result, store: Store, seconds: Double, versions: DataVersions? = nil) throws -> Int64 {
         let version = try AnalysisData.version(store)
         let profileJSON = String(decoding: try JSONEncoder().encode(result.profile), as: UTF8.self)
-        let summary = String(decoding: try JSONSerialization.data(withJSONObject: summaryJSON(result), options: [.sortedKeys]), as: UTF8.self)
         let totals = result.summary
+        let summary = String(decoding: try JSONSerialization.data(withJSONObject: summaryJSON(result, totals: totals), options: [.sortedKeys]),
+                             as: UTF8.self)
         let recorded = try versions ?? DataVersions.current(store)
-        return try store.write { db in
-            try db.execute(sql: """
-                INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary, data_versions)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ISO8601DateFormatter().string(from: Date()), result.profile.name, profileJSON, version, seconds,
-                                 totals.buildings, totals.households, summary, recorded.text])
-            let run = db.lastInsertedRowID
-            // A city's run is millions of rows: they are bound straight to SQLite (`RowWriter`), and the two texts
-            // per building come from the few distinct verdict patterns, spelled once each.
-            let building = try RowWriter(db, sql: """
-                INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let nearest = try RowWriter(db, sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
-            let levels = result.profile.levels
-            let requirements = levels.reduce(0) { $0 + $1.categories.count }
-            var levelsText: [Int: String] = [:], verdictsText: [Int: String] = [:]
-            for (b, item) in result.buildings.enumerated() {
-                // Bit l of `levelBits`: level l met; bit k of `verdictBits`: the k-th requirement (level by level) met.
-                var levelBits = 0, verdictBits = 0, k = 0
-                for l in levels.indices {
-                    if result.results.isLevelMet(building: b, level: l) { levelBits |= 1 << l }
-                    for r in levels[l].categories.indices {
-                        if result.results.isMet(building: b, level: l, requirement: r) { verdictBits |= 1 << k }
-                        k += 1
-                    }
-                }
-                let met = levelsText[levelBits] ?? {
-                    let text = LevelsMet.met(building: b, in: result).stored
-                    levelsText[levelBits] = text
-                    return text
-                }()
-                let verdicts = verdictsText[verdictBits] ?? {
-                    var offset = 0
-                    let text = levels.map { level in
-                        defer { offset += level.categories.count }
-                        return String(level.categories.indices.map { verdictBits & (1 << (offset + $0)) != 0 ? "1" : "0" })
-                    }.joined(separator: "|")
-                    verdictsText[verdictBits] = text
-                    return text
-                }()
-                assert(k == requirements)
-                building.bind(1, run); building.bind(2, item.id); building.bind(3, Int64(item.households))
-                building.bind(4, item.grid); building.bind(5, item.community)
-                building.bind(6, result.results.offNetworkDistance(b)?.value)
-                building.bind(7, met); building.bind(8, verdicts)
-                try building.insert()
-                for c in result.categories.indices {
-                    guard let answer = result.results.nearest(building: b, category: c) else { continue }
-                    nearest.bind(1, run); nearest.bind(2, item.id); nearest.bind(3, result.categories[c])
-                    nearest.bind(4, answer.facilityID); nearest.bind(5, (answer.distance.value * 100).rounded() / 100)
-                    try nearest.insert()
-                }
+        // The run's rows reference the run inserted first in the same transaction, so checking that reference for each
+        // of a city's millions of rows proves nothing: the checks are off for this transaction only.
+        return try store.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+            var run: Int64 = 0
+            try db.inTransaction(.immediate) {
+                run = try insert(result, db: db, profileJSON: profileJSON, version: version, seconds: seconds, totals: totals,
+                                 summary: summary, recorded: recorded)
+                return .commit
             }
             return run
         }
+    }
+
+    private static func insert(_ result: Coverage.Result, db: Database, profileJSON: String, version: String, seconds: Double,
+                               totals: Coverage.Totals, summary: String, recorded: DataVersions) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary, data_versions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [ISO8601DateFormatter().string(from: Date()), result.profile.name, profileJSON, version, seconds,
+                             totals.buildings, totals.households, summary, recorded.text])
+        let run = db.lastInsertedRowID
+        // A city's run is millions of rows: they are bound straight to SQLite (`RowWriter`), and the two texts
+        // per building come from the few distinct verdict patterns, spelled once each.
+        let building = try RowWriter(db, sql: """
+            INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let nearest = try RowWriter(db, sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
+        let levels = result.profile.levels
+        let requirements = levels.reduce(0) { $0 + $1.categories.count }
+        // Verdicts as bits (`BuildingResults.verdictBits`) when they fit in 64; otherwise spelled per building.
+        let asBits = requirements <= 64 && levels.count <= 64
+        func verdictsText(_ b: Int) -> String {
+            levels.indices.map { l in
+                String(levels[l].categories.indices.map { result.results.isMet(building: b, level: l, requirement: $0) ? "1" : "0" })
+            }.joined(separator: "|")
+        }
+        var levelsText: [UInt64: String] = [:], verdictsTexts: [UInt64: String] = [:]
+        let categories = result.categories
+        for (b, item) in result.buildings.enumerated() {
+            let met: String, verdicts: String
+            if asBits {
+                let bits = result.results.verdictBits(building: b)
+                met = levelsText[bits.levels] ?? {
+                    let text = LevelsMet.met(building: b, in: result).stored
+                    levelsText[bits.levels] = text
+                    return text
+                }()
+                verdicts = verdictsTexts[bits.requirements] ?? {
+                    let text = verdictsText(b)
+                    verdictsTexts[bits.requirements] = text
+                    return text
+                }()
+            } else {
+                met = LevelsMet.met(building: b, in: result).stored
+                verdicts = verdictsText(b)
+            }
+            building.bind(1, run); building.bind(2, item.id); building.bind(3, Int64(item.households))
+            building.bind(4, item.grid); building.bind(5, item.community)
+            building.bind(6, result.results.offNetworkDistance(b)?.value)
+            building.bind(7, met); building.bind(8, verdicts)
+            try building.insert()
+            for c in categories.indices {
+                guard let answer = result.results.nearest(building: b, category: c) else { continue }
+                nearest.bind(1, run); nearest.bind(2, item.id); nearest.bind(3, categories[c])
+                nearest.bind(4, answer.facilityID); nearest.bind(5, (answer.distance.value * 100).rounded() / 100)
+                try nearest.insert()
+            }
+        }
+        return run
     }
 
     /// One prepared INSERT executed many times with values bound directly (SQLite copies texts), so a row costs
@@ -281,8 +298,8 @@ public enum CoverageRuns {
     }
 
     /// The summary as JSON-ready values: per level, households covered and share, and per requirement.
-    public static func summaryJSON(_ result: Coverage.Result) -> [String: Any] {
-        let totals = result.summary
+    public static func summaryJSON(_ result: Coverage.Result, totals: Coverage.Totals? = nil) -> [String: Any] {
+        let totals = totals ?? result.summary
         return [
             "buildings": totals.buildings, "households": totals.households, "off_network_buildings": totals.offNetworkBuildings,
             "levels": levelsJSON(totals, result.profile),
