@@ -184,7 +184,10 @@ struct AnalysisRoutes: Sendable {
 
     /// A stored run rolled up against the buildings' current grids and communities, with its freshness.
     func coverageRun(_ id: Int64, community: String?, request: Request) throws -> [UInt8] {
-        let key = "\(id)|\(community ?? "")|\(Responses.base(request))"
+        // The community is checked before the kept answers are looked at: a refused one (an empty one among them) must
+        // be refused, never answered with the whole run's kept bytes.
+        _ = try communityFilter(community)
+        let key = "\(id)|\(community.map { "community=" + $0 } ?? "all")|\(Responses.base(request))"
         let before = state.features.dataVersion()
         if let before, let kept = state.coverageAnswers.withLock({ $0.dataVersion == before ? $0.answers[key] : nil }) { return kept }
         let answer = Array(GeoJSON.encode(try renderCoverageRun(id, community: community, request: request)).utf8)

@@ -153,7 +153,8 @@ struct ServerHardeningTests {
     /// Refusals a schema-valid request may get because of the data or a rule JSON Schema cannot state, not its
     /// shape: a point far from the network or an unknown facility (422), a run still computing or a plan already
     /// applied (409), a run refused while another computes (503 with Retry-After), communities not in the store and
-    /// min above max (422), a category outside the run's profile or a run not stored (422, 404); on items, bbox
+    /// min above max (422), a category outside the run's profile or a run not stored (422, 404), a summary's theme
+    /// that is not one of the run's (400); on items, bbox
     /// values in order, 4 or 6 of them (an OpenAPI oneOf would say it, but schemathesis then sends the array
     /// exploded), property names of the collection (400); on cases, a bbox in order, dates and times that parse and
     /// come in order, an extension within a year (400), a transition the case's state allows (409), and Open311's
@@ -170,6 +171,10 @@ struct ServerHardeningTests {
         [[operations]]
         include-path = "/coverage/minutes"
         checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+
+        [[operations]]
+        include-path = "/coverage/summary"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
 
         [[operations]]
         include-name = "POST /runs"

@@ -69,6 +69,8 @@ struct CoverageRunsAPITests {
             // A name is a bad parameter; a well-formed code the store does not hold is not found; both list the codes.
             for (uri, parameter, status) in [("/coverage?community=%E5%AD%A6%E6%B8%85%E8%B7%AF%E7%A4%BE%E5%8C%BA", "community", HTTPResponse.Status.badRequest),
                                              ("/coverage?community=110108001999", "community", .notFound),
+                                             // Empty, after the whole run's answer was kept: refused, not that answer.
+                                             ("/coverage?community=", "community", .badRequest), ("/coverage/runs/1?community=", "community", .badRequest),
                                              ("/coverage/compare?a=1", "b", .badRequest), ("/coverage?run=1", "run", .badRequest)] {
                 let refused = try await client.execute(uri: uri, method: .get)
                 #expect(refused.status == status, "\(uri)")

@@ -17,8 +17,8 @@ struct Open311ReportCacheTests {
     func followsChanges() async throws {
         let (demo, grid, point) = try Open311APITests.prepared()
         let store = demo.store
-        try await application(store).test(.live) { client in
-            func post(_ service: String) async throws -> TestResponse {
+        try await application(store).testLive { client in
+            func post(_ service: String) async throws -> LiveResponse {
                 try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: Open311APITests.formHeaders,
                                          body: Open311APITests.form([("api_key", writeToken), ("service_code", service), ("lat", String(point.latitude)),
                                                                      ("long", String(point.longitude)), ("description", "d")]))
