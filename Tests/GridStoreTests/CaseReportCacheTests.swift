@@ -26,6 +26,74 @@ private func expectReplaysUncached(_ c: CaseRepository.StoredCase, _ store: Stor
 
 @Suite("Case reports' caches on Wudaokou", .enabled(if: SharedData.available, SharedData.skipReason), .serialized)
 struct CaseReportCacheTests {
+    @Test("a changed catalog, calendar or grid worker is what the next report is registered against")
+    func cachesFollowTheStore() throws {
+        let temporary = try WudaokouCaseTests.prepared()
+        let store = temporary.store
+        let network = try CaseNetwork.load(store)
+        let building = try #require(try AnalysisData.buildings(store).first { WudaokouCaseTests.expectedGrid($0.point) == $0.grid && $0.households > 0 })
+        let grid = try #require(building.grid)
+        var hour: Int64 = 0
+        func report(_ category: String) throws -> CaseRepository.StoredCase {
+            hour += 1
+            return try CaseRepository.report(.init(category: category, description: "d", point: building.point, reporterKind: .resident, at: monday9 + hour * 3600),
+                                             store: store, network: network, actor: "r").0
+        }
+        // Warm: the cached catalog and calendar are the stored ones.
+        let first = try report("refuse-pile")
+        try expectReplaysUncached(first, store)
+        #expect(try CaseSetup.catalog(store) == uncached(store).catalog && CaseSetup.calendar(store) == uncached(store).calendar)
+
+        // The catalog: refuse-pile moves to another department with another limit and priority; noise is dropped.
+        let shipped = try CaseSetup.catalog(store)
+        let other = try #require(shipped.departments.first { $0.code != first.department }).code
+        let changed = try CaseCatalog(name: "changed", departments: shipped.departments, categories: shipped.categories.compactMap { c in
+            guard c.code != "noise" else { return nil }
+            var c = c
+            if c.code == "refuse-pile" { c.department = other; c.handlingLimit = TimeLimit.parse("3h")!; c.priority = 1 }
+            return c
+        })
+        try CaseSetup.install(catalog: changed, store: store)
+        let second = try report("refuse-pile")
+        #expect(second.department == other && second.priority == 1)
+        try expectReplaysUncached(second, store)
+        #expect(throws: StoreError.self) { try report("noise") }
+        #expect(try CaseSetup.catalog(store) == changed)
+        try CaseSetup.install(catalog: shipped, store: store)
+        #expect(try report("noise").department == shipped.category("noise")?.department)
+        #expect(try report("refuse-pile").department == first.department)
+
+        // The calendar: working every day 08:00–20:00 makes other deadlines.
+        let long = try WorkingCalendar(utcOffsetMinutes: 480, periods: [(480, 1200)], workingWeekdays: Set(1...7))
+        try CaseSetup.saveCalendar(long, store: store)
+        let third = try report("refuse-pile")
+        // A registered case awaits dispatch: no step is timed yet, whatever the calendar; the replay with the calendar
+        // read afresh gives the same row.
+        #expect(third.state == .registered && third.stepDeadline == nil && third.handlingDeadline == nil)
+        try expectReplaysUncached(third, store)
+        #expect(try CaseSetup.calendar(store) == long)
+        try CaseSetup.saveCalendar(.standard, store: store)
+        try expectReplaysUncached(try report("refuse-pile"), store)
+
+        // The grid's worker: a new one from now on gets the next report.
+        try CaseSetup.addWorker(store: store, code: "w-new", name: "新网格员", role: .gridWorker, department: nil)
+        try CaseSetup.assign(store: store, worker: "w-new", grid: grid, from: monday9 + hour * 3600 + 1)
+        #expect(try report("refuse-pile").worker == "w-new")
+
+        // A change made by another connection (another process's command) is seen as well.
+        let moved = try CaseCatalog(name: "moved", departments: shipped.departments, categories: shipped.categories.map { c in
+            var c = c
+            if c.code == "refuse-pile" { c.department = other }
+            return c
+        })
+        let elsewhere = try Store.open(path: store.path)
+        try CaseSetup.install(catalog: moved, store: elsewhere)
+        #expect(try report("refuse-pile").department == other)
+        try CaseSetup.saveCalendar(long, store: elsewhere)
+        try expectReplaysUncached(try report("refuse-pile"), store)
+        #expect(try CaseRepository.inconsistent(store: store).isEmpty)
+    }
+
     @Test("routing, duplicates and households within 5 minutes answer as the full search on every building and the store's rows")
     func sameAnswersAsUncached() throws {
         let temporary = try WudaokouCaseTests.prepared()
