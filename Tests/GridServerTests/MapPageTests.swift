@@ -396,7 +396,10 @@ struct MapPageDOM {
     let statusTag: String
 
     /// MapLibre draws with WebGL, which headless Chromium without a GPU gives only through SwiftShader.
-    static let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=30000",
+    /// Virtual time runs on while MapLibre's workers decode tiles in real time and the page polls for its drawn frame:
+    /// on a loaded machine 30 s of it ran out before a page was drawn. A ready page ends its polling, so a larger
+    /// budget costs a page that loads nothing.
+    static let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=120000",
                         "--window-size=1400,900"]
 
     static func load(_ chromium: String, _ url: String, screenshot: URL?) async throws -> MapPageDOM {
