@@ -2,7 +2,8 @@
 # The grid's daily loop under load (README, "Cases"): a generated year of a street office's cases on the demo
 # district, then reports accepted per second over HTTP (Open311 POST with routing and duplicate search, wrk) and a
 # month's evaluation for every grid (`/cases/stats` and the CLI). Build first: swift build -c release.
-# Not a timed test. OUT keeps the generated store between runs; PORT, CASES, DURATION, CONNECTIONS may be set.
+# Not a timed test. OUT keeps the generated store between runs; PORT, CASES, DURATION, CONNECTIONS may be set, and
+# YEAR_FROM names a year generated before (the same CASES) to copy instead of generating one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-$(swift build -c release --show-bin-path)/communitygrid}
@@ -13,6 +14,10 @@ DURATION=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-8}
 mkdir -p "$OUT"
 YEAR="$OUT/year-$CASES.sqlite"
+if [ -n "${YEAR_FROM:-}" ] && [ ! -f "$YEAR.done" ]; then
+  cp "$YEAR_FROM" "$YEAR"
+  touch "$YEAR.done"
+fi
 if [ ! -f "$YEAR.done" ]; then
   rm -f "$YEAR" "$YEAR-wal" "$YEAR-shm"
   "$BIN" --db "$YEAR" init >/dev/null

@@ -16,6 +16,9 @@ final class CaseNetworkHolder: Sendable {
         self.state = state
     }
 
+    /// The network last loaded, unchecked: its user checks that its read sees the same layers (`CaseNetwork.isCurrent`).
+    func kept() -> CaseNetwork? { cached.withLock { $0 } }
+
     func current() throws -> CaseNetwork {
         let snapshot = try state.layersSnapshot()
         if let network = cached.withLock({ $0 }), network.version == snapshot.version { return network }

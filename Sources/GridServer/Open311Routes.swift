@@ -67,7 +67,7 @@ struct Open311Routes: Sendable {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) throws -> String {
-                guard let decoded = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                guard let decoded = formDecoded(s) else {
                     throw Failure(status: .badRequest, description: "the form body is not valid percent-encoding")
                 }
                 return decoded
@@ -75,6 +75,40 @@ struct Open311Routes: Sendable {
             fields[try decode(parts[0])] = parts.count > 1 ? try decode(parts[1]) : ""
         }
         return fields
+    }
+
+    /// A form component with `+` read as a space, then percent-decoded (nil: not valid percent-encoding). Components
+    /// whose every `%` starts an escape of two hex digits and that decode to UTF-8 are decoded here byte by byte; any
+    /// other goes through Foundation's decoding, which has the last word on what is invalid.
+    static func formDecoded(_ component: Substring) -> String? {
+        func foundation() -> String? { component.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        let utf8 = component.utf8
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            i = utf8.index(after: i)
+            switch byte {
+            case UInt8(ascii: "+"): decoded.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard i != utf8.endIndex, let high = hex(utf8[i]) else { return foundation() }
+                let next = utf8.index(after: i)
+                guard next != utf8.endIndex, let low = hex(utf8[next]) else { return foundation() }
+                decoded.append(high << 4 | low)
+                i = utf8.index(after: next)
+            default: decoded.append(byte)
+            }
+        }
+        return String(validating: decoded, as: UTF8.self) ?? foundation()
     }
 
     static func service(_ c: CaseCategory, departments: [String: String]) -> [String: Any] {
@@ -95,6 +129,14 @@ struct Open311Routes: Sendable {
             "address": c.address ?? NSNull(), "address_id": NSNull(), "zipcode": NSNull(),
             "lat": c.point.latitude, "long": c.point.longitude, "media_url": c.media.first ?? NSNull(),
         ]
+    }
+
+    /// The reply to a posted request as `render` writes it (sorted keys, no spaces, slashes unescaped), written here when
+    /// both strings are printable ASCII other than a quote or a backslash, which JSON leaves as they are (nil otherwise).
+    static func postedReply(code: String, notice: String) -> [UInt8]? {
+        func plain(_ s: String) -> Bool { s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") } }
+        guard plain(code), plain(notice) else { return nil }
+        return Array("[{\"account_id\":null,\"service_notice\":\"\(notice)\",\"service_request_id\":\"\(code)\"}]".utf8)
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -213,14 +255,24 @@ struct Open311Routes: Sendable {
                                                    media: fields["media_url"].map { [$0] } ?? [], at: CaseRoutes.now())
                 // The service is checked against the catalog the report is registered with, in its transaction. The point's
                 // building, grid and households are found here, beside the other requests, not in the writer's turn.
-                let current = try network.current()
-                let placement = try? CaseRepository.place(report, store: store, network: current)
+                // The network kept from the last request serves when the placement's read still sees its layers (the one
+                // `current()` would give); otherwise the current one is loaded and the point placed on it.
+                let kept = network.kept()
+                var current = try kept ?? network.current()
+                var placement = try? CaseRepository.place(report, store: store, network: current)
+                if placement == nil, kept != nil {
+                    current = try network.current()
+                    placement = try? CaseRepository.place(report, store: store, network: current)
+                }
                 let (stored, routing) = try await queue.register(.init(report, network: current, actor: reporterName,
                                                                        unknownCategory: { Failure(status: .badRequest, description: "service_code \($0.prefix(60)) is not a service") },
                                                                        placement: placement))
                 var notice = "routed to grid \(stored.grid ?? "none")"
                 if stored.outsideGrids { notice += String(format: " (outside every grid, %.0f m away)", stored.gridDistance) }
                 if !routing.duplicates.isEmpty { notice += "; possible duplicates: " + routing.duplicates.map(\.code).joined(separator: ", ") }
+                if let reply = Self.postedReply(code: stored.code, notice: notice) {
+                    return Responses.bytes(reply, contentType: Responses.json, request: request, status: .created, cacheable: false)
+                }
                 return try Self.render([["service_request_id": stored.code, "service_notice": notice, "account_id": NSNull()] as [String: Any]],
                                        request: request, status: .created)
             }

@@ -175,17 +175,27 @@ public enum CaseRepository {
     /// The states a case is open in, listed so the (category, state, registered_at) index serves the search.
     static let openStates = CaseState.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
+    /// The open cases of ?1 registered in [?2, ?3] on building ?4 or with their point in the box [?5, ?6] × [?7, ?8], in
+    /// registration order: the box by longitude in the category's open states, the building by its own lookup, so that
+    /// neither reads the category's other open cases (v13-case-duplicate-index); a case found by both is one id of the set.
+    static let duplicateCandidatesSQL = """
+        SELECT code, building_id, longitude, latitude FROM cases WHERE id IN (
+            SELECT id FROM cases INDEXED BY \(CaseSchema.duplicateBoxIndex)
+            WHERE category_code = ?1 AND state IN (\(openStates)) AND longitude BETWEEN ?5 AND ?6 AND latitude BETWEEN ?7 AND ?8
+              AND registered_at >= ?2 AND registered_at <= ?3
+            UNION ALL
+            SELECT id FROM cases INDEXED BY \(CaseSchema.duplicateBuildingIndex)
+            WHERE category_code = ?1 AND building_id = ?4 AND state IN (\(openStates)) AND registered_at >= ?2 AND registered_at <= ?3)
+        ORDER BY registered_at, id
+        """
+
     static func findDuplicates(_ report: Report, building: Int64?, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> [Duplicate] {
         let since = report.at - Int64(rule.days * 86_400)
         // Walking is never shorter than the straight line: a box of the walking limit holds every candidate.
         let dLat = rule.walkingMetres / 111_000, dLon = rule.walkingMetres / (111_000 * max(0.01, cos(report.point.latitude * .pi / 180)))
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT code, building_id, longitude, latitude FROM cases
-            WHERE category_code = ? AND state IN (\(openStates)) AND registered_at >= ? AND registered_at <= ?
-              AND ((building_id IS NOT NULL AND building_id = ?) OR (longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?))
-            ORDER BY registered_at, id
-            """), arguments: [report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
-                             report.point.latitude - dLat, report.point.latitude + dLat])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: duplicateCandidatesSQL), arguments: [
+            report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
+            report.point.latitude - dLat, report.point.latitude + dLat])
         guard !rows.isEmpty else { return [] }
         let points = rows.map { Coordinate(longitude: $0[2], latitude: $0[3]) }
         let distances = try network.walkingDistances(from: report.point, to: points, horizon: Meters(rule.walkingMetres))
@@ -237,6 +247,7 @@ public enum CaseRepository {
         try await store.pool.write { db in
             // An error SQLite ends the whole transaction with (a full disk) is every later report's too: none runs outside it.
             var ended: (any Error)?
+            let reads = TransactionReads()
             return submissions.map { s -> Result<(StoredCase, Routing), any Error> in
                 Result {
                     if let ended { throw ended }
@@ -246,7 +257,7 @@ public enum CaseRepository {
                     do {
                         try db.inSavepoint {
                             registered = try register(s.report, db, network: s.network, actor: s.actor, duplicateOf: nil, rule: .init(),
-                                                      unknownCategory: s.unknownCategory, placement: s.placement)
+                                                      unknownCategory: s.unknownCategory, placement: s.placement, reads: reads)
                             return .commit
                         }
                     } catch {
@@ -260,10 +271,33 @@ public enum CaseRepository {
         }
     }
 
-    /// Routes and registers one report in the caller's transaction (see `report`).
+    /// The catalog and the calendar as one transaction reads them, read once for all its reports: registering a report
+    /// changes neither, so every report of the transaction would read the same.
+    final class TransactionReads {
+        private var catalog: CaseCatalog?
+        private var calendar: WorkingCalendar?
+
+        func catalog(_ db: Database) throws -> CaseCatalog {
+            if let catalog { return catalog }
+            let read = try CaseSetup.catalog(db)
+            catalog = read
+            return read
+        }
+
+        func calendar(_ db: Database) throws -> WorkingCalendar {
+            if let calendar { return calendar }
+            let read = try CaseSetup.calendar(db)
+            calendar = read
+            return read
+        }
+    }
+
+    /// Routes and registers one report in the caller's transaction (see `report`). `reads`: the transaction's catalog and
+    /// calendar when it registers other reports too.
     static func register(_ report: Report, _ db: Database, network: CaseNetwork, actor: String, duplicateOf: String?, rule: DuplicateRule,
-                         unknownCategory: (@Sendable (String) -> any Error)?, placement: Placement? = nil) throws -> (StoredCase, Routing) {
-        let catalog = try CaseSetup.catalog(db)
+                         unknownCategory: (@Sendable (String) -> any Error)?, placement: Placement? = nil,
+                         reads: TransactionReads = TransactionReads()) throws -> (StoredCase, Routing) {
+        let catalog = try reads.catalog(db)
         if let unknownCategory {
             guard catalog.category(report.category) != nil else { throw unknownCategory(report.category) }
             try report.check()
@@ -271,7 +305,7 @@ public enum CaseRepository {
         let placement = try placement.flatMap { try network.isCurrent(db) ? $0 : nil }
         let routing = try route(report, db, network: network, catalog: catalog, rule: rule, placement: placement)
         let category = try category(report.category, in: catalog)
-        let calendar = try CaseSetup.calendar(db)
+        let calendar = try reads.calendar(db)
         if let duplicateOf, try Int.fetchOne(db, sql: "SELECT 1 FROM cases WHERE code = ?", arguments: [duplicateOf]) == nil {
             throw StoreError.badInput("duplicate_of: no case \(duplicateOf)")
         }

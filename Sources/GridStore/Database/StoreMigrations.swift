@@ -335,6 +335,9 @@ enum StoreMigrations {
         migrator.registerMigration("v12-case-counters") { db in
             try CaseSchema.addCounters(db)
         }
+        migrator.registerMigration("v13-case-duplicate-index") { db in
+            try CaseSchema.addDuplicateIndexes(db)
+        }
         return migrator
     }
 }
