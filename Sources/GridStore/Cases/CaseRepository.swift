@@ -175,34 +175,59 @@ public enum CaseRepository {
     /// The states a case is open in, listed so the (category, state, registered_at) index serves the search.
     static let openStates = CaseState.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
-    /// The open cases of ?1 registered in [?2, ?3] on building ?4 or with their point in the box [?5, ?6] × [?7, ?8], in
-    /// registration order: the box by longitude in the category's open states, the building by its own lookup, so that
-    /// neither reads the category's other open cases (v13-case-duplicate-index); a case found by both is one id of the set.
-    static let duplicateCandidatesSQL = """
-        SELECT code, building_id, longitude, latitude FROM cases WHERE id IN (
-            SELECT id FROM cases INDEXED BY \(CaseSchema.duplicateBoxIndex)
-            WHERE category_code = ?1 AND state IN (\(openStates)) AND longitude BETWEEN ?5 AND ?6 AND latitude BETWEEN ?7 AND ?8
-              AND registered_at >= ?2 AND registered_at <= ?3
-            UNION ALL
-            SELECT id FROM cases INDEXED BY \(CaseSchema.duplicateBuildingIndex)
-            WHERE category_code = ?1 AND building_id = ?4 AND state IN (\(openStates)) AND registered_at >= ?2 AND registered_at <= ?3)
-        ORDER BY registered_at, id
+    /// The open cases of ?1 registered in [?2, ?3] with their point in the box [?4, ?5] × [?6, ?7], read from the
+    /// (category, state, longitude, …, code) index alone, not from the category's other open cases (v13-case-duplicate-index).
+    static let duplicatesInBoxSQL = """
+        SELECT id, registered_at, code, building_id, longitude, latitude FROM cases INDEXED BY \(CaseSchema.duplicateBoxIndex)
+        WHERE category_code = ?1 AND state IN (\(openStates)) AND longitude BETWEEN ?4 AND ?5 AND latitude BETWEEN ?6 AND ?7
+          AND registered_at >= ?2 AND registered_at <= ?3
+        """
+    /// The open cases of ?1 registered in [?2, ?3] on building ?4.
+    static let duplicatesOnBuildingSQL = """
+        SELECT id, registered_at, code, building_id, longitude, latitude FROM cases INDEXED BY \(CaseSchema.duplicateBuildingIndex)
+        WHERE category_code = ?1 AND building_id = ?4 AND state IN (\(openStates)) AND registered_at >= ?2 AND registered_at <= ?3
         """
 
-    static func findDuplicates(_ report: Report, building: Int64?, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> [Duplicate] {
+    /// A case the duplicate search considers.
+    struct Candidate {
+        var id: Int64
+        var registeredAt: Timestamp
+        var code: String
+        var buildingID: Int64?
+        var point: Coordinate
+    }
+
+    /// The open cases of the report's category registered within the rule's days before it, on `building` or in the box
+    /// around the walking limit, in registration order (then id), each once.
+    static func duplicateCandidates(_ report: Report, building: Int64?, _ db: Database, rule: DuplicateRule) throws -> [Candidate] {
         let since = report.at - Int64(rule.days * 86_400)
         // Walking is never shorter than the straight line: a box of the walking limit holds every candidate.
         let dLat = rule.walkingMetres / 111_000, dLon = rule.walkingMetres / (111_000 * max(0.01, cos(report.point.latitude * .pi / 180)))
-        let rows = try Row.fetchAll(db.cachedStatement(sql: duplicateCandidatesSQL), arguments: [
-            report.category, since, report.at, building, report.point.longitude - dLon, report.point.longitude + dLon,
-            report.point.latitude - dLat, report.point.latitude + dLat])
+        func candidates(_ sql: String, _ arguments: StatementArguments) throws -> [Candidate] {
+            let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            var found: [Candidate] = []
+            while let row = try cursor.next() {
+                found.append(Candidate(id: row[0], registeredAt: row[1], code: row[2], buildingID: row[3], point: Coordinate(longitude: row[4], latitude: row[5])))
+            }
+            return found
+        }
+        var found = try candidates(duplicatesInBoxSQL, [report.category, since, report.at, report.point.longitude - dLon, report.point.longitude + dLon,
+                                                         report.point.latitude - dLat, report.point.latitude + dLat])
+        if let building {
+            let inBox = Set(found.map(\.id))
+            found += try candidates(duplicatesOnBuildingSQL, [report.category, since, report.at, building]).filter { !inBox.contains($0.id) }
+        }
+        return found.sorted { ($0.registeredAt, $0.id) < ($1.registeredAt, $1.id) }
+    }
+
+    static func findDuplicates(_ report: Report, building: Int64?, _ db: Database, network: CaseNetwork, rule: DuplicateRule) throws -> [Duplicate] {
+        let rows = try duplicateCandidates(report, building: building, db, rule: rule)
         guard !rows.isEmpty else { return [] }
-        let points = rows.map { Coordinate(longitude: $0[2], latitude: $0[3]) }
-        let distances = try network.walkingDistances(from: report.point, to: points, horizon: Meters(rule.walkingMetres))
+        let distances = try network.walkingDistances(from: report.point, to: rows.map(\.point), horizon: Meters(rule.walkingMetres))
         return zip(rows, distances).compactMap { row, distance in
-            let same = building != nil && (row[1] as Int64?) == building
+            let same = building != nil && row.buildingID == building
             guard same || distance != nil else { return nil }
-            return Duplicate(code: row[0], sameBuilding: same, walkingDistance: distance.map { ($0.value * 10).rounded() / 10 })
+            return Duplicate(code: row.code, sameBuilding: same, walkingDistance: distance.map { ($0.value * 10).rounded() / 10 })
         }
     }
 
@@ -322,7 +347,7 @@ public enum CaseRepository {
                        duplicateOf: String?, appendEvents: Bool = true, _ db: Database) throws -> (id: Int64, code: String) {
         let timeline = try replay(events, category: category, calendar: calendar)
         let next = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM cases"))) ?? 1
-        let day = calendar.format(report.at).prefix(10).replacingOccurrences(of: "-", with: "")
+        let day = String(calendar.format(report.at).prefix(10).filter { $0 != "-" })
         let code = "\(day)-\(next)"
         let impactJSON = try routing.impact.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         let mediaJSON = String(decoding: try JSONEncoder().encode(report.media), as: UTF8.self)

@@ -180,14 +180,15 @@ enum CaseSchema {
 
     /// Migration v13-case-duplicate-index: the duplicate search's two lookups (`CaseRepository.findDuplicates`). The
     /// open cases of a category whose point lies in the box around the walking limit, found by longitude within the
-    /// category and state and checked on latitude, time and building inside the index; and those on the report's
-    /// building. Walking is never shorter than the straight line, so the box holds every case the walk can reach.
+    /// category and state and checked on latitude, time and building inside the index, which also holds the code the
+    /// search answers with; and those on the report's building. Walking is never shorter than the straight line, so the
+    /// box holds every case the walk can reach.
     static let duplicateBoxIndex = "cases_duplicate_box"
     static let duplicateBuildingIndex = "cases_duplicate_building"
 
     static func addDuplicateIndexes(_ db: Database) throws {
         try db.execute(sql: """
-            CREATE INDEX \(duplicateBoxIndex) ON cases(category_code, state, longitude, latitude, registered_at, building_id);
+            CREATE INDEX \(duplicateBoxIndex) ON cases(category_code, state, longitude, latitude, registered_at, building_id, code);
             CREATE INDEX \(duplicateBuildingIndex) ON cases(category_code, building_id, state, registered_at);
             """)
     }
