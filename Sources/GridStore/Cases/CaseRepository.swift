@@ -575,7 +575,7 @@ public enum CaseRepository {
 
     /// The period's cases (?1 ≤ registered_at < ?2) and the open ones of any time: their unit's key (the community for
     /// a street) and the outcome kept in their rows. The period by the registered_at index; the open cases by the
-    /// (category, state, registered_at) one.
+    /// (category, state, registered_at) one, named so that the duplicate search's box index is not taken for it.
     static func storedOutcomesSQL(_ unit: CaseFigures.Unit) -> String {
         let key: String
         switch unit {
@@ -589,7 +589,7 @@ public enum CaseRepository {
         return """
             SELECT \(columns) FROM cases c \(join) WHERE c.registered_at >= ?1 AND c.registered_at < ?2
             UNION ALL
-            SELECT \(columns) FROM cases c \(join)
+            SELECT \(columns) FROM cases c INDEXED BY cases_category_state \(join)
             WHERE c.category_code IN (SELECT code FROM case_categories) AND c.state IN (\(openStates))
               AND (c.registered_at < ?1 OR c.registered_at >= ?2)
             """
@@ -617,7 +617,8 @@ public enum CaseRepository {
         let chosen = """
             WITH chosen(id) AS MATERIALIZED (
                 SELECT id FROM cases WHERE registered_at >= ?1 AND registered_at < ?2
-                UNION SELECT id FROM cases WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
+                UNION SELECT id FROM cases INDEXED BY cases_category_state
+                WHERE category_code IN (SELECT code FROM case_categories) AND state IN (\(openStates)))
             """
         let rows = try Row.fetchAll(db, sql: """
             \(chosen)
