@@ -335,6 +335,15 @@ enum StoreMigrations {
         migrator.registerMigration("v12-case-counters") { db in
             try CaseSchema.addCounters(db)
         }
+        migrator.registerMigration("v14-coverage-compact") { db in
+            // A coverage run keeps each building's nearest facility per category in the building's row
+            // (`NearestColumn`), in the order `nearest_categories` names: a city's run is a million rows instead of
+            // five million. Runs stored before keep their `coverage_nearest` rows (nearest_categories NULL) and read as before.
+            try db.execute(sql: """
+                ALTER TABLE coverage_runs ADD COLUMN nearest_categories TEXT;
+                ALTER TABLE coverage_buildings ADD COLUMN nearest BLOB;
+                """)
+        }
         return migrator
     }
 }
