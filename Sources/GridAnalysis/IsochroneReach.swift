@@ -80,22 +80,22 @@ extension IsochroneWorkspace {
 
         if loopGraph !== graph { indexLoops(graph) }
         let loopNodes = self.loopNodes, loopEdges = self.loopEdges
-        let stamp = ws.stamp, generation = ws.generation, distance = ws.distance
+        let labels = ws.labels, generation = ws.generation
         var reached = 0
         graph.arcStart.withUnsafeBufferPointer { start in
             graph.arcs.withUnsafeBufferPointer { arcs in
                 graph.arcEdges.withUnsafeBufferPointer { arcEdges in
                     graph.edgeSources.withUnsafeBufferPointer { sources in
-                        for u in 0..<graph.nodeCount where stamp[u] == generation {
+                        for u in 0..<graph.nodeCount where labels[u].stamp == generation {
                             reached += 1
-                            let du = distance[u]
+                            let du = labels[u].distance
                             for a in Int(start[u])..<Int(start[u + 1]) {
                                 let v = Int(arcs[a].target)
-                                let vReached = stamp[v] == generation
+                                let vReached = labels[v].stamp == generation
                                 // Each edge once: from its lower reached end.
                                 if vReached && v < u { continue }
                                 let e = Int(arcEdges[a])
-                                let dv = vReached ? distance[v] : .infinity
+                                let dv = vReached ? labels[v].distance : .infinity
                                 if Int(sources[e]) == u {
                                     collector.addEdge(e, du, dv)
                                 } else {

@@ -109,10 +109,10 @@ public enum NearestFacilitySearch {
             let a = Int(placed.from), b = Int(placed.to)
             let o = placed.offset, back = placed.length - placed.offset
             if a == b {
-                if ws.isReached(a) { consider(ws.distance[a] + min(o, back) + placed.offNetwork, ws.rank[a]) }
+                if ws.isReached(a) { consider(ws.distance(a) + min(o, back) + placed.offNetwork, ws.rank(a)) }
             } else {
-                if ws.isReached(a) { consider(ws.distance[a] + o + placed.offNetwork, ws.rank[a]) }
-                if ws.isReached(b) { consider(ws.distance[b] + back + placed.offNetwork, ws.rank[b]) }
+                if ws.isReached(a) { consider(ws.distance(a) + o + placed.offNetwork, ws.rank(a)) }
+                if ws.isReached(b) { consider(ws.distance(b) + back + placed.offNetwork, ws.rank(b)) }
             }
             var k = lowerBound(onEdge, target.edge)
             while k < onEdge.count && onEdge[k].edge == target.edge {
@@ -201,11 +201,11 @@ public enum NearestFacilitySearch {
 
     private static func collect(_ ws: SearchWorkspace, _ n: Int, _ ids: [Int64]) -> (distance: [Double], facility: [Int64]) {
         let distance = [Double](unsafeUninitializedCapacity: n) { buffer, count in
-            for i in 0..<n { buffer[i] = ws.stamp[i] == ws.generation ? ws.distance[i] : .infinity }
+            for i in 0..<n { buffer[i] = ws.isReached(i) ? ws.distance(i) : .infinity }
             count = n
         }
         let facility = [Int64](unsafeUninitializedCapacity: n) { buffer, count in
-            for i in 0..<n { buffer[i] = ws.stamp[i] == ws.generation ? ids[Int(ws.rank[i])] : -1 }
+            for i in 0..<n { buffer[i] = ws.isReached(i) ? ids[Int(ws.rank(i))] : -1 }
             count = n
         }
         return (distance, facility)

@@ -13,11 +13,22 @@ public enum CoverageJob {
                                isCancelled: () -> Bool = { false }) throws -> Coverage.Result {
         // Two independent reads (the store allows concurrent readers): the network with its snapping index, and the
         // buildings with their places.
-        let (network, buildings) = try concurrently({ try WalkingNetwork.load(store, rule: profile.reach, planned: planned) },
-                                                    { try AnalysisData.buildings(store) })
+        let (loaded, seconds) = try timed {
+            try concurrently({ try WalkingNetwork.load(store, rule: profile.reach, planned: planned) }, { try AnalysisData.buildings(store) })
+        }
+        let (network, buildings) = loaded
+        if ProcessInfo.processInfo.environment["COMMUNITYGRID_COVERAGE_TIMES"] == "1" {
+            FileHandle.standardError.write(Data(String(format: "coverage phases: loaded %.2f s\n", seconds).utf8))
+        }
         return try Coverage.run(
             graph: network.graph, snapper: network.snapper, buildings: buildings,
             facilities: network.facilities, profile: profile, isCancelled: isCancelled)
+    }
+
+    private static func timed<Value>(_ body: () throws -> Value) rethrows -> (value: Value, seconds: Double) {
+        let started = Date()
+        let value = try body()
+        return (value, Date().timeIntervalSince(started))
     }
 
     /// Runs both on threads of their own and waits for both; the first error is thrown.
@@ -57,8 +68,14 @@ public enum CoverageJob {
         let started = Date()
         let result = try compute(store: store, profile: profile)
         let seconds = Date().timeIntervalSince(started)
-        let (runID, extra) = try concurrently({ dryRun ? nil : try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions) },
-                                              { alongside(result) })
-        return (Outcome(result: result, seconds: seconds, runID: runID), extra)
+        let (stored, extra) = try concurrently({ dryRun ? nil : try timed { try CoverageRuns.save(result, store: store, seconds: seconds, versions: versions) } },
+                                               { timed { alongside(result) } })
+        if ProcessInfo.processInfo.environment["COMMUNITYGRID_COVERAGE_TIMES"] == "1" {
+            // Phase times for the benchmark, on standard error so the printed table stays as it is.
+            let line = String(format: "coverage phases: computed %.2f s, stored %.2f s, alongside %.2f s\n",
+                              seconds, stored?.seconds ?? 0, extra.seconds)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        return (Outcome(result: result, seconds: seconds, runID: stored?.value), extra.value)
     }
 }

@@ -69,19 +69,23 @@ public enum CoverageRuns {
 
     private static func insert(_ result: Coverage.Result, db: Database, profileJSON: String, version: String, seconds: Double,
                                totals: Coverage.Totals, summary: String, recorded: DataVersions) throws -> Int64 {
+        let categories = result.categories
+        let categoriesJSON = String(decoding: try JSONEncoder().encode(categories), as: UTF8.self)
         try db.execute(sql: """
-            INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary, data_versions)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO coverage_runs (created_at, profile_name, profile, network_version, seconds, buildings, households, summary, data_versions,
+                                       nearest_categories)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [ISO8601DateFormatter().string(from: Date()), result.profile.name, profileJSON, version, seconds,
-                             totals.buildings, totals.households, summary, recorded.text])
+                             totals.buildings, totals.households, summary, recorded.text, categoriesJSON])
         let run = db.lastInsertedRowID
-        // A city's run is millions of rows: they are bound straight to SQLite (`RowWriter`), and the two texts
-        // per building come from the few distinct verdict patterns, spelled once each.
+        // A city's run is a million rows: they are bound straight to SQLite (`RowWriter`), the two texts per building
+        // come from the few distinct verdict patterns, spelled once each, and every category's nearest facility
+        // goes in the building's own row (`NearestColumn`) rather than a row per building and category.
         let building = try RowWriter(db, sql: """
-            INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met,
+                                            nearest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let nearest = try RowWriter(db, sql: "INSERT INTO coverage_nearest (run_id, building_id, category, facility_id, distance_m) VALUES (?, ?, ?, ?, ?)")
         let levels = result.profile.levels
         let requirements = levels.reduce(0) { $0 + $1.categories.count }
         // Verdicts as bits (`BuildingResults.verdictBits`) when they fit in 64; otherwise spelled per building.
@@ -92,7 +96,7 @@ public enum CoverageRuns {
             }.joined(separator: "|")
         }
         var levelsText: [UInt64: String] = [:], verdictsTexts: [UInt64: String] = [:]
-        let categories = result.categories
+        var nearestBytes: [UInt8] = []
         for (b, item) in result.buildings.enumerated() {
             let met: String, verdicts: String
             if asBits {
@@ -115,13 +119,18 @@ public enum CoverageRuns {
             building.bind(4, item.grid); building.bind(5, item.community)
             building.bind(6, result.results.offNetworkDistance(b)?.value)
             building.bind(7, met); building.bind(8, verdicts)
-            try building.insert()
-            for c in categories.indices {
-                guard let answer = result.results.nearest(building: b, category: c) else { continue }
-                nearest.bind(1, run); nearest.bind(2, item.id); nearest.bind(3, categories[c])
-                nearest.bind(4, answer.facilityID); nearest.bind(5, (answer.distance.value * 100).rounded() / 100)
-                try nearest.insert()
+            var unstorable: Double?
+            NearestColumn.encode(into: &nearestBytes, categories: categories.count) { c in
+                guard let answer = result.results.nearest(building: b, category: c) else { return nil }
+                guard let centimetres = NearestColumn.centimetres(answer.distance.value) else {
+                    unstorable = answer.distance.value
+                    return nil
+                }
+                return (answer.facilityID, centimetres)
             }
+            if let unstorable { throw StoreError.corrupt("building \(item.id): walking distance \(unstorable) m cannot be stored") }
+            building.bind(9, nearestBytes)
+            try building.insert()
         }
         return run
     }
@@ -154,6 +163,14 @@ public enum CoverageRuns {
             }
         }
 
+        /// A blob, empty (not NULL) when `bytes` is.
+        func bind(_ index: Int32, _ bytes: [UInt8]) {
+            _ = bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, !raw.isEmpty else { return sqlite3_bind_zeroblob(handle, index, 0) }
+                return sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.transient)
+            }
+        }
+
         func insert() throws {
             let code = sqlite3_step(handle)
             sqlite3_reset(handle)
@@ -181,7 +198,7 @@ public enum CoverageRuns {
         try BuildingPlaces.refreshIfNeeded(store)
         return try store.read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, created_at, profile_name, buildings, households, summary, data_versions, profile FROM coverage_runs WHERE id = ?
+                SELECT id, created_at, profile_name, buildings, households, summary, data_versions, profile, nearest_categories FROM coverage_runs WHERE id = ?
                 """, arguments: [id]) else {
                 let known = try Int64.fetchAll(db, sql: "SELECT id FROM coverage_runs ORDER BY id")
                 throw StoreError.notFound(.coverageRun, value: String(id), problem: "no such coverage run (" + (known.isEmpty ? "the store has none; run `coverage` first" : "stored: \(known.map(String.init).joined(separator: ", "))") + ")")
@@ -207,29 +224,51 @@ public enum CoverageRuns {
                 places[place[0]] = BuildingPlaces.Place(grid: place[1], community: place[2])
             }
             let placesCurrent = try Bool.fetchOne(db, sql: "SELECT \(BuildingPlaces.currentSQL)") ?? false
+            // Runs stored from v14 on name their categories and hold each building's nearest facilities in its row;
+            // older runs hold a `coverage_nearest` row per building and category.
+            let compactCategories: [Int?]? = try (row[8] as String?).map { text in
+                guard let stored = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+                    throw StoreError.corrupt("coverage run \(id): nearest_categories is not a list of categories")
+                }
+                return stored.map { categoryIndex[$0] }
+            }
             var buildings: [Coverage.Building] = [], offNetwork: [Meters?] = [], met: [[[Bool]]] = []
+            var nearest = [[NearestFacilitySearch.Answer?]](repeating: [], count: categories.count)
             var index: [Int64: Int] = [:]
-            for item in try Row.fetchAll(db, sql: """
-                SELECT building_id, households, off_network_m, levels_met, requirements_met FROM coverage_buildings WHERE run_id = ? ORDER BY building_id
-                """, arguments: [id]) {
-                let buildingID: Int64 = item[0]
-                index[buildingID] = buildings.count
+            let rows = try StoredRows(db, sql: """
+                SELECT building_id, households, off_network_m, levels_met, requirements_met, nearest FROM coverage_buildings WHERE run_id = ? ORDER BY building_id
+                """, arguments: [id])
+            try rows.forEach { item in
+                let buildingID = try item.int64(0, "coverage run \(id) building")
+                let b = buildings.count
+                index[buildingID] = b
+                guard let households = Int(exactly: try item.int64(1, "coverage run \(id) building \(buildingID) households")) else {
+                    throw StoreError.corrupt("coverage run \(id) building \(buildingID): households out of range")
+                }
                 // The building's current grid; none when it left the store or the places could not be derived again.
                 let place = placesCurrent ? places[buildingID] : nil
                 buildings.append(Coverage.Building(id: buildingID, point: points[buildingID] ?? Coordinate(longitude: 0, latitude: 0),
-                                                   households: item[1], grid: place?.grid, community: place?.community))
-                offNetwork.append((item[2] as Double?).map(Meters.init))
-                if let verdicts = item[4] as String? {
+                                                   households: households, grid: place?.grid, community: place?.community))
+                offNetwork.append(item.isNull(2) ? nil : Meters(try item.double(2, "off_network_m")))
+                if let verdicts = item.text(4) {
                     met.append(verdicts.split(separator: "|", omittingEmptySubsequences: false).map { $0.map { $0 == "1" } })
                 } else {
                     met.append([])  // filled below from the distances (runs stored before verdicts were kept)
                 }
+                for c in nearest.indices { nearest[c].append(nil) }
+                guard let compactCategories else { return }
+                guard !item.isNull(5) else { throw StoreError.corrupt("coverage run \(id) building \(buildingID): no nearest facilities") }
+                try NearestColumn.decode(item.blob(5), categories: compactCategories.count, what: "coverage run \(id) building \(buildingID)") { s, facility, centimetres in
+                    guard let c = compactCategories[s] else { return }
+                    nearest[c][b] = NearestFacilitySearch.Answer(facilityID: facility, distance: Meters(NearestColumn.metres(centimetres)))
+                }
             }
-            var nearest = [[NearestFacilitySearch.Answer?]](repeating: Array(repeating: nil, count: buildings.count), count: categories.count)
-            let cursor = try Row.fetchCursor(db, sql: "SELECT building_id, category, facility_id, distance_m FROM coverage_nearest WHERE run_id = ?", arguments: [id])
-            while let answer = try cursor.next() {
-                guard let b = index[answer[0]], let c = categoryIndex[answer[1]] else { continue }
-                nearest[c][b] = NearestFacilitySearch.Answer(facilityID: answer[2], distance: Meters(answer[3]))
+            if compactCategories == nil {
+                let cursor = try Row.fetchCursor(db, sql: "SELECT building_id, category, facility_id, distance_m FROM coverage_nearest WHERE run_id = ?", arguments: [id])
+                while let answer = try cursor.next() {
+                    guard let b = index[answer[0]], let c = categoryIndex[answer[1]] else { continue }
+                    nearest[c][b] = NearestFacilitySearch.Answer(facilityID: answer[2], distance: Meters(answer[3]))
+                }
             }
             for b in met.indices where met[b].count != profile.levels.count || zip(met[b], profile.levels).contains(where: { $0.count != $1.categories.count }) {
                 met[b] = profile.levels.map { level in

@@ -10,9 +10,10 @@ struct StoredRows {
     let statement: Statement
     let handle: SQLiteStatement
 
-    init(_ db: Database, sql: String) throws {
+    init(_ db: Database, sql: String, arguments: StatementArguments = []) throws {
         self.db = db
         statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
         handle = statement.sqliteStatement
     }
 

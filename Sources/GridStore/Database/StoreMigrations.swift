@@ -338,6 +338,15 @@ enum StoreMigrations {
         migrator.registerMigration("v13-case-duplicate-index") { db in
             try CaseSchema.addDuplicateIndexes(db)
         }
+        migrator.registerMigration("v14-coverage-compact") { db in
+            // A coverage run keeps each building's nearest facility per category in the building's row
+            // (`NearestColumn`), in the order `nearest_categories` names: a city's run is a million rows instead of
+            // five million. Runs stored before keep their `coverage_nearest` rows (nearest_categories NULL) and read as before.
+            try db.execute(sql: """
+                ALTER TABLE coverage_runs ADD COLUMN nearest_categories TEXT;
+                ALTER TABLE coverage_buildings ADD COLUMN nearest BLOB;
+                """)
+        }
         return migrator
     }
 }

@@ -55,11 +55,14 @@ struct CoverageStoreTests {
         let run = try CoverageRuns.save(result, store: temporary.store, seconds: 0.1)
         let stored = try temporary.store.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM coverage_buildings WHERE run_id = ?", arguments: [run]) ?? 0,
-             try Int.fetchOne(db, sql: "SELECT count(DISTINCT category) FROM coverage_nearest WHERE run_id = ?", arguments: [run]) ?? 0,
+             try String.fetchOne(db, sql: "SELECT nearest_categories FROM coverage_runs WHERE id = ?", arguments: [run]) ?? "",
              try Int.fetchOne(db, sql: "SELECT households FROM coverage_runs WHERE id = ?", arguments: [run]) ?? 0)
         }
         #expect(stored.0 == result.buildings.count)
-        #expect(stored.1 == result.categories.count)
+        #expect(try JSONDecoder().decode([String].self, from: Data(stored.1.utf8)) == result.categories)
+        #expect(try temporary.store.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM coverage_buildings WHERE run_id = ? AND nearest IS NULL", arguments: [run])
+        } == 0)
         #expect(stored.2 == summary.households)
         #expect(try CoverageRuns.list(store: temporary.store).map(\.id) == [run])
     }
