@@ -60,6 +60,33 @@ struct MapPageFirstViewTests {
         }
     }
 
+    @Test("/coverage/summary, which every map page asks for first, is kept per data version: the same bytes until something commits, then the run marked stale",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func summaryKept() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-summary-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try CoverageRunsAPITests.wudaokou(directory)
+        try CoverageRunsAPITests.saveRun(store)
+        try await application(store).testLive { client in
+            let first = try await client.execute(uri: "/coverage/summary", method: .get)
+            let again = try await client.execute(uri: "/coverage/summary", method: .get)
+            #expect(first.status == .ok && first.text == again.text)
+            let before = try first.json
+            #expect(before["stale"]?.boolValue == false)
+            let theme = try await client.execute(uri: "/coverage/summary?theme=level:15", method: .get).json
+            #expect(theme["themes"]?.arrayValue?.count == 1)
+            // A facility opens: the run no longer matches the data, and the summary says so.
+            let kindergarten = directory.appendingPathComponent("k.geojson")
+            try Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"k1","properties":{"category":"kindergarten","name":"新幼儿园"},"geometry":{"type":"Point","coordinates":[116.3260,40.0050]}}]}"#.utf8).write(to: kindergarten)
+            _ = try GeoJSONImporter.run(store: store, path: kindergarten.path, layer: .facilities)
+            let after = try await client.execute(uri: "/coverage/summary", method: .get).json
+            #expect(after["stale"]?.boolValue == true)
+            #expect((after["changed_since"]?.arrayValue ?? []).contains { $0.stringValue == "facilities" })
+            #expect(after["themes"] == before["themes"])
+        }
+    }
+
     @Test("numberMatched of buildings, which the tiled page shows, is the number of items listed, with and without filters on the joined coverage and places",
           .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
     func buildingsMatched() async throws {
