@@ -227,18 +227,18 @@ window.CGMapView = {
       if (e.target.checked) overlayAdded(name);
     });
 
-    // Every tiled source the view draws has its tiles asked for and loaded. areTilesLoaded() alone holds for a source
-    // just added, which has asked for none yet; MapLibre's vector sources take the tiles of the nearest whole zoom, and
-    // none below their minzoom.
+    // Tiled sources that have loaded and been through a frame since: a frame asks for the tiles of the view (none below
+    // a source's minzoom), so from then on areTilesLoaded() speaks for them. Before it, it holds for a source just added.
+    const settled = new Set(), unsettled = new Set();
+    map.on("sourcedata", (e) => { if (e.sourceDataType === "metadata" && e.sourceId && e.sourceId.startsWith("cg-")) unsettled.add(e.sourceId); });
+    map.on("render", () => { for (const id of unsettled) settled.add(id); unsettled.clear(); });
+    // Every tiled source the view draws has asked for its tiles and loaded them.
     function tilesStand() {
       if (!(map.style && map.style.loaded() && map.areTilesLoaded())) return false;
-      const tileZoom = Math.round(map.getZoom());
       for (const [name, layer] of Object.entries(layers)) {
-        if (layer.kind !== "tiles" || !layer.visible || tileZoom < (layer.spec.minzoom || 0)) continue;
+        if (layer.kind !== "tiles" || !layer.visible) continue;
         const source = "cg-" + name;
-        if (!map.getSource(source) || !map.isSourceLoaded(source)) return false;
-        const cache = map.style.sourceCaches && map.style.sourceCaches[source];
-        if (cache && cache.getIds().length === 0) return false;
+        if (!map.getSource(source) || !map.isSourceLoaded(source) || !settled.has(source)) return false;
       }
       return true;
     }
@@ -316,8 +316,10 @@ window.CGMapView = {
       drawn(names) {
         // After the work asked before it, without holding up the work asked after it (a layer added meanwhile).
         return whenLoaded(() => {}).then(() => new Promise((resolve) => {
+          // A frame drawn after this was asked: a view just moved asks for its tiles in its next frame.
+          const asked = performance.now();
           const check = () => {
-            if (tilesStand() && !map.isMoving() && lastRender > 0 && lastRender >= lastTile) {
+            if (tilesStand() && !map.isMoving() && lastRender > asked && lastRender >= lastTile) {
               const at = performance.now();
               const counts = {};
               for (const name of names) {
