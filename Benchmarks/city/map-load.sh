@@ -4,9 +4,13 @@
 # Serves DB with BIN (default: this checkout's release build, else its debug build) on a free port and opens the page
 # RUNS times, each in a fresh browser profile (nothing cached). Times are the page's own, from the start of navigation:
 #   first draw  the view first stood with its building tiles loaded and drawn (MapLibre only; data-first-draw-ms)
-#   loaded      the page was ready: the legend filled (coverage, classes, worst grids, counts) and, on tiles, the
-#               view's building tiles drawn (data-load-ms, set with data-ready="true")
-# and prints each run and the medians. The store is opened by the server as it is: copy a read-only store first.
+#   loaded      the page was ready: the legend filled (coverage, classes, worst grids, counts) and, on tiles, every
+#               tile of the view loaded and drawn (data-load-ms, set with data-ready="true"), with the buildings,
+#               communities and grids then drawn
+# and prints each run and the medians. Run 1 is the first page after the server started (it reads the coverage
+# figures and makes the view's tiles); later runs find those in the server's memory. A page not ready lists what it
+# counted as errors (script errors, failed requests). The store is opened by the server as it is: copy a read-only
+# store first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DB=${DB:?DB=path of the store to serve}
@@ -80,7 +84,8 @@ def one(run):
         started = time.monotonic()
         deadline[0] = started + timeout
         send("Page.navigate", {"url": url}, session=session)
-        expression = "(() => { const s = document.getElementById('status'); return s ? JSON.stringify(Object.assign({}, s.dataset)) : '{}'; })()"
+        expression = ("(() => { const s = document.getElementById('status'); const e = document.getElementById('errors');"
+                      " return s ? JSON.stringify(Object.assign({errorList: e ? e.innerText : ''}, s.dataset)) : '{}'; })()")
         status, said = {}, False
         while True:
             try:
@@ -102,11 +107,12 @@ for run in range(1, runs + 1):
     s = one(run)
     if s.get("ready") != "true":
         print("run %d: not ready after %.0f s (%s)" % (run, timeout, {k: s.get(k) for k in ("communities", "grids", "buildings", "errors", "firstDrawMs")}), flush=True)
+        if s.get("errorList"): print("  first errors: " + s["errorList"][:600], flush=True)
         continue
     rows.append(s)
-    print("run %d: first draw %s ms (%s buildings drawn), loaded %s ms (%s buildings drawn); %s communities, %s grids, %s buildings, %s facilities; errors %s" % (
-        run, s.get("firstDrawMs", "—"), s.get("firstDrawn", "—"), s.get("loadMs"), s.get("tilesDrawn", "—"), s.get("communities"), s.get("grids"),
-        s.get("buildings"), s.get("facilities"), s.get("errors")))
+    print("run %d: first draw %s ms (%s buildings drawn), loaded %s ms (%s buildings, %s communities, %s grids drawn); %s communities, %s grids, %s buildings, %s facilities; errors %s" % (
+        run, s.get("firstDrawMs", "—"), s.get("firstDrawn", "—"), s.get("loadMs"), s.get("tilesDrawn", "—"), s.get("communitiesDrawn", "—"), s.get("gridsDrawn", "—"),
+        s.get("communities"), s.get("grids"), s.get("buildings"), s.get("facilities"), s.get("errors")))
 if rows:
     first = [int(r["firstDrawMs"]) for r in rows if r.get("firstDrawMs")]
     print("median of %d: first draw %s ms, loaded %d ms" % (len(rows), statistics.median(first) if first else "—", statistics.median(int(r["loadMs"]) for r in rows)))

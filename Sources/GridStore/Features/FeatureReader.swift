@@ -269,10 +269,13 @@ public final class FeatureReader: FeatureSource {
 
     func count(_ collection: FeatureCollection, _ query: FeatureQuery, coverage: Coverage?, ids: [Int64]?, _ db: Database) throws -> Int {
         let (whereSQL, whereArguments) = whereClause(collection, query, coverage: coverage, ids: ids)
+        // The coverage and place joins are on primary keys (one row or none per feature): without a filter on their
+        // columns they leave the count as it is, and SQLite would probe both for every row (0.4 s on a million buildings).
+        let joins = collection.joinsCoverage && !query.filters.isEmpty
         var arguments: [any DatabaseValueConvertible & Sendable] = []
-        if collection.joinsCoverage { arguments.append(coverage?.run ?? -1) }
+        if joins { arguments.append(coverage?.run ?? -1) }
         arguments += whereArguments
-        let sql = "SELECT count(*)" + fromClause(collection) + whereSQL
+        let sql = "SELECT count(*)" + (joins ? fromClause(collection) : " FROM \(collection.table) t") + whereSQL
         return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) ?? 0
     }
 

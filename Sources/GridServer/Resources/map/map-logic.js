@@ -10,11 +10,13 @@
 // (script errors, console.error calls and failed requests, each listed in the element's text), data-ready="true"
 // once the main layers, the coverage and the view the address asks for have loaded (with or without errors),
 // data-lang, data-crs (the coordinates asked for), data-theme, data-worst (the ranked grid codes), data-classes
-// (grid code -> class index, JSON), data-focus and data-view (the grid zoomed to and the view's [west, south, east,
+// (grid code -> class index, JSON), data-community-classes (the same for the communities in the view's tiles, on tiles
+// only), data-focus and data-view (the grid zoomed to and the view's [west, south, east,
 // north] then), data-reached (households per contour), data-labels (grid labels shown), data-building-mode and,
 // per mode, data-minutes-reached, data-changed, data-moves; data-library (maplibre or leaflet), data-load-ms
 // (milliseconds from the start of navigation until the page was ready: the legend filled and, on tiles, the first
-// view's tiles drawn), data-tiles-drawn (building features drawn from tiles then), data-first-draw-ms and
+// view's tiles drawn), data-tiles-drawn, data-communities-drawn and data-grids-drawn (building, community and grid
+// features drawn from tiles then), data-first-draw-ms and
 // data-first-drawn (the same for the first time the view stood with its tiles drawn, before the figures had loaded);
 // data-cases (cases loaded),
 // data-case and data-case-events (the case whose history is shown, and its number of events).
@@ -107,8 +109,9 @@
 
   // ---- Requests ----
   const crs = config.basemap && config.basemap.gcj02 ? "urn:communitygrid:crs:gcj02" : null;
-  async function fetchJSON(url, signal) {
-    const response = await fetch(url, { headers: { Accept: "application/geo+json, application/json" }, signal });
+  // priority "low": after the requests the view waits for (the browser opens six connections to the server).
+  async function fetchJSON(url, signal, priority) {
+    const response = await fetch(url, { headers: { Accept: "application/geo+json, application/json" }, signal, priority: priority || "auto" });
     if (!response.ok) {
       let detail = "";
       try { const body = await response.json(); detail = body.detail || body.message || body.title || ""; } catch (_) {}
@@ -217,8 +220,8 @@
     if (!figure || figure.households <= 0) return null;
     return shareClass(figure.share);
   }
-  // A tiled grid's class from its tile properties (the same figures /coverage gives, the same classes).
-  function tileGridClass(p) {
+  // A tiled grid's or community's class from its tile properties (the same figures /coverage gives, the same classes).
+  function tileAreaClass(p) {
     const figure = tileFigure(p, currentTheme());
     if (!figure || !(figure.households > 0)) return null;
     return shareClass(figure.share);
@@ -246,6 +249,13 @@
   // Grids are drawn from zoom 11 (below it a city's grids are a few pixels each); below it the communities are shaded
   // by the same theme, from their own figures.
   const gridsFromZoom = 11;
+  // Buildings are drawn one by one from zoom 12, where every tile carries each building's coverage; below it the tiles
+  // merge small buildings into cells that carry sums, which the building legend's colours do not describe (drawn, they
+  // hid the communities' shading under a grey blanket). Facilities are drawn from zoom 13: a low-zoom tile of a city
+  // holds tens of thousands of them (37,000 in one zoom-9 tile of the 1 M-building city), more icons than MapLibre's
+  // symbol layer takes in one tile (32,768: past it every frame throws and the map never finishes drawing).
+  const buildingsFromZoom = 12;
+  const facilitiesFromZoom = 13;
   function communityAreaStyle() {
     const entry = summaryTheme(currentTheme());
     if (!entry) return { stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02, shares: null };
@@ -468,6 +478,12 @@
     $("worst-heading").textContent = text("worstHeading");
     $("buildings-heading").textContent = text("buildingsHeading");
     $("facilities-heading").textContent = text("facilitiesHeading");
+    // Which zooms draw buildings and facilities from tiles (a tiled view only; Leaflet draws every feature).
+    const tiled = Boolean(view && view.tiled);
+    $("building-zoom-note").hidden = !tiled;
+    $("building-zoom-note").textContent = tiled ? text("buildingsFromZoom", { zoom: buildingsFromZoom }) : "";
+    $("facility-zoom-note").hidden = !tiled;
+    $("facility-zoom-note").textContent = tiled ? text("facilitiesFromZoom", { zoom: facilitiesFromZoom }) : "";
     $("isochrone-heading").textContent = text("isochroneHeading");
     $("cases-heading").textContent = text("casesHeading");
     $("compare-a-label").textContent = text("compareBefore");
@@ -512,7 +528,10 @@
   function renderShownClasses() {
     const byGrid = {};
     if (view && view.tiled) {
-      for (const p of view.tileFeatures("grids")) byGrid[p.code] = tileGridClass(p);
+      for (const p of view.tileFeatures("grids")) byGrid[p.code] = tileAreaClass(p);
+      const byCommunity = {};
+      for (const p of view.tileFeatures("communities")) byCommunity[p.code] = tileAreaClass(p);
+      statusBox.dataset.communityClasses = JSON.stringify(byCommunity);
     } else {
       for (const f of data.grids) byGrid[f.properties.code] = gridClass(f.properties.code);
     }
@@ -728,19 +747,23 @@
   }
 
   async function loadCoverage() {
-    try {
-      // The summary (classes per theme, worst grids) and, for a view drawing grids as GeoJSON, every grid's row.
-      const [summary, rows] = await Promise.all([fetchJSON("/coverage/summary"), view.tiled ? null : fetchJSON("/coverage")]);
-      data.coverage = summary;
-      data.coverageRows = rows;
-    } catch (error) {
+    // The summary (classes per theme, worst grids), for a view drawing grids as GeoJSON every grid's row, and the lists
+    // of runs: asked at once (one after the other they added a round trip each to the page's load).
+    const [figures, coverageRuns, gridRuns] = await Promise.allSettled([
+      Promise.all([fetchJSON("/coverage/summary"), view.tiled ? null : fetchJSON("/coverage")]),
+      fetchJSON("/coverage/runs"), fetchJSON("/runs")]);
+    if (figures.status === "fulfilled") {
+      [data.coverage, data.coverageRows] = figures.value;
+    } else {
       // No run yet is an answer for the user, not a page fault.
-      if (error.status !== 404) recordError(text("layerError", { layer: "coverage", message: error.message }));
+      if (figures.reason.status !== 404) recordError(text("layerError", { layer: "coverage", message: figures.reason.message }));
       data.coverage = null;
       data.coverageRows = null;
     }
-    try { data.coverageRuns = (await fetchJSON("/coverage/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "coverage/runs", message: error.message })); }
-    try { data.gridRuns = (await fetchJSON("/runs")).runs || []; } catch (error) { recordError(text("layerError", { layer: "runs", message: error.message })); }
+    if (coverageRuns.status === "fulfilled") data.coverageRuns = coverageRuns.value.runs || [];
+    else recordError(text("layerError", { layer: "coverage/runs", message: coverageRuns.reason.message }));
+    if (gridRuns.status === "fulfilled") data.gridRuns = gridRuns.value.runs || [];
+    else recordError(text("layerError", { layer: "runs", message: gridRuns.reason.message }));
     const list = themes();
     if (!list.some((t) => t.key === state.theme) && list.length) {
       // The widest level by default: the shortest one is often unmet everywhere and tells the least.
@@ -900,34 +923,50 @@
   }
 
   // A tiled view's counts: every stored community, grid, building and facility (numberMatched), not the ones a tile holds.
-  async function loadTiledCounts() {
+  // All are asked at once, beside the coverage (`coverage`, its loading); only the categories its profile adds to the
+  // known ones wait for it.
+  async function loadTiledCounts(coverage) {
     const suffix = crs ? "&crs=" + encodeURIComponent(crs) : "";
-    await Promise.all(["communities", "grids"].map(async (name) => {
+    data.sources = [];
+    const areas = Promise.all(["communities", "grids"].map(async (name) => {
       try {
-        const body = await fetchJSON("/collections/" + name + "/items?limit=1&properties=code" + suffix);
+        const body = await fetchJSON("/collections/" + name + "/items?limit=1&properties=code" + suffix, undefined, "low");
         showCount(name, body.numberMatched ?? (body.features || []).length);
       } catch (error) { recordError(text("layerError", { layer: text("layers." + name), message: error.message })); }
     }));
-    try {
-      const buildings = await fetchJSON("/collections/buildings/items?limit=1" + suffix);
-      showCount("buildings", buildings.numberMatched ?? (buildings.features || []).length);
-      data.sources = (buildings.features || []).map((f) => f.properties.source);
-    } catch (error) { recordError(text("layerError", { layer: text("layers.buildings"), message: error.message })); }
-    const categories = new Set(Object.keys(categoryColours));
-    for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) categories.add(r.category);
-    try {
-      // Categories outside the known ones are counted as the remainder.
-      const total = await fetchJSON("/collections/facilities/items?limit=1" + suffix);
-      const counts = await Promise.all([...categories].map(async (c) => [c, (await fetchJSON("/collections/facilities/items?limit=1&category=" + encodeURIComponent(c))).numberMatched || 0]));
-      data.facilityCounts = counts.filter(([, n]) => n > 0);
-      const known = counts.reduce((sum, [, n]) => sum + n, 0);
-      if ((total.numberMatched || 0) > known) data.facilityCounts.push(["other", total.numberMatched - known]);
-      showCount("facilities", total.numberMatched ?? known);
-      if ((total.features || []).some((f) => f.properties.source === "osm")) data.sources.push("osm");
-    } catch (error) {
-      recordError(text("layerError", { layer: text("layers.facilities"), message: error.message }));
-      renderFacilityLegend(true);
-    }
+    const buildings = (async () => {
+      try {
+        const body = await fetchJSON("/collections/buildings/items?limit=1" + suffix, undefined, "low");
+        showCount("buildings", body.numberMatched ?? (body.features || []).length);
+        data.sources.push(...(body.features || []).map((f) => f.properties.source));
+      } catch (error) { recordError(text("layerError", { layer: text("layers.buildings"), message: error.message })); }
+    })();
+    const facilities = (async () => {
+      try {
+        const count = async (c) => [c, (await fetchJSON("/collections/facilities/items?limit=1&category=" + encodeURIComponent(c), undefined, "low")).numberMatched || 0];
+        const known = Object.keys(categoryColours);
+        const [total, knownCounts] = await Promise.all([fetchJSON("/collections/facilities/items?limit=1" + suffix, undefined, "low"), Promise.all(known.map(count))]);
+        await coverage;
+        const added = new Set();
+        for (const level of (data.coverage && data.coverage.summary.levels) || []) for (const r of level.requirements || []) if (!known.includes(r.category)) added.add(r.category);
+        const counts = knownCounts.concat(await Promise.all([...added].map(count)));
+        // Categories outside these are counted as the remainder.
+        data.facilityCounts = counts.filter(([, n]) => n > 0);
+        const listed = counts.reduce((sum, [, n]) => sum + n, 0);
+        if ((total.numberMatched || 0) > listed) data.facilityCounts.push(["other", total.numberMatched - listed]);
+        showCount("facilities", total.numberMatched ?? listed);
+        if ((total.features || []).some((f) => f.properties.source === "osm")) data.sources.push("osm");
+      } catch (error) {
+        recordError(text("layerError", { layer: text("layers.facilities"), message: error.message }));
+        renderFacilityLegend(true);
+      }
+    })();
+    await Promise.all([areas, buildings, facilities]);
+  }
+
+  function showFirstDraw(drawn) {
+    statusBox.dataset.firstDrawMs = String(Math.round(drawn.at));
+    statusBox.dataset.firstDrawn = String(drawn.counts.buildings);
   }
 
   async function start() {
@@ -940,21 +979,30 @@
     });
     view.onLabels = (n) => { statusBox.dataset.labels = String(n); };
     const osm = 'Data © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+    // A tiled view's first tiles wait for the extent: asked first.
+    const extentLoad = view.tiled ? loadExtent() : null;
     const coverage = loadCoverage();
     let extent = null;
     if (view.tiled) {
       // Everything drawn comes from the vector tiles of the view (communities and grids with their coverage figures);
-      // the view starts on the communities' extent (else the grids', else the buildings').
-      extent = await loadExtent();
-      if (extent) view.fit(extent);
+      // the view starts on the communities' extent (else the grids', else the buildings'), no further out than the
+      // zoom from which grids are drawn: a city's whole extent is a zoom where its areas are a few pixels each (the
+      // tiles leave out outlines under 4 pixels) and its tiles the heaviest. The counts and the cases are asked at
+      // once with it and the coverage, after it. The layers wait for the coverage too: their shading is an expression
+      // on the tiles' figures, and a layer whose fill turns from one colour into such an expression has its tiles laid
+      // out again.
+      const counted = loadTiledCounts(coverage), cases = loadCases();
+      extent = await extentLoad;
+      if (extent) view.fit(extent, gridsFromZoom);
+      await coverage;
       view.setTileLayer("communities", { collection: "communities", areas: communityAreaStyle, tooltip: communityTooltip });
       view.setTileLayer("grids", { collection: "grids", minzoom: gridsFromZoom, areas: gridAreaStyle, tooltip: gridTooltip });
-      view.setTileLayer("buildings", { collection: "buildings", rules: buildingTileRules(), tooltip: buildingTooltip });
-      view.setTileLayer("facilities", { collection: "facilities", icon: facilityIcon, iconProperty: "category", tooltip: facilityTooltip });
+      view.setTileLayer("buildings", { collection: "buildings", minzoom: buildingsFromZoom, rules: buildingTileRules(), tooltip: buildingTooltip });
+      view.setTileLayer("facilities", { collection: "facilities", minzoom: facilitiesFromZoom, icon: facilityIcon, iconProperty: "category", tooltip: facilityTooltip });
       view.setTileLayer("network", { collection: "network", style: () => ({ stroke: "#8a8a8a", weight: 1, opacity: 0.8 }), interactive: false, visible: false });
       // The tiles draw while the figures load: when the view first stood with its tiles drawn.
-      view.drawn("buildings").then((n) => { statusBox.dataset.firstDrawMs = String(Math.round(performance.now())); statusBox.dataset.firstDrawn = String(n); });
-      await Promise.all([coverage.then(loadTiledCounts), loadCases()]);
+      view.drawn(["buildings"]).then((d) => { if (!statusBox.dataset.firstDrawMs) showFirstDraw(d); });
+      await Promise.all([coverage, counted, cases]);
       if ((data.sources || []).includes("osm")) view.credit(osm);
     } else {
       await loadLayer("communities", "/collections/communities/items?limit=10000", { style: () => ({ stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02 }), tooltip: communityTooltip });
@@ -977,12 +1025,20 @@
     }
     view.setLabels("grids", gridLabel);
     await applyHash(true);
-    // Ready: the legend filled and, on tiles, the view's tiles drawn (then the classes of the grids they hold).
+    // Ready: the legend filled and, on tiles, the view's tiles drawn, then (for the checks, after the time is taken)
+    // the features drawn and the classes of the areas the tiles hold: grids from zoom 11, communities below it.
+    let loaded = performance.now();
     if (view.tiled) {
-      statusBox.dataset.tilesDrawn = String(await view.drawn("buildings"));
+      const drawn = await view.drawn(["buildings", "communities", "grids"]);
+      loaded = drawn.at;
+      // The two checks run on their own timers: the one that sees the view drawn first names the first draw.
+      if (!statusBox.dataset.firstDrawMs) showFirstDraw(drawn);
+      statusBox.dataset.tilesDrawn = String(drawn.counts.buildings);
+      statusBox.dataset.communitiesDrawn = String(drawn.counts.communities);
+      statusBox.dataset.gridsDrawn = String(drawn.counts.grids);
       renderShownClasses();
     }
-    statusBox.dataset.loadMs = String(Math.round(performance.now()));
+    statusBox.dataset.loadMs = String(Math.round(loaded));
     statusBox.dataset.ready = "true";
     window.addEventListener("hashchange", () => applyHash(false));
   }

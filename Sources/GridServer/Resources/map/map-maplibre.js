@@ -227,6 +227,22 @@ window.CGMapView = {
       if (e.target.checked) overlayAdded(name);
     });
 
+    // Tiled sources that have loaded and been through a frame since: a frame asks for the tiles of the view (none below
+    // a source's minzoom), so from then on areTilesLoaded() speaks for them. Before it, it holds for a source just added.
+    const settled = new Set(), unsettled = new Set();
+    map.on("sourcedata", (e) => { if (e.sourceDataType === "metadata" && e.sourceId && e.sourceId.startsWith("cg-")) unsettled.add(e.sourceId); });
+    map.on("render", () => { for (const id of unsettled) settled.add(id); unsettled.clear(); });
+    // Every tiled source the view draws has asked for its tiles and loaded them.
+    function tilesStand() {
+      if (!(map.style && map.style.loaded() && map.areTilesLoaded())) return false;
+      for (const [name, layer] of Object.entries(layers)) {
+        if (layer.kind !== "tiles" || !layer.visible) continue;
+        const source = "cg-" + name;
+        if (!map.getSource(source) || !map.isSourceLoaded(source) || !settled.has(source)) return false;
+      }
+      return true;
+    }
+
     // Work waits for the style; calls made before it loads run in order once it has.
     let chain = loaded;
     function whenLoaded(work) { chain = chain.then(work).catch((error) => console.error(error)); return chain; }
@@ -293,18 +309,27 @@ window.CGMapView = {
           for (const id of layer.ids) map.setPaintProperty(id, map.getLayer(id).type === "fill" ? "fill-color" : "line-color", colourExpression(name));
         });
       },
-      /// Resolves once the map has drawn the view with every tile of its sources loaded: the number of the layer's
-      /// features drawn. Checked on a timer (a frame is asked for each time), not on "idle" alone, which a page whose
-      /// frames the browser holds back may never see.
-      drawn(name) {
-        return whenLoaded(() => new Promise((resolve) => {
+      /// Resolves once the map has drawn the view with every tile of its sources loaded: `at`, when it was seen drawn
+      /// (performance.now()), and for each of the named layers the number of its features drawn (`counts`, {name: n}).
+      /// Checked on a timer (a frame is asked for each time), not on "idle" alone, which a page whose frames the
+      /// browser holds back may never see.
+      drawn(names) {
+        // After the work asked before it, without holding up the work asked after it (a layer added meanwhile).
+        return whenLoaded(() => {}).then(() => new Promise((resolve) => {
+          // A frame drawn after this was asked: a view just moved asks for its tiles in its next frame.
+          const asked = performance.now();
           const check = () => {
-            if (map.style && map.style.loaded() && map.areTilesLoaded() && !map.isMoving() && lastRender > 0 && lastRender >= lastTile) {
-              const layer = layers[name];
-              const ids = layer ? layer.ids.filter((id) => map.getLayer(id)) : [];
-              const seen = new Set();
-              for (const f of ids.length ? map.queryRenderedFeatures({ layers: ids }) : []) seen.add(f.id);
-              resolve(seen.size);
+            if (tilesStand() && !map.isMoving() && lastRender > asked && lastRender >= lastTile) {
+              const at = performance.now();
+              const counts = {};
+              for (const name of names) {
+                const layer = layers[name];
+                const ids = layer && layer.visible ? layer.ids.filter((id) => map.getLayer(id)) : [];
+                const seen = new Set();
+                for (const f of ids.length ? map.queryRenderedFeatures({ layers: ids }) : []) seen.add(f.id);
+                counts[name] = seen.size;
+              }
+              resolve({ at, counts });
               return;
             }
             map.triggerRepaint();
@@ -369,10 +394,12 @@ window.CGMapView = {
         layer.visible = visible;
         whenLoaded(() => { for (const id of layer.ids) map.setLayoutProperty(id, "visibility", visibility(visible)); if (labelled[name]) updateLabels(); });
       },
-      fit(box) {
+      /// Fits the view to box ([west, south, east, north]); with minZoom, no further out than it (then on the box's centre).
+      fit(box, minZoom) {
         if (!box) return;
         map.resize();
         map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 12, animate: false });
+        if (minZoom !== undefined && map.getZoom() < minZoom) map.jumpTo({ center: [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2], zoom: minZoom });
       },
       viewBox() { const b = map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; },
       marker(point) {

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import GridModel
+import GridServer
+import GridStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// What the MapLibre page waits for before it calls itself ready, and the counts it reads, on real OSM data (Wudaokou
+/// cut into grids). A page is ready only once the tiles its view draws were asked for, loaded and drawn: every grid and
+/// community of the view drawn, with their classes read back from their tiles, not a view whose sources had not asked
+/// for a tile yet.
+@Suite("The map page's first view on tiles")
+struct MapPageFirstViewTests {
+    @Test("MapLibre on Wudaokou: ready with every grid and community drawn and their classes as /coverage gives them; the zooms that draw buildings and facilities stated",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func areasDrawnBeforeReady() async throws {
+        guard let chromium = MapPageBrowserTests.chromium, MapPageBrowserTests.available("maplibre") else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-firstview-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try CoverageRunsAPITests.wudaokou(directory)
+        try CoverageRunsAPITests.saveRun(store)
+        let (grids, communities) = try store.read { db in
+            (try String.fetchAll(db, sql: "SELECT code FROM grids"), try String.fetchAll(db, sql: "SELECT code FROM communities"))
+        }
+        #expect(!grids.isEmpty && !communities.isEmpty)
+
+        try await application(store).testLive { client in
+            let port = try #require(client.port)
+            let coverage = try await client.execute(uri: "/coverage", method: .get).json
+            let page = try await MapPageDOM.load(chromium, "http://127.0.0.1:\(port)/?lib=maplibre",
+                                                 screenshot: MapPageBrowserTests.screenshots.appendingPathComponent("wudaokou-first-view.png"))
+            #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
+            // The whole area is in the first view: every grid and community drawn from its tiles.
+            #expect(page.status("data-grids-drawn") == String(grids.count))
+            #expect(page.status("data-communities-drawn") == String(communities.count))
+            // The communities' classes read back from their tiles, as /coverage's community rows give them (the 15-minute
+            // level, the page's default theme).
+            var expected: [String: Int?] = [:]
+            for row in coverage["communities"]?.arrayValue ?? [] {
+                let code = try #require(row["code"]?.stringValue)
+                let level = try #require(row["levels"]?.arrayValue?.first { $0["minutes"]?.doubleValue == 15 })
+                let share = try #require(level["share"]?.doubleValue)
+                expected[code] = (row["households"]?.intValue ?? 0) > 0 ? MapPageExpectations.shareClass(share) : .some(nil)
+            }
+            #expect(Set(expected.keys) == Set(communities))
+            let shown = try JSONDecoder().decode([String: Int?].self, from: Data(try #require(page.status("data-community-classes")).utf8))
+            #expect(shown == expected)
+            // Buildings and facilities are drawn from the zooms the legend states.
+            #expect(page.text(id: "building-zoom-note")?.contains("缩放级 12") == true)
+            #expect(page.text(id: "facility-zoom-note")?.contains("缩放级 13") == true)
+            #expect(page.attribute(of: "building-zoom-note", "hidden") == nil)
+
+            // Leaflet draws every feature: no zoom note.
+            let leaflet = try await MapPageDOM.load(chromium, "http://127.0.0.1:\(port)/?lib=leaflet", screenshot: nil)
+            #expect(leaflet.status("data-ready") == "true" && leaflet.status("data-errors") == "0", "\(leaflet.errors)")
+            #expect(leaflet.attribute(of: "building-zoom-note", "hidden") != nil)
+        }
+    }
+
+    @Test("/coverage/summary, which every map page asks for first, is kept per data version: the same bytes until something commits, then the run marked stale",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func summaryKept() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-summary-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try CoverageRunsAPITests.wudaokou(directory)
+        try CoverageRunsAPITests.saveRun(store)
+        try await application(store).testLive { client in
+            let first = try await client.execute(uri: "/coverage/summary", method: .get)
+            let again = try await client.execute(uri: "/coverage/summary", method: .get)
+            #expect(first.status == .ok && first.text == again.text)
+            let before = try first.json
+            #expect(before["stale"]?.boolValue == false)
+            let theme = try await client.execute(uri: "/coverage/summary?theme=level:15", method: .get).json
+            #expect(theme["themes"]?.arrayValue?.count == 1)
+            // A facility opens: the run no longer matches the data, and the summary says so.
+            let kindergarten = directory.appendingPathComponent("k.geojson")
+            try Data(#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"k1","properties":{"category":"kindergarten","name":"新幼儿园"},"geometry":{"type":"Point","coordinates":[116.3260,40.0050]}}]}"#.utf8).write(to: kindergarten)
+            _ = try GeoJSONImporter.run(store: store, path: kindergarten.path, layer: .facilities)
+            let after = try await client.execute(uri: "/coverage/summary", method: .get).json
+            #expect(after["stale"]?.boolValue == true)
+            #expect((after["changed_since"]?.arrayValue ?? []).contains { $0.stringValue == "facilities" })
+            #expect(after["themes"] == before["themes"])
+        }
+    }
+
+    @Test("numberMatched of buildings, which the tiled page shows, is the number of items listed, with and without filters on the joined coverage and places",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func buildingsMatched() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-matched-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try CoverageRunsAPITests.wudaokou(directory)
+        try CoverageRunsAPITests.saveRun(store)
+        let (stored, grid, run) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0,
+             try String.fetchOne(db, sql: "SELECT grid_code FROM building_places WHERE grid_code IS NOT NULL ORDER BY building_id LIMIT 1"),
+             try Int64.fetchOne(db, sql: "SELECT max(id) FROM coverage_runs") ?? 0)
+        }
+        let gridCode = try #require(grid)
+        // The count as it was taken before: with both joins, row by row.
+        let joined = try store.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM buildings t LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = t.id
+                LEFT JOIN building_places bp ON bp.building_id = t.id AND \(BuildingPlaces.isCurrentSQL)
+                """, arguments: [run]) ?? 0
+        }
+        #expect(stored > 1 && stored < 10_000 && joined == stored)
+
+        try await application(store).test(.router) { client in
+            for filter in ["", "&coverage_met=true", "&coverage_met=false", "&grid_code=\(gridCode)"] {
+                let one = try await client.execute(uri: "/collections/buildings/items?limit=1" + filter, method: .get).json
+                let all = try await client.execute(uri: "/collections/buildings/items?limit=10000" + filter, method: .get).json
+                let listed = all["features"]?.arrayValue?.count ?? -1
+                #expect(one["numberMatched"]?.intValue == listed, "filter \(filter)")
+                #expect(all["numberMatched"]?.intValue == listed, "filter \(filter)")
+                if filter.isEmpty { #expect(listed == stored) }
+                if filter.contains("grid_code") || filter.contains("true") { #expect(listed < stored, "filter \(filter)") }
+            }
+        }
+    }
+}
