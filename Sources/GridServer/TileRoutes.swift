@@ -14,7 +14,8 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures)
+        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
+                            seeded: state.settings.seededTiles)
         // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
         let tiles = tiles
         Task.detached(priority: .background) { try? tiles.warm() }

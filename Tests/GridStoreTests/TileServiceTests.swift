@@ -36,4 +36,32 @@ struct TileServiceTests {
         #expect(try service.tile([Self.buildings], tile) == changed)
         #expect(service.cacheCounts.hits == 2)
     }
+
+    @Test("Monaco: tiles drawn together from one read of their features are the tiles drawn one by one, every layer, both datums",
+          .enabled(if: SharedData.available, SharedData.skipReason))
+    func blockMatchesOneByOne() throws {
+        let temporary = try TemporaryStore()
+        _ = try OSMImporter.run(store: temporary.store, path: SharedData.path("dense_monaco_2021-04-19.osm.pbf"))
+        let service = TileService(store: temporary.store, capacityBytes: 0, prefersWholeIndex: true)
+        let sources = TileLayerSource.all
+        // A zoom 13 tile over Monaco and its descendants to zoom 16, with the zoom 12 tile above (drawn by its own queries).
+        let top = try #require(TileAddress(z: 13, x: Int(WebMercator.worldX(longitude: 7.42) * 8192), y: Int(WebMercator.worldY(latitude: 43.735) * 8192)))
+        var addresses = [try #require(TileAddress(z: 12, x: top.x / 2, y: top.y / 2))]
+        for z in 13...16 {
+            let shift = z - 13
+            for y in (top.y << shift)..<((top.y + 1) << shift) {
+                for x in (top.x << shift)..<((top.x + 1) << shift) { addresses.append(try #require(TileAddress(z: z, x: x, y: y))) }
+            }
+        }
+        for datum in TileDatum.allCases {
+            let together = try service.drawBlock(sources, addresses, datum: datum)
+            #expect(together.count == addresses.count)
+            var drawn = 0
+            for (address, tile) in zip(addresses, together) {
+                #expect(tile == (try service.draw(sources, address, datum: datum)), "\(datum) \(address)")
+                if !tile.isEmpty { drawn += 1 }
+            }
+            #expect(drawn > 20, "\(datum): \(drawn) tiles with features")
+        }
+    }
 }

@@ -34,11 +34,17 @@ public final class TileService: Sendable {
     private let indexWarming = Mutex(false)
     /// The latest coverage run's figures per grid and community, which their tiles carry.
     public let areaFigures: CoverageAreaFiguresCache
+    /// Tiles seeded to a file, answered from it while the store's fingerprint is the file's.
+    public let seeded: SeededTiles?
+    /// The data version the seeded file was last checked at, and whether it held then.
+    private let seededCheck = Mutex<(version: Int64, valid: Bool)?>(nil)
+    private let seededCounts = Mutex(0)
 
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
                 prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false,
-                areaFigures: CoverageAreaFiguresCache? = nil) {
+                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil) {
         self.store = store
+        self.seeded = seeded
         self.prefersWholeIndex = prefersWholeIndex
         self.rebuildsIndexInBackground = rebuildsIndexInBackground
         self.areaFigures = areaFigures ?? CoverageAreaFiguresCache(store: store)
@@ -52,9 +58,23 @@ public final class TileService: Sendable {
 
     /// Tiles answered from the cache and drawn, since the service started.
     public var cacheCounts: (hits: Int, misses: Int) { counters.withLock { $0 } }
+    /// Of the misses, tiles read from the seeded file rather than drawn.
+    public var seededCount: Int { seededCounts.withLock { $0 } }
+
+    /// Whether the seeded file is the store at data version `version`: its fingerprint read in a transaction that
+    /// began and ended at that version. Checked once per version.
+    func seededHolds(at version: Int64) -> Bool {
+        guard let seeded else { return false }
+        if let check = seededCheck.withLock({ $0 }), check.version == version { return check.valid }
+        guard let fingerprint = try? TileFingerprint.current(store), dataVersion() == version else { return false }
+        let valid = fingerprint == seeded.fingerprint
+        seededCheck.withLock { $0 = (version, valid) }
+        return valid
+    }
 
     func dataVersion() -> Int64? {
-        try? probe?.read { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+        // Outside a transaction: the pragma needs none, and every request asks it.
+        try? probe?.inDatabase { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
     }
 
     /// The tile with one layer per source (empty layers left out; a tile with no features is zero bytes).
@@ -72,6 +92,12 @@ public final class TileService: Sendable {
             }
         }
         counters.withLock { $0.misses += 1 }
+        if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(at: before) {
+            // The file is the cache of these tiles: they are not copied into memory, which keeps room for drawn ones.
+            let bytes = try seeded.tile(address)
+            seededCounts.withLock { $0 += 1 }
+            return bytes
+        }
         let bytes = try draw(sources, address, datum: datum)
         if let before, dataVersion() == before {
             cache.withLock { state in
@@ -91,6 +117,40 @@ public final class TileService: Sendable {
         return try store.read { db in
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
             return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, db) })
+        }
+    }
+
+    /// Tiles drawn together from one read of each layer's features over their boxes (see `TileFeatureBlock`), each
+    /// the tile `draw` gives byte for byte; tiles below `TileLayerSource.generalisedBelowZoom` are drawn by their own
+    /// queries. Give tiles that lie close together (a tile and its descendants a few zooms down): the block is the
+    /// union of their boxes.
+    public func drawBlock(_ sources: [TileLayerSource], _ addresses: [TileAddress], datum: TileDatum = .wgs84) throws -> [[UInt8]] {
+        let options = options
+        let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
+        return try store.read { db in
+            let queries = try sources.map { try TileReader.LayerQuery($0, db) }
+            let blocked = addresses.filter { address in sources.contains { TileReader.drawsFromBlock($0, address) } }
+            var blocks: [TileFeatureBlock?] = sources.map { _ in nil }
+            if var box = blocked.first.map({ TileReader.queryBox($0, datum: datum, options: options) }) {
+                for address in blocked.dropFirst() {
+                    let next = TileReader.queryBox(address, datum: datum, options: options)
+                    box.include(Coordinate(longitude: next.minLongitude, latitude: next.minLatitude))
+                    box.include(Coordinate(longitude: next.maxLongitude, latitude: next.maxLatitude))
+                }
+                for (offset, source) in sources.enumerated() {
+                    blocks[offset] = try TileFeatureBlock(source, box: box, datum: datum, query: queries[offset], db)
+                }
+            }
+            let merges = sources.contains(where: \.mergesSmallBuildings)
+            // The whole index, when it is the one every tile takes, is looked up once.
+            let shared = merges && prefersWholeIndex ? try cellIndex(db, datum: datum) : nil
+            return try addresses.map { address in
+                let cells = merges ? try shared ?? cellIndex(db, datum: datum, for: address) : nil
+                return encodeVectorTile(try sources.indices.map { offset in
+                    try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
+                                         block: blocks[offset], query: queries[offset], db)
+                })
+            }
         }
     }
 
