@@ -92,13 +92,13 @@ public final class TileService: Sendable {
             }
         }
         counters.withLock { $0.misses += 1 }
+        let bytes: [UInt8]
         if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(at: before) {
-            // The file is the cache of these tiles: they are not copied into memory, which keeps room for drawn ones.
-            let bytes = try seeded.tile(address)
+            bytes = try seeded.tile(address)
             seededCounts.withLock { $0 += 1 }
-            return bytes
+        } else {
+            bytes = try draw(sources, address, datum: datum)
         }
-        let bytes = try draw(sources, address, datum: datum)
         if let before, dataVersion() == before {
             cache.withLock { state in
                 guard state.version == before else { return }
