@@ -82,19 +82,35 @@ public final class SeededTiles: Sendable {
     }
 
     /// The tile as seeded (gunzipped), empty when the file has none.
-    public func tile(_ address: TileAddress) throws -> [UInt8] {
+    public func tile(_ address: TileAddress) throws -> [UInt8] { try tileAndGzip(address).tile }
+
+    /// The tile as seeded (gunzipped; empty when the file has none) and the file's gzip bytes when they are one gzip
+    /// member of exactly that tile (header, and the trailer's CRC-32 and length those of the tile), to be sent as they are.
+    public func tileAndGzip(_ address: TileAddress) throws -> (tile: [UInt8], gzip: [UInt8]?) {
         let queue = queues[nextQueue.wrappingAdd(1, ordering: .relaxed).oldValue % queues.count]
         let data = try queue.read { db in
             try Data.fetchOne(db.cachedStatement(sql: "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"),
                               arguments: [address.z, address.x, (1 << address.z) - 1 - address.y])
         }
-        guard let data else { return [] }
-        guard let bytes = Gzip.decompress([UInt8](data)) else { throw StoreError.badInput("\(path): tile \(address) is not gzip data") }
-        return bytes
+        guard let data else { return ([], nil) }
+        let stored = [UInt8](data)
+        guard let bytes = Gzip.decompress(stored) else { throw StoreError.badInput("\(path): tile \(address) is not gzip data") }
+        return (bytes, Gzip.isMember(stored, of: bytes) ? stored : nil)
     }
 }
 
 extension Gzip {
+    /// Whether `stream` is a gzip member (RFC 1952) whose trailer records `content`: its CRC-32 and its length.
+    /// Checked after inflating `stream` to `content`, it tells that the bytes end with that member, nothing after.
+    public static func isMember(_ stream: [UInt8], of content: [UInt8]) -> Bool {
+        guard stream.count >= 18, content.count < Int(UInt32.max), stream[0] == 0x1f, stream[1] == 0x8b, stream[2] == 8 else { return false }
+        func word(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(stream[at + $1]) << (8 * $1) } }
+        let crc = content.withUnsafeBufferPointer { buffer in
+            UInt32(truncatingIfNeeded: crc32(0, buffer.baseAddress, UInt32(buffer.count)))
+        }
+        return word(stream.count - 8) == crc && word(stream.count - 4) == UInt32(truncatingIfNeeded: content.count)
+    }
+
     /// A gzip (or zlib) stream inflated; nil when it is not one.
     public static func decompress(_ input: [UInt8]) -> [UInt8]? {
         guard input.count < Int(UInt32.max / 2) else { return nil }

@@ -14,14 +14,12 @@ public final class TileService: Sendable {
     public let store: Store
     public let options: TileGeometry.Options
     private let probe: DatabaseQueue?
-    private struct CacheState {
-        var version: Int64 = -1
-        var tiles: [String: [UInt8]] = [:]
-        var bytes = 0
-    }
-    private let cache = Mutex(CacheState())
-    /// Past this many bytes of cached tiles the cache starts again empty (simple and bounded).
+    private let cache = Mutex(TileCache())
+    /// Past this many bytes of cached tiles (bodies and gzip) the least recently used are let go.
     public let capacityBytes: Int
+    /// What a server answers each tile with besides its body (its ETag, its gzip bytes), worked out once per tile
+    /// and kept with it; nil: tiles are kept as bodies alone.
+    public let represents: TileRepresentation?
     private let counters = Mutex((hits: 0, misses: 0))
     /// The buildings' points for the cells of small buildings, one per datum, read again when the key changes.
     private let cellIndexes = Mutex([TileDatum: BuildingCellIndex]())
@@ -42,8 +40,9 @@ public final class TileService: Sendable {
 
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
                 prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false,
-                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil) {
+                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil, represents: TileRepresentation? = nil) {
         self.store = store
+        self.represents = represents
         self.seeded = seeded
         self.prefersWholeIndex = prefersWholeIndex
         self.rebuildsIndexInBackground = rebuildsIndexInBackground
@@ -79,12 +78,17 @@ public final class TileService: Sendable {
 
     /// The tile with one layer per source (empty layers left out; a tile with no features is zero bytes).
     public func tile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
+        try servedTile(sources, address, datum: datum).body
+    }
+
+    /// The tile with what `represents` works out for it, from memory when it was kept at the current data version.
+    public func servedTile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> ServedTile {
         let key = "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
         let before = dataVersion()
         if let before {
-            let hit: [UInt8]? = cache.withLock { state in
-                if state.version != before { state = CacheState(version: before); return nil }
-                return state.tiles[key]
+            let hit: ServedTile? = cache.withLock { state in
+                if state.version != before { state = TileCache(version: before); return nil }
+                return state.use(key)
             }
             if let hit {
                 counters.withLock { $0.hits += 1 }
@@ -93,21 +97,24 @@ public final class TileService: Sendable {
         }
         counters.withLock { $0.misses += 1 }
         let bytes: [UInt8]
+        var storedGzip: [UInt8]?
         if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(at: before) {
-            bytes = try seeded.tile(address)
+            (bytes, storedGzip) = try seeded.tileAndGzip(address)
             seededCounts.withLock { $0 += 1 }
         } else {
             bytes = try draw(sources, address, datum: datum)
         }
+        let served = represents.map { represent in
+            let (etag, gzip) = represent(bytes, storedGzip)
+            return ServedTile(body: bytes, etag: etag, gzip: gzip)
+        } ?? ServedTile(body: bytes, etag: nil, gzip: nil)
         if let before, dataVersion() == before {
             cache.withLock { state in
                 guard state.version == before else { return }
-                if state.bytes + bytes.count > capacityBytes { state = CacheState(version: before) }
-                state.tiles[key] = bytes
-                state.bytes += bytes.count
+                state.insert(key, served, capacityBytes: capacityBytes)
             }
         }
-        return bytes
+        return served
     }
 
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.

@@ -1,0 +1,70 @@
+/// A tile's body with what a server answers it with: its ETag (the hash text, without quotes) and its gzip bytes
+/// (nil when it is not sent compressed). Kept together so an answer from memory hashes and compresses nothing.
+public struct ServedTile: Sendable {
+    public let body: [UInt8]
+    public let etag: String?
+    public let gzip: [UInt8]?
+
+    public init(body: [UInt8], etag: String?, gzip: [UInt8]?) {
+        self.body = body
+        self.etag = etag
+        self.gzip = gzip
+    }
+
+    /// Bytes held in memory.
+    var size: Int { body.count + (gzip?.count ?? 0) + (etag?.utf8.count ?? 0) }
+}
+
+/// Works out a tile's ETag and gzip bytes from its body and, for a seeded tile, the gzip bytes the file holds
+/// (which decompress to exactly that body).
+public typealias TileRepresentation = @Sendable (_ body: [UInt8], _ storedGzip: [UInt8]?) -> (etag: String, gzip: [UInt8]?)
+
+/// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first.
+struct TileCache {
+    var version: Int64 = -1
+    private(set) var tiles: [String: (tile: ServedTile, used: UInt64)] = [:]
+    private(set) var bytes = 0
+    private var clock: UInt64 = 0
+    /// Every use in order, oldest first; a use is current while its key's `used` is still its stamp, else skipped.
+    private var uses: [(key: String, used: UInt64)] = []
+    private var oldest = 0
+
+    init(version: Int64 = -1) { self.version = version }
+
+    /// The kept tile, now the most recently used.
+    mutating func use(_ key: String) -> ServedTile? {
+        guard let kept = tiles[key] else { return nil }
+        clock += 1
+        tiles[key] = (kept.tile, clock)
+        uses.append((key, clock))
+        compactIfLong()
+        return kept.tile
+    }
+
+    /// Keeps the tile, letting the least recently used go while the total exceeds the capacity (the tile itself
+    /// too when it alone does).
+    mutating func insert(_ key: String, _ tile: ServedTile, capacityBytes: Int) {
+        if let kept = tiles[key] { bytes -= kept.tile.size }
+        clock += 1
+        tiles[key] = (tile, clock)
+        uses.append((key, clock))
+        bytes += tile.size
+        while bytes > capacityBytes, oldest < uses.count {
+            let use = uses[oldest]
+            oldest += 1
+            if let kept = tiles[use.key], kept.used == use.used {
+                tiles[use.key] = nil
+                bytes -= kept.tile.size
+            }
+        }
+        compactIfLong()
+    }
+
+    /// The log of uses is rebuilt from the kept tiles once it holds more than twice as many entries (plus slack), so
+    /// it stays proportional to the cache and each use costs a constant amount on average.
+    private mutating func compactIfLong() {
+        guard uses.count - oldest > 2 * tiles.count + 1024 || oldest > 4096 && oldest > uses.count / 2 else { return }
+        uses = tiles.map { (key: $0.key, used: $0.value.used) }.sorted { $0.used < $1.used }
+        oldest = 0
+    }
+}
