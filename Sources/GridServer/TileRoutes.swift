@@ -115,16 +115,19 @@ struct TileRoutes: Sendable {
         guard let address = TileAddress(z: z, x: x, y: y) else {
             throw APIProblem.notFound("no tile \(z)/\(y)/\(x): at zoom \(z) rows and columns run from 0 to \((1 << z) - 1)")
         }
-        let served = try tiles.servedTile(collections.map(Self.source), address, datum: datum)
+        let wantsGzip = Responses.acceptsGzip(request)
+        let served = try tiles.servedTile(collections.map(Self.source), address, datum: datum, wantsGzip: wantsGzip)
         return Responses.represented(served.body, etag: served.etag ?? Responses.etag(served.body),
-                                     gzipped: { served.gzip ?? Gzip.compress(served.body) }, contentType: Self.mvt, request: request)
+                                     gzipped: { served.gzipWorkedOut ? served.gzip : Gzip.compress(served.body) },
+                                     contentType: Self.mvt, request: request)
     }
 
     /// A tile's ETag and gzip bytes as `Responses.bytes` works them out, once per tile: the service keeps them with
     /// the tile. A seeded tile's gzip bytes are the file's (one gzip member of exactly the tile), not compressed again.
-    static let represent: TileRepresentation = { body, storedGzip in
-        (Responses.etag(body), body.count >= Responses.gzipFromBytes ? storedGzip ?? Gzip.compress(body) : nil)
-    }
+    static let represent = TileRepresentation(
+        etag: { Responses.etag($0) },
+        gzip: { $0.count >= Responses.gzipFromBytes ? Gzip.compress($0) : nil },
+        compresses: { $0 >= Responses.gzipFromBytes })
 
     func tilesetSummary(base: String, title: String) throws -> JSONValue {
         .object([

@@ -59,6 +59,18 @@ struct TileResponseTests {
                     ("gzip 304", [.acceptEncoding: "gzip", .ifNoneMatch: gzipTag]), ("identity 304", [.ifNoneMatch: "W/" + tag]),
                     ("gzip with the identity tag", [.acceptEncoding: "gzip", .ifNoneMatch: tag]),
                 ]
+                // Kept first for a client that does not take gzip, the tile gets its gzip bytes on the first gzip request.
+                let gzipCold = try await application(demo.store, serverSettings).test(.router) { client in
+                    try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
+                }
+                try await application(demo.store, serverSettings).test(.router) { client in
+                    _ = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "identity"])
+                    for _ in 0..<2 {
+                        let later = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
+                        #expect(Self.headers(later) == Self.headers(gzipCold), "\(kind) gzip after identity \(uri)")
+                        #expect([UInt8](buffer: later.body) == [UInt8](buffer: gzipCold.body), "\(kind) gzip after identity \(uri)")
+                    }
+                }
                 for (variant, headers) in variants {
                     // A fresh server for each: its first answer is cold (drawn or read from the file), the second warm.
                     try await application(demo.store, serverSettings).test(.router) { client in

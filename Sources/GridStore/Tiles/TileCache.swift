@@ -1,23 +1,39 @@
 /// A tile's body with what a server answers it with: its ETag (the hash text, without quotes) and its gzip bytes
-/// (nil when it is not sent compressed). Kept together so an answer from memory hashes and compresses nothing.
+/// (nil when not worked out yet, or not sent compressed). Kept together so an answer from memory hashes and
+/// compresses nothing.
 public struct ServedTile: Sendable {
     public let body: [UInt8]
     public let etag: String?
     public let gzip: [UInt8]?
+    /// Whether `gzip` is final: worked out (nil then means the tile goes out as it is) or the seeded file's.
+    public let gzipWorkedOut: Bool
 
-    public init(body: [UInt8], etag: String?, gzip: [UInt8]?) {
+    public init(body: [UInt8], etag: String?, gzip: [UInt8]?, gzipWorkedOut: Bool) {
         self.body = body
         self.etag = etag
         self.gzip = gzip
+        self.gzipWorkedOut = gzipWorkedOut
     }
 
     /// Bytes held in memory.
     var size: Int { body.count + (gzip?.count ?? 0) + (etag?.utf8.count ?? 0) }
 }
 
-/// Works out a tile's ETag and gzip bytes from its body and, for a seeded tile, the gzip bytes the file holds
-/// (which decompress to exactly that body).
-public typealias TileRepresentation = @Sendable (_ body: [UInt8], _ storedGzip: [UInt8]?) -> (etag: String, gzip: [UInt8]?)
+/// How a server answers tiles: their ETag, and their gzip bytes (nil: sent as they are, e.g. too small to gain).
+/// The gzip bytes are worked out the first time a client that takes gzip asks, so clients that do not never pay.
+public struct TileRepresentation: Sendable {
+    public let etag: @Sendable ([UInt8]) -> String
+    public let gzip: @Sendable ([UInt8]) -> [UInt8]?
+    /// Whether a body of this size is ever sent compressed (a seeded file's gzip bytes are kept only then).
+    public let compresses: @Sendable (Int) -> Bool
+
+    public init(etag: @escaping @Sendable ([UInt8]) -> String, gzip: @escaping @Sendable ([UInt8]) -> [UInt8]?,
+                compresses: @escaping @Sendable (Int) -> Bool) {
+        self.etag = etag
+        self.gzip = gzip
+        self.compresses = compresses
+    }
+}
 
 /// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first.
 struct TileCache {

@@ -81,8 +81,10 @@ public final class TileService: Sendable {
         try servedTile(sources, address, datum: datum).body
     }
 
-    /// The tile with what `represents` works out for it, from memory when it was kept at the current data version.
-    public func servedTile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> ServedTile {
+    /// The tile with what `represents` works out for it, from memory when it was kept at the current data version;
+    /// with its gzip bytes when `wantsGzip` (worked out once, then kept with it).
+    public func servedTile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84,
+                           wantsGzip: Bool = false) throws -> ServedTile {
         let key = "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
         let before = dataVersion()
         if let before {
@@ -92,7 +94,10 @@ public final class TileService: Sendable {
             }
             if let hit {
                 counters.withLock { $0.hits += 1 }
-                return hit
+                guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
+                let served = ServedTile(body: hit.body, etag: hit.etag, gzip: represents.gzip(hit.body), gzipWorkedOut: true)
+                keep(key, served, at: before)
+                return served
             }
         }
         counters.withLock { $0.misses += 1 }
@@ -104,17 +109,27 @@ public final class TileService: Sendable {
         } else {
             bytes = try draw(sources, address, datum: datum)
         }
-        let served = represents.map { represent in
-            let (etag, gzip) = represent(bytes, storedGzip)
-            return ServedTile(body: bytes, etag: etag, gzip: gzip)
-        } ?? ServedTile(body: bytes, etag: nil, gzip: nil)
-        if let before, dataVersion() == before {
-            cache.withLock { state in
-                guard state.version == before else { return }
-                state.insert(key, served, capacityBytes: capacityBytes)
+        let served: ServedTile
+        if let represents {
+            if let storedGzip, represents.compresses(bytes.count) {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: storedGzip, gzipWorkedOut: true)
+            } else if wantsGzip {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: represents.gzip(bytes), gzipWorkedOut: true)
+            } else {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: nil, gzipWorkedOut: false)
             }
+        } else {
+            served = ServedTile(body: bytes, etag: nil, gzip: nil, gzipWorkedOut: false)
         }
+        if let before, dataVersion() == before { keep(key, served, at: before) }
         return served
+    }
+
+    private func keep(_ key: String, _ served: ServedTile, at version: Int64) {
+        cache.withLock { state in
+            guard state.version == version else { return }
+            state.insert(key, served, capacityBytes: capacityBytes)
+        }
     }
 
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
