@@ -12,7 +12,8 @@
 # STORE is opened for reading, but SQLite writes its -wal/-shm beside it: give a copy in a writable folder.
 # Env: BIN (communitygrid; default: this checkout's release build), RUNS (3), TIPPECANOE_RUNS (1),
 #      TIPPECANOE_FLAGS (extra tippecanoe flags; default none, as tippecanoe's defaults),
-#      TILES_PORT (18150), DURATION (wrk seconds per run, 20), CONNS (64), THREADS (2), MIN_ZOOM (10), MAX_ZOOM (16).
+#      TILES_PORT (18150), DURATION (wrk seconds per run, 20), CONNS (64), THREADS (2), MIN_ZOOM (10), MAX_ZOOM (16),
+#      TILES_GZIP (1: wrk asks for gzip as browsers do; default: tiles as they are).
 set -euo pipefail
 STORE=${1:?usage: tiles.sh STORE OUTDIR}
 OUT=${2:?usage: tiles.sh STORE OUTDIR}
