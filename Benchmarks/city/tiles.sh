@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Vector tiles at city scale, in one run:
-#   1. `communitygrid tiles seed` of zooms 10–16 (every layer /tiles serves) to MBTiles, RUNS times;
+#   1. `communitygrid tiles seed` of zooms 10–16 to MBTiles, RUNS times each: the buildings alone (`--layers buildings`,
+#      what tippecanoe is given) and every layer /tiles serves;
 #   2. tippecanoe on the same buildings (exported with `communitygrid export buildings`), TIPPECANOE_RUNS times;
-#   3. on-demand tiles under wrk against `communitygrid serve`: random tiles over the city at zooms 14–16 and 10–16,
-#      each run twice on one tile sequence (cold: a fresh server; warm: the same requests again).
-# Prints medians and the ratio seeding / tippecanoe, and writes OUTDIR/tiles.json.
+#   3. on-demand tiles under wrk against `communitygrid serve`: random tiles of /tiles over the city at zooms 14–16 and
+#      10–16, on one tile sequence: cold (a fresh server drawing every tile), warm (the same requests again) and seeded
+#      (a fresh server given the every-layer file of step 1 with `serve --tiles`).
+# Prints medians and the ratios seeding / tippecanoe (buildings alone: like for like; every layer), and writes
+# OUTDIR/tiles.json. A binary without `--layers` or `serve --tiles` skips those runs.
 #   Benchmarks/city/tiles.sh STORE OUTDIR
 # STORE is opened for reading, but SQLite writes its -wal/-shm beside it: give a copy in a writable folder.
 # Env: BIN (communitygrid; default: this checkout's release build), RUNS (3), TIPPECANOE_RUNS (1),
 #      TIPPECANOE_FLAGS (extra tippecanoe flags; default none, as tippecanoe's defaults),
-#      TILES_PORT (18150), DURATION (wrk seconds per run, 20), CONNS (64), THREADS (2), MIN_ZOOM (10), MAX_ZOOM (16).
+#      TILES_PORT (18150), DURATION (wrk seconds per run, 20), CONNS (64), THREADS (2), MIN_ZOOM (10), MAX_ZOOM (16),
+#      TILES_GZIP (1: wrk asks for gzip as browsers do; default: tiles as they are).
 set -euo pipefail
 STORE=${1:?usage: tiles.sh STORE OUTDIR}
 OUT=${2:?usage: tiles.sh STORE OUTDIR}
@@ -36,14 +40,25 @@ echo "store: $STORE"
 "$BIN" --db "$STORE" info --json > "$OUT/info.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("  buildings:", d.get("buildings"), " households:", d.get("households"), " network edges:", d.get("network_edges"))' "$OUT/info.json"
 
-# 1. Seeding.
+# 1. Seeding: the buildings alone, then every layer.
+: > "$OUT/seed-buildings-seconds.txt"
+if "$BIN" tiles seed --help 2>&1 | grep -q -- --layers; then
+  for run in $(seq 1 "$RUNS"); do
+    start=$(now)
+    "$BIN" --db "$STORE" tiles seed --layers buildings --min-zoom "$MIN_ZOOM" --max-zoom "$MAX_ZOOM" --out "$OUT/buildings.mbtiles" --json > "$OUT/seed-buildings-$run.json" 2>/dev/null
+    end=$(now)
+    echo "$end - $start" | bc -l >> "$OUT/seed-buildings-seconds.txt"
+    echo "seed buildings run $run: $(tail -1 "$OUT/seed-buildings-seconds.txt") s, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["tiles"], "tiles,", d["bytes"], "bytes")' "$OUT/seed-buildings-$run.json")"
+  done
+fi
+SEED_BUILDINGS=$( [ -s "$OUT/seed-buildings-seconds.txt" ] && median < "$OUT/seed-buildings-seconds.txt" || echo 0)
 : > "$OUT/seed-seconds.txt"
 for run in $(seq 1 "$RUNS"); do
   start=$(now)
   "$BIN" --db "$STORE" tiles seed --min-zoom "$MIN_ZOOM" --max-zoom "$MAX_ZOOM" --out "$OUT/city.mbtiles" --json > "$OUT/seed-$run.json" 2>/dev/null
   end=$(now)
   echo "$end - $start" | bc -l >> "$OUT/seed-seconds.txt"
-  echo "seed run $run: $(tail -1 "$OUT/seed-seconds.txt") s, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["tiles"], "tiles,", d["bytes"], "bytes")' "$OUT/seed-$run.json")"
+  echo "seed every layer run $run: $(tail -1 "$OUT/seed-seconds.txt") s, $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["tiles"], "tiles,", d["bytes"], "bytes")' "$OUT/seed-$run.json")"
 done
 SEED=$(median < "$OUT/seed-seconds.txt")
 # Tile sizes by zoom (the largest and the median tile, drawn and gzip-compressed as stored).
@@ -79,39 +94,55 @@ done
 TIPPECANOE=$(median < "$OUT/tippecanoe-seconds.txt")
 
 # 3. On-demand tiles under wrk.
-"$BIN" --db "$STORE" serve --port "$PORT" 2> "$OUT/serve.log" > /dev/null &
-SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  curl -sf -o /dev/null "http://127.0.0.1:$PORT/conformance" && break
-  sleep 0.1
-done
-: > "$OUT/wrk.jsonl"
-for zooms in 14-16 10-16; do
-  for cache in cold warm; do
-    [ "$cache" = cold ] && curl -sf -o /dev/null "http://127.0.0.1:$PORT/conformance"
-    line=$(TILES_BBOX=$BBOX TILES_ZOOMS=$zooms TILES_SEED=${zooms%%-*} wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s \
-      -s "$ROOT/Benchmarks/city/tiles.lua" "http://127.0.0.1:$PORT" | grep '^{')
-    echo "{\"zooms\": \"$zooms\", \"cache\": \"$cache\", \"connections\": $CONNS, \"wrk\": $line}" >> "$OUT/wrk.jsonl"
-    echo "wrk z$zooms $cache ($CONNS connections, ${DURATION} s): $line"
-  done
-  # The next zoom range starts on a fresh server: its cold run draws every tile.
-  kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
-  "$BIN" --db "$STORE" serve --port "$PORT" 2>> "$OUT/serve.log" > /dev/null &
+SEEDED_FLAG=
+"$BIN" serve --help 2>&1 | grep -q -- '--tiles' && SEEDED_FLAG="--tiles $OUT/city.mbtiles"
+start_server() {
+  # shellcheck disable=SC2086
+  "$BIN" --db "$STORE" serve --port "$PORT" $1 2>> "$OUT/serve.log" > /dev/null &
   SERVER=$!
   for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/conformance" && break; sleep 0.1; done
+}
+SERVER=
+trap '[ -n "$SERVER" ] && { kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; }' EXIT
+: > "$OUT/serve.log"
+: > "$OUT/wrk.jsonl"
+run_wrk() {
+  local zooms=$1 cache=$2 line
+  line=$(TILES_BBOX=$BBOX TILES_ZOOMS=$zooms TILES_SEED=${zooms%%-*} wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s \
+    -s "$ROOT/Benchmarks/city/tiles.lua" "http://127.0.0.1:$PORT" | grep '^{')
+  echo "{\"zooms\": \"$zooms\", \"cache\": \"$cache\", \"connections\": $CONNS, \"wrk\": $line}" >> "$OUT/wrk.jsonl"
+  echo "wrk z$zooms $cache ($CONNS connections, ${DURATION} s): $line"
+}
+for zooms in 14-16 10-16; do
+  # Cold: a fresh server draws every tile; warm: the same sequence again.
+  start_server ""
+  run_wrk "$zooms" cold
+  run_wrk "$zooms" warm
+  kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
+  if [ -n "$SEEDED_FLAG" ]; then
+    # Seeded: a fresh server answering from the file of step 1.
+    start_server "$SEEDED_FLAG"
+    run_wrk "$zooms" seeded
+    kill -TERM $SERVER; wait $SERVER 2>/dev/null || true
+  fi
+  SERVER=
 done
 
-RATIO=$(echo "$SEED / $TIPPECANOE" | bc -l)
-python3 - "$OUT" "$SEED" "$TIPPECANOE" "$RATIO" "$TIPPECANOE_FLAGS" <<'EOF'
+python3 - "$OUT" "$SEED" "$TIPPECANOE" "$SEED_BUILDINGS" "$TIPPECANOE_FLAGS" <<'EOF'
 import json, sys
-out, seed, tip, ratio, flags = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+out, seed, tip, seed_buildings, flags = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 wrk = [json.loads(l) for l in open(f"{out}/wrk.jsonl")]
-result = {"seed_seconds_median": round(seed, 2), "tile_sizes": json.load(open(f"{out}/tile-sizes.json")), "tippecanoe_seconds_median": round(tip, 2), "ratio": round(ratio, 3),
-          "tippecanoe_flags": flags, "seed": json.load(open(f"{out}/seed-1.json")), "wrk": wrk}
+result = {"seed_seconds_median": round(seed, 2), "tile_sizes": json.load(open(f"{out}/tile-sizes.json")), "tippecanoe_seconds_median": round(tip, 2),
+          "ratio_every_layer": round(seed / tip, 3), "tippecanoe_flags": flags, "seed": json.load(open(f"{out}/seed-1.json")), "wrk": wrk}
+if seed_buildings > 0:
+    result["seed_buildings_seconds_median"] = round(seed_buildings, 2)
+    result["ratio"] = round(seed_buildings / tip, 3)
 json.dump(result, open(f"{out}/tiles.json", "w"), indent=1)
-print(f"seeding z{result['seed']['min_zoom']}-{result['seed']['max_zoom']}: median {seed:.1f} s ({result['seed']['tiles']} tiles); "
-      f"tippecanoe: median {tip:.1f} s; ratio {ratio:.2f} (goal <= 0.33)")
+if seed_buildings > 0:
+    print(f"seeding the buildings z{result['seed']['min_zoom']}-{result['seed']['max_zoom']}: median {seed_buildings:.1f} s; "
+          f"tippecanoe (the same buildings): median {tip:.1f} s; ratio {seed_buildings / tip:.2f} (goal <= 0.33)")
+print(f"seeding every layer z{result['seed']['min_zoom']}-{result['seed']['max_zoom']}: median {seed:.1f} s ({result['seed']['tiles']} tiles); "
+      f"ratio to tippecanoe's buildings {seed / tip:.2f}")
 for w in wrk:
     r = w["wrk"]
     print(f"tiles z{w['zooms']} {w['cache']}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['requests_per_s']} requests/s, {r['errors']} errors (goal p99 <= 50 ms)")

@@ -12,33 +12,43 @@ enum Responses {
 
     static func bytes(_ body: [UInt8], contentType: String, request: Request, status: HTTPResponse.Status = .ok,
                       headers extra: HTTPFields = [:], cacheable: Bool = true) -> Response {
+        represented(body, etag: cacheable ? etag(body) : nil, gzipped: { Gzip.compress(body) }, contentType: contentType,
+                    request: request, status: status, headers: extra)
+    }
+
+    /// The answer for a body whose ETag (`etag(body)`; nil: not cacheable) is known and whose gzip bytes `gzipped`
+    /// gives (nil: sent as it is), asked for only when the client takes gzip and the body is large enough.
+    static func represented(_ body: [UInt8], etag: String?, gzipped: () -> [UInt8]?, contentType: String, request: Request,
+                            status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = contentType
         // On every answer, 304 included: caches must key the stored representation by Accept-Encoding.
         headers[.vary] = "Accept-Encoding"
-        var gzip = body.count >= 1400 && acceptsGzip(request)
-        if cacheable {
+        let gzip = body.count >= gzipFromBytes && acceptsGzip(request)
+        if let etag {
             // A strong ETag names one representation (RFC 9110, 8.8.3): the gzip one has its own tag, so a cache
             // never pairs gzip bytes with the identity tag or the other way round.
-            let tag = "\"\(etag(body))\(gzip ? gzipTagSuffix : "")\""
+            let tag = "\"\(etag)\(gzip ? gzipTagSuffix : "")\""
             if notModified(request, tag: tag) {
                 headers[.eTag] = tag
                 headers[.contentLength] = nil
                 return Response(status: .notModified, headers: headers)
             }
-            if gzip, let compressed = Gzip.compress(body) {
+            if gzip, let compressed = gzipped() {
                 headers[.eTag] = tag
                 return encoded(compressed, gzip: true, status: status, headers: headers)
             }
-            gzip = false
-            headers[.eTag] = "\"\(etag(body))\""
+            headers[.eTag] = "\"\(etag)\""
+            return encoded(body, gzip: false, status: status, headers: headers)
         }
-        if gzip, let compressed = Gzip.compress(body) {
+        if gzip, let compressed = gzipped() {
             return encoded(compressed, gzip: true, status: status, headers: headers)
         }
         return encoded(body, gzip: false, status: status, headers: headers)
     }
 
+    /// Smaller bodies go out as they are: gzip would save less than a packet.
+    static let gzipFromBytes = 1400
     static let gzipTagSuffix = "-gzip"
 
     private static func encoded(_ bytes: [UInt8], gzip: Bool, status: HTTPResponse.Status, headers: HTTPFields) -> Response {

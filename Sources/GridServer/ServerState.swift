@@ -25,6 +25,8 @@ public struct ServerSettings: Sendable {
     public var profile = LifeCircleProfile.gb50180
     /// The map page's base map; nil = none (the page draws on a plain background and loads nothing from elsewhere).
     public var basemap: Basemap?
+    /// Tiles written by `tiles seed`, answered in place of drawing while the store is as it was seeded.
+    public var seededTiles: SeededTiles?
     public init() {}
 }
 

@@ -14,7 +14,8 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures)
+        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
+                            seeded: state.settings.seededTiles, represents: Self.represent)
         // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
         let tiles = tiles
         Task.detached(priority: .background) { try? tiles.warm() }
@@ -114,9 +115,19 @@ struct TileRoutes: Sendable {
         guard let address = TileAddress(z: z, x: x, y: y) else {
             throw APIProblem.notFound("no tile \(z)/\(y)/\(x): at zoom \(z) rows and columns run from 0 to \((1 << z) - 1)")
         }
-        let bytes = try tiles.tile(collections.map(Self.source), address, datum: datum)
-        return Responses.bytes(bytes, contentType: Self.mvt, request: request)
+        let wantsGzip = Responses.acceptsGzip(request)
+        let served = try tiles.servedTile(collections.map(Self.source), address, datum: datum, wantsGzip: wantsGzip)
+        return Responses.represented(served.body, etag: served.etag ?? Responses.etag(served.body),
+                                     gzipped: { served.gzipWorkedOut ? served.gzip : Gzip.compress(served.body) },
+                                     contentType: Self.mvt, request: request)
     }
+
+    /// A tile's ETag and gzip bytes as `Responses.bytes` works them out, once per tile: the service keeps them with
+    /// the tile. A seeded tile's gzip bytes are the file's (one gzip member of exactly the tile), not compressed again.
+    static let represent = TileRepresentation(
+        etag: { Responses.etag($0) },
+        gzip: { $0.count >= Responses.gzipFromBytes ? Gzip.compress($0) : nil },
+        compresses: { $0 >= Responses.gzipFromBytes })
 
     func tilesetSummary(base: String, title: String) throws -> JSONValue {
         .object([

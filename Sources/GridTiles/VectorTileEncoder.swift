@@ -20,7 +20,10 @@ public struct VectorTileLayer: Sendable {
     private var keys: [String] = []
     private var keyIndex: [String: UInt64] = [:]
     private var values: [Value] = []
-    private var valueIndex: [Value: UInt64] = [:]
+    private var valueIndex = ValueTable()
+    /// Where the next key is expected in `keys`: features list their properties in one order, so a key is usually the
+    /// one after the previous.
+    private var nextKey = 0
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
 
@@ -61,6 +64,16 @@ public struct VectorTileLayer: Sendable {
     }
 
     private mutating func index(of key: String) -> UInt64 {
+        if nextKey < keys.count, keys[nextKey] == key {
+            nextKey += 1
+            return UInt64(nextKey - 1)
+        }
+        let index = lookUp(key)
+        nextKey = Int(index) + 1
+        return index
+    }
+
+    private mutating func lookUp(_ key: String) -> UInt64 {
         // A layer has a few dozen keys: comparing them beats hashing.
         if keys.count <= 32 {
             for (offset, known) in keys.enumerated() where known == key { return UInt64(offset) }
@@ -77,11 +90,7 @@ public struct VectorTileLayer: Sendable {
     }
 
     private mutating func index(of value: Value) -> UInt64 {
-        if let known = valueIndex[value] { return known }
-        let index = UInt64(values.count)
-        values.append(value)
-        valueIndex[value] = index
-        return index
+        valueIndex.index(of: value, in: &values)
     }
 
     /// The layer message (field 3 of a tile).
@@ -141,6 +150,64 @@ public struct VectorTileLayer: Sendable {
             }
             return out.isEmpty ? nil : (.polygon, out)
         }
+    }
+}
+
+/// The positions of a layer's distinct values, by open addressing on a cheap hash (FNV-1a over a string's bytes, the
+/// bits of a number): a layer of buildings holds a new value for most features, and the standard library's seeded
+/// hashing of each was a tenth of drawing a tile.
+struct ValueTable {
+    /// Position in the layer's values + 1; 0 for an empty slot. The count is a power of two.
+    private var slots = [Int32](repeating: 0, count: 64)
+    private var hashes = [UInt64](repeating: 0, count: 64)
+    private var count = 0
+
+    static func hash(_ value: VectorTileLayer.Value) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ bits: UInt64) -> UInt64 {
+            var x = bits ^ h
+            x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+            return x ^ (x >> 31)
+        }
+        switch value {
+        case .string(let text):
+            for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return h
+        case .double(let number): return mix((number == 0 ? 0 : number.bitPattern) ^ 1)  // 0 and -0 are one value
+        case .integer(let number): return mix(UInt64(bitPattern: number) ^ 2)
+        case .bool(let flag): return flag ? 3 : 4
+        }
+    }
+
+    /// The value's position in `values`, appended when new.
+    mutating func index(of value: VectorTileLayer.Value, in values: inout [VectorTileLayer.Value]) -> UInt64 {
+        let hash = Self.hash(value)
+        var mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let position = Int(slots[slot]) - 1
+            if hashes[slot] == hash, values[position] == value { return UInt64(position) }
+            slot = (slot + 1) & mask
+        }
+        values.append(value)
+        slots[slot] = Int32(values.count)
+        hashes[slot] = hash
+        count += 1
+        if count * 2 > slots.count {
+            // Grow to keep the table at most half full.
+            let oldSlots = slots, oldHashes = hashes
+            slots = [Int32](repeating: 0, count: oldSlots.count * 2)
+            hashes = [UInt64](repeating: 0, count: oldSlots.count * 2)
+            mask = slots.count - 1
+            for (old, position) in oldSlots.enumerated() where position != 0 {
+                var next = Int(truncatingIfNeeded: oldHashes[old]) & mask
+                while slots[next] != 0 { next = (next + 1) & mask }
+                slots[next] = position
+                hashes[next] = oldHashes[old]
+            }
+        }
+        return UInt64(values.count - 1)
     }
 }
 

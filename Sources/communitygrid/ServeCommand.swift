@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     var basemapGCJ02 = false
     @Option(name: .customLong("basemap-attribution"), help: "Credit for the base map, shown on the map.") var basemapAttribution = ""
 
+    @Option(name: .customLong("tiles"), help: ArgumentHelp("An MBTiles file `tiles seed` wrote from this store: its tiles are answered from it, not drawn, while the store is unchanged since.", valueName: "FILE.mbtiles"))
+    var seededTiles: String?
+
     func run() async throws {
         var settings = ServerSettings()
         settings.host = host
@@ -39,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.leafletDirectory = leaflet
         settings.maplibreDirectory = maplibre
         settings.profile = try profileOptions.load()
+        if let seededTiles {
+            do { settings.seededTiles = try SeededTiles(path: seededTiles) } catch { throw ValidationError("--tiles \(seededTiles): \(error)") }
+        }
         if let basemap {
             if let problem = Basemap.problem(urlTemplate: basemap) { throw ValidationError("--basemap: \(problem)") }
             settings.basemap = Basemap(urlTemplate: basemap, isGCJ02: basemapGCJ02, attribution: basemapAttribution)
@@ -61,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let problem = GridServer.mapPageProblem { Console.error("warning: \(problem); the map page will not draw") }
         let store = try self.store.open()
+        if let seeded = settings.seededTiles, try TileFingerprint.current(store) != seeded.fingerprint {
+            Console.error("warning: the store changed since \(seeded.path) was seeded; its tiles are drawn instead until it is seeded again")
+        }
         let host = self.host
         try await GridServer.serve(store: store, settings: settings) { port in
             Console.error("serving \(store.path) at http://\(host):\(port)/ (map page), API description at http://\(host):\(port)/api")

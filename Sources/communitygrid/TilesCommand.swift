@@ -14,10 +14,11 @@ struct TilesCommand: AsyncParsableCommand {
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the tiles /tiles/WebMercatorQuad serves (every layer) over a box and zoom range to an MBTiles 1.3 file.",
+            abstract: "Write the tiles /tiles/WebMercatorQuad serves (every layer, or those of --layers) over a box and zoom range to an MBTiles 1.3 file.",
             discussion: """
                 The tiles are the server's, byte for byte (gzip-compressed in the file, as tippecanoe writes them); tiles \
-                with no feature are left out. Drawn on every core. The file appears only when complete: it is written \
+                with no feature are left out. With --layers naming one layer, the tiles are those of \
+                /collections/{id}/tiles/WebMercatorQuad. Drawn on every core. The file appears only when complete: it is written \
                 under a hidden temporary name beside --out and renamed at the end.
                 """)
 
@@ -26,6 +27,8 @@ struct TilesCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-zoom"), help: "Last zoom written.") var maxZoom = 16
         @Option(help: ArgumentHelp("Only tiles over this box (WGS84); default: every layer's features.", valueName: "minLon,minLat,maxLon,maxLat"))
         var bbox: String?
+        @Option(help: ArgumentHelp("The layers drawn (default every one: communities,grids,buildings,facilities,network); the box is theirs.",
+                                   valueName: "id,id,…")) var layers: String?
         @Option(help: ArgumentHelp("wgs84, or gcj02 for AMap and Tencent base maps.", valueName: "wgs84|gcj02")) var datum = "wgs84"
         @Option(help: ArgumentHelp("The MBTiles file to write (replaced when it exists).", valueName: "FILE.mbtiles")) var out: String
         @Flag(help: "Print the outcome as one JSON object.") var json = false
@@ -37,6 +40,7 @@ struct TilesCommand: AsyncParsableCommand {
             guard minZoom <= maxZoom else { throw ValidationError("--min-zoom \(minZoom) is above --max-zoom \(maxZoom)") }
             guard TileDatum(rawValue: datum) != nil else { throw ValidationError("--datum \(datum): wgs84 or gcj02") }
             if let bbox { _ = try Self.box(bbox) }
+            if let layers { _ = try Self.layers(layers) }
             guard out.hasSuffix(".mbtiles") else { throw ValidationError("--out \(out): the file name must end in .mbtiles") }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -59,12 +63,22 @@ struct TilesCommand: AsyncParsableCommand {
             return box
         }
 
+        static func layers(_ text: String) throws -> [FeatureCollection] {
+            switch TileSeeder.layers(text) {
+            case .success(let layers): return layers
+            case .failure(let error):
+                throw ValidationError("--layers \(text): no layer \"\(error.name)\"; the layers are \(FeatureCollection.all.map(\.id).joined(separator: ", "))")
+            }
+        }
+
         func run() async throws {
             let store = try self.store.open()
             let datum = TileDatum(rawValue: datum) ?? .wgs84
             let given = try bbox.map(Self.box)
-            guard let box = try TileSeeder.box(store: store, given: given) else {
-                throw ValidationError("the store holds no features to draw tiles of; import a layer first")
+            let layers = try layers.map(Self.layers) ?? FeatureCollection.all
+            guard let box = try TileSeeder.box(store: store, given: given, layers: layers) else {
+                throw ValidationError(layers.count == FeatureCollection.all.count ? "the store holds no features to draw tiles of; import a layer first"
+                                      : "--layers \(layers.map(\.id).joined(separator: ",")): no features to draw tiles of")
             }
             let count = TileSeeder.tileCount(minZoom: minZoom, maxZoom: maxZoom, box: box, datum: datum)
             guard count <= TileSeeder.maximumTiles else {
@@ -85,7 +99,7 @@ struct TilesCommand: AsyncParsableCommand {
                 handlers.append(source)
             }
             let started = Date()
-            let outcome = try TileSeeder.seed(store: store, request: .init(minZoom: minZoom, maxZoom: maxZoom, bbox: given, datum: datum, output: out)) { z, drawn, total in
+            let outcome = try TileSeeder.seed(store: store, request: .init(minZoom: minZoom, maxZoom: maxZoom, bbox: given, datum: datum, output: out, layers: layers)) { z, drawn, total in
                 Console.progress("zoom \(z): \(drawn) of \(total) tiles drawn")
             }
             Console.endProgress()
@@ -95,6 +109,7 @@ struct TilesCommand: AsyncParsableCommand {
                 try Console.printJSON([
                     "out": out, "tiles": outcome.tiles, "tiles_drawn": outcome.tilesDrawn, "bytes": outcome.bytes,
                     "seconds": (seconds * 1000).rounded() / 1000, "min_zoom": minZoom, "max_zoom": maxZoom, "datum": datum.rawValue,
+                    "layers": layers.map(\.id),
                     "tiles_by_zoom": Dictionary(uniqueKeysWithValues: outcome.tilesByZoom.map { ("\($0.key)", $0.value) }),
                     "bbox": [outcome.bbox.minLongitude, outcome.bbox.minLatitude, outcome.bbox.maxLongitude, outcome.bbox.maxLatitude],
                 ])

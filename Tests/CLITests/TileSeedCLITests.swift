@@ -49,6 +49,11 @@ struct TileSeedCLITests {
                     if z == int(meta['minzoom']):
                         out['merged_at_min'] += sum(1 for f in a.get('buildings', {}).get('features', []) if 'buildings' in f['properties'])
         out['extra'] = [list(k) for k in stored if k not in seen]
+        # The layers' fields are those the TileJSON document lists (the merged cells' and the area figures' among them).
+        served_layers = json.load(urllib.request.urlopen(f'{base}/tiles/WebMercatorQuad/tilejson{suffix}'))['vector_layers']
+        seeded_fields = {l['id']: l['fields'] for l in json.loads(meta['json'])['vector_layers']}
+        out['fields_differ'] = [l['id'] for l in served_layers if l['id'] in seeded_fields and l['fields'] != seeded_fields[l['id']]]
+        out['grid_fields'] = sorted(seeded_fields.get('grids', {}))
         print(json.dumps(out))
         """
 
@@ -61,12 +66,13 @@ struct TileSeedCLITests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    static func expectSame(_ outcome: [String: Any], _ label: String) {
-        for key in ["mismatch", "missing", "empty_written", "extra"] {
+    static func expectSame(_ outcome: [String: Any], _ label: String,
+                           layers: [String] = ["communities", "grids", "buildings", "facilities", "network"]) {
+        for key in ["mismatch", "missing", "empty_written", "extra", "fields_differ"] {
             #expect((outcome[key] as? [Any])?.isEmpty == true, "\(label): \(key) \(outcome[key] ?? "")")
         }
         #expect(outcome["stored"] as? Int == outcome["nonempty"] as? Int, "\(label): \(outcome)")
-        #expect(outcome["layers"] as? [String] == ["communities", "grids", "buildings", "facilities", "network"])
+        #expect(outcome["layers"] as? [String] == layers)
         #expect((outcome["meta"] as? [String: Any])?["format"] as? String == "pbf")
     }
 
@@ -84,6 +90,9 @@ struct TileSeedCLITests {
         #expect((outcome["stored"] as? Int ?? 0) > 40, "\(outcome)")
         #expect((outcome["merged_at_min"] as? Int ?? 0) > 10, "zoom 10 merges the district's small buildings: \(outcome)")
         #expect((outcome["meta"] as? [String: Any])?["minzoom"] as? String == "10")
+        // Grid tiles carry the latest run's figures for their area, and the metadata lists them.
+        let gridFields = outcome["grid_fields"] as? [String] ?? []
+        #expect(gridFields.contains("coverage_households") && gridFields.contains { $0.hasPrefix("coverage_share_") }, "\(gridFields)")
         // Only the output is left in the folder: the temporary file was renamed onto it.
         let left = try FileManager.default.contentsOfDirectory(atPath: served.directory.url.path).filter { $0.contains("mbtiles") }
         #expect(left == ["demo.mbtiles"], "\(left)")
@@ -108,6 +117,50 @@ struct TileSeedCLITests {
         Self.expectSame(outcome, "wudaokou")
         #expect((outcome["meta"] as? [String: Any])?["datum"] as? String == "gcj02")
         #expect((outcome["features"] as? Int ?? 0) > 1000, "\(outcome)")
+    }
+
+    @Test("--layers buildings seeds the buildings collection's tiles, byte for byte, over the buildings' box")
+    func buildingsOnly() throws {
+        guard Self.python != nil else { print("skipped: python3 with mapbox-vector-tile is not installed"); return }
+        let served = try ServedStore()
+        let out = served.directory.path("buildings.mbtiles")
+        let result = try CLI.run(["--db", served.db, "tiles", "seed", "--layers", "buildings", "--out", out, "--json"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let outcome = try Self.compare(out, base: served.base + "/collections/buildings")
+        Self.expectSame(outcome, "buildings", layers: ["buildings"])
+        #expect((outcome["stored"] as? Int ?? 0) > 40, "\(outcome)")
+        let refused = try CLI.run(["--db", served.db, "tiles", "seed", "--layers", "buildings,roads", "--out", out])
+        #expect(refused.status == 1 && refused.stderr.contains("--layers") && refused.stderr.contains("roads"), "\(refused.stderr)")
+    }
+
+    @Test("serve --tiles answers the seeded tiles while the store is unchanged, and draws them again once it changes")
+    func servedFromSeeded() throws {
+        guard Self.python != nil else { print("skipped: python3 with mapbox-vector-tile is not installed"); return }
+        let directory = try TemporaryDirectory()
+        let db = try DemoStore.copy(named: "demo.sqlite", in: directory.url).path
+        let out = directory.path("demo.mbtiles")
+        let seeded = try CLI.run(["--db", db, "tiles", "seed", "--max-zoom", "15", "--out", out])
+        try #require(seeded.status == 0, "\(seeded.stderr)")
+        // Every tile the seeding-backed server answers is the one a drawing server answers, over the file and round it.
+        do {
+            let fromFile = try SeedTestServer(db: db, arguments: ["--tiles", out])
+            let drawing = try SeedTestServer(db: db)
+            let outcome = try Self.compare(out, base: fromFile.base)
+            Self.expectSame(outcome, "served from the file")
+            let again = try Self.compare(out, base: drawing.base)
+            Self.expectSame(again, "drawn")
+            #expect(!fromFile.log.contains("changed since"), "\(fromFile.log)")
+        }
+        // A new coverage run changes what the buildings carry: the file is no longer answered.
+        let coverage = try CLI.run(["--db", db, "coverage"])
+        try #require(coverage.status == 0, "\(coverage.stderr)")
+        let stale = try SeedTestServer(db: db, arguments: ["--tiles", out])
+        #expect(stale.log.contains("changed since"), "\(stale.log)")
+        let outcome = try Self.compare(out, base: stale.base)
+        #expect((outcome["mismatch"] as? [Any])?.isEmpty == false, "the tiles of the new run differ from the seeded ones: \(outcome)")
+        // A file that is not MBTiles is refused at start.
+        let bad = try CLI.run(["--db", db, "serve", "--port", "0", "--tiles", directory.path("none.mbtiles")])
+        #expect(bad.status != 0 && bad.stderr.contains("--tiles"), "\(bad.stderr)")
     }
 
     @Test("bad zooms, boxes, datums and output paths are refused with exit 1, naming the option, and write nothing")
@@ -177,13 +230,17 @@ final class SeedTestServer {
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(db: String) throws {
+    private let shared = Shared()
+    /// What the server wrote to its standard error so far.
+    var log: String { shared.text }
+
+    init(db: String, arguments: [String] = []) throws {
         process.executableURL = CLI.binary
-        process.arguments = ["--db", db, "serve", "--port", "0"]
+        process.arguments = ["--db", db, "serve", "--port", "0"] + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        let shared = Shared()
+        let shared = shared
         errors.fileHandleForReading.readabilityHandler = { handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
             shared.append(text)

@@ -18,6 +18,29 @@ struct VectorTileEncoderTests {
         #expect(commands(.lines([[TilePoint(x: 1, y: 1)]])) == nil)
     }
 
+    @Test("the value table gives each distinct value the position a dictionary gives it, 0 and -0 one value")
+    func valueTableMatchesDictionary() {
+        var values: [VectorTileLayer.Value] = []
+        for i in 0..<5000 {
+            values.append(.string("w\(i % 1700)"))
+            values.append(.double(Double(i % 900) / 10))
+            values.append(.integer(Int64(i % 1300) - 600))
+            values.append(.bool(i % 3 == 0))
+        }
+        values += [.double(0), .double(-0.0), .string(""), .string("学清路"), .string("学清路"), .integer(0), .double(1), .integer(1)]
+        var table = ValueTable(), tabled: [VectorTileLayer.Value] = []
+        var reference: [VectorTileLayer.Value: UInt64] = [:], referenceValues: [VectorTileLayer.Value] = []
+        for value in values {
+            let expected = reference[value] ?? {
+                referenceValues.append(value)
+                reference[value] = UInt64(referenceValues.count - 1)
+                return UInt64(referenceValues.count - 1)
+            }()
+            #expect(table.index(of: value, in: &tabled) == expected, "\(value)")
+        }
+        #expect(tabled == referenceValues)
+    }
+
     @Test("zig-zag and varints")
     func wireForms() {
         #expect(ProtobufWriter.zigZag(0) == 0)

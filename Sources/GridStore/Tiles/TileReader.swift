@@ -13,14 +13,11 @@ enum TileReader {
 
     static func latestCoverage(_ db: Database) throws -> Coverage? { try LatestCoverageRun.read(db) }
 
-    static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
-                      cells: BuildingCellIndex? = nil, areaFigures: CoverageAreaFigures? = nil, _ db: Database) throws -> VectorTileLayer {
-        let geometry = TileGeometry(tile: tile, options: options)
-        let box = datum.system.wgs84Envelope(of: geometry.bufferedBounds)
-        let coverage = source.joinsCoverage ? try latestCoverage(db) : nil
-        var sql = "SELECT t.id, AsBinary(t.\(source.geometryColumn))"
-        // A property that depends only on the run is evaluated once for the tile, by its own expression; the row
-        // selects `cb.run_id` in its place, so it is present exactly when the building has a row of the run.
+    /// The columns a layer's rows select after the id and the geometry, one per property, and the values of the
+    /// properties that depend only on the run (evaluated once by their own expression; the row selects `cb.run_id` in
+    /// their place, so they are present exactly when the building has a row of the run).
+    static func propertyColumns(_ source: TileLayerSource, coverage: Coverage?, _ db: Database) throws -> (sql: String, perRun: [Int: DatabaseValue]) {
+        var sql = ""
         var perRun: [Int: DatabaseValue] = [:]
         for (offset, property) in source.properties.enumerated() {
             if source.joinsCoverage, Self.perRunProperties.contains(property.name) {
@@ -31,21 +28,61 @@ enum TileReader {
                 sql += ", \(property.expression)"
             }
         }
-        sql += " FROM \(source.table) t"
-        var arguments: [any DatabaseValueConvertible & Sendable] = []
-        if source.joinsCoverage {
-            sql += " LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = t.id"
-            sql += " LEFT JOIN building_places bp ON bp.building_id = t.id AND \(BuildingPlaces.isCurrentSQL)"
-            arguments.append(coverage?.run ?? -1)
+        return (sql, perRun)
+    }
+
+    /// The joins of the latest coverage run and the current places, with their argument.
+    static func coverageJoins(_ source: TileLayerSource, coverage: Coverage?) -> (sql: String, arguments: [any DatabaseValueConvertible & Sendable]) {
+        guard source.joinsCoverage else { return ("", []) }
+        return (" LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = t.id"
+                + " LEFT JOIN building_places bp ON bp.building_id = t.id AND \(BuildingPlaces.isCurrentSQL)", [coverage?.run ?? -1])
+    }
+
+    /// The box in WGS84 whose R-tree entries a tile's query reads: the tile's buffered box, for GCJ-02 the WGS84 box
+    /// that holds it.
+    static func queryBox(_ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options) -> BoundingBox {
+        datum.system.wgs84Envelope(of: TileGeometry(tile: tile, options: options).bufferedBounds)
+    }
+
+    /// Whether `block` can draw this tile of `source`: from `generalisedBelowZoom` on, where a tile's query is the
+    /// R-tree box and the pixel test alone (no classes, no ways).
+    static func drawsFromBlock(_ source: TileLayerSource, _ tile: TileAddress) -> Bool {
+        tile.z >= TileLayerSource.generalisedBelowZoom && source.lowZoomClasses?.classes(z: tile.z) == nil
+    }
+
+    /// What a layer's tiles read alike within one transaction: the latest coverage run and the property columns.
+    struct LayerQuery {
+        var coverage: Coverage?
+        var columns: String
+        var perRun: [Int: DatabaseValue]
+
+        init(_ source: TileLayerSource, _ db: Database) throws {
+            coverage = source.joinsCoverage ? try TileReader.latestCoverage(db) : nil
+            (columns, perRun) = try TileReader.propertyColumns(source, coverage: coverage, db)
         }
+    }
+
+    /// `query`: the layer's `LayerQuery` in this transaction, read here when not given.
+    static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
+                      cells: BuildingCellIndex? = nil, areaFigures: CoverageAreaFigures? = nil, block: TileFeatureBlock? = nil,
+                      query: LayerQuery? = nil, _ db: Database) throws -> VectorTileLayer {
+        let geometry = TileGeometry(tile: tile, options: options)
+        let box = queryBox(tile, datum: datum, options: options)
+        let prepared = try query ?? LayerQuery(source, db)
+        let coverage = prepared.coverage, columns = prepared.columns, perRun = prepared.perRun
+        var sql = "SELECT t.id, AsBinary(t.\(source.geometryColumn))" + columns + " FROM \(source.table) t"
+        let joins = coverageJoins(source, coverage: coverage)
+        sql += joins.sql
+        var arguments = joins.arguments
         sql += " WHERE t.id IN (SELECT pkid FROM \"\(source.spatialIndex)\" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?"
         arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
         let span = geometry.minimumFeatureSpanDegrees
+        // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (merged buildings keep one pixel).
+        let pixels = tile.z < TileLayerSource.generalisedBelowZoom ? Double(source.lowZoomMinimumPixels) : 1
+        let minimumSpan = (longitude: span.longitude * pixels, latitude: span.latitude * pixels)
         if !source.isPointLayer {
-            // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (merged buildings keep one pixel).
-            let pixels = tile.z < TileLayerSource.generalisedBelowZoom ? Double(source.lowZoomMinimumPixels) : 1
             sql += " AND (xmax - xmin >= ? OR ymax - ymin >= ?)"
-            arguments += [span.longitude * pixels, span.latitude * pixels]
+            arguments += [minimumSpan.longitude, minimumSpan.latitude]
         }
         sql += ")"
         if let rule = source.lowZoomClasses, let classes = rule.classes(z: tile.z) {
@@ -90,40 +127,56 @@ enum TileReader {
         let areaCode = areaFigures != nil && source.coverageAreas != nil ? source.properties.firstIndex { $0.name == "code" } : nil
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
-        if tile.z < TileLayerSource.generalisedBelowZoom, let wayProperty = source.lowZoomWayProperty,
-           let wayColumn = source.properties.firstIndex(where: { $0.name == wayProperty }) {
-            try ways(rows, source, wayColumn: wayColumn, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
-            return layer
-        }
         var properties: [(String, VectorTileLayer.Value)] = []
-        while let row = try rows.next() {
-            let id: Int64 = row[0]
-            guard let wkb = row[1] as Data? else { continue }
-            var feature = try Geometry(wkb: [UInt8](wkb))
-            if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
+        func draw(id: Int64, _ feature: Geometry, _ column: (Int) -> DatabaseValue) {
             guard let shape = geometry.shape(feature) else {
                 if let merging, let position = drawnOnTheirOwn[id] { merge(position, merging) }
-                continue
+                return
             }
             if let thinning, case .points(let points) = shape, let first = points.first {
-                let value = row[thinning + 2] as DatabaseValue
-                let key = ThinningKey(value: value, column: Self.floorDivide(first.x, TileCells.cellUnits), row: Self.floorDivide(first.y, TileCells.cellUnits))
-                guard taken.insert(key).inserted else { continue }
+                let key = ThinningKey(value: column(thinning), column: Self.floorDivide(first.x, TileCells.cellUnits), row: Self.floorDivide(first.y, TileCells.cellUnits))
+                guard taken.insert(key).inserted else { return }
             }
             properties.removeAll(keepingCapacity: true)
             for (offset, property) in source.properties.enumerated() {
-                var column = row[offset + 2] as DatabaseValue
-                if let once = perRun[offset], !column.isNull { column = once }
-                if let value = value(column, property.type, coverage: coverage) {
+                var value = column(offset)
+                if let once = perRun[offset], !value.isNull { value = once }
+                if let value = Self.value(value, property.type, coverage: coverage) {
                     properties.append((property.name, value))
                 }
             }
-            if let areaFigures, let areaCode, let code = row[areaCode + 2] as String?,
+            if let areaFigures, let areaCode, let code = String.fromDatabaseValue(column(areaCode)),
                let area = source.coverageAreas == .grids ? areaFigures.grid(code) : areaFigures.community(code) {
                 properties.append(contentsOf: areaFigures.tileProperties(area))
             }
             layer.add(id: UInt64(exactly: id), properties: properties, geometry: shape)
+        }
+        if let block, Self.drawsFromBlock(source, tile) {
+            // The query's tests on the R-tree's own values, over the block's features in id order.
+            for feature in block.features {
+                guard feature.xmin <= box.maxLongitude, feature.xmax >= box.minLongitude,
+                      feature.ymin <= box.maxLatitude, feature.ymax >= box.minLatitude else { continue }
+                if !source.isPointLayer {
+                    guard feature.xmax - feature.xmin >= minimumSpan.longitude || feature.ymax - feature.ymin >= minimumSpan.latitude else { continue }
+                }
+                // A geometry the store cannot decode fails the tile that draws it, as the tile's query does.
+                guard let decoded = feature.geometry else { continue }
+                draw(id: feature.id, try decoded.get()) { feature.values[$0] }
+            }
+        } else {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            if tile.z < TileLayerSource.generalisedBelowZoom, let wayProperty = source.lowZoomWayProperty,
+               let wayColumn = source.properties.firstIndex(where: { $0.name == wayProperty }) {
+                try ways(rows, source, wayColumn: wayColumn, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
+                return layer
+            }
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                guard let wkb = row[1] as Data? else { continue }
+                var feature = try Geometry(wkb: [UInt8](wkb))
+                if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
+                draw(id: id, feature) { row[$0 + 2] as DatabaseValue }
+            }
         }
         for cell in 0..<sums.buildings.count where sums.buildings[cell] > 0 {
             properties.removeAll(keepingCapacity: true)
@@ -237,5 +290,48 @@ enum TileReader {
               let minX = row[0] as Double?, let minY = row[1] as Double?, let maxX = row[2] as Double?, let maxY = row[3] as Double?
         else { return nil }
         return BoundingBox(minLongitude: minX, minLatitude: minY, maxLongitude: maxX, maxLatitude: maxY)
+    }
+}
+
+/// A layer's features over a block of tiles, read in one query: every feature whose R-tree entry meets the block's
+/// box, in id order, with that entry, its geometry in the tiles' datum and its property columns as a tile's query
+/// selects them. `TileReader.layer` draws a tile of the block from it by the same tests on the same values as the
+/// tile's own query, so the tile is the same byte for byte; the block spares re-reading and decoding a feature for
+/// each tile and zoom it appears in.
+final class TileFeatureBlock {
+    struct Feature {
+        var id: Int64
+        var xmin: Double, xmax: Double, ymin: Double, ymax: Double
+        /// Nil without a geometry.
+        var geometry: Result<Geometry, any Error>?
+        var values: [DatabaseValue]
+    }
+
+    let features: [Feature]
+
+    /// The features of `source` whose R-tree entry meets `box` (WGS84): give the union of the tiles' `queryBox`es.
+    init(_ source: TileLayerSource, box: BoundingBox, datum: TileDatum, query: TileReader.LayerQuery, _ db: Database) throws {
+        let columns = query.columns
+        let joins = TileReader.coverageJoins(source, coverage: query.coverage)
+        let sql = "SELECT t.id, AsBinary(t.\(source.geometryColumn)), r.xmin, r.xmax, r.ymin, r.ymax" + columns
+            + " FROM \"\(source.spatialIndex)\" r JOIN \(source.table) t ON t.id = r.pkid" + joins.sql
+            + " WHERE r.xmin <= ? AND r.xmax >= ? AND r.ymin <= ? AND r.ymax >= ? ORDER BY t.id"
+        let arguments = joins.arguments + [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+        let count = source.properties.count
+        var features: [Feature] = []
+        while let row = try rows.next() {
+            guard let xmin = row[2] as Double?, let xmax = row[3] as Double?, let ymin = row[4] as Double?, let ymax = row[5] as Double? else { continue }
+            var geometry: Result<Geometry, any Error>?
+            if let wkb = row[1] as Data? {
+                geometry = Result {
+                    let feature = try Geometry(wkb: [UInt8](wkb))
+                    return datum == .wgs84 ? feature : datum.system.fromWGS84(feature)
+                }
+            }
+            features.append(Feature(id: row[0], xmin: xmin, xmax: xmax, ymin: ymin, ymax: ymax, geometry: geometry,
+                                    values: (0..<count).map { row[$0 + 6] as DatabaseValue }))
+        }
+        self.features = features
     }
 }

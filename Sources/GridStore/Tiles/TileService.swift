@@ -14,14 +14,12 @@ public final class TileService: Sendable {
     public let store: Store
     public let options: TileGeometry.Options
     private let probe: DatabaseQueue?
-    private struct CacheState {
-        var version: Int64 = -1
-        var tiles: [String: [UInt8]] = [:]
-        var bytes = 0
-    }
-    private let cache = Mutex(CacheState())
-    /// Past this many bytes of cached tiles the cache starts again empty (simple and bounded).
+    private let cache = Mutex(TileCache())
+    /// Past this many bytes of cached tiles (bodies and gzip) the least recently used are let go.
     public let capacityBytes: Int
+    /// What a server answers each tile with besides its body (its ETag, its gzip bytes), worked out once per tile
+    /// and kept with it; nil: tiles are kept as bodies alone.
+    public let represents: TileRepresentation?
     private let counters = Mutex((hits: 0, misses: 0))
     /// The buildings' points for the cells of small buildings, one per datum, read again when the key changes.
     private let cellIndexes = Mutex([TileDatum: BuildingCellIndex]())
@@ -34,11 +32,18 @@ public final class TileService: Sendable {
     private let indexWarming = Mutex(false)
     /// The latest coverage run's figures per grid and community, which their tiles carry.
     public let areaFigures: CoverageAreaFiguresCache
+    /// Tiles seeded to a file, answered from it while the store's fingerprint is the file's.
+    public let seeded: SeededTiles?
+    /// The data version the seeded file was last checked at, and whether it held then.
+    private let seededCheck = Mutex<(version: Int64, valid: Bool)?>(nil)
+    private let seededCounts = Mutex(0)
 
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
                 prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false,
-                areaFigures: CoverageAreaFiguresCache? = nil) {
+                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil, represents: TileRepresentation? = nil) {
         self.store = store
+        self.represents = represents
+        self.seeded = seeded
         self.prefersWholeIndex = prefersWholeIndex
         self.rebuildsIndexInBackground = rebuildsIndexInBackground
         self.areaFigures = areaFigures ?? CoverageAreaFiguresCache(store: store)
@@ -52,36 +57,79 @@ public final class TileService: Sendable {
 
     /// Tiles answered from the cache and drawn, since the service started.
     public var cacheCounts: (hits: Int, misses: Int) { counters.withLock { $0 } }
+    /// Of the misses, tiles read from the seeded file rather than drawn.
+    public var seededCount: Int { seededCounts.withLock { $0 } }
+
+    /// Whether the seeded file is the store at data version `version`: its fingerprint read in a transaction that
+    /// began and ended at that version. Checked once per version.
+    func seededHolds(at version: Int64) -> Bool {
+        guard let seeded else { return false }
+        if let check = seededCheck.withLock({ $0 }), check.version == version { return check.valid }
+        guard let fingerprint = try? TileFingerprint.current(store), dataVersion() == version else { return false }
+        let valid = fingerprint == seeded.fingerprint
+        seededCheck.withLock { $0 = (version, valid) }
+        return valid
+    }
 
     func dataVersion() -> Int64? {
-        try? probe?.read { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+        // Outside a transaction: the pragma needs none, and every request asks it.
+        try? probe?.inDatabase { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
     }
 
     /// The tile with one layer per source (empty layers left out; a tile with no features is zero bytes).
     public func tile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
+        try servedTile(sources, address, datum: datum).body
+    }
+
+    /// The tile with what `represents` works out for it, from memory when it was kept at the current data version;
+    /// with its gzip bytes when `wantsGzip` (worked out once, then kept with it).
+    public func servedTile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84,
+                           wantsGzip: Bool = false) throws -> ServedTile {
         let key = "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
         let before = dataVersion()
         if let before {
-            let hit: [UInt8]? = cache.withLock { state in
-                if state.version != before { state = CacheState(version: before); return nil }
-                return state.tiles[key]
+            let hit: ServedTile? = cache.withLock { state in
+                if state.version != before { state = TileCache(version: before); return nil }
+                return state.use(key)
             }
             if let hit {
                 counters.withLock { $0.hits += 1 }
-                return hit
+                guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
+                let served = ServedTile(body: hit.body, etag: hit.etag, gzip: represents.gzip(hit.body), gzipWorkedOut: true)
+                keep(key, served, at: before)
+                return served
             }
         }
         counters.withLock { $0.misses += 1 }
-        let bytes = try draw(sources, address, datum: datum)
-        if let before, dataVersion() == before {
-            cache.withLock { state in
-                guard state.version == before else { return }
-                if state.bytes + bytes.count > capacityBytes { state = CacheState(version: before) }
-                state.tiles[key] = bytes
-                state.bytes += bytes.count
-            }
+        let bytes: [UInt8]
+        var storedGzip: [UInt8]?
+        if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(at: before) {
+            (bytes, storedGzip) = try seeded.tileAndGzip(address)
+            seededCounts.withLock { $0 += 1 }
+        } else {
+            bytes = try draw(sources, address, datum: datum)
         }
-        return bytes
+        let served: ServedTile
+        if let represents {
+            if let storedGzip, represents.compresses(bytes.count) {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: storedGzip, gzipWorkedOut: true)
+            } else if wantsGzip {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: represents.gzip(bytes), gzipWorkedOut: true)
+            } else {
+                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: nil, gzipWorkedOut: false)
+            }
+        } else {
+            served = ServedTile(body: bytes, etag: nil, gzip: nil, gzipWorkedOut: false)
+        }
+        if let before, dataVersion() == before { keep(key, served, at: before) }
+        return served
+    }
+
+    private func keep(_ key: String, _ served: ServedTile, at version: Int64) {
+        cache.withLock { state in
+            guard state.version == version else { return }
+            state.insert(key, served, capacityBytes: capacityBytes)
+        }
     }
 
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
@@ -91,6 +139,40 @@ public final class TileService: Sendable {
         return try store.read { db in
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
             return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, db) })
+        }
+    }
+
+    /// Tiles drawn together from one read of each layer's features over their boxes (see `TileFeatureBlock`), each
+    /// the tile `draw` gives byte for byte; tiles below `TileLayerSource.generalisedBelowZoom` are drawn by their own
+    /// queries. Give tiles that lie close together (a tile and its descendants a few zooms down): the block is the
+    /// union of their boxes.
+    public func drawBlock(_ sources: [TileLayerSource], _ addresses: [TileAddress], datum: TileDatum = .wgs84) throws -> [[UInt8]] {
+        let options = options
+        let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
+        return try store.read { db in
+            let queries = try sources.map { try TileReader.LayerQuery($0, db) }
+            let blocked = addresses.filter { address in sources.contains { TileReader.drawsFromBlock($0, address) } }
+            var blocks: [TileFeatureBlock?] = sources.map { _ in nil }
+            if var box = blocked.first.map({ TileReader.queryBox($0, datum: datum, options: options) }) {
+                for address in blocked.dropFirst() {
+                    let next = TileReader.queryBox(address, datum: datum, options: options)
+                    box.include(Coordinate(longitude: next.minLongitude, latitude: next.minLatitude))
+                    box.include(Coordinate(longitude: next.maxLongitude, latitude: next.maxLatitude))
+                }
+                for (offset, source) in sources.enumerated() {
+                    blocks[offset] = try TileFeatureBlock(source, box: box, datum: datum, query: queries[offset], db)
+                }
+            }
+            let merges = sources.contains(where: \.mergesSmallBuildings)
+            // The whole index, when it is the one every tile takes, is looked up once.
+            let shared = merges && prefersWholeIndex ? try cellIndex(db, datum: datum) : nil
+            return try addresses.map { address in
+                let cells = merges ? try shared ?? cellIndex(db, datum: datum, for: address) : nil
+                return encodeVectorTile(try sources.indices.map { offset in
+                    try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
+                                         block: blocks[offset], query: queries[offset], db)
+                })
+            }
         }
     }
 

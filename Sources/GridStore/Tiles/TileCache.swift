@@ -1,0 +1,86 @@
+/// A tile's body with what a server answers it with: its ETag (the hash text, without quotes) and its gzip bytes
+/// (nil when not worked out yet, or not sent compressed). Kept together so an answer from memory hashes and
+/// compresses nothing.
+public struct ServedTile: Sendable {
+    public let body: [UInt8]
+    public let etag: String?
+    public let gzip: [UInt8]?
+    /// Whether `gzip` is final: worked out (nil then means the tile goes out as it is) or the seeded file's.
+    public let gzipWorkedOut: Bool
+
+    public init(body: [UInt8], etag: String?, gzip: [UInt8]?, gzipWorkedOut: Bool) {
+        self.body = body
+        self.etag = etag
+        self.gzip = gzip
+        self.gzipWorkedOut = gzipWorkedOut
+    }
+
+    /// Bytes held in memory.
+    var size: Int { body.count + (gzip?.count ?? 0) + (etag?.utf8.count ?? 0) }
+}
+
+/// How a server answers tiles: their ETag, and their gzip bytes (nil: sent as they are, e.g. too small to gain).
+/// The gzip bytes are worked out the first time a client that takes gzip asks, so clients that do not never pay.
+public struct TileRepresentation: Sendable {
+    public let etag: @Sendable ([UInt8]) -> String
+    public let gzip: @Sendable ([UInt8]) -> [UInt8]?
+    /// Whether a body of this size is ever sent compressed (a seeded file's gzip bytes are kept only then).
+    public let compresses: @Sendable (Int) -> Bool
+
+    public init(etag: @escaping @Sendable ([UInt8]) -> String, gzip: @escaping @Sendable ([UInt8]) -> [UInt8]?,
+                compresses: @escaping @Sendable (Int) -> Bool) {
+        self.etag = etag
+        self.gzip = gzip
+        self.compresses = compresses
+    }
+}
+
+/// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first.
+struct TileCache {
+    var version: Int64 = -1
+    private(set) var tiles: [String: (tile: ServedTile, used: UInt64)] = [:]
+    private(set) var bytes = 0
+    private var clock: UInt64 = 0
+    /// Every use in order, oldest first; a use is current while its key's `used` is still its stamp, else skipped.
+    private var uses: [(key: String, used: UInt64)] = []
+    private var oldest = 0
+
+    init(version: Int64 = -1) { self.version = version }
+
+    /// The kept tile, now the most recently used.
+    mutating func use(_ key: String) -> ServedTile? {
+        guard let kept = tiles[key] else { return nil }
+        clock += 1
+        tiles[key] = (kept.tile, clock)
+        uses.append((key, clock))
+        compactIfLong()
+        return kept.tile
+    }
+
+    /// Keeps the tile, letting the least recently used go while the total exceeds the capacity (the tile itself
+    /// too when it alone does).
+    mutating func insert(_ key: String, _ tile: ServedTile, capacityBytes: Int) {
+        if let kept = tiles[key] { bytes -= kept.tile.size }
+        clock += 1
+        tiles[key] = (tile, clock)
+        uses.append((key, clock))
+        bytes += tile.size
+        while bytes > capacityBytes, oldest < uses.count {
+            let use = uses[oldest]
+            oldest += 1
+            if let kept = tiles[use.key], kept.used == use.used {
+                tiles[use.key] = nil
+                bytes -= kept.tile.size
+            }
+        }
+        compactIfLong()
+    }
+
+    /// The log of uses is rebuilt from the kept tiles once it holds more than twice as many entries (plus slack), so
+    /// it stays proportional to the cache and each use costs a constant amount on average.
+    private mutating func compactIfLong() {
+        guard uses.count - oldest > 2 * tiles.count + 1024 || oldest > 4096 && oldest > uses.count / 2 else { return }
+        uses = tiles.map { (key: $0.key, used: $0.value.used) }.sorted { $0.used < $1.used }
+        oldest = 0
+    }
+}
