@@ -189,10 +189,15 @@ struct AnalysisRoutes: Sendable {
         // be refused, never answered with the whole run's kept bytes.
         _ = try communityFilter(community)
         let key = "\(id)|\(community.map { "community=" + $0 } ?? "all")|\(Responses.base(request))"
+        return try keptAnswer(key) { try renderCoverageRun(id, community: community, request: request) }
+    }
+
+    /// The encoded answer kept under `key` for the current data version, or `render`'s, kept only when nothing
+    /// committed while it was read (refreshing the buildings' places commits: kept next time).
+    private func keptAnswer(_ key: String, render: () throws -> JSONValue) throws -> [UInt8] {
         let before = state.features.dataVersion()
         if let before, let kept = state.coverageAnswers.withLock({ $0.dataVersion == before ? $0.answers[key] : nil }) { return kept }
-        let answer = Array(GeoJSON.encode(try renderCoverageRun(id, community: community, request: request)).utf8)
-        // Kept only when nothing committed while it was read (refreshing the buildings' places commits: kept next time).
+        let answer = Array(GeoJSON.encode(try render()).utf8)
         if let before, state.features.dataVersion() == before {
             state.coverageAnswers.withLock { kept in
                 if kept.dataVersion != before || kept.answers.count >= 16 { kept = (before, [:]) }
@@ -218,16 +223,7 @@ struct AnalysisRoutes: Sendable {
     /// first, and on a city its classes and worst grids per theme took 0.1 s to build each time.
     func keptCoverageSummary(_ figures: CoverageAreaFigures, theme: String?, request: Request) throws -> [UInt8] {
         let key = "summary|\(figures.run)|\(theme.map { "theme=" + $0 } ?? "all")|\(Responses.base(request))"
-        let before = state.features.dataVersion()
-        if let before, let kept = state.coverageAnswers.withLock({ $0.dataVersion == before ? $0.answers[key] : nil }) { return kept }
-        let answer = Array(GeoJSON.encode(try coverageSummary(figures, theme: theme, request: request)).utf8)
-        if let before, state.features.dataVersion() == before {
-            state.coverageAnswers.withLock { kept in
-                if kept.dataVersion != before || kept.answers.count >= 16 { kept = (before, [:]) }
-                kept.answers[key] = answer
-            }
-        }
-        return answer
+        return try keptAnswer(key) { try coverageSummary(figures, theme: theme, request: request) }
     }
 
     /// What the map's legend needs of the latest run, without a row per grid: the run, its summary, and per theme
