@@ -78,8 +78,8 @@ struct LiveServerTests {
         try await application(demo.store).test(.live) { client in
             let port = try #require(client.port)
             let url = "http://127.0.0.1:\(port)/?lib=\(library)#at=\(origin[0]),\(origin[1])"
-            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=15000"]
-            let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage", "--virtual-time-budget=120000"]
+            let (status, dom) = try await MapPageDOM.dumpReady(chromium, flags, url)
             #expect(status == 0)
             let statusTag = try #require(dom.range(of: #"<div id="status"[^>]*>"#, options: .regularExpression).map { String(dom[$0]) }, "\(dom.prefix(2000))")
             func attribute(_ name: String) -> String? {

@@ -246,7 +246,7 @@ struct MapPageBrowserTests {
             #expect(page.status("data-library") == library)
             if library == "maplibre" {
                 // Ready means the first view's building tiles drawn too: the whole district is in view.
-                let drawn = try #require(page.status("data-tiles-drawn").flatMap { Int($0) })
+                let drawn = try #require(page.status("data-tiles-drawn").flatMap { Int($0) }, "\(page.statusTag) \(page.errors)")
                 let stored = try demo.store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM buildings") ?? 0 }
                 #expect(drawn > 0 && drawn <= stored, "\(drawn) of \(stored)")
                 print("map page (MapLibre, demo district, virtual time): ready after \(page.status("data-load-ms") ?? "?") ms with \(drawn) of \(stored) buildings drawn")
@@ -403,7 +403,7 @@ struct MapPageDOM {
                         "--window-size=1400,900"]
 
     static func load(_ chromium: String, _ url: String, screenshot: URL?) async throws -> MapPageDOM {
-        let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
+        let (status, dom) = try await dumpReady(chromium, flags, url)
         #expect(status == 0)
         let tag = dom.firstMatch(of: /<div id="status"[^>]*>/).map { String($0.output) } ?? ""
         if let screenshot {
@@ -414,6 +414,21 @@ struct MapPageDOM {
             print("map page screenshot: \(screenshot.path) (\(png.count) bytes) of \(url)")
         }
         return MapPageDOM(dom: dom, statusTag: tag)
+    }
+
+    /// The DOM of a page that set `data-ready`, loaded again up to twice when it did not. Virtual time runs while
+    /// MapLibre's workers decode tiles and the page polls for its drawn frame in real time, so on two saturated cores
+    /// the budget can run out before a page that is not stuck is drawn (seen in CI with every suite running). Every
+    /// check on the page's contents still applies to the DOM returned; a page that never gets ready still fails them.
+    static func dumpReady(_ chromium: String, _ flags: [String], _ url: String) async throws -> (Int32, String) {
+        var attempt = 1
+        while true {
+            let (status, dom) = try await Browser.run(chromium, flags + ["--dump-dom", url])
+            let tag = dom.firstMatch(of: /<div id="status"[^>]*>/).map { String($0.output) } ?? ""
+            if tag.contains(#" data-ready="true""#) || attempt == 3 { return (status, dom) }
+            print("map page not ready within the virtual time budget (attempt \(attempt), status \(status)), loaded again: \(url)\n  \(tag)")
+            attempt += 1
+        }
     }
 
     var errors: String { dom.firstMatch(of: /<ul id="errors">.*?<\/ul>/).map { String($0.output) } ?? "" }

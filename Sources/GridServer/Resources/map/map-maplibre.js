@@ -321,6 +321,8 @@ window.CGMapView = {
           const check = () => {
             if (tilesStand() && !map.isMoving() && lastRender > asked && lastRender >= lastTile) {
               const at = performance.now();
+              // The view stands with its tiles: their labels now, not on an "idle" event that may never come.
+              updateLabels();
               const counts = {};
               for (const name of names) {
                 const layer = layers[name];
