@@ -18,8 +18,9 @@ enum Responses {
 
     /// The answer for a body whose ETag (`etag(body)`; nil: not cacheable) is known and whose gzip bytes `gzipped`
     /// gives (nil: sent as it is), asked for only when the client takes gzip and the body is large enough.
-    static func represented(_ body: [UInt8], etag: String?, gzipped: () -> [UInt8]?, contentType: String, request: Request,
-                            status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    /// `gzipETag`: the tag of the gzip bytes when they have their own (else the body's tag with `gzipTagSuffix`).
+    static func represented(_ body: [UInt8], etag: String?, gzipETag: String? = nil, gzipped: () -> [UInt8]?, contentType: String,
+                            request: Request, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = contentType
         // On every answer, 304 included: caches must key the stored representation by Accept-Encoding.
@@ -28,7 +29,7 @@ enum Responses {
         if let etag {
             // A strong ETag names one representation (RFC 9110, 8.8.3): the gzip one has its own tag, so a cache
             // never pairs gzip bytes with the identity tag or the other way round.
-            let tag = "\"\(etag)\(gzip ? gzipTagSuffix : "")\""
+            let tag = gzip ? "\"\(gzipETag ?? etag + gzipTagSuffix)\"" : "\"\(etag)\""
             if notModified(request, tag: tag) {
                 headers[.eTag] = tag
                 headers[.contentLength] = nil

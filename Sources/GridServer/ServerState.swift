@@ -27,6 +27,8 @@ public struct ServerSettings: Sendable {
     public var basemap: Basemap?
     /// Tiles written by `tiles seed`, answered in place of drawing while the store is as it was seeded.
     public var seededTiles: SeededTiles?
+    /// Bytes of drawn and read tiles kept in memory; nil: `TileService.defaultCapacityBytes()` (from the machine's memory).
+    public var tileCacheBytes: Int?
     public init() {}
 }
 

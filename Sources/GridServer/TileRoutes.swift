@@ -14,7 +14,8 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store, rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
+        tiles = TileService(store: state.store, capacityBytes: state.settings.tileCacheBytes ?? TileService.defaultCapacityBytes(),
+                            rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
                             seeded: state.settings.seededTiles, represents: Self.represent)
         // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
         let tiles = tiles
@@ -117,17 +118,24 @@ struct TileRoutes: Sendable {
         }
         let wantsGzip = Responses.acceptsGzip(request)
         let served = try tiles.servedTile(collections.map(Self.source), address, datum: datum, wantsGzip: wantsGzip)
-        return Responses.represented(served.body, etag: served.etag ?? Responses.etag(served.body),
-                                     gzipped: { served.gzipWorkedOut ? served.gzip : Gzip.compress(served.body) },
+        // A client taking gzip gets the tile with its gzip bytes worked out (`wantsGzip`), so their tag is known.
+        return Responses.represented(served.body, etag: served.etag ?? Responses.etag(served.body), gzipETag: served.gzipETag,
+                                     gzipped: { served.gzipWorkedOut ? served.gzip : Self.represent.gzip(served.body) },
                                      contentType: Self.mvt, request: request)
     }
 
-    /// A tile's ETag and gzip bytes as `Responses.bytes` works them out, once per tile: the service keeps them with
-    /// the tile. A seeded tile's gzip bytes are the file's (one gzip member of exactly the tile), not compressed again.
+    /// A tile's ETag and gzip bytes, once per tile: the service keeps them with the tile. Compressed at zlib's fastest
+    /// level, as `tiles seed` stores them (a tile is compressed once and sent many times; the level costs more CPU
+    /// than drawing a street-level tile and saves a few per cent of its bytes). A seeded tile's gzip bytes are the
+    /// file's (one gzip member of exactly the tile), not compressed again. The gzip bytes' tag is their own hash, so
+    /// two servers sending different gzip bytes of one tile (seeded and drawn) never send them under one tag.
     static let represent = TileRepresentation(
         etag: { Responses.etag($0) },
-        gzip: { $0.count >= Responses.gzipFromBytes ? Gzip.compress($0) : nil },
-        compresses: { $0 >= Responses.gzipFromBytes })
+        gzip: { $0.count >= Responses.gzipFromBytes ? Gzip.compress($0, level: gzipLevel) : nil },
+        compresses: { $0 >= Responses.gzipFromBytes },
+        gzipETag: { Responses.etag($0) + Responses.gzipTagSuffix })
+
+    static let gzipLevel: Int32 = 1
 
     func tilesetSummary(base: String, title: String) throws -> JSONValue {
         .object([

@@ -102,7 +102,9 @@ public struct TileGeometry: Sendable {
     private func lines(_ lines: [[Coordinate]]) -> Shape? {
         var kept: [[TilePoint]] = []
         for line in lines {
-            for piece in clipLine(line.map(project)) {
+            let projected = line.map(project)
+            // A line inside the buffered tile is its own one piece (what `clipLine` gives it, without the work).
+            for piece in isInside(projected) ? [projected] : clipLine(projected) {
                 let simplified = Self.simplify(piece, tolerance: options.pixel)
                 let quantised = Self.quantise(simplified)
                 guard quantised.count >= 2, spansPixel(quantised) else { continue }
@@ -130,7 +132,8 @@ public struct TileGeometry: Sendable {
     private func ring(_ ring: LinearRing, minimumArea: Double, exterior: Bool) -> [TilePoint]? {
         var open = ring.coordinates.map(project)
         open.removeLast()
-        let clipped = clipRing(open)
+        // A ring inside the buffered tile comes out of `clipRing` as it went in.
+        let clipped = isInside(open) ? open : clipRing(open)
         guard clipped.count >= 3 else { return nil }
         var closed = clipped
         closed.append(clipped[0])
@@ -182,6 +185,12 @@ public struct TileGeometry: Sendable {
     }
 
     // MARK: - Clipping
+
+    /// Whether every position lies inside the buffered tile (borders included, as `inside` counts them).
+    func isInside(_ positions: [Position]) -> Bool {
+        for p in positions where !(p.x >= minimum && p.x <= maximum && p.y >= minimum && p.y <= maximum) { return false }
+        return true
+    }
 
     /// Sutherland–Hodgman against the four sides of the buffered tile; the input and output rings are open.
     /// A concave ring may come out with edges running along the buffer's border, outside the drawn tile.

@@ -26,6 +26,10 @@ public struct VectorTileLayer: Sendable {
     private var nextKey = 0
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
+    /// Reused by `add` for each feature's tags and commands.
+    private var scratchTags = ProtobufWriter()
+    private var scratchCommands = ProtobufWriter()
+    var featureBytes: Int { features.bytes.count }
 
     public init(name: String, extent: Int = TileGeometry.defaultExtent) {
         self.name = name
@@ -35,18 +39,23 @@ public struct VectorTileLayer: Sendable {
     /// Adds a feature; `geometry` is in tile units, already clipped, quantised and oriented (see `TileGeometry`).
     /// Features with nothing to draw are skipped.
     public mutating func add(id: UInt64?, properties: [(String, Value)], geometry: TileGeometry.Shape) {
-        guard let (type, commands) = Self.commands(for: geometry) else { return }
+        // The layer's two scratch writers, taken out so they stay uniquely referenced, and put back emptied.
+        var packedCommands = ProtobufWriter(), tags = ProtobufWriter()
+        swap(&packedCommands, &scratchCommands)
+        swap(&tags, &scratchTags)
+        defer {
+            packedCommands.bytes.removeAll(keepingCapacity: true)
+            tags.bytes.removeAll(keepingCapacity: true)
+            swap(&packedCommands, &scratchCommands)
+            swap(&tags, &scratchTags)
+        }
+        guard let type = Self.writeCommands(for: geometry, into: &packedCommands) else { return }
         // The feature message written straight into the layer: its length first, from the lengths of its fields.
-        var tags = ProtobufWriter()
-        tags.bytes.reserveCapacity(properties.count * 3)
         for (key, value) in properties {
             if case .double(let number) = value, !number.isFinite { continue }
             tags.varint(index(of: key))
             tags.varint(index(of: value))
         }
-        var packedCommands = ProtobufWriter()
-        packedCommands.bytes.reserveCapacity(commands.count * 2)
-        for command in commands { packedCommands.varint(command) }
         var length = 0
         if let id { length += 1 + ProtobufWriter.varintSize(id) }
         if !tags.bytes.isEmpty { length += 1 + ProtobufWriter.varintSize(UInt64(tags.bytes.count)) + tags.bytes.count }
@@ -95,13 +104,38 @@ public struct VectorTileLayer: Sendable {
 
     /// The layer message (field 3 of a tile).
     public var bytes: [UInt8] {
+        var layer = head
+        layer.bytes.append(contentsOf: features.bytes)
+        layer.bytes.append(contentsOf: tail.bytes)
+        return layer.bytes
+    }
+
+    /// The layer as field 3 of a tile, its features copied once.
+    func write(into tile: inout ProtobufWriter) {
+        let head = head, tail = tail
+        tile.key(3, 2)
+        tile.varint(UInt64(head.bytes.count + features.bytes.count + tail.bytes.count))
+        tile.bytes.append(contentsOf: head.bytes)
+        tile.bytes.append(contentsOf: features.bytes)
+        tile.bytes.append(contentsOf: tail.bytes)
+    }
+
+    /// What precedes the features: the version and the name.
+    private var head: ProtobufWriter {
         var layer = ProtobufWriter()
         layer.varintField(15, 2)
         layer.stringField(1, name)
-        layer.bytes.append(contentsOf: features.bytes)
+        return layer
+    }
+
+    /// What follows the features: the keys, the values and the extent.
+    private var tail: ProtobufWriter {
+        var layer = ProtobufWriter()
         for key in keys { layer.stringField(3, key) }
+        // One value message at a time, in one reused buffer.
+        var message = ProtobufWriter()
         for value in values {
-            var message = ProtobufWriter()
+            message.bytes.removeAll(keepingCapacity: true)
             switch value {
             case .string(let text): message.stringField(1, text)
             case .double(let number): message.doubleField(3, number)
@@ -112,10 +146,47 @@ public struct VectorTileLayer: Sendable {
             layer.bytesField(4, message.bytes)
         }
         layer.varintField(5, UInt64(extent))
-        return layer.bytes
+        return layer
     }
 
     static func command(_ id: UInt64, count: Int) -> UInt64 { (id & 0x7) | (UInt64(count) << 3) }
+
+    /// The command stream of `commands(for:)` written as varints into `out` (which it leaves as it was when there is
+    /// nothing to draw), and the geometry's type; without an array of commands per feature.
+    static func writeCommands(for shape: TileGeometry.Shape, into out: inout ProtobufWriter) -> GeometryType? {
+        var cursorX = 0, cursorY = 0
+        let start = out.bytes.count
+        func command(_ id: UInt64, count: Int) { out.varint(Self.command(id, count: count)) }
+        func move(_ point: TilePoint) {
+            out.varint(ProtobufWriter.zigZag(Int64(point.x - cursorX)))
+            out.varint(ProtobufWriter.zigZag(Int64(point.y - cursorY)))
+            cursorX = point.x; cursorY = point.y
+        }
+        switch shape {
+        case .points(let points):
+            guard !points.isEmpty else { return nil }
+            command(1, count: points.count)
+            for point in points { move(point) }
+            return .point
+        case .lines(let lines):
+            for line in lines where line.count >= 2 {
+                command(1, count: 1); move(line[0])
+                command(2, count: line.count - 1)
+                for point in line.dropFirst() { move(point) }
+            }
+            return out.bytes.count == start ? nil : .lineString
+        case .polygons(let polygons):
+            for rings in polygons {
+                for ring in rings where ring.count >= 3 {
+                    command(1, count: 1); move(ring[0])
+                    command(2, count: ring.count - 1)
+                    for point in ring.dropFirst() { move(point) }
+                    command(7, count: 1)
+                }
+            }
+            return out.bytes.count == start ? nil : .polygon
+        }
+    }
 
     /// The geometry's command stream, or nil when it has nothing to draw.
     static func commands(for shape: TileGeometry.Shape) -> (GeometryType, [UInt64])? {
@@ -214,7 +285,9 @@ struct ValueTable {
 /// A tile: its layers one after another (field 3 of the `Tile` message). Empty layers are left out.
 public func encodeVectorTile(_ layers: [VectorTileLayer]) -> [UInt8] {
     var tile = ProtobufWriter()
-    for layer in layers where layer.featureCount > 0 { tile.bytesField(3, layer.bytes) }
+    // Room for every layer's features and a little more for names, keys and values.
+    tile.bytes.reserveCapacity(layers.reduce(0) { $0 + $1.featureBytes } + 4096)
+    for layer in layers where layer.featureCount > 0 { layer.write(into: &tile) }
     return tile.bytes
 }
 
@@ -250,7 +323,9 @@ struct ProtobufWriter {
         key(field, 2); varint(UInt64(value.count)); bytes.append(contentsOf: value)
     }
 
-    mutating func stringField(_ field: Int, _ value: String) { bytesField(field, Array(value.utf8)) }
+    mutating func stringField(_ field: Int, _ value: String) {
+        key(field, 2); varint(UInt64(value.utf8.count)); bytes.append(contentsOf: value.utf8)
+    }
 
     mutating func packedField(_ field: Int, _ values: [UInt64]) {
         guard !values.isEmpty else { return }

@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("tiles"), help: ArgumentHelp("An MBTiles file `tiles seed` wrote from this store: its tiles are answered from it, not drawn, while the store is unchanged since.", valueName: "FILE.mbtiles"))
     var seededTiles: String?
+    @Option(name: .customLong("tile-cache-mb"), help: "Megabytes of tiles kept in memory (default: an eighth of the machine's memory, 256 to 4096).")
+    var tileCacheMB: Int?
 
     func run() async throws {
         var settings = ServerSettings()
@@ -44,6 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
         settings.profile = try profileOptions.load()
         if let seededTiles {
             do { settings.seededTiles = try SeededTiles(path: seededTiles) } catch { throw ValidationError("--tiles \(seededTiles): \(error)") }
+        }
+        if let tileCacheMB {
+            guard (0...(1 << 20)).contains(tileCacheMB) else { throw ValidationError("--tile-cache-mb must be from 0 to 1048576, not \(tileCacheMB)") }
+            settings.tileCacheBytes = tileCacheMB << 20
         }
         if let basemap {
             if let problem = Basemap.problem(urlTemplate: basemap) { throw ValidationError("--basemap: \(problem)") }

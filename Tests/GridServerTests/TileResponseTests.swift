@@ -53,16 +53,18 @@ struct TileResponseTests {
             for (uri, body) in bodies {
                 let tag = "\"\(Responses.etag(body))\""
                 let gzips = body.count >= Responses.gzipFromBytes
-                let gzipTag = gzips ? "\"\(Responses.etag(body))\(Responses.gzipTagSuffix)\"" : tag
+                // Kept first for a client that does not take gzip, the tile gets its gzip bytes on the first gzip request.
+                let gzipCold = try await application(demo.store, serverSettings).test(.router) { client in
+                    try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
+                }
+                // The gzip bytes' tag is their own hash.
+                let gzipTag = gzips ? "\"\(Responses.etag([UInt8](buffer: gzipCold.body)))\(Responses.gzipTagSuffix)\"" : tag
+                if gzips { #expect(Gzip.decompress([UInt8](buffer: gzipCold.body)) == body, "\(kind) \(uri)") }
                 let variants: [(String, HTTPFields)] = [
                     ("gzip", [.acceptEncoding: "gzip"]), ("identity", [.acceptEncoding: "identity"]),
                     ("gzip 304", [.acceptEncoding: "gzip", .ifNoneMatch: gzipTag]), ("identity 304", [.ifNoneMatch: "W/" + tag]),
                     ("gzip with the identity tag", [.acceptEncoding: "gzip", .ifNoneMatch: tag]),
                 ]
-                // Kept first for a client that does not take gzip, the tile gets its gzip bytes on the first gzip request.
-                let gzipCold = try await application(demo.store, serverSettings).test(.router) { client in
-                    try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
-                }
                 try await application(demo.store, serverSettings).test(.router) { client in
                     _ = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "identity"])
                     for _ in 0..<2 {
@@ -100,7 +102,7 @@ struct TileResponseTests {
         }
     }
 
-    @Test("a seeded tile's gzip bytes are sent as the file holds them")
+    @Test("a seeded tile's gzip bytes are sent as the file holds them, tagged by their own hash")
     func seededGzipAsStored() async throws {
         let demo = try DemoStore()
         let file = demo.directory.appendingPathComponent("demo.mbtiles").path
@@ -121,10 +123,39 @@ struct TileResponseTests {
                     let response = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
                     #expect(response.headers[.contentEncoding] == "gzip")
                     #expect([UInt8](buffer: response.body) == data, "\(uri)")
-                    #expect(response.headers[.eTag] == "\"\(Responses.etag(body))\(Responses.gzipTagSuffix)\"")
+                    #expect(response.headers[.eTag] == "\"\(Responses.etag(data))\(Responses.gzipTagSuffix)\"")
                 }
             }
         }
+        // A file whose gzip bytes of a tile are not a drawing server's (here: zlib's best compression): the two servers
+        // send different bytes of one tile, under different tags, and the same tile under the same identity tag.
+        let (z, x, tmsRow, data) = try #require(stored.first { (Gzip.decompress($0.data)?.count ?? 0) >= Responses.gzipFromBytes })
+        let body = try #require(Gzip.decompress(data))
+        let best = try #require(Gzip.compress(body, level: 9))
+        let writer = try DatabaseQueue(path: file)
+        try writer.inDatabase { db in
+            try db.execute(sql: "UPDATE tiles SET tile_data = ? WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                           arguments: [Data(best), z, x, tmsRow])
+        }
+        let uri = "/tiles/WebMercatorQuad/\(z)/\((1 << z) - 1 - tmsRow)/\(x)"
+        var rewritten = settings()
+        rewritten.seededTiles = try SeededTiles(path: file)
+        var answers: [(body: [UInt8], tag: String?, identityTag: String?)] = []
+        for serverSettings in [rewritten, settings()] {
+            answers.append(try await application(demo.store, serverSettings).test(.router) { client in
+                let gzip = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip"])
+                let identity = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "identity"])
+                #expect(gzip.headers[.contentEncoding] == "gzip")
+                #expect(Gzip.decompress([UInt8](buffer: gzip.body)) == body)
+                return ([UInt8](buffer: gzip.body), gzip.headers[.eTag], identity.headers[.eTag])
+            })
+        }
+        #expect(answers[0].body == best)
+        #expect(answers[0].body != answers[1].body)
+        #expect(answers[0].tag != answers[1].tag)
+        #expect(answers[0].identityTag == answers[1].identityTag)
+        #expect(answers.allSatisfy { $0.tag == "\"\(Responses.etag($0.body))\(Responses.gzipTagSuffix)\"" })
+
         // Bytes with anything after the member, or another tile's trailer, are not taken as the tile's gzip.
         let gzip = stored[0].data
         let tile = try #require(Gzip.decompress(gzip))

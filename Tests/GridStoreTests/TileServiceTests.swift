@@ -90,4 +90,12 @@ struct TileServiceTests {
         #expect(try service.tile([Self.buildings], b) == service.draw([Self.buildings], b))
         #expect(service.cacheCounts.misses == 4)
     }
+
+    @Test("a server's tile cache is an eighth of the machine's memory, at least 256 MB and at most 4 GB")
+    func defaultCapacity() {
+        #expect(TileService.defaultCapacityBytes(physicalMemory: 1 << 30) == 256 << 20)
+        #expect(TileService.defaultCapacityBytes(physicalMemory: 16 << 30) == 2 << 30)
+        #expect(TileService.defaultCapacityBytes(physicalMemory: 64 << 30) == 4 << 30)
+        #expect(TileService.defaultCapacityBytes() >= TileService.minimumDefaultCapacityBytes)
+    }
 }

@@ -1,22 +1,26 @@
-/// A tile's body with what a server answers it with: its ETag (the hash text, without quotes) and its gzip bytes
-/// (nil when not worked out yet, or not sent compressed). Kept together so an answer from memory hashes and
-/// compresses nothing.
+/// A tile's body with what a server answers it with: its ETag (the hash text, without quotes), its gzip bytes
+/// (nil when not worked out yet, or not sent compressed) and their own ETag. Kept together so an answer from memory
+/// hashes and compresses nothing.
 public struct ServedTile: Sendable {
     public let body: [UInt8]
     public let etag: String?
     public let gzip: [UInt8]?
     /// Whether `gzip` is final: worked out (nil then means the tile goes out as it is) or the seeded file's.
     public let gzipWorkedOut: Bool
+    /// The ETag of the gzip bytes (without quotes), from those bytes: a seeded file's gzip bytes and a drawing
+    /// server's of the same tile differ, and so do their tags.
+    public let gzipETag: String?
 
-    public init(body: [UInt8], etag: String?, gzip: [UInt8]?, gzipWorkedOut: Bool) {
+    public init(body: [UInt8], etag: String?, gzip: [UInt8]?, gzipWorkedOut: Bool, gzipETag: String? = nil) {
         self.body = body
         self.etag = etag
         self.gzip = gzip
         self.gzipWorkedOut = gzipWorkedOut
+        self.gzipETag = gzipETag
     }
 
     /// Bytes held in memory.
-    var size: Int { body.count + (gzip?.count ?? 0) + (etag?.utf8.count ?? 0) }
+    var size: Int { body.count + (gzip?.count ?? 0) + (etag?.utf8.count ?? 0) + (gzipETag?.utf8.count ?? 0) }
 }
 
 /// How a server answers tiles: their ETag, and their gzip bytes (nil: sent as they are, e.g. too small to gain).
@@ -26,12 +30,21 @@ public struct TileRepresentation: Sendable {
     public let gzip: @Sendable ([UInt8]) -> [UInt8]?
     /// Whether a body of this size is ever sent compressed (a seeded file's gzip bytes are kept only then).
     public let compresses: @Sendable (Int) -> Bool
+    /// The ETag of gzip bytes, worked out from them.
+    public let gzipETag: @Sendable ([UInt8]) -> String
 
     public init(etag: @escaping @Sendable ([UInt8]) -> String, gzip: @escaping @Sendable ([UInt8]) -> [UInt8]?,
-                compresses: @escaping @Sendable (Int) -> Bool) {
+                compresses: @escaping @Sendable (Int) -> Bool, gzipETag: @escaping @Sendable ([UInt8]) -> String) {
         self.etag = etag
         self.gzip = gzip
         self.compresses = compresses
+        self.gzipETag = gzipETag
+    }
+
+    /// The tile with its ETag and its gzip bytes (`gzip`, nil: compressed here when `compresses`) and their tag.
+    func served(_ body: [UInt8], gzip: [UInt8]?) -> ServedTile {
+        let gzip = gzip ?? self.gzip(body)
+        return ServedTile(body: body, etag: etag(body), gzip: gzip, gzipWorkedOut: true, gzipETag: gzip.map(gzipETag))
     }
 }
 

@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GridModel
 import GridTiles
+import Synchronization
 
 /// Reads one tile's features from the store and encodes them as a Mapbox Vector Tile.
 ///
@@ -11,7 +13,19 @@ import GridTiles
 enum TileReader {
     typealias Coverage = LatestCoverageRun
 
-    static func latestCoverage(_ db: Database) throws -> Coverage? { try LatestCoverageRun.read(db) }
+    /// `LatestCoverageRun.read` through statements kept with the connection, its profile's levels worked out once per
+    /// profile text rather than decoded for every tile.
+    static func latestCoverage(_ db: Database) throws -> Coverage? {
+        guard let run = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM coverage_runs")) else { return nil }
+        let profile = try String.fetchOne(db.cachedStatement(sql: "SELECT profile FROM coverage_runs WHERE id = ?"), arguments: [run])
+        if let profile, let known = allLevelsByProfile.withLock({ $0[profile] }) { return Coverage(run: run, allLevels: known) }
+        let allLevels = try LatestCoverageRun.allLevels(run: run, db)
+        if let profile { allLevelsByProfile.withLock { $0 = [profile: allLevels] } }
+        return Coverage(run: run, allLevels: allLevels)
+    }
+
+    /// The last profile text seen and its `allLevels`.
+    private static let allLevelsByProfile = Mutex([String: String]())
 
     /// The columns a layer's rows select after the id and the geometry, one per property, and the values of the
     /// properties that depend only on the run (evaluated once by their own expression; the row selects `cb.run_id` in
@@ -22,7 +36,7 @@ enum TileReader {
         for (offset, property) in source.properties.enumerated() {
             if source.joinsCoverage, Self.perRunProperties.contains(property.name) {
                 sql += ", cb.run_id"
-                perRun[offset] = try DatabaseValue.fetchOne(db, sql: "SELECT \(property.expression) FROM (SELECT ? AS run_id) cb",
+                perRun[offset] = try DatabaseValue.fetchOne(db.cachedStatement(sql: "SELECT \(property.expression) FROM (SELECT ? AS run_id) cb"),
                                                             arguments: [coverage?.run ?? -1]) ?? .null
             } else {
                 sql += ", \(property.expression)"
@@ -62,15 +76,21 @@ enum TileReader {
         }
     }
 
-    /// `query`: the layer's `LayerQuery` in this transaction, read here when not given.
+    /// `query`: the layer's `LayerQuery` in this transaction, read here when not given. `readsInPlace`: the rows are
+    /// read with SQLite's column accessors and the geometries from their stored blobs (`StoredGeometry`); false reads
+    /// them as `Row`s with `AsBinary`, the reference the tests compare the tiles with.
     static func layer(_ source: TileLayerSource, _ tile: TileAddress, datum: TileDatum, options: TileGeometry.Options,
                       cells: BuildingCellIndex? = nil, areaFigures: CoverageAreaFigures? = nil, block: TileFeatureBlock? = nil,
-                      query: LayerQuery? = nil, _ db: Database) throws -> VectorTileLayer {
+                      query: LayerQuery? = nil, readsInPlace: Bool = true, _ db: Database) throws -> VectorTileLayer {
         let geometry = TileGeometry(tile: tile, options: options)
         let box = queryBox(tile, datum: datum, options: options)
         let prepared = try query ?? LayerQuery(source, db)
         let coverage = prepared.coverage, columns = prepared.columns, perRun = prepared.perRun
-        var sql = "SELECT t.id, AsBinary(t.\(source.geometryColumn))" + columns + " FROM \(source.table) t"
+        let wayColumn = tile.z < TileLayerSource.generalisedBelowZoom
+            ? source.lowZoomWayProperty.flatMap { name in source.properties.firstIndex { $0.name == name } } : nil
+        let inPlace = readsInPlace && wayColumn == nil
+        var sql = "SELECT t.id, " + (inPlace ? "t.\(source.geometryColumn)" : "AsBinary(t.\(source.geometryColumn))") + columns
+            + " FROM \(source.table) t"
         let joins = coverageJoins(source, coverage: coverage)
         sql += joins.sql
         var arguments = joins.arguments
@@ -163,10 +183,38 @@ enum TileReader {
                 guard let decoded = feature.geometry else { continue }
                 draw(id: feature.id, try decoded.get()) { feature.values[$0] }
             }
+        } else if inPlace {
+            let statement = try db.cachedStatement(sql: sql)
+            try statement.setArguments(StatementArguments(arguments))
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            var values = [DatabaseValue](repeating: .null, count: source.properties.count)
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+                }
+                guard sqlite3_column_type(handle, 1) != SQLITE_NULL else { continue }
+                let id = sqlite3_column_int64(handle, 0)
+                let blob = sqlite3_column_blob(handle, 1)
+                let raw = UnsafeRawBufferPointer(start: blob, count: blob == nil ? 0 : Int(sqlite3_column_bytes(handle, 1)))
+                var feature: Geometry
+                if let stored = StoredGeometry.geometry(raw) {
+                    feature = stored
+                } else {
+                    // Not a plain blob: read as Spatialite reads it, with the reference path's outcome.
+                    let bytes = Data(raw)
+                    guard let wkb = try Data.fetchOne(db.cachedStatement(sql: "SELECT AsBinary(?)"), arguments: [bytes]) else { continue }
+                    feature = try Geometry(wkb: [UInt8](wkb))
+                }
+                if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
+                for offset in values.indices { values[offset] = DatabaseValue(sqliteStatement: handle, index: Int32(offset + 2)) }
+                draw(id: id, feature) { values[$0] }
+            }
         } else {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
-            if tile.z < TileLayerSource.generalisedBelowZoom, let wayProperty = source.lowZoomWayProperty,
-               let wayColumn = source.properties.firstIndex(where: { $0.name == wayProperty }) {
+            if let wayColumn {
                 try ways(rows, source, wayColumn: wayColumn, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
                 return layer
             }

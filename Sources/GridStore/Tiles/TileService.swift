@@ -38,10 +38,15 @@ public final class TileService: Sendable {
     private let seededCheck = Mutex<(version: Int64, valid: Bool)?>(nil)
     private let seededCounts = Mutex(0)
 
+    /// Rows read in place (`TileReader.layer`'s `readsInPlace`); false: the reference reading the tests compare with.
+    let readsRowsInPlace: Bool
+
     public init(store: Store, options: TileGeometry.Options = TileGeometry.Options(), capacityBytes: Int = 256 << 20,
                 prefersWholeIndex: Bool = false, rebuildsIndexInBackground: Bool = false,
-                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil, represents: TileRepresentation? = nil) {
+                areaFigures: CoverageAreaFiguresCache? = nil, seeded: SeededTiles? = nil, represents: TileRepresentation? = nil,
+                readsRowsInPlace: Bool = true) {
         self.store = store
+        self.readsRowsInPlace = readsRowsInPlace
         self.represents = represents
         self.seeded = seeded
         self.prefersWholeIndex = prefersWholeIndex
@@ -54,6 +59,17 @@ public final class TileService: Sendable {
         // Without the probe every tile is drawn afresh: slower, as exact.
         probe = try? DatabaseQueue(path: store.path, configuration: configuration)
     }
+
+    /// A server's tile cache by default: an eighth of the machine's memory, at least 256 MB and at most 4 GB. The
+    /// tiles of zooms 14–16 a client pans over on a city of a million buildings, with their gzip bytes, take about a
+    /// gigabyte; a cache smaller than the tiles a sequence of requests returns to misses every time.
+    public static func defaultCapacityBytes(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
+        let eighth = Int(clamping: physicalMemory / 8)
+        return min(max(eighth, minimumDefaultCapacityBytes), maximumDefaultCapacityBytes)
+    }
+
+    public static let minimumDefaultCapacityBytes = 256 << 20
+    public static let maximumDefaultCapacityBytes = 4 << 30
 
     /// Tiles answered from the cache and drawn, since the service started.
     public var cacheCounts: (hits: Int, misses: Int) { counters.withLock { $0 } }
@@ -95,7 +111,7 @@ public final class TileService: Sendable {
             if let hit {
                 counters.withLock { $0.hits += 1 }
                 guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
-                let served = ServedTile(body: hit.body, etag: hit.etag, gzip: represents.gzip(hit.body), gzipWorkedOut: true)
+                let served = represents.served(hit.body, gzip: nil)
                 keep(key, served, at: before)
                 return served
             }
@@ -112,9 +128,9 @@ public final class TileService: Sendable {
         let served: ServedTile
         if let represents {
             if let storedGzip, represents.compresses(bytes.count) {
-                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: storedGzip, gzipWorkedOut: true)
+                served = represents.served(bytes, gzip: storedGzip)
             } else if wantsGzip {
-                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: represents.gzip(bytes), gzipWorkedOut: true)
+                served = represents.served(bytes, gzip: nil)
             } else {
                 served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: nil, gzipWorkedOut: false)
             }
@@ -138,7 +154,9 @@ public final class TileService: Sendable {
         let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
         return try store.read { db in
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
-            return encodeVectorTile(try sources.map { try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, db) })
+            return encodeVectorTile(try sources.map {
+                try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, readsInPlace: readsRowsInPlace, db)
+            })
         }
     }
 
@@ -170,7 +188,7 @@ public final class TileService: Sendable {
                 let cells = merges ? try shared ?? cellIndex(db, datum: datum, for: address) : nil
                 return encodeVectorTile(try sources.indices.map { offset in
                     try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
-                                         block: blocks[offset], query: queries[offset], db)
+                                         block: blocks[offset], query: queries[offset], readsInPlace: readsRowsInPlace, db)
                 })
             }
         }

@@ -1,0 +1,90 @@
+import Foundation
+import GridModel
+@testable import GridTiles
+import Testing
+
+/// The shortcuts drawing takes give what the longer way gives, exactly: a shape inside the buffered tile is what clipping
+/// returns for it, the commands written straight as varints are the command stream packed, and a tile written layer by
+/// layer into one buffer is the layers' messages one after another.
+@Suite("Vector tile shortcuts")
+struct TileEncodingShortcutTests {
+    /// A fixed sequence of numbers (SplitMix64), the same in every run.
+    struct Numbers {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    }
+
+    @Test("positions inside the buffered tile (borders included) come out of clipping as they went in")
+    func insideIsUnclipped() throws {
+        let geometry = TileGeometry(tile: try #require(TileAddress(z: 14, x: 13_500, y: 6_200)))
+        var numbers = Numbers(state: 17)
+        for _ in 0..<2_000 {
+            let count = numbers.int(2...12)
+            let positions = (0..<count).map { _ -> TileGeometry.Position in
+                // Some exactly on the buffer's border, where `inside` still counts them in.
+                func coordinate() -> Double { numbers.int(0...9) == 0 ? (numbers.int(0...1) == 0 ? -64 : 4160) : -64 + numbers.unit() * 4224 }
+                return TileGeometry.Position(x: coordinate(), y: coordinate())
+            }
+            #expect(geometry.isInside(positions))
+            let ring = geometry.clipRing(positions)
+            #expect(ring.map(\.x) == positions.map(\.x) && ring.map(\.y) == positions.map(\.y))
+            let pieces = geometry.clipLine(positions)
+            #expect(pieces.count == 1)
+            #expect(pieces.first.map { $0.map(\.x) == positions.map(\.x) && $0.map(\.y) == positions.map(\.y) } == true)
+        }
+        #expect(!geometry.isInside([TileGeometry.Position(x: 0, y: 0), TileGeometry.Position(x: 4160.001, y: 0)]))
+        #expect(!geometry.isInside([TileGeometry.Position(x: .nan, y: 0)]))
+    }
+
+    @Test("commands written as varints are the command stream packed, for points, lines and polygons")
+    func commandsWrittenStraight() {
+        var numbers = Numbers(state: 5)
+        func point() -> TilePoint { TilePoint(x: numbers.int(-200...4300), y: numbers.int(-200...4300)) }
+        for round in 0..<3_000 {
+            let shape: TileGeometry.Shape
+            switch round % 3 {
+            case 0: shape = .points((0..<numbers.int(0...5)).map { _ in point() })
+            case 1: shape = .lines((0..<numbers.int(0...3)).map { _ in (0..<numbers.int(0...6)).map { _ in point() } })
+            default: shape = .polygons((0..<numbers.int(0...2)).map { _ in (0..<numbers.int(0...3)).map { _ in (0..<numbers.int(0...7)).map { _ in point() } } })
+            }
+            var written = ProtobufWriter()
+            written.bytes = [42]
+            let type = VectorTileLayer.writeCommands(for: shape, into: &written)
+            var packed = ProtobufWriter()
+            packed.bytes = [42]
+            let reference = VectorTileLayer.commands(for: shape)
+            for command in reference?.1 ?? [] { packed.varint(command) }
+            #expect(type == reference?.0, "\(shape)")
+            #expect(written.bytes == packed.bytes, "\(shape)")
+        }
+    }
+
+    @Test("a tile is its layers' messages one after another, each as field 3")
+    func tileIsItsLayers() {
+        var numbers = Numbers(state: 11)
+        var layers: [VectorTileLayer] = []
+        for name in ["communities", "empty", "buildings", "network"] {
+            var layer = VectorTileLayer(name: name)
+            if name != "empty" {
+                for id in 0..<numbers.int(1...300) {
+                    let x = numbers.int(0...4000), y = numbers.int(0...4000)
+                    layer.add(id: UInt64(id), properties: [("households", .integer(Int64(numbers.int(0...90)))), ("name", .string("楼 \(numbers.int(0...20))")),
+                                                          ("area_m2", .double(Double(numbers.int(0...9000)) / 10))],
+                              geometry: .polygons([[[TilePoint(x: x, y: y), TilePoint(x: x + 20, y: y), TilePoint(x: x + 20, y: y + 30), TilePoint(x: x, y: y + 30)]]]))
+                }
+            }
+            layers.append(layer)
+        }
+        var reference = ProtobufWriter()
+        for layer in layers where layer.featureCount > 0 { reference.bytesField(3, layer.bytes) }
+        #expect(encodeVectorTile(layers) == reference.bytes)
+    }
+}
