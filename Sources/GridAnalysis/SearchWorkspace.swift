@@ -157,7 +157,7 @@ struct BandQueue {
 
     @inline(__always) func slot(_ band: Int) -> Int { band & mask }
     @inline(__always) func count(_ slot: Int) -> Int { ring[slot].count }
-    @inline(__always) func entry(_ slot: Int, _ i: Int) -> HeapEntry { ring[slot].entries[i] }
+    @inline(__always) func entries(_ slot: Int) -> UnsafeMutablePointer<HeapEntry> { ring[slot].entries }
     @inline(__always) func empty(_ slot: Int) { ring[slot].count = 0 }
 
     /// Queues an entry of `band` while band `current` is being settled (a band below it joins the current one).
@@ -192,6 +192,30 @@ struct BandQueue {
     }
 }
 
+/// A node settled in a band, with its arcs' range.
+struct SettledNode {
+    var key: Double
+    var rank: Int32
+    var firstArc: Int32
+    var endArc: Int32
+}
+
+/// Memory for one pass's items, kept between passes and searches.
+struct Scratch<Element: BitwiseCopyable> {
+    private(set) var base: UnsafeMutablePointer<Element> = .allocate(capacity: 0)
+    private var capacity = 0
+
+    /// Room for `count` items; what was there is not kept.
+    @inline(__always) mutating func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        base.deallocate()
+        capacity = max(count, 2 * capacity)
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+}
+
 /// A node's label in a search: its tentative distance, the facility rank it comes from, and the generation that
 /// wrote it. One 16-byte record, so relaxing an arc reads and writes one cache line of the target rather than three
 /// arrays' lines.
@@ -212,6 +236,8 @@ public final class SearchWorkspace {
     var generation: UInt32 = 0
     var heap = QuadHeap(capacity: 1024)
     var bands = BandQueue()
+    var settled = Scratch<SettledNode>()
+    var offers = Scratch<HeapEntry>()
 
     public init() {
         labels = .allocate(capacity: 1)
@@ -221,6 +247,8 @@ public final class SearchWorkspace {
         labels.deallocate()
         heap.deallocate()
         bands.deallocate()
+        settled.deallocate()
+        offers.deallocate()
     }
 
     /// Starts a search over `nodeCount` nodes: every label becomes "unreached".
@@ -337,43 +365,72 @@ public final class SearchWorkspace {
         heap.count = 0
         guard highest >= 0 else { return }
         for i in 0..<queued.count { bands.push(queued[i], band: layout.band(queued[i].key), current: lowest) }
-        var pops = 0
+        var settled = self.settled, offers = self.offers
+        defer { self.settled = settled; self.offers = offers }
+        var pops = 0, nextPoll = 0
         try graph.arcStart.withUnsafeBufferPointer { start in
             try graph.arcs.withUnsafeBufferPointer { arcs in
                 var k = lowest
                 while k <= highest {
                     if bands.farComesNear(k) { bands.bringNear(current: k) }
                     let slot = bands.slot(k)
-                    var i = 0
-                    while i < bands.count(slot) {
-                        let top = bands.entry(slot, i)
-                        i += 1
-                        let u = Int(top.node)
-                        // Stale entry: the node was relabelled after this was queued.
-                        let settled = labels[u]
-                        if settled.distance != top.key || settled.rank != top.rank { continue }
-                        if pops & 4095 == 0 && isCancelled() {
-                            bands.clear()
-                            throw CancellationError()
+                    var done = 0
+                    // A band in three passes, each a loop of independent reads that the processor overlaps: the
+                    // entries still their node's label, then their offers within the horizon, then each offer
+                    // against its node's label. Offers made here land in later bands, so the order of the passes
+                    // makes the same label updates as settling one node after the other.
+                    while done < bands.count(slot) {
+                        let end = bands.count(slot)
+                        settled.reserve(end - done)
+                        let entries = bands.entries(slot)
+                        var count = 0, arcTotal = 0
+                        for i in done..<end {
+                            let top = entries[i]
+                            let u = Int(top.node)
+                            // Stale entry: the node was relabelled after this was queued.
+                            let label = labels[u]
+                            if label.distance != top.key || label.rank != top.rank { continue }
+                            let first = start[u], last = start[u + 1]
+                            (settled.base + count).initialize(to: SettledNode(key: top.key, rank: top.rank, firstArc: first, endArc: last))
+                            count += 1
+                            arcTotal += Int(last - first)
                         }
-                        pops += 1
-                        var a = Int(start[u])
-                        let end = Int(start[u + 1])
-                        while a < end {
-                            let arc = arcs[a]
-                            a += 1
-                            if arc.intoDeadEnd { continue }
-                            let key = top.key + arc.weight
-                            if key > horizon { continue }
-                            let v = Int(arc.target)
+                        done = end
+                        if pops >= nextPoll && count > 0 {
+                            nextPoll = pops + 4096
+                            if isCancelled() {
+                                bands.clear()
+                                throw CancellationError()
+                            }
+                        }
+                        pops += count
+                        offers.reserve(arcTotal)
+                        var offerCount = 0
+                        for n in 0..<count {
+                            let node = settled.base[n]
+                            var a = Int(node.firstArc)
+                            let last = Int(node.endArc)
+                            while a < last {
+                                let arc = arcs[a]
+                                a += 1
+                                if arc.intoDeadEnd { continue }
+                                let key = node.key + arc.weight
+                                if key > horizon { continue }
+                                (offers.base + offerCount).initialize(to: HeapEntry(key: key, rank: node.rank, node: arc.target))
+                                offerCount += 1
+                            }
+                        }
+                        for o in 0..<offerCount {
+                            let offer = offers.base[o]
+                            let v = Int(offer.node)
                             let label = labels[v]
                             if label.stamp == generation {
-                                if !(key < label.distance || (key == label.distance && top.rank < label.rank)) { continue }
+                                if !(offer.key < label.distance || (offer.key == label.distance && offer.rank < label.rank)) { continue }
                             }
-                            labels[v] = NodeLabel(distance: key, rank: top.rank, stamp: generation)
-                            let band = layout.band(key)
+                            labels[v] = NodeLabel(distance: offer.key, rank: offer.rank, stamp: generation)
+                            let band = layout.band(offer.key)
                             highest = max(highest, band)
-                            bands.push(HeapEntry(key: key, rank: top.rank, node: arc.target), band: band, current: k)
+                            bands.push(offer, band: band, current: k)
                         }
                     }
                     bands.empty(slot)
