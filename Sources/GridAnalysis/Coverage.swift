@@ -205,35 +205,69 @@ public enum Coverage {
 extension Coverage.Result {
     /// Totals per key (nil keys are left out), sorted by key; `"all"` for the whole area.
     public func totals(by key: (Coverage.Building) -> String?) -> [Coverage.Totals] {
-        var byKey: [String: Coverage.Totals] = [:]
-        // Updated in place (inout through the subscript): copying a group's id lists per building is quadratic.
-        func add(_ b: Int, to totals: inout Coverage.Totals) {
-            let building = buildings[b]
-            totals.buildings += 1
-            totals.households += building.households
-            if results.isOffNetwork(b) { totals.offNetworkBuildings += 1 }
-            for l in profile.levels.indices {
-                if results.isLevelMet(building: b, level: l) {
-                    totals.levels[l].householdsCovered += building.households
-                    totals.levels[l].buildingsCovered += 1
-                } else if building.households > 0 {
-                    totals.levels[l].uncoveredBuildings.append(building.id)
-                }
-                for r in profile.levels[l].categories.indices where results.isMet(building: b, level: l, requirement: r) {
-                    totals.levels[l].householdsMeeting[r] += building.households
-                }
-            }
-        }
+        // Groups numbered as met, found by key once per run of buildings with the same key (a city's buildings come
+        // community by community), the sums in flat arrays and each building's verdicts read as bits: a city's
+        // million buildings in one pass.
+        let levels = profile.levels
+        let levelCount = levels.count
+        let requirementStart = levels.reduce(into: [0]) { $0.append($0.last! + $1.categories.count) }
+        let requirementCount = requirementStart.last!
+        let asBits = levelCount <= 64 && requirementCount <= 64
+        var keys: [String] = []
+        var groupOf: [String: Int] = [:]
+        var lastKey = "", lastGroup = -1
+        var buildingCount: [Int] = [], householdCount: [Int] = [], offNetworkCount: [Int] = []
+        var covered: [Int] = [], coveredBuildings: [Int] = [], meeting: [Int] = []
+        var uncovered: [[Int64]] = []
         for b in buildings.indices {
-            guard let name = key(buildings[b]) else { continue }
-            if byKey[name] == nil {
-                byKey[name] = Coverage.Totals(key: name, levels: profile.levels.map {
-                    .init(minutes: $0.minutes, householdsMeeting: Array(repeating: 0, count: $0.categories.count))
-                })
+            let building = buildings[b]
+            guard let name = key(building) else { continue }
+            let g: Int
+            if lastGroup >= 0 && name == lastKey {
+                g = lastGroup
+            } else if let found = groupOf[name] {
+                g = found
+            } else {
+                g = keys.count
+                groupOf[name] = g
+                keys.append(name)
+                buildingCount.append(0); householdCount.append(0); offNetworkCount.append(0)
+                covered += repeatElement(0, count: levelCount)
+                coveredBuildings += repeatElement(0, count: levelCount)
+                meeting += repeatElement(0, count: requirementCount)
+                uncovered += repeatElement([], count: levelCount)
             }
-            add(b, to: &byKey[name]!)
+            lastKey = name
+            lastGroup = g
+            let households = building.households
+            buildingCount[g] += 1
+            householdCount[g] += households
+            if results.isOffNetwork(b) { offNetworkCount[g] += 1 }
+            let bits = asBits ? results.verdictBits(building: b) : (levels: 0, requirements: 0)
+            for l in 0..<levelCount {
+                let met = asBits ? bits.levels & (1 << UInt64(l)) != 0 : results.isLevelMet(building: b, level: l)
+                if met {
+                    covered[g * levelCount + l] += households
+                    coveredBuildings[g * levelCount + l] += 1
+                } else if households > 0 {
+                    uncovered[g * levelCount + l].append(building.id)
+                }
+                for k in requirementStart[l]..<requirementStart[l + 1] {
+                    let meets = asBits ? bits.requirements & (1 << UInt64(k)) != 0
+                        : results.isMet(building: b, level: l, requirement: k - requirementStart[l])
+                    if meets { meeting[g * requirementCount + k] += households }
+                }
+            }
         }
-        return byKey.values.sorted { $0.key < $1.key }
+        return keys.indices.map { g in
+            Coverage.Totals(key: keys[g], buildings: buildingCount[g], households: householdCount[g], offNetworkBuildings: offNetworkCount[g],
+                            levels: levels.indices.map { l in
+                                .init(minutes: levels[l].minutes, householdsCovered: covered[g * levelCount + l],
+                                      buildingsCovered: coveredBuildings[g * levelCount + l],
+                                      householdsMeeting: Array(meeting[(g * requirementCount + requirementStart[l])..<(g * requirementCount + requirementStart[l + 1])]),
+                                      uncoveredBuildings: uncovered[g * levelCount + l])
+                            })
+        }.sorted { $0.key < $1.key }
     }
 
     public var summary: Coverage.Totals { totals { _ in "all" }.first ?? Coverage.Totals(key: "all", levels: []) }

@@ -97,6 +97,11 @@ public enum NearestFacilitySearch {
     static func evaluate(graph: WalkingGraph, targets: [SnapPoint?], workspace ws: SearchWorkspace, seeded: SeededSources,
                          limit: Double) throws -> Columns {
         let onEdge = seeded.onEdge
+        // Edges holding a source, one bit each: most targets' edges hold none and skip the search of `onEdge`.
+        var holding = [UInt64](repeating: 0, count: (graph.edgeCount + 63) >> 6)
+        for source in onEdge where source.edge >= 0 && Int(source.edge) < graph.edgeCount {
+            holding[Int(source.edge) >> 6] |= 1 << UInt64(source.edge & 63)
+        }
         var rank = [Int32](repeating: -1, count: targets.count)
         var distance = [Double](repeating: .infinity, count: targets.count)
         for (i, target) in targets.enumerated() {
@@ -114,7 +119,7 @@ public enum NearestFacilitySearch {
                 if ws.isReached(a) { consider(ws.distance(a) + o + placed.offNetwork, ws.rank(a)) }
                 if ws.isReached(b) { consider(ws.distance(b) + back + placed.offNetwork, ws.rank(b)) }
             }
-            var k = lowerBound(onEdge, target.edge)
+            var k = holding[Int(target.edge) >> 6] & (1 << UInt64(target.edge & 63)) == 0 ? onEdge.count : lowerBound(onEdge, target.edge)
             while k < onEdge.count && onEdge[k].edge == target.edge {
                 let s = onEdge[k]
                 consider(s.offNetwork + abs(s.offset - o) + placed.offNetwork, s.rank)

@@ -4,6 +4,16 @@ import GridModel
 struct Arc: Sendable {
     var weight: Double
     var target: Int32
+    /// The target is a dead end (`WalkingGraph.deadEnds`): a search labels it after the run instead of queueing it.
+    var intoDeadEnd = false
+}
+
+/// A node with one arc whose neighbour has more than one: nothing lies beyond it, so its label follows from its
+/// neighbour's final label alone (a city's building entrances are a third of its nodes).
+struct DeadEnd: Sendable {
+    var weight: Double
+    var node: Int32
+    var neighbour: Int32
 }
 
 /// Undirected walking graph in compressed sparse row (CSR) adjacency arrays:
@@ -78,6 +88,10 @@ public final class WalkingGraph: Sendable {
     let arcStart: ContiguousArray<Int32>
     let arcs: ContiguousArray<Arc>
     let arcEdges: ContiguousArray<Int32>
+    /// Dead ends by node index; the arc into each is marked `intoDeadEnd`.
+    let deadEnds: ContiguousArray<DeadEnd>
+    /// The shortest and the longest arc a search relaxes (arcs into dead ends left out); zeros without any.
+    let searchedArcWeights: (shortest: Double, longest: Double)
 
     /// Connected component of every node (components numbered in order of their lowest node index).
     public let componentOfNode: [Int32]
@@ -272,6 +286,26 @@ public final class WalkingGraph: Sendable {
             }
         }
         next = []
+        // Dead ends: one arc, to a node with more than one (two dead ends joined to each other are searched as usual).
+        var deadEnds = ContiguousArray<DeadEnd>()
+        arcs.withUnsafeMutableBufferPointer { arcs in
+            start.withUnsafeBufferPointer { start in
+                for v in 0..<nodeCount where start[v + 1] - start[v] == 1 {
+                    let out = arcs[Int(start[v])]
+                    let u = Int(out.target)
+                    guard start[u + 1] - start[u] > 1 else { continue }
+                    deadEnds.append(DeadEnd(weight: out.weight, node: Int32(v), neighbour: out.target))
+                    for a in Int(start[u])..<Int(start[u + 1]) where arcs[a].target == Int32(v) { arcs[a].intoDeadEnd = true }
+                }
+            }
+        }
+        self.deadEnds = deadEnds
+        var shortest = Double.infinity, longest = 0.0
+        for arc in arcs where !arc.intoDeadEnd {
+            shortest = min(shortest, arc.weight)
+            longest = max(longest, arc.weight)
+        }
+        searchedArcWeights = shortest.isFinite ? (shortest, longest) : (0, 0)
         arcStart = start
         self.arcs = arcs
         self.arcEdges = arcEdges
@@ -341,7 +375,7 @@ public final class WalkingGraph: Sendable {
         func bytes<T>(_ a: ContiguousArray<T>) -> Int { a.count * MemoryLayout<T>.stride }
         return bytes(nodeOSMIDs) + bytes(nodeCoordinates) + bytes(sortedOSMIDs) + bytes(nodeOfSortedID)
             + bytes(edgeIDs) + bytes(edgeSources) + bytes(edgeTargets) + bytes(edgeLengths) + bytes(edgeInputPositions)
-            + bytes(geometryStart) + bytes(points) + bytes(arcStart) + bytes(arcs) + bytes(arcEdges)
+            + bytes(geometryStart) + bytes(points) + bytes(arcStart) + bytes(arcs) + bytes(arcEdges) + bytes(deadEnds)
             + componentOfNode.count * 4 + componentSizes.count * 8
     }
 

@@ -84,8 +84,8 @@ public enum CoverageRuns {
         let building = try RowWriter(db, sql: """
             INSERT INTO coverage_buildings (run_id, building_id, households, grid_code, community_code, off_network_m, levels_met, requirements_met,
                                             nearest)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+            VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", columns: 9, total: result.buildings.count)
         let levels = result.profile.levels
         let requirements = levels.reduce(0) { $0 + $1.categories.count }
         // Verdicts as bits (`BuildingResults.verdictBits`) when they fit in 64; otherwise spelled per building.
@@ -135,27 +135,43 @@ public enum CoverageRuns {
         return run
     }
 
-    /// One prepared INSERT executed many times with values bound directly (SQLite copies texts), so a row costs
-    /// no argument array; used inside the caller's write transaction only.
-    private struct RowWriter {
+    /// Prepared INSERTs executed many times with values bound directly (SQLite copies texts), so a row costs no
+    /// argument array; used inside the caller's write transaction only. Rows go `batch` to a statement while that
+    /// many remain (one statement run per batch instead of per row), the last ones one by one; `total` rows in all.
+    private final class RowWriter {
+        static let batch = 64
         let db: Database
-        let statement: Statement
-        let handle: SQLiteStatement
+        let batchStatement: Statement?
+        let single: Statement
+        let columns: Int32
+        /// Rows still to insert before the current one, and the current row's place in the batch (-1: one by one).
+        private var remaining: Int
+        private var slot: Int32 = 0
+        private var handle: SQLiteStatement
 
-        init(_ db: Database, sql: String) throws {
+        init(_ db: Database, sql: String, row: String, columns: Int32, total: Int) throws {
             self.db = db
-            statement = try db.makeStatement(sql: sql)
-            handle = statement.sqliteStatement
+            self.columns = columns
+            single = try db.makeStatement(sql: sql + " " + row)
+            batchStatement = total >= Self.batch
+                ? try db.makeStatement(sql: sql + " " + Array(repeating: row, count: Self.batch).joined(separator: ", ")) : nil
+            remaining = total
+            handle = (batchStatement ?? single).sqliteStatement
+            if batchStatement == nil { slot = -1 }
         }
 
         private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-        func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
+        /// The parameter number of `column` (1-based) in the current row.
+        @inline(__always) private func at(_ column: Int32) -> Int32 { max(slot, 0) * columns + column }
+
+        func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, at(index), value) }
         func bind(_ index: Int32, _ value: Double?) {
-            if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            if let value { sqlite3_bind_double(handle, at(index), value) } else { sqlite3_bind_null(handle, at(index)) }
         }
         func bind(_ index: Int32, _ value: String?) {
-            guard var value else { sqlite3_bind_null(handle, index); return }
+            guard var value else { sqlite3_bind_null(handle, at(index)); return }
+            let index = at(index)
             // An empty text (a building meeting no level) must stay '' : a null pointer would bind NULL.
             _ = value.withUTF8 { bytes in
                 guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_text(handle, index, "", 0, Self.transient) }
@@ -165,15 +181,31 @@ public enum CoverageRuns {
 
         /// A blob, empty (not NULL) when `bytes` is.
         func bind(_ index: Int32, _ bytes: [UInt8]) {
+            let index = at(index)
             _ = bytes.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress, !raw.isEmpty else { return sqlite3_bind_zeroblob(handle, index, 0) }
                 return sqlite3_bind_blob(handle, index, base, Int32(raw.count), Self.transient)
             }
         }
 
+        /// Ends the current row: runs the statement when its batch is full, or the single row.
         func insert() throws {
-            let code = sqlite3_step(handle)
-            sqlite3_reset(handle)
+            remaining -= 1
+            if slot >= 0 {
+                slot += 1
+                guard slot == Int32(Self.batch) else { return }
+                try step((batchStatement ?? single))
+                // A full batch only while a whole one remains.
+                slot = remaining >= Self.batch ? 0 : -1
+                handle = (slot >= 0 ? batchStatement ?? single : single).sqliteStatement
+            } else {
+                try step(single)
+            }
+        }
+
+        private func step(_ statement: Statement) throws {
+            let code = sqlite3_step(statement.sqliteStatement)
+            sqlite3_reset(statement.sqliteStatement)
             guard code == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
             }
