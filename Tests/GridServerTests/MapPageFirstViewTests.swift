@@ -125,13 +125,14 @@ struct MapPageFirstViewTests {
         }
     }
 
-    /// A server whose start-up read of the coverage figures waits for `hold` (at most 30 s) before it reads them; the
-    /// point index is read after it as `serve` does.
+    /// A server whose start-up read of the coverage figures waits for `hold` before it reads them (at most ten minutes:
+    /// tests run beside each other and browsers, so a request may take long); the point index is read after it as
+    /// `serve` does.
     static func heldServer(_ store: Store, hold: DispatchSemaphore, reads: Kept<StartupReads?>) -> some ApplicationProtocol {
         let settings = settings()
         let router = GridServer.router(store: store, settings: settings) { state, tiles in
             let started = StartupReads.begin(readingFigures: {
-                _ = hold.wait(timeout: .now() + 30)
+                _ = hold.wait(timeout: .now() + 600)
                 _ = try? state.coverageFigures.latest()
             }, readingIndex: { try? tiles.warmAside() })
             reads.value.withLock { $0 = started }
@@ -156,7 +157,7 @@ struct MapPageFirstViewTests {
             (13485...13486).flatMap { x in (6201...6203).map { y in "/collections/\(layer)/tiles/WebMercatorQuad/14/\(y)/\(x)" } }
         }
         let answered = Kept<[String: LiveResponse]>([:])
-        try await Self.heldServer(store, hold: hold, reads: reads).testLive(timeout: .seconds(60)) { client in
+        try await Self.heldServer(store, hold: hold, reads: reads).testLive { client in
             let startup = try #require(reads.value.withLock { $0 })
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for uri in waiting {
