@@ -47,7 +47,12 @@ public struct CoverageAreaFigures: Sendable {
     /// `classBreaks[i-1]` (0 for the first) up to, not including, `classBreaks[i]`; areas without households have none.
     public static let classBreaks: [Double] = [0.2, 0.4, 0.6, 0.8]
 
-    public static func shareClass(_ share: Double) -> Int { classBreaks.filter { share >= $0 }.count }
+    public static func shareClass(_ share: Double) -> Int {
+        // The breaks passed, counted without a new array: the summary classes every area for every theme.
+        var passed = 0
+        for limit in classBreaks where share >= limit { passed += 1 }
+        return passed
+    }
 
     /// Tile property of the households of the run's buildings in the area.
     public static let householdsProperty = "coverage_households"
