@@ -19,7 +19,6 @@ import Glibc
 /// Requests that need the figures therefore wait for this read without holding a thread (`FiguresGateMiddleware`).
 final class StartupReads: Sendable {
     private let figuresState = Mutex<(read: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    private let indexState = Mutex(false)
 
     /// Starts the reads of a server's figures and its tiles' point index.
     static func begin(figures: CoverageAreaFiguresCache, tiles: TileService) -> StartupReads {
@@ -34,7 +33,6 @@ final class StartupReads: Sendable {
             reads.figuresDone()
             lowerThisThreadsPriority()
             readingIndex()
-            reads.indexState.withLock { $0 = true }
         }
         thread.name = "communitygrid start-up reads"
         thread.start()
@@ -44,8 +42,6 @@ final class StartupReads: Sendable {
     /// Whether the start-up read of the figures has finished (read, or failed: a request then reads them itself and
     /// answers the error).
     var figuresRead: Bool { figuresState.withLock { $0.read } }
-    /// Whether the point index has been read at start (or that read failed).
-    var indexRead: Bool { indexState.withLock { $0 } }
 
     /// Returns once the start-up read of the figures has finished, suspended meanwhile (no thread held).
     func figures() async {
