@@ -8,19 +8,28 @@ import Logging
 public enum GridServer {
     /// All routes and middleware, ready to serve or to test without a socket.
     public static func router(store: Store, settings: ServerSettings) -> Router<BasicRequestContext> {
+        router(store: store, settings: settings) { state, tiles in StartupReads.begin(figures: state.coverageFigures, tiles: tiles) }
+    }
+
+    /// The router with what `startup` begins reading as the server starts.
+    static func router(store: Store, settings: ServerSettings,
+                       startup: (ServerState, TileService) -> StartupReads) -> Router<BasicRequestContext> {
         let state = ServerState(store: store, settings: settings)
+        let tileRoutes = TileRoutes(state: state)
+        let startup = startup(state, tileRoutes.tiles)
         let routes = RouteTable()
         // Every GET also answers HEAD (same headers, no body).
         let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: ProblemAndMetricsMiddleware(metrics: state.metrics, routes: routes))
         if let origin = settings.corsOrigin { router.add(middleware: CORSHeadersMiddleware(origin: origin)) }
         router.add(middleware: DeadlineMiddleware(seconds: settings.limits.requestTimeoutSeconds))
+        router.add(middleware: FiguresGateMiddleware(reads: startup))
         FeatureRoutes(state: state).register(on: router)
         AnalysisRoutes(state: state).register(on: router)
         RunRoutes(state: state).register(on: router)
         PageRoutes(state: state).register(on: router)
         MapRoutes(state: state).register(on: router)
-        TileRoutes(state: state).register(on: router)
+        tileRoutes.register(on: router)
         CaseRoutes(state: state).register(on: router)
         Open311Routes(state: state, network: CaseNetworkHolder(state: state)).register(on: router)
         routes.fill(from: router)

@@ -17,11 +17,7 @@ struct TileRoutes: Sendable {
         tiles = TileService(store: state.store, capacityBytes: state.settings.tileCacheBytes ?? TileService.defaultCapacityBytes(),
                             rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
                             seeded: state.settings.seededTiles, represents: Self.represent)
-        // The buildings' point index for merged cells is read once before the first low-zoom tile needs it.
-        let tiles = tiles
-        Task.detached(priority: .background) { try? tiles.warm() }
-        // So are the coverage figures the grid and community tiles (and the map's summary) carry.
-        Task.detached(priority: .background) { _ = try? tiles.areaFigures.latest() }
+        // The coverage figures and the buildings' point index are read at start by `StartupReads`.
     }
 
     static let mvt = "application/vnd.mapbox-vector-tile"

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import GridModel
-import GridServer
+@testable import GridServer
 import GridStore
+import GridTiles
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// What the MapLibre page waits for before it calls itself ready, and the counts it reads, on real OSM data (Wudaokou
@@ -122,4 +124,125 @@ struct MapPageFirstViewTests {
             }
         }
     }
+
+    /// A server whose start-up read of the coverage figures waits for `hold` before it reads them (at most ten minutes:
+    /// tests run beside each other and browsers, so a request may take long); the point index is read after it as
+    /// `serve` does.
+    static func heldServer(_ store: Store, hold: DispatchSemaphore, reads: Kept<StartupReads?>) -> some ApplicationProtocol {
+        let settings = settings()
+        let router = GridServer.router(store: store, settings: settings) { state, tiles in
+            let started = StartupReads.begin(readingFigures: {
+                _ = hold.wait(timeout: .now() + 600)
+                _ = try? state.coverageFigures.latest()
+            }, readingIndex: { try? tiles.warmAside() })
+            reads.value.withLock { $0 = started }
+            return started
+        }
+        return Application(router: router, server: GridServer.httpServer(settings), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    @Test("right after start, while the coverage figures are read, every other request is answered; the summary and the area tiles wait for the read without holding a thread and answer what a running server answers",
+          .enabled(if: SharedData.geodata != nil, SharedData.skipReason))
+    func startupReadsHoldNoThread() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("communitygrid-startup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try CoverageRunsAPITests.wudaokou(directory)
+        try CoverageRunsAPITests.saveRun(store)
+        let hold = DispatchSemaphore(value: 0)
+        let reads = Kept<StartupReads?>(nil)
+        // The zoom-14 area tiles over Wudaokou: more requests waiting for the figures than the machine has cores, so
+        // each holding a thread while it waited would leave none for anything else.
+        let waiting = ["/coverage/summary", "/tiles/WebMercatorQuad/14/6202/13485"] + ["grids", "communities"].flatMap { layer in
+            (13485...13486).flatMap { x in (6201...6203).map { y in "/collections/\(layer)/tiles/WebMercatorQuad/14/\(y)/\(x)" } }
+        }
+        let answered = Kept<[String: LiveResponse]>([:])
+        try await Self.heldServer(store, hold: hold, reads: reads).testLive { client in
+            let startup = try #require(reads.value.withLock { $0 })
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for uri in waiting {
+                    group.addTask {
+                        let response = try await client.execute(uri: uri, method: .get)
+                        answered.value.withLock { $0[uri] = response }
+                    }
+                }
+                do {
+                    // Every other request of a first page is answered meanwhile (a building tile carries no area figures).
+                    try await Task.sleep(for: .milliseconds(300))
+                    for uri in ["/api", "/collections/communities", "/static/map/map-logic.js", "/coverage/runs", "/runs", "/collections/buildings/items?limit=1",
+                                "/collections/facilities/items?limit=1&category=school", "/collections/buildings/tiles/WebMercatorQuad/14/6202/13485"] {
+                        let response = try await client.execute(uri: uri, method: .get)
+                        #expect(response.status == .ok, "\(uri)")
+                    }
+                    #expect(!startup.figuresRead)
+                    #expect(answered.value.withLock { $0.isEmpty }, "answered before the figures were read: \(answered.value.withLock { Array($0.keys) })")
+                } catch {
+                    hold.signal()
+                    throw error
+                }
+                hold.signal()
+                try await group.waitForAll()
+            }
+            #expect(startup.figuresRead)
+            // The same answers as a server that has read them.
+            let kept = answered.value.withLock { $0 }
+            let tiles = TileService(store: store)
+            for uri in waiting {
+                let response = try #require(kept[uri])
+                #expect(response.status == .ok, "\(uri)")
+                let again = try await client.execute(uri: uri, method: .get)
+                #expect(again.body == response.body, "\(uri)")
+                if let parts = uri.wholeMatch(of: /\/collections\/(\w+)\/tiles\/WebMercatorQuad\/14\/(\d+)\/(\d+)/)?.output,
+                   let collection = FeatureCollection.all.first(where: { $0.id == parts.1 }),
+                   let x = Int(parts.3), let y = Int(parts.2), let address = TileAddress(z: 14, x: x, y: y) {
+                    #expect([UInt8](buffer: response.body) == (try tiles.tile([TileRoutes.source(collection)], address)), "\(uri)")
+                    #expect(response.body.readableBytes > 0, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("MapLibre on the demo district: a freshly started server's first page, with the figures read at start held back a second, is ready with every grid and community drawn and their classes and worst grids as /coverage gives them")
+    func freshServerFirstPage() async throws {
+        guard let chromium = MapPageBrowserTests.chromium, MapPageBrowserTests.available("maplibre") else { return }
+        let store = DemoStore.shared.store
+        let (grids, communities) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM grids") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM communities") ?? 0)
+        }
+        #expect(grids > 16 && communities > 1)
+        let hold = DispatchSemaphore(value: 0)
+        let reads = Kept<StartupReads?>(nil)
+        try await Self.heldServer(store, hold: hold, reads: reads).testLive { client in
+            let port = try #require(client.port)
+            let release = Task {
+                try? await Task.sleep(for: .seconds(1))
+                hold.signal()
+            }
+            // The page is the server's first request.
+            let page = try await MapPageDOM.load(chromium, "http://127.0.0.1:\(port)/?lib=maplibre", screenshot: nil)
+            _ = await release.value
+            #expect(reads.value.withLock { $0?.figuresRead } == true)
+            #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
+            #expect(page.status("data-grids-drawn") == String(grids))
+            #expect(page.status("data-communities-drawn") == String(communities))
+            // The grids' classes read back from their tiles, the legend's counts and the worst grids, as /coverage gives them.
+            let coverage = try await client.execute(uri: "/coverage", method: .get).json
+            try MapPageExpectations.checkTheme(page, coverage: coverage, minutes: 15, category: nil)
+            var expected: [String: Int?] = [:]
+            for row in coverage["communities"]?.arrayValue ?? [] {
+                let code = try #require(row["code"]?.stringValue)
+                let level = try #require(row["levels"]?.arrayValue?.first { $0["minutes"]?.doubleValue == 15 })
+                let share = try #require(level["share"]?.doubleValue)
+                expected[code] = (row["households"]?.intValue ?? 0) > 0 ? MapPageExpectations.shareClass(share) : .some(nil)
+            }
+            let shown = try JSONDecoder().decode([String: Int?].self, from: Data(try #require(page.status("data-community-classes")).utf8))
+            #expect(shown == expected)
+        }
+    }
+}
+
+/// A value shared between a test and the tasks and closures it starts.
+final class Kept<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GridAnalysis
 import GridModel
 import GridTiles
@@ -46,7 +47,12 @@ public struct CoverageAreaFigures: Sendable {
     /// `classBreaks[i-1]` (0 for the first) up to, not including, `classBreaks[i]`; areas without households have none.
     public static let classBreaks: [Double] = [0.2, 0.4, 0.6, 0.8]
 
-    public static func shareClass(_ share: Double) -> Int { classBreaks.filter { share >= $0 }.count }
+    public static func shareClass(_ share: Double) -> Int {
+        // The breaks passed, counted without a new array: the summary classes every area for every theme.
+        var passed = 0
+        for limit in classBreaks where share >= limit { passed += 1 }
+        return passed
+    }
 
     /// Tile property of the households of the run's buildings in the area.
     public static let householdsProperty = "coverage_households"
@@ -144,7 +150,10 @@ public struct CoverageAreaFigures: Sendable {
         return try store.read { db in try fromResult(loaded.result, run: run, db) }
     }
 
-    /// One grouped pass over the run's stored verdicts; nil when a verdict is missing or does not fit the profile.
+    /// One pass over the run's stored verdicts in building order, summed per area as it goes; nil when a verdict is
+    /// missing or does not fit the profile. A city's million rows are read with SQLite's own accessors and each text
+    /// looked up only when it differs from the row before (neighbouring buildings share their grid), rather than
+    /// grouped by SQLite first: that sorted every row by three texts and took most of a second start's first page.
     static func fromVerdicts(_ db: Database, run: Int64) throws -> CoverageAreaFigures? {
         guard let profileText = try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run]) else {
             throw StoreError.notFound(.coverageRun, value: String(run), problem: "no such coverage run")
@@ -152,46 +161,106 @@ public struct CoverageAreaFigures: Sendable {
         let profile = try JSONDecoder().decode(LifeCircleProfile.self, from: Data(profileText.utf8))
         let placesCurrent = try Bool.fetchOne(db, sql: "SELECT \(BuildingPlaces.currentSQL)") ?? false
         let themes = themes(profile)
-        // Per distinct verdict text, the themes it meets (nil: not of the profile's shape).
-        var patterns: [String: [Bool]?] = [:]
-        func meets(_ verdicts: String) -> [Bool]? {
-            if let known = patterns[verdicts] { return known }
+        // Per distinct verdict text (numbered as first seen), the themes it meets; nil: not of the profile's shape.
+        var verdictTexts = TextNumbers(), patterns: [[Int]?] = []
+        func meets(_ verdicts: String) -> [Int]? {
             let levels = verdicts.split(separator: "|", omittingEmptySubsequences: false)
-            var met: [Bool]? = nil
-            if levels.count == profile.levels.count, zip(levels, profile.levels).allSatisfy({ $0.count == $1.categories.count && $0.allSatisfy { $0 == "0" || $0 == "1" } }) {
-                var flags: [Bool] = []
-                for level in levels {
-                    flags.append(!level.contains("0"))
-                    flags.append(contentsOf: level.map { $0 == "1" })
-                }
-                met = flags
+            guard levels.count == profile.levels.count,
+                  zip(levels, profile.levels).allSatisfy({ $0.count == $1.categories.count && $0.allSatisfy { $0 == "0" || $0 == "1" } })
+            else { return nil }
+            var flags: [Bool] = []
+            for level in levels {
+                flags.append(!level.contains("0"))
+                flags.append(contentsOf: level.map { $0 == "1" })
             }
-            patterns[verdicts] = .some(met)
-            return met
+            return flags.indices.filter { flags[$0] }
         }
-        var grids: [String: Area] = [:], communities: [String: Area] = [:]
-        func add(_ areas: inout [String: Area], _ code: String, buildings: Int, households: Int, met: [Bool]) {
-            var area = areas[code] ?? Area(code: code, buildings: 0, households: 0, meeting: Array(repeating: 0, count: themes.count))
-            area.buildings += buildings
-            area.households += households
-            for t in met.indices where met[t] { area.meeting[t] += households }
-            areas[code] = area
-        }
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT bp.grid_code, bp.community_code, cb.requirements_met, count(*), sum(cb.households)
+        var grids = AreaSums(themes: themes.count), communities = AreaSums(themes: themes.count)
+        let rows = try StoredRows(db, sql: """
+            SELECT bp.grid_code, bp.community_code, cb.requirements_met, cb.households
             FROM coverage_buildings cb LEFT JOIN building_places bp ON bp.building_id = cb.building_id
-            WHERE cb.run_id = ? GROUP BY 1, 2, 3
+            WHERE cb.run_id = ?
             """, arguments: [run])
-        while let row = try rows.next() {
-            guard let verdicts = row[2] as String?, let met = meets(verdicts) else { return nil }
-            let buildings: Int = row[3], households: Int = row[4] ?? 0
-            // A place derived from layers that changed since is no place (as `CoverageRuns.load` reads it).
-            guard placesCurrent else { continue }
-            if let grid = row[0] as String? { add(&grids, grid, buildings: buildings, households: households, met: met) }
-            if let community = row[1] as String? { add(&communities, community, buildings: buildings, households: households, met: met) }
+        struct Unfit: Error {}
+        do {
+            try rows.forEach { row in
+                guard let verdicts = verdictTexts.number(row, 2) else { throw Unfit() }
+                if verdicts == patterns.count { patterns.append(meets(verdictTexts.texts[verdicts])) }
+                guard let met = patterns[verdicts] else { throw Unfit() }
+                // A place derived from layers that changed since is no place (as `CoverageRuns.load` reads it).
+                guard placesCurrent else { return }
+                // As SQL's sum: a NULL adds nothing.
+                let households = row.isNull(3) ? 0 : Int(sqlite3_column_int64(row.handle, 3))
+                if let grid = grids.codes.number(row, 0) { try grids.add(grid, households: households, met: met) }
+                if let community = communities.codes.number(row, 1) { try communities.add(community, households: households, met: met) }
+            }
+        } catch is Unfit {
+            return nil
         }
-        return try CoverageAreaFigures(run: run, profile: profile, themes: themes, grids: grids.values.sorted { $0.code < $1.code },
-                                       communities: communities.values.sorted { $0.code < $1.code }, db)
+        return try CoverageAreaFigures(run: run, profile: profile, themes: themes, grids: grids.areas(), communities: communities.areas(), db)
+    }
+
+    /// The texts of one column numbered in the order first seen. A row holding the same bytes as the row before is
+    /// numbered by one comparison, without a string or a lookup.
+    struct TextNumbers {
+        private(set) var texts: [String] = []
+        private var numbers: [String: Int] = [:]
+        private var last: [UInt8] = []
+        private var lastNumber: Int?
+
+        /// The number of the row's text in `column`; nil for NULL.
+        mutating func number(_ row: StoredRows, _ column: Int32) -> Int? {
+            guard let start = sqlite3_column_text(row.handle, column) else { return nil }
+            let bytes = UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(row.handle, column)))
+            if let lastNumber, bytes.count == last.count,
+               last.withUnsafeBufferPointer({ kept in kept.baseAddress.map { memcmp($0, start, kept.count) == 0 } ?? true }) {
+                return lastNumber
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let number: Int
+            if let known = numbers[text] { number = known } else {
+                number = texts.count
+                numbers[text] = number
+                texts.append(text)
+            }
+            last.removeAll(keepingCapacity: true)
+            last.append(contentsOf: bytes)
+            lastNumber = number
+            return number
+        }
+    }
+
+    /// Buildings, households and households meeting each theme, per area numbered by `codes`.
+    struct AreaSums {
+        var codes = TextNumbers()
+        private var buildings: [Int] = [], households: [Int] = [], meeting: [Int] = []
+        let themes: Int
+
+        init(themes: Int) { self.themes = themes }
+
+        /// `met`: the themes the building meets.
+        mutating func add(_ area: Int, households count: Int, met: [Int]) throws {
+            if area == buildings.count {
+                buildings.append(0)
+                households.append(0)
+                meeting.append(contentsOf: repeatElement(0, count: themes))
+            }
+            func plus(_ a: Int, _ b: Int) throws -> Int {
+                let (sum, overflow) = a.addingReportingOverflow(b)
+                guard !overflow else { throw StoreError.corrupt("coverage households: the sum of an area's households overflows") }
+                return sum
+            }
+            buildings[area] += 1
+            households[area] = try plus(households[area], count)
+            for t in met { meeting[area * themes + t] = try plus(meeting[area * themes + t], count) }
+        }
+
+        /// The areas sorted by code.
+        func areas() -> [Area] {
+            buildings.indices.map { a in
+                Area(code: codes.texts[a], buildings: buildings[a], households: households[a], meeting: Array(meeting[a * themes ..< (a + 1) * themes]))
+            }.sorted { $0.code < $1.code }
+        }
     }
 
     /// The same rollup from a whole result (`Coverage.Result.totals`).

@@ -239,6 +239,18 @@ public final class TileService: Sendable {
         _ = try store.read { db in try cellIndex(db, datum: datum) }
     }
 
+    /// Reads the index as `warm` does but without holding back a tile: one that needs the index meanwhile reads it
+    /// itself rather than wait for this read (a server reads it at start at the lowest priority). Kept only when no
+    /// index was kept meanwhile.
+    public func warmAside(datum: TileDatum = .wgs84) throws {
+        try store.read { db in
+            let key = try BuildingCellIndex.key(db, datum: datum)
+            guard cellIndexes.withLock({ $0[datum] }) == nil else { return }
+            let index = try BuildingCellIndex(db, key: key)
+            cellIndexes.withLock { kept in if kept[datum] == nil { kept[datum] = index } }
+        }
+    }
+
     /// The levels (minutes, as `levels_met` writes them) of the latest coverage run's profile; empty without a run.
     public func coverageLevels() throws -> [String] {
         try store.read { db in try LatestCoverageRun.read(db)?.allLevels.split(separator: ",").map(String.init) } ?? []
