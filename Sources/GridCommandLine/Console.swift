@@ -5,6 +5,11 @@ public enum Console {
         FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
     }
 
+    /// A line on standard error that is not an error: a warning (its text says so), or where a server listens.
+    public static func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
     public static func progress(_ message: String) {
         // One line, overwritten in a terminal; plain lines in logs.
         let line = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" + message : message + "\n"

@@ -76,7 +76,7 @@ struct IsochroneCommand: AsyncParsableCommand {
             throw IsochroneFlags.flagged(error)
         }
         if !result.originsOffNetwork.isEmpty {
-            Console.error("warning: \(result.originsOffNetwork.count) facilities of the category are farther than \(Int(profile.snapLimit.value)) m from the walking network and were left out: \(result.originsOffNetwork.map(String.init).joined(separator: ", "))")
+            Console.note("warning: \(result.originsOffNetwork.count) facilities of the category are farther than \(Int(profile.snapLimit.value)) m from the walking network and were left out: \(result.originsOffNetwork.map(String.init).joined(separator: ", "))")
         }
         Console.standardOutput(result.featureCollection() + "\n")
     }

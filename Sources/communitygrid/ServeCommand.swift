@@ -69,16 +69,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("the write token must have at least 16 characters")
         }
         if !FileManager.default.fileExists(atPath: leaflet + "/leaflet.js") {
-            Console.error("warning: no Leaflet in \(leaflet) (apt-get install libjs-leaflet); the map page will not draw")
+            Console.note("warning: no Leaflet in \(leaflet) (apt-get install libjs-leaflet); the map page will not draw")
         }
-        if let problem = GridServer.mapPageProblem { Console.error("warning: \(problem); the map page will not draw") }
+        if let problem = GridServer.mapPageProblem { Console.note("warning: \(problem); the map page will not draw") }
         let store = try self.store.open()
         if let seeded = settings.seededTiles, try TileFingerprint.current(store) != seeded.fingerprint {
-            Console.error("warning: the store changed since \(seeded.path) was seeded; its tiles are drawn instead until it is seeded again")
+            Console.note("warning: the store changed since \(seeded.path) was seeded; its tiles are drawn instead until it is seeded again")
         }
         let host = self.host
         try await GridServer.serve(store: store, settings: settings) { port in
-            Console.error("serving \(store.path) at http://\(host):\(port)/ (map page), API description at http://\(host):\(port)/api")
+            Console.note("serving \(store.path) at http://\(host):\(port)/ (map page), API description at http://\(host):\(port)/api")
         }
     }
 }

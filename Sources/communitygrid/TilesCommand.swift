@@ -92,7 +92,7 @@ struct TilesCommand: AsyncParsableCommand {
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
                 source.setEventHandler {
                     unlink(temporary)
-                    Console.error("interrupted; \(temporary) removed, nothing written")
+                    Console.note("interrupted; \(temporary) removed, nothing written")
                     Foundation.exit(1)
                 }
                 source.resume()
