@@ -223,6 +223,12 @@ struct NodeLabel {
     var distance: Double
     var rank: Int32
     var stamp: UInt32
+
+    /// Whether an offer of `distance` from the facility of `rank` replaces this label in the search of `generation`:
+    /// a label of an earlier search is no label; a shorter distance wins, and an equal one from a lower rank.
+    @inline(__always) func yields(to distance: Double, rank: Int32, generation: UInt32) -> Bool {
+        stamp != generation || distance < self.distance || (distance == self.distance && rank < self.rank)
+    }
 }
 
 /// Reusable memory for the searches: per-node labels stamped with a generation counter (a new search
@@ -277,9 +283,7 @@ public final class SearchWorkspace {
     func offer(_ node: Int32, _ key: Double, _ r: Int32) {
         let n = Int(node)
         let label = labels[n]
-        if label.stamp == generation {
-            if !(key < label.distance || (key == label.distance && r < label.rank)) { return }
-        }
+        if !label.yields(to: key, rank: r, generation: generation) { return }
         labels[n] = NodeLabel(distance: key, rank: r, stamp: generation)
         heap.push(HeapEntry(key: key, rank: r, node: node))
     }
@@ -336,9 +340,7 @@ public final class SearchWorkspace {
                         if key > horizon { continue }
                         let v = Int(arc.target)
                         let label = labels[v]
-                        if label.stamp == generation {
-                            if !(key < label.distance || (key == label.distance && top.rank < label.rank)) { continue }
-                        }
+                        if !label.yields(to: key, rank: top.rank, generation: generation) { continue }
                         labels[v] = NodeLabel(distance: key, rank: top.rank, stamp: generation)
                         heap.push(HeapEntry(key: key, rank: top.rank, node: arc.target))
                     }
@@ -424,9 +426,7 @@ public final class SearchWorkspace {
                             let offer = offers.base[o]
                             let v = Int(offer.node)
                             let label = labels[v]
-                            if label.stamp == generation {
-                                if !(offer.key < label.distance || (offer.key == label.distance && offer.rank < label.rank)) { continue }
-                            }
+                            if !label.yields(to: offer.key, rank: offer.rank, generation: generation) { continue }
                             labels[v] = NodeLabel(distance: offer.key, rank: offer.rank, stamp: generation)
                             let band = layout.band(offer.key)
                             highest = max(highest, band)
@@ -451,9 +451,7 @@ public final class SearchWorkspace {
                 if key > horizon { continue }
                 let v = Int(end.node)
                 let label = labels[v]
-                if label.stamp == generation {
-                    if !(key < label.distance || (key == label.distance && from.rank < label.rank)) { continue }
-                }
+                if !label.yields(to: key, rank: from.rank, generation: generation) { continue }
                 labels[v] = NodeLabel(distance: key, rank: from.rank, stamp: generation)
             }
         }

@@ -151,7 +151,7 @@ public struct VectorTileLayer: Sendable {
 
     static func command(_ id: UInt64, count: Int) -> UInt64 { (id & 0x7) | (UInt64(count) << 3) }
 
-    /// The command stream of `commands(for:)` written as varints into `out` (which it leaves as it was when there is
+    /// The geometry's command stream (MVT 2.1 §4.3) written as varints into `out` (which it leaves as it was when there is
     /// nothing to draw), and the geometry's type; without an array of commands per feature.
     static func writeCommands(for shape: TileGeometry.Shape, into out: inout ProtobufWriter) -> GeometryType? {
         var cursorX = 0, cursorY = 0
@@ -185,41 +185,6 @@ public struct VectorTileLayer: Sendable {
                 }
             }
             return out.bytes.count == start ? nil : .polygon
-        }
-    }
-
-    /// The geometry's command stream, or nil when it has nothing to draw.
-    static func commands(for shape: TileGeometry.Shape) -> (GeometryType, [UInt64])? {
-        var out: [UInt64] = []
-        var cursorX = 0, cursorY = 0
-        func move(_ point: TilePoint) {
-            out.append(ProtobufWriter.zigZag(Int64(point.x - cursorX)))
-            out.append(ProtobufWriter.zigZag(Int64(point.y - cursorY)))
-            cursorX = point.x; cursorY = point.y
-        }
-        switch shape {
-        case .points(let points):
-            guard !points.isEmpty else { return nil }
-            out.append(command(1, count: points.count))
-            for point in points { move(point) }
-            return (.point, out)
-        case .lines(let lines):
-            for line in lines where line.count >= 2 {
-                out.append(command(1, count: 1)); move(line[0])
-                out.append(command(2, count: line.count - 1))
-                for point in line.dropFirst() { move(point) }
-            }
-            return out.isEmpty ? nil : (.lineString, out)
-        case .polygons(let polygons):
-            for rings in polygons {
-                for ring in rings where ring.count >= 3 {
-                    out.append(command(1, count: 1)); move(ring[0])
-                    out.append(command(2, count: ring.count - 1))
-                    for point in ring.dropFirst() { move(point) }
-                    out.append(command(7, count: 1))
-                }
-            }
-            return out.isEmpty ? nil : (.polygon, out)
         }
     }
 }

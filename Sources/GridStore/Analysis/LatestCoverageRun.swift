@@ -7,8 +7,9 @@ struct LatestCoverageRun: Sendable {
     var run: Int64
     var allLevels: String
 
+    /// Asked for every tile and page of items: through a statement kept with the connection.
     static func runID(_ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT max(id) FROM coverage_runs")
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM coverage_runs"))
     }
 
     /// `levels_met` of a building meeting every level of the run's profile.

@@ -35,8 +35,7 @@ final class BuildingCellIndex: Sendable {
     static func key(_ db: Database, datum: TileDatum) throws -> Key {
         // Read for every tile: through statements kept with the connection.
         let version = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM layer_versions WHERE layer = 'buildings'")) ?? 0
-        let run = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM coverage_runs"))
-        return Key(buildingsVersion: version, coverageRun: run, datum: datum)
+        return Key(buildingsVersion: version, coverageRun: try LatestCoverageRun.runID(db), datum: datum)
     }
 
     /// Every building of the store (`only` nil), or only those whose point lies in the tile `only`: the same entries

@@ -16,7 +16,7 @@ enum TileReader {
     /// `LatestCoverageRun.read` through statements kept with the connection, its profile's levels worked out once per
     /// profile text rather than decoded for every tile.
     static func latestCoverage(_ db: Database) throws -> Coverage? {
-        guard let run = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM coverage_runs")) else { return nil }
+        guard let run = try LatestCoverageRun.runID(db) else { return nil }
         let profile = try String.fetchOne(db.cachedStatement(sql: "SELECT profile FROM coverage_runs WHERE id = ?"), arguments: [run])
         if let profile, let known = allLevelsByProfile.withLock({ $0[profile] }) { return Coverage(run: run, allLevels: known) }
         let allLevels = try LatestCoverageRun.allLevels(run: run, db)
