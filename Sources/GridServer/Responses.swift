@@ -19,13 +19,15 @@ enum Responses {
     /// The answer for a body whose ETag (`etag(body)`; nil: not cacheable) is known and whose gzip bytes `gzipped`
     /// gives (nil: sent as it is), asked for only when the client takes gzip and the body is large enough.
     /// `gzipETag`: the tag of the gzip bytes when they have their own (else the body's tag with `gzipTagSuffix`).
+    /// `acceptsGzip`: `acceptsGzip(request)` when the caller has it already.
     static func represented(_ body: [UInt8], etag: String?, gzipETag: String? = nil, gzipped: () -> [UInt8]?, contentType: String,
-                            request: Request, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+                            request: Request, acceptsGzip accepts: Bool? = nil, status: HTTPResponse.Status = .ok,
+                            headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = contentType
         // On every answer, 304 included: caches must key the stored representation by Accept-Encoding.
         headers[.vary] = "Accept-Encoding"
-        let gzip = body.count >= gzipFromBytes && acceptsGzip(request)
+        let gzip = body.count >= gzipFromBytes && (accepts ?? acceptsGzip(request))
         if let etag {
             // A strong ETag names one representation (RFC 9110, 8.8.3): the gzip one has its own tag, so a cache
             // never pairs gzip bytes with the identity tag or the other way round.
@@ -75,6 +77,29 @@ enum Responses {
 
     static func acceptsGzip(_ request: Request) -> Bool {
         guard let accepted = request.headers[.acceptEncoding] else { return false }
+        return acceptsGzip(accepted)
+    }
+
+    /// Whether an Accept-Encoding value takes gzip: an item whose first part is `gzip`, without `q=0`.
+    static func acceptsGzip(_ accepted: String) -> Bool {
+        // ASCII, as clients send it, is read byte by byte with the same splitting and trimming (space and tab are the
+        // ASCII whitespace `CharacterSet.whitespaces` holds).
+        if let ascii = accepted.utf8.withContiguousStorageIfAvailable({ bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            func trimmed(_ part: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+                var part = part
+                while let first = part.first, first == 0x20 || first == 0x09 { part.removeFirst() }
+                while let last = part.last, last == 0x20 || last == 0x09 { part.removeLast() }
+                return part
+            }
+            return bytes.split(separator: UInt8(ascii: ",")).contains { item in
+                let parts = item.split(separator: UInt8(ascii: ";"))
+                guard let first = parts.first, trimmed(first).elementsEqual("gzip".utf8) else { return false }
+                return !parts.dropFirst().contains { trimmed($0).filter { $0 != 0x20 }.elementsEqual("q=0".utf8) }
+            }
+        }), let ascii {
+            return ascii
+        }
         return accepted.split(separator: ",").contains { item in
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.first == "gzip" else { return false }

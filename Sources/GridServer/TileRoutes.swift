@@ -117,7 +117,7 @@ struct TileRoutes: Sendable {
         // A client taking gzip gets the tile with its gzip bytes worked out (`wantsGzip`), so their tag is known.
         return Responses.represented(served.body, etag: served.etag ?? Responses.etag(served.body), gzipETag: served.gzipETag,
                                      gzipped: { served.gzipWorkedOut ? served.gzip : Self.represent.gzip(served.body) },
-                                     contentType: Self.mvt, request: request)
+                                     contentType: Self.mvt, request: request, acceptsGzip: wantsGzip)
     }
 
     /// A tile's ETag and gzip bytes, once per tile: the service keeps them with the tile. Compressed at zlib's fastest

@@ -105,8 +105,7 @@ public struct TileGeometry: Sendable {
             let projected = line.map(project)
             // A line inside the buffered tile is its own one piece (what `clipLine` gives it, without the work).
             for piece in isInside(projected) ? [projected] : clipLine(projected) {
-                let simplified = Self.simplify(piece, tolerance: options.pixel)
-                let quantised = Self.quantise(simplified)
+                let quantised = Self.simplifiedQuantised(piece, tolerance: options.pixel)
                 guard quantised.count >= 2, spansPixel(quantised) else { continue }
                 kept.append(quantised)
             }
@@ -130,14 +129,16 @@ public struct TileGeometry: Sendable {
 
     /// A ring clipped, simplified, quantised and oriented; nil when under `minimumArea` square tile units.
     private func ring(_ ring: LinearRing, minimumArea: Double, exterior: Bool) -> [TilePoint]? {
-        var open = ring.coordinates.map(project)
-        open.removeLast()
+        // The open ring projected, with room for its closing position.
+        var closed: [Position] = []
+        closed.reserveCapacity(ring.coordinates.count)
+        for c in ring.coordinates.dropLast() { closed.append(project(c)) }
         // A ring inside the buffered tile comes out of `clipRing` as it went in.
-        let clipped = isInside(open) ? open : clipRing(open)
-        guard clipped.count >= 3 else { return nil }
-        var closed = clipped
-        closed.append(clipped[0])
-        var quantised = Self.openRing(Self.simplify(closed, tolerance: options.pixel))
+        if !isInside(closed) { closed = clipRing(closed) }
+        guard closed.count >= 3 else { return nil }
+        closed.append(closed[0])
+        var quantised = Self.simplifiedQuantised(closed, tolerance: options.pixel)
+        if quantised.count > 1, quantised.first == quantised.last { quantised.removeLast() }
         // Simplification can fold a ring a few pixels across into a line; such a ring keeps every vertex.
         if quantised.count < 3 { quantised = Self.openRing(closed) }
         guard quantised.count >= 3 else { return nil }
@@ -172,6 +173,19 @@ public struct TileGeometry: Sendable {
         var points = quantise(closed)
         if points.count > 1, points.first == points.last { points.removeLast() }
         return points
+    }
+
+    /// `quantise(simplify(line, tolerance:))` without the simplified line in between.
+    static func simplifiedQuantised(_ line: [Position], tolerance: Double) -> [TilePoint] {
+        guard line.count > 2, tolerance > 0 else { return quantise(line) }
+        let keep = keptBySimplifying(line, tolerance: tolerance)
+        var out: [TilePoint] = []
+        out.reserveCapacity(line.count)
+        for i in line.indices where keep[i] {
+            let point = TilePoint(x: Int(line[i].x.rounded()), y: Int(line[i].y.rounded()))
+            if out.last != point { out.append(point) }
+        }
+        return out
     }
 
     static func quantise(_ positions: [Position]) -> [TilePoint] {
@@ -282,6 +296,12 @@ public struct TileGeometry: Sendable {
     /// the first and last are always kept.
     static func simplify(_ line: [Position], tolerance: Double) -> [Position] {
         guard line.count > 2, tolerance > 0 else { return line }
+        let keep = keptBySimplifying(line, tolerance: tolerance)
+        return line.indices.filter { keep[$0] }.map { line[$0] }
+    }
+
+    /// Which positions of `line` (more than two) Douglas–Peucker keeps.
+    private static func keptBySimplifying(_ line: [Position], tolerance: Double) -> [Bool] {
         var keep = [Bool](repeating: false, count: line.count)
         keep[0] = true
         keep[line.count - 1] = true
@@ -300,7 +320,7 @@ public struct TileGeometry: Sendable {
                 stack.append((farthest, last))
             }
         }
-        return line.indices.filter { keep[$0] }.map { line[$0] }
+        return keep
     }
 
     /// Squared distance from p to the segment a–b.

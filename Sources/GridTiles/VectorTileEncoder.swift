@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes Mapbox Vector Tiles 2.1 (the `vector_tile.proto` of the MVT specification): a tile is a protobuf
 /// message of layers; each layer holds features, a key table and a value table; a feature's `tags` are pairs of
 /// indices into those tables, and its geometry is a stream of command integers (MoveTo 1, LineTo 2, ClosePath 7,
@@ -26,9 +28,11 @@ public struct VectorTileLayer: Sendable {
     private var nextKey = 0
     private var features = ProtobufWriter()
     public private(set) var featureCount = 0
-    /// Reused by `add` for each feature's tags and commands.
+    /// Reused for each feature's tags and commands.
     private var scratchTags = ProtobufWriter()
     private var scratchCommands = ProtobufWriter()
+    /// The type of the feature begun and not yet finished.
+    private var pendingType: GeometryType?
     var featureBytes: Int { features.bytes.count }
 
     public init(name: String, extent: Int = TileGeometry.defaultExtent) {
@@ -39,36 +43,56 @@ public struct VectorTileLayer: Sendable {
     /// Adds a feature; `geometry` is in tile units, already clipped, quantised and oriented (see `TileGeometry`).
     /// Features with nothing to draw are skipped.
     public mutating func add(id: UInt64?, properties: [(String, Value)], geometry: TileGeometry.Shape) {
-        // The layer's two scratch writers, taken out so they stay uniquely referenced, and put back emptied.
-        var packedCommands = ProtobufWriter(), tags = ProtobufWriter()
-        swap(&packedCommands, &scratchCommands)
-        swap(&tags, &scratchTags)
-        defer {
-            packedCommands.bytes.removeAll(keepingCapacity: true)
-            tags.bytes.removeAll(keepingCapacity: true)
-            swap(&packedCommands, &scratchCommands)
-            swap(&tags, &scratchTags)
-        }
-        guard let type = Self.writeCommands(for: geometry, into: &packedCommands) else { return }
-        // The feature message written straight into the layer: its length first, from the lengths of its fields.
-        for (key, value) in properties {
-            if case .double(let number) = value, !number.isFinite { continue }
-            tags.varint(index(of: key))
-            tags.varint(index(of: value))
-        }
+        guard begin(geometry) else { return }
+        for (key, value) in properties { tag(key, value) }
+        finish(id: id)
+    }
+
+    /// Starts a feature (what `add` does in three steps, for a reader that tags values as it reads them): writes the
+    /// geometry's commands and answers whether there is anything to draw; when there is, `tag` each property and
+    /// `finish` the feature. When there is not, tags and the finish are ignored: no key or value is tabled.
+    public mutating func begin(_ geometry: TileGeometry.Shape) -> Bool {
+        scratchCommands.bytes.removeAll(keepingCapacity: true)
+        scratchTags.bytes.removeAll(keepingCapacity: true)
+        pendingType = Self.writeCommands(for: geometry, into: &scratchCommands)
+        return pendingType != nil
+    }
+
+    /// A property of the feature begun: its key and value tabled (a double that is not finite is left out).
+    public mutating func tag(_ key: String, _ value: Value) {
+        guard pendingType != nil else { return }
+        if case .double(let number) = value, !number.isFinite { return }
+        scratchTags.varint(index(of: key))
+        scratchTags.varint(index(of: value))
+    }
+
+    /// A text property of the feature begun, given as SQLite gives a TEXT column (`bytes`, without the terminating NUL,
+    /// and `cString`, the same bytes NUL-terminated): the value is the string `String(cString:)` makes of them. A value
+    /// the layer holds already is found from the bytes, without making the string.
+    public mutating func tag(_ key: String, text bytes: UnsafeRawBufferPointer, cString: UnsafePointer<UInt8>) {
+        guard pendingType != nil else { return }
+        let position = valueIndex.position(ofText: bytes, in: values)
+            ?? index(of: Value.string(String(cString: cString)))
+        scratchTags.varint(index(of: key))
+        scratchTags.varint(position)
+    }
+
+    /// Writes the feature begun straight into the layer: its length first, from the lengths of its fields.
+    public mutating func finish(id: UInt64?) {
+        guard let type = pendingType else { return }
+        pendingType = nil
+        let tags = scratchTags.bytes.count, commands = scratchCommands.bytes.count
         var length = 0
         if let id { length += 1 + ProtobufWriter.varintSize(id) }
-        if !tags.bytes.isEmpty { length += 1 + ProtobufWriter.varintSize(UInt64(tags.bytes.count)) + tags.bytes.count }
+        if tags > 0 { length += 1 + ProtobufWriter.varintSize(UInt64(tags)) + tags }
         length += 1 + ProtobufWriter.varintSize(type.rawValue)
-        if !packedCommands.bytes.isEmpty {
-            length += 1 + ProtobufWriter.varintSize(UInt64(packedCommands.bytes.count)) + packedCommands.bytes.count
-        }
+        if commands > 0 { length += 1 + ProtobufWriter.varintSize(UInt64(commands)) + commands }
         features.key(2, 2)
         features.varint(UInt64(length))
         if let id { features.varintField(1, id) }
-        if !tags.bytes.isEmpty { features.bytesField(2, tags.bytes) }
+        if tags > 0 { features.bytesField(2, scratchTags.bytes) }
         features.varintField(3, type.rawValue)
-        if !packedCommands.bytes.isEmpty { features.bytesField(4, packedCommands.bytes) }
+        if commands > 0 { features.bytesField(4, scratchCommands.bytes) }
         featureCount += 1
     }
 
@@ -96,6 +120,14 @@ public struct VectorTileLayer: Sendable {
         keys.append(key)
         keyIndex[key] = index
         return index
+    }
+
+    /// How many distinct values the layer holds.
+    public var valueCount: Int { values.count }
+
+    /// Room for about `count` distinct values (a reader's guess from a tile before); the tile is the same either way.
+    public mutating func reserveValues(_ count: Int) {
+        valueIndex.reserve(count, values: &values)
     }
 
     private mutating func index(of value: Value) -> UInt64 {
@@ -214,6 +246,47 @@ struct ValueTable {
         case .integer(let number): return mix(UInt64(bitPattern: number) ^ 2)
         case .bool(let flag): return flag ? 3 : 4
         }
+    }
+
+    /// Room for `count` values without growing, for a table that holds none yet (the positions do not depend on it).
+    mutating func reserve(_ count: Int, values: inout [VectorTileLayer.Value]) {
+        guard self.count == 0, count > 0, count <= 1 << 24 else { return }
+        var size = slots.count
+        while size < count * 2 { size *= 2 }
+        if size > slots.count {
+            slots = [Int32](repeating: 0, count: size)
+            hashes = [UInt64](repeating: 0, count: size)
+        }
+        values.reserveCapacity(count)
+    }
+
+    /// FNV-1a over the bytes: `hash(.string(s))` when `bytes` are `s.utf8`.
+    static func hash(text bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// The position in `values` of the string whose UTF-8 is exactly `bytes`, nil when the table has none or cannot tell
+    /// from the bytes alone (a NUL among them, which `String(cString:)` stops at; a string of other bytes under the same
+    /// hash, which `==` might still call equal): the caller then makes the string and asks `index(of:in:)`.
+    func position(ofText bytes: UnsafeRawBufferPointer, in values: [VectorTileLayer.Value]) -> UInt64? {
+        if !bytes.isEmpty, memchr(bytes.baseAddress!, 0, bytes.count) != nil { return nil }
+        let hash = Self.hash(text: bytes)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let position = Int(slots[slot]) - 1
+            if hashes[slot] == hash {
+                guard case .string(var known) = values[position] else { return nil }
+                let same = known.withUTF8 { utf8 in
+                    utf8.count == bytes.count && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+                }
+                return same ? UInt64(position) : nil
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
     }
 
     /// The value's position in `values`, appended when new.

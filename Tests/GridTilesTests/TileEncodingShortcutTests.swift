@@ -87,6 +87,74 @@ struct TileEncodingShortcutTests {
         for layer in layers where layer.featureCount > 0 { reference.bytesField(3, layer.bytes) }
         #expect(encodeVectorTile(layers) == reference.bytes)
     }
+
+    @Test("simplifying and quantising in one pass gives the simplified line quantised")
+    func simplifiedQuantised() {
+        var numbers = Numbers(state: 23)
+        for _ in 0..<5_000 {
+            let count = numbers.int(0...40)
+            let spread = Double(numbers.int(1...4_000))
+            var line = (0..<count).map { _ in TileGeometry.Position(x: numbers.unit() * spread - 64, y: numbers.unit() * spread - 64) }
+            // Repeated positions and a closed ring now and then.
+            if count > 3, numbers.int(0...3) == 0 { line[2] = line[1] }
+            if count > 3, numbers.int(0...3) == 0 { line[count - 1] = line[0] }
+            for tolerance in [0, 0.5, 8, 64] {
+                #expect(TileGeometry.simplifiedQuantised(line, tolerance: tolerance)
+                        == TileGeometry.quantise(TileGeometry.simplify(line, tolerance: tolerance)))
+            }
+        }
+    }
+
+    /// Text as SQLite holds it (NUL-terminated), for `tag(_:text:cString:)`.
+    static func withText<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafePointer<UInt8>) -> R) -> R {
+        (bytes + [0]).withUnsafeBufferPointer { terminated in
+            body(UnsafeRawBufferPointer(start: terminated.baseAddress, count: bytes.count), terminated.baseAddress!)
+        }
+    }
+
+    @Test("a text value tabled from its bytes is the string String(cString:) makes of them, as a value tabled from the string")
+    func textTabledFromBytes() throws {
+        // Repeats, a NUL inside (the string stops there), invalid UTF-8 (repaired), the same text composed and
+        // decomposed (two strings `==` calls equal, of other bytes), empty text, and values of other kinds between.
+        let texts: [[UInt8]] = [
+            Array("osm".utf8), Array("5号楼".utf8), [], Array("osm".utf8), Array("a\u{0}b".utf8), Array("a".utf8),
+            [0x61, 0xFF, 0x62], [0x61, 0xFF, 0x62], Array("caf\u{E9}".utf8), Array("cafe\u{301}".utf8),
+            Array("cafe\u{301}".utf8), Array("5号楼".utf8), [], Array("a\u{0}c".utf8), Array("110105316002005".utf8),
+        ]
+        var numbers = Numbers(state: 29)
+        let pool = texts + (0..<300).map { _ in Array("w\(numbers.int(0...120))".utf8) }
+        for reserved in [0, 500] {
+            var fromBytes = VectorTileLayer(name: "buildings"), fromStrings = VectorTileLayer(name: "buildings")
+            fromBytes.reserveValues(reserved)
+            for id in 0..<2_000 {
+                let shape = TileGeometry.Shape.points([TilePoint(x: numbers.int(0...4095), y: numbers.int(0...4095))])
+                let text = pool[numbers.int(0...(pool.count - 1))]
+                let number = Int64(numbers.int(0...40))
+                let began = fromBytes.begin(shape)
+                #expect(began)
+                Self.withText(text) { bytes, cString in fromBytes.tag("source_id", text: bytes, cString: cString) }
+                fromBytes.tag("households", .integer(number))
+                fromBytes.finish(id: UInt64(id))
+                let string = Self.withText(text) { _, cString in String(cString: cString) }
+                fromStrings.add(id: UInt64(id), properties: [("source_id", .string(string)), ("households", .integer(number))], geometry: shape)
+            }
+            #expect(fromBytes.bytes == fromStrings.bytes)
+            #expect(fromBytes.valueCount == fromStrings.valueCount)
+        }
+    }
+
+    @Test("a feature with nothing to draw tables none of its keys or values")
+    func nothingToDraw() {
+        var layer = VectorTileLayer(name: "network")
+        let began = layer.begin(.lines([[TilePoint(x: 1, y: 1)]]))
+        #expect(!began)
+        layer.tag("highway", .string("footway"))
+        layer.finish(id: 1)
+        #expect(layer.featureCount == 0)
+        var reference = VectorTileLayer(name: "network")
+        reference.add(id: 1, properties: [("highway", .string("footway"))], geometry: .lines([[TilePoint(x: 1, y: 1)]]))
+        #expect(layer.bytes == reference.bytes)
+    }
 }
 
 extension TileEncodingShortcutTests {

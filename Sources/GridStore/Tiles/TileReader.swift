@@ -189,6 +189,14 @@ enum TileReader {
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
             var values = [DatabaseValue](repeating: .null, count: source.properties.count)
+            // Without thinning or area figures a feature's properties are its columns alone: they are tabled as read.
+            let tagsAsRead = thinning == nil && areaCode == nil
+            let names = source.properties.map(\.name), types = source.properties.map(\.type)
+            var perRunValues = [DatabaseValue?](repeating: nil, count: names.count)
+            for (offset, value) in perRun { perRunValues[offset] = value }
+            let hintKey = ValueCountKey(layer: source.name, z: tile.z)
+            if let hint = valueCountHints.withLock({ $0[hintKey] }) { layer.reserveValues(hint) }
+            defer { if tagsAsRead { valueCountHints.withLock { $0[hintKey] = layer.valueCount } } }
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
@@ -209,8 +217,49 @@ enum TileReader {
                     feature = try Geometry(wkb: [UInt8](wkb))
                 }
                 if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
-                for offset in values.indices { values[offset] = DatabaseValue(sqliteStatement: handle, index: Int32(offset + 2)) }
-                draw(id: id, feature) { values[$0] }
+                guard tagsAsRead else {
+                    for offset in values.indices { values[offset] = DatabaseValue(sqliteStatement: handle, index: Int32(offset + 2)) }
+                    draw(id: id, feature) { values[$0] }
+                    continue
+                }
+                // What `draw` does, with each column's value tabled straight from SQLite's accessors.
+                guard let shape = geometry.shape(feature) else {
+                    if let merging, let position = drawnOnTheirOwn[id] { merge(position, merging) }
+                    continue
+                }
+                guard layer.begin(shape) else { continue }
+                for offset in 0..<names.count {
+                    let index = Int32(offset + 2)
+                    let type = sqlite3_column_type(handle, index)
+                    if type == SQLITE_NULL { continue }
+                    if let once = perRunValues[offset] {
+                        if let value = Self.value(once, types[offset], coverage: coverage) { layer.tag(names[offset], value) }
+                        continue
+                    }
+                    switch type {
+                    case SQLITE_INTEGER:
+                        let number = sqlite3_column_int64(handle, index)
+                        switch types[offset] {
+                        case .boolean: layer.tag(names[offset], .bool(number != 0))
+                        case .number: layer.tag(names[offset], .double(Double(number)))
+                        default: layer.tag(names[offset], .integer(number))
+                        }
+                    case SQLITE_FLOAT:
+                        layer.tag(names[offset], .double(sqlite3_column_double(handle, index)))
+                    case SQLITE_TEXT:
+                        guard let text = sqlite3_column_text(handle, index) else {
+                            throw DatabaseError(resultCode: .SQLITE_NOMEM, message: "no memory for a text column", sql: sql)
+                        }
+                        if types[offset] == .boolean {
+                            layer.tag(names[offset], .bool(String(cString: text) == coverage?.allLevels))
+                        } else {
+                            layer.tag(names[offset], text: UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index))), cString: text)
+                        }
+                    default:
+                        continue  // a BLOB, which a vector tile leaves out
+                    }
+                }
+                layer.finish(id: UInt64(exactly: id))
             }
         } else {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
@@ -241,6 +290,14 @@ enum TileReader {
             layer.add(id: nil, properties: properties, geometry: tileCells.square(cell))
         }
         return layer
+    }
+
+    /// Each layer's count of distinct values in the tile of the zoom drawn last, the room a layer's value table is given
+    /// at first.
+    private static let valueCountHints = Mutex([ValueCountKey: Int]())
+    private struct ValueCountKey: Hashable {
+        var layer: String
+        var z: Int
     }
 
     /// The edges of a tile joined into their ways (`lowZoomWayProperty`), one feature each in order of the way's

@@ -89,7 +89,7 @@ public final class TileService: Sendable {
 
     func dataVersion() -> Int64? {
         // Outside a transaction: the pragma needs none, and every request asks it.
-        try? probe?.inDatabase { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+        try? probe?.inDatabase { try Int64.fetchOne($0.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
     }
 
     /// The tile with one layer per source (empty layers left out; a tile with no features is zero bytes).
