@@ -142,14 +142,49 @@ public struct VectorTileLayer: Sendable {
         return layer.bytes
     }
 
-    /// The layer as field 3 of a tile, its features copied once.
+    /// The layer as field 3 of a tile, its features copied once and the rest written in place: `bytes` as a field.
     func write(into tile: inout ProtobufWriter) {
-        let head = head, tail = tail
+        let nameBytes = name.utf8.count
+        let headBytes = 2 + 1 + ProtobufWriter.varintSize(UInt64(nameBytes)) + nameBytes
+        var tailBytes = 1 + ProtobufWriter.varintSize(UInt64(extent))
+        for key in keys { tailBytes += 1 + ProtobufWriter.varintSize(UInt64(key.utf8.count)) + key.utf8.count }
+        for value in values {
+            let message = Self.valueMessageBytes(value)
+            tailBytes += 1 + ProtobufWriter.varintSize(UInt64(message)) + message
+        }
         tile.key(3, 2)
-        tile.varint(UInt64(head.bytes.count + features.bytes.count + tail.bytes.count))
-        tile.bytes.append(contentsOf: head.bytes)
+        tile.varint(UInt64(headBytes + features.bytes.count + tailBytes))
+        tile.varintField(15, 2)
+        tile.stringField(1, name)
         tile.bytes.append(contentsOf: features.bytes)
-        tile.bytes.append(contentsOf: tail.bytes)
+        for key in keys { tile.stringField(3, key) }
+        for value in values {
+            tile.key(4, 2)
+            tile.varint(UInt64(Self.valueMessageBytes(value)))
+            Self.writeValueFields(value, into: &tile)
+        }
+        tile.varintField(5, UInt64(extent))
+    }
+
+    /// The bytes of a value's message.
+    static func valueMessageBytes(_ value: Value) -> Int {
+        switch value {
+        case .string(let text): 1 + ProtobufWriter.varintSize(UInt64(text.utf8.count)) + text.utf8.count
+        case .double: 9
+        case .integer(let number): 1 + ProtobufWriter.varintSize(number >= 0 ? UInt64(number) : ProtobufWriter.zigZag(number))
+        case .bool: 2
+        }
+    }
+
+    /// A value's message's one field.
+    static func writeValueFields(_ value: Value, into message: inout ProtobufWriter) {
+        switch value {
+        case .string(let text): message.stringField(1, text)
+        case .double(let number): message.doubleField(3, number)
+        case .integer(let number):
+            if number >= 0 { message.varintField(5, UInt64(number)) } else { message.varintField(6, ProtobufWriter.zigZag(number)) }
+        case .bool(let flag): message.varintField(7, flag ? 1 : 0)
+        }
     }
 
     /// What precedes the features: the version and the name.
@@ -168,13 +203,7 @@ public struct VectorTileLayer: Sendable {
         var message = ProtobufWriter()
         for value in values {
             message.bytes.removeAll(keepingCapacity: true)
-            switch value {
-            case .string(let text): message.stringField(1, text)
-            case .double(let number): message.doubleField(3, number)
-            case .integer(let number):
-                if number >= 0 { message.varintField(5, UInt64(number)) } else { message.varintField(6, ProtobufWriter.zigZag(number)) }
-            case .bool(let flag): message.varintField(7, flag ? 1 : 0)
-            }
+            Self.writeValueFields(value, into: &message)
             layer.bytesField(4, message.bytes)
         }
         layer.varintField(5, UInt64(extent))

@@ -77,7 +77,9 @@ struct TileEncodingShortcutTests {
                 for id in 0..<numbers.int(1...300) {
                     let x = numbers.int(0...4000), y = numbers.int(0...4000)
                     layer.add(id: UInt64(id), properties: [("households", .integer(Int64(numbers.int(0...90)))), ("name", .string("楼 \(numbers.int(0...20))")),
-                                                          ("area_m2", .double(Double(numbers.int(0...9000)) / 10))],
+                                                          ("area_m2", .double(Double(numbers.int(0...9000)) / 10)),
+                                                          ("offset", .integer(-Int64(numbers.int(0...1 << 40)))), ("met", .bool(numbers.int(0...1) == 0)),
+                                                          ("note", .string(String(repeating: "长", count: numbers.int(0...90))))],
                               geometry: .polygons([[[TilePoint(x: x, y: y), TilePoint(x: x + 20, y: y), TilePoint(x: x + 20, y: y + 30), TilePoint(x: x, y: y + 30)]]]))
                 }
             }
