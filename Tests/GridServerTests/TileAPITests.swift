@@ -425,7 +425,7 @@ struct TileAPITests {
         }
     }
 
-    @Test("zooms 10 to 12 generalise: the network keeps its larger roads (by class below 12, by way at 12), communities those spanning 4 pixels with their shares, grids from 12, facilities thinned to a square of 32 pixels without their source")
+    @Test("zooms 9 to 12 generalise: the network keeps its larger roads (by class below 12, by way at 12), communities those spanning 4 pixels (below zoom 10 16) with their shares, grids from 12, facilities thinned to a square of 32 pixels without their source")
     func lowZoomGeneralisation() async throws {
         guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
         let demo = DemoStore.shared
@@ -434,10 +434,13 @@ struct TileAPITests {
             let box = try #require(tileset["boundingBox"] as? [String: Any])
             let lowerLeft = try #require(box["lowerLeft"] as? [Double]), upperRight = try #require(box["upperRight"] as? [Double])
             let lon = (lowerLeft[0] + upperRight[0]) / 2, lat = (lowerLeft[1] + upperRight[1]) / 2
-            var droppedEdges = 0, keptEdges = 0, keptOutlines = 0, facilities = 0, communitiesWithFigures = 0
-            for z in 10...12 {
+            var droppedEdges = 0, keptEdges = 0, keptOutlines = 0, facilities = 0, communitiesWithFigures = 0, droppedBelowTen = 0
+            for z in 9...12 {
                 let (x, y) = TileCheck.tile(containing: lon, lat, z: z)
                 let classes = Set(try #require(TileLayerSource.networkClasses.classes(z: z)))
+                // An outline needs 4 pixels (32 units), below zoom 10 a cell of 16 (128 units); a pixel's margin for
+                // the R-tree's rounding.
+                let outline = z < TileLayerSource.outlinesNeedCellBelowZoom ? 128.0 : 32.0
                 for collection in ["network", "grids", "communities", "facilities"] {
                     let bytes = [UInt8](buffer: try await client.execute(uri: "/collections/\(collection)/tiles/WebMercatorQuad/\(z)/\(y)/\(x)", method: .get).body)
                     let features = ((try TileCheck.decode(bytes)[collection] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
@@ -519,17 +522,18 @@ struct TileAPITests {
                                 return (Int(p.0 / 256), Int(p.1 / 256)) == square
                             }, "zoom \(z): facility \(id) has no facility of its category in its square")
                         } else {
-                            // Four pixels are 32 units; a margin of a pixel for the R-tree's rounding.
-                            if maxX - minX >= 40 || maxY - minY >= 40 {
-                                #expect(drawn.contains(id), "zoom \(z): \(collection) \(id) spans 5 pixels and is missing")
+                            if maxX - minX >= outline + 8 || maxY - minY >= outline + 8 {
+                                #expect(drawn.contains(id), "zoom \(z): \(collection) \(id) spans \(max(maxX - minX, maxY - minY) / 8) pixels and is missing")
                                 keptOutlines += 1
-                            } else if maxX - minX < 24 && maxY - minY < 24 {
-                                #expect(!drawn.contains(id), "zoom \(z): \(collection) \(id) spans under 3 pixels and is drawn")
+                            } else if maxX - minX < outline - 8 && maxY - minY < outline - 8 {
+                                #expect(!drawn.contains(id), "zoom \(z): \(collection) \(id) spans \(max(maxX - minX, maxY - minY) / 8) pixels and is drawn")
+                                if z < TileLayerSource.outlinesNeedCellBelowZoom { droppedBelowTen += 1 }
                             }
                         }
                     }
                 }
             }
+            #expect(droppedBelowTen > 0, "zoom 9 leaves out communities under a cell")
             #expect(droppedEdges > 100 && keptEdges > 10 && keptOutlines > 10 && facilities > 0 && communitiesWithFigures > 0,
                     "\(droppedEdges) dropped, \(keptEdges) edges, \(keptOutlines) outlines, \(facilities) facilities and \(communitiesWithFigures) communities with figures kept")
         }

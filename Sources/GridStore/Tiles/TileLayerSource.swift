@@ -1,4 +1,5 @@
 import GridModel
+import GridTiles
 
 /// A store layer as a vector-tile layer: the table, its geometry column and the properties each feature carries.
 ///
@@ -42,8 +43,18 @@ public struct TileLayerSource: Sendable {
     public var thinningBelowZoom: Int?
     public var thinningProperty: String?
     /// Low-zoom generalisation of lines and outlines: below `TileLayerSource.generalisedBelowZoom` a feature whose
-    /// R-tree box spans fewer than this many pixels both ways is left out (1: only what is under a pixel).
+    /// R-tree box spans fewer than this many pixels both ways is left out (1: only what is under a pixel); below
+    /// `outlinesNeedCellBelowZoom` one under a cell of `TileCells`, when this is over 1.
     public var lowZoomMinimumPixels = 1
+
+    /// The pixels a feature's box must span (one way) to be drawn at zoom z: a building on its own, not merged into
+    /// its cell; an outline at all.
+    public func minimumPixels(z: Int) -> Int {
+        guard z < Self.generalisedBelowZoom else { return 1 }
+        if mergesSmallBuildings { return TileCells.cellPixels(z: z) }
+        if lowZoomMinimumPixels > 1, z < Self.outlinesNeedCellBelowZoom { return max(lowZoomMinimumPixels, TileCells.cellPixels(z: z)) }
+        return lowZoomMinimumPixels
+    }
     /// Low-zoom generalisation by class: below a tier's zoom only features of its classes are drawn.
     public var lowZoomClasses: ZoomClasses?
     /// Below `generalisedBelowZoom` the layer's lines are drawn one feature per value of this property (the
@@ -93,6 +104,10 @@ public struct TileLayerSource: Sendable {
     public static let generalisedBelowZoom = 13
     /// Outlines of communities and grids spanning fewer pixels than this both ways are left out at low zoom.
     public static let lowZoomOutlinePixels = 4
+    /// Below this zoom an outline needs a cell of `TileCells` (16 pixels) instead: a tile there spans a city, whose
+    /// thousands of communities of a few pixels each weighed most of a megabyte; the cells of merged buildings carry
+    /// their households and coverage.
+    public static let outlinesNeedCellBelowZoom = 10
     /// Grids are drawn from this zoom; below it the communities (with the same coverage figures) stand for them.
     public static let gridsFromZoom = 12
     /// Below this zoom the network is drawn one feature per class (OSM `highway`) in a tile.

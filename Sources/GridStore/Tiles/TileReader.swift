@@ -102,9 +102,9 @@ enum TileReader {
         sql += " WHERE t.id IN (SELECT pkid FROM \"\(source.spatialIndex)\" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?"
         arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
         let span = geometry.minimumFeatureSpanDegrees
-        // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels`, a building drawn on its own one of a
-        // cell (the others are merged into their cells).
-        let pixels = !generalised ? 1 : Double(source.mergesSmallBuildings ? TileCells.cellPixels(z: tile.z) : source.lowZoomMinimumPixels)
+        // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (below zoom 10 a cell's), a building
+        // drawn on its own one of a cell (the others are merged into their cells).
+        let pixels = Double(source.minimumPixels(z: tile.z))
         let minimumSpan = (longitude: span.longitude * pixels, latitude: span.latitude * pixels)
         if !source.isPointLayer {
             sql += " AND (xmax - xmin >= ? OR ymax - ymin >= ?)"
