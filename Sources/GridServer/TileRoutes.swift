@@ -35,6 +35,8 @@ struct TileRoutes: Sendable {
 
     /// The collection as a tile layer: the same properties, by the same expressions, as its items.
     static func source(_ collection: FeatureCollection) -> TileLayerSource { TileLayerSource(collection: collection) }
+    /// The first zoom whose tiles hold the layer's features (grids: `TileLayerSource.gridsFromZoom`).
+    static func minimumZoom(_ collection: FeatureCollection) -> Int { max(minimumZoom, source(collection).drawnFromZoom) }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/collections/:collectionId/tiles") { request, context in
@@ -175,6 +177,7 @@ struct TileRoutes: Sendable {
                 .object([
                     "id": .string(collection.id), "title": .string(collection.title), "description": .string(collection.description),
                     "dataType": "vector", "geometryType": .string(Self.geometryType(collection)),
+                    "minTileMatrix": .string(String(Self.minimumZoom(collection))),
                     "propertiesSchema": .object(["type": "object", "properties": .object(Dictionary(uniqueKeysWithValues: collection.properties.map {
                         ($0.name, JSONValue.object(["type": .string($0.type.rawValue), "description": .string($0.description)]))
                     }))]),
@@ -230,7 +233,7 @@ struct TileRoutes: Sendable {
             "vector_layers": .array(collections.map { collection in
                 .object([
                     "id": .string(collection.id), "description": .string(collection.description),
-                    "minzoom": .number(Double(Self.minimumZoom)), "maxzoom": .number(Double(Self.advertisedMaximumZoom)),
+                    "minzoom": .number(Double(Self.minimumZoom(collection))), "maxzoom": .number(Double(Self.advertisedMaximumZoom)),
                     "fields": .object(Self.fields(collection, levels: levels).merging(
                         Self.source(collection).coverageAreas == nil ? [] : areaFields.map { ($0, "Number") }) { kept, _ in kept }),
                 ])

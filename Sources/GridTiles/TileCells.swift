@@ -1,20 +1,26 @@
 import GridModel
 
-/// Where small features go when a tile cannot draw them one by one: square cells of `cellUnits` tile units
-/// (4 pixels of a 512-pixel tile, 128 × 128 cells a tile). A position belongs to exactly one tile at each zoom
-/// (the one whose column and row are the floor of its world position times 2^z) and to one cell of that tile, so
-/// whatever is summed per cell is summed once per zoom across all tiles.
+/// Where small features go when a tile cannot draw them one by one: square cells of `cellUnits` tile units, by zoom
+/// (`cellPixels`: 4 pixels of a 512-pixel tile from zoom 13 on, 128 × 128 cells a tile; 16 pixels below, 32 × 32
+/// cells, where a city's tiles would otherwise carry tens of thousands of them). A position belongs to exactly one
+/// tile at each zoom (the one whose column and row are the floor of its world position times 2^z) and to one cell of
+/// that tile, so whatever is summed per cell is summed once per zoom across all tiles.
 public struct TileCells: Sendable {
-    public static let cellUnits = 32
     public let tile: TileAddress
     public let extent: Int
+    /// The side of a cell in tile units (8 a pixel, as at the default extent of 4096).
+    public let cellUnits: Int
 
     public init(tile: TileAddress, extent: Int = TileGeometry.defaultExtent) {
         self.tile = tile
         self.extent = extent
+        cellUnits = 8 * Self.cellPixels(z: tile.z)
     }
 
-    public var cellsAcross: Int { extent / Self.cellUnits }
+    /// The side of a cell in pixels of a 512-pixel tile at zoom z: 4 from zoom 13 on, 16 below.
+    public static func cellPixels(z: Int) -> Int { z >= 13 ? 4 : 16 }
+
+    public var cellsAcross: Int { max(extent / cellUnits, 1) }
 
     /// The tile holding a world position (x, y in [0, 1], y southwards) at zoom z; the east and south edges of the
     /// world belong to the last column and row.
@@ -29,16 +35,16 @@ public struct TileCells: Sendable {
         guard x == tile.x, y == tile.y else { return nil }
         let n = tile.matrixSize
         let across = cellsAcross
-        let column = min(max(Int(((worldX * n - Double(tile.x)) * Double(extent)).rounded(.down)) / Self.cellUnits, 0), across - 1)
-        let row = min(max(Int(((worldY * n - Double(tile.y)) * Double(extent)).rounded(.down)) / Self.cellUnits, 0), across - 1)
+        let column = min(max(Int(((worldX * n - Double(tile.x)) * Double(extent)).rounded(.down)) / cellUnits, 0), across - 1)
+        let row = min(max(Int(((worldY * n - Double(tile.y)) * Double(extent)).rounded(.down)) / cellUnits, 0), across - 1)
         return row * across + column
     }
 
     /// The cell's square in tile units, clockwise on screen (the orientation of an exterior ring in MVT 2.1).
     public func square(_ cell: Int) -> TileGeometry.Shape {
         let across = cellsAcross
-        let x0 = (cell % across) * Self.cellUnits, y0 = (cell / across) * Self.cellUnits
-        let x1 = x0 + Self.cellUnits, y1 = y0 + Self.cellUnits
+        let x0 = (cell % across) * cellUnits, y0 = (cell / across) * cellUnits
+        let x1 = x0 + cellUnits, y1 = y0 + cellUnits
         return .polygons([[[TilePoint(x: x0, y: y0), TilePoint(x: x1, y: y0), TilePoint(x: x1, y: y1), TilePoint(x: x0, y: y1)]]])
     }
 

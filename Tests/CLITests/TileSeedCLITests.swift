@@ -47,7 +47,7 @@ struct TileSeedCLITests {
                     if seeded != served or a != c: out['mismatch'].append([z, x, y])
                     out['features'] += sum(len(l['features']) for l in a.values())
                     if z == int(meta['minzoom']):
-                        out['merged_at_min'] += sum(1 for f in a.get('buildings', {}).get('features', []) if 'buildings' in f['properties'])
+                        out['merged_at_min'] += sum(f['properties']['buildings'] for f in a.get('buildings', {}).get('features', []) if 'buildings' in f['properties'])
         out['extra'] = [list(k) for k in stored if k not in seen]
         # The layers' fields are those the TileJSON document lists (the merged cells' and the area figures' among them).
         served_layers = json.load(urllib.request.urlopen(f'{base}/tiles/WebMercatorQuad/tilejson{suffix}'))['vector_layers']
@@ -88,7 +88,8 @@ struct TileSeedCLITests {
         Self.expectSame(outcome, "demo")
         #expect(outcome["stored"] as? Int == summary["tiles"] as? Int)
         #expect((outcome["stored"] as? Int ?? 0) > 40, "\(outcome)")
-        #expect((outcome["merged_at_min"] as? Int ?? 0) > 10, "zoom 10 merges the district's small buildings: \(outcome)")
+        // Buildings merged into cells at zoom 10 (cells of 16 pixels: a handful over the district, holding most buildings).
+        #expect((outcome["merged_at_min"] as? Int ?? 0) > 100, "zoom 10 merges the district's small buildings: \(outcome)")
         #expect((outcome["meta"] as? [String: Any])?["minzoom"] as? String == "10")
         // Grid tiles carry the latest run's figures for their area, and the metadata lists them.
         let gridFields = outcome["grid_fields"] as? [String] ?? []

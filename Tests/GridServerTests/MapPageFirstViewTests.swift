@@ -51,7 +51,7 @@ struct MapPageFirstViewTests {
             let shown = try JSONDecoder().decode([String: Int?].self, from: Data(try #require(page.status("data-community-classes")).utf8))
             #expect(shown == expected)
             // Buildings and facilities are drawn from the zooms the legend states.
-            #expect(page.text(id: "building-zoom-note")?.contains("缩放级 12") == true)
+            #expect(page.text(id: "building-zoom-note")?.contains("缩放级 13") == true)
             #expect(page.text(id: "facility-zoom-note")?.contains("缩放级 13") == true)
             #expect(page.attribute(of: "building-zoom-note", "hidden") == nil)
 

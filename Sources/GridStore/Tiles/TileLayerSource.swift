@@ -1,4 +1,5 @@
 import GridModel
+import GridTiles
 
 /// A store layer as a vector-tile layer: the table, its geometry column and the properties each feature carries.
 ///
@@ -26,23 +27,45 @@ public struct TileLayerSource: Sendable {
     public var joinsCoverage: Bool
     /// Points are never too small to see; other layers drop features under a pixel.
     public var isPointLayer: Bool
-    /// Buildings a tile cannot draw one by one (under a pixel, or clipped to less) are summed into cells of
-    /// `TileCells` instead of dropped: each building whose point lies in the tile is counted once, as itself or in
-    /// its cell (see `TileReader`).
+    /// Buildings a tile cannot draw one by one (under a pixel, or clipped to less; below `generalisedBelowZoom` under
+    /// a cell of `TileCells`) are summed into cells of `TileCells` instead of dropped: each building whose point lies
+    /// in the tile is counted once, as itself or in its cell (see `TileReader`).
     public var mergesSmallBuildings = false
+    /// Below this zoom the layer's tiles hold none of its features (grids: below it a city's grids are a few pixels
+    /// each and their communities carry the same figures).
+    public var drawnFromZoom = 0
+    /// Properties left out below `generalisedBelowZoom`: text that weighs in a low-zoom tile and that nothing drawn
+    /// at that zoom reads (a facility's source and its id there; the feature keeps its id, category and name).
+    public var lowZoomOmittedProperties: Set<String> = []
     /// Below this zoom a point layer keeps one feature per value of `thinningProperty` per cell of `TileCells`
-    /// (the lowest id); from it on every point is drawn.
+    /// (below `generalisedBelowZoom` per square of `lowZoomThinningPixels`; the lowest id); from it on every point is
+    /// drawn.
     public var thinningBelowZoom: Int?
     public var thinningProperty: String?
     /// Low-zoom generalisation of lines and outlines: below `TileLayerSource.generalisedBelowZoom` a feature whose
-    /// R-tree box spans fewer than this many pixels both ways is left out (1: only what is under a pixel).
+    /// R-tree box spans fewer than this many pixels both ways is left out (1: only what is under a pixel); below
+    /// `outlinesNeedCellBelowZoom` one under a cell of `TileCells`, when this is over 1.
     public var lowZoomMinimumPixels = 1
+
+    /// The pixels a feature's box must span (one way) to be drawn at zoom z: a building on its own, not merged into
+    /// its cell; an outline at all.
+    public func minimumPixels(z: Int) -> Int {
+        guard z < Self.generalisedBelowZoom else { return 1 }
+        if mergesSmallBuildings { return TileCells.cellPixels(z: z) }
+        if lowZoomMinimumPixels > 1, z < Self.outlinesNeedCellBelowZoom { return max(lowZoomMinimumPixels, TileCells.cellPixels(z: z)) }
+        return lowZoomMinimumPixels
+    }
     /// Low-zoom generalisation by class: below a tier's zoom only features of its classes are drawn.
     public var lowZoomClasses: ZoomClasses?
     /// Below `generalisedBelowZoom` the layer's lines are drawn one feature per value of this property (the
     /// network's OSM way), the edges joined end to end, with `waySummedProperty` summed (see `TileReader`).
     public var lowZoomWayProperty: String?
     public var waySummedProperty: String?
+    /// Below this zoom the lines are drawn one feature per class (`lowZoomClasses`' property) instead of per way:
+    /// the way's own properties (its id, name) are left out, `waySummedProperty` and `edges` summed over the class.
+    public var classJoinedBelowZoom: Int?
+    /// The property `classJoinedBelowZoom` groups by.
+    public var classProperty: String?
 
     /// Which classes (values of `expression`, SQL over `t`) a tile draws below each zoom.
     public struct ZoomClasses: Sendable {
@@ -56,6 +79,10 @@ public struct TileLayerSource: Sendable {
     /// Grids and communities carry the latest coverage run's figures for the area of their `code`
     /// (`CoverageAreaFigures.tileProperties`): the households and, per level and requirement, the share meeting it.
     public var coverageAreas: CoverageAreaKind?
+    /// Below `generalisedBelowZoom` the area figures are the households and the shares alone, without the households
+    /// meeting each theme (`coverage_met_…`): communities, which a map shades by share at city zoom and whose counts
+    /// weigh a quarter of a zoom 10 tile of a city.
+    public var lowZoomSharesOnly = false
 
     public enum CoverageAreaKind: Sendable { case grids, communities }
 
@@ -66,12 +93,25 @@ public struct TileLayerSource: Sendable {
 
     /// The zoom from which facilities are drawn one by one, however close.
     public static let facilitiesThinnedBelowZoom = 14
+    /// The side, in pixels, of the squares in which a point layer keeps one feature per value below
+    /// `generalisedBelowZoom`: about an icon's size (the map page's are 18 pixels), so a city's tile at zoom 10 holds a
+    /// couple of thousand facilities rather than six thousand.
+    public static let lowZoomThinningPixels = 32
 
-    /// Below this zoom communities and grids need a box spanning one cell of `TileCells` (4 pixels), and the network
-    /// only its larger roads (`networkClasses`); from it on every feature over a pixel is drawn.
+    /// Below this zoom communities and grids need a box spanning 4 pixels, buildings one cell of `TileCells` (else
+    /// they are merged into it), the network only its larger roads (`networkClasses`); from it on every feature over a
+    /// pixel is drawn.
     public static let generalisedBelowZoom = 13
     /// Outlines of communities and grids spanning fewer pixels than this both ways are left out at low zoom.
     public static let lowZoomOutlinePixels = 4
+    /// Below this zoom an outline needs a cell of `TileCells` (16 pixels) instead: a tile there spans a city, whose
+    /// thousands of communities of a few pixels each weighed most of a megabyte; the cells of merged buildings carry
+    /// their households and coverage.
+    public static let outlinesNeedCellBelowZoom = 10
+    /// Grids are drawn from this zoom; below it the communities (with the same coverage figures) stand for them.
+    public static let gridsFromZoom = 12
+    /// Below this zoom the network is drawn one feature per class (OSM `highway`) in a tile.
+    public static let networkJoinedByClassBelowZoom = 12
 
     /// The network's classes (OSM `highway`) at low zoom: to zoom 11 the through roads, at zoom 12 the streets as
     /// well; footways, paths, service roads and the rest from zoom 13 on.
@@ -99,10 +139,11 @@ public struct TileLayerSource: Sendable {
         return fields
     }
 
-    /// The properties of a way of the network drawn below `generalisedBelowZoom` in place of its edges.
+    /// The properties of a way of the network drawn below `generalisedBelowZoom` in place of its edges (below
+    /// `networkJoinedByClassBelowZoom`, of all the edges of a class in the tile).
     public static let networkWayFields: [(name: String, type: ValueType, description: String)] = [
-        ("edges", .integer, "below zoom 13, on a way of the network: how many of its edges the tile joins into it"),
-        ("length_m", .number, "length, m (on a way below zoom 13, of the edges joined)"),
+        ("edges", .integer, "below zoom 13, on a way of the network (below zoom 12, on all the ways of one highway class): how many edges the tile joins into it"),
+        ("length_m", .number, "length, m (below zoom 13, of the edges joined)"),
     ]
 
     var spatialIndex: String { "idx_\(table)_\(geometryColumn)" }
@@ -131,14 +172,19 @@ extension TileLayerSource {
         if collection.id == FeatureCollection.facilities.id {
             thinningBelowZoom = Self.facilitiesThinnedBelowZoom
             thinningProperty = "category"
+            lowZoomOmittedProperties = ["source", "source_id"]
         }
         if collection.id == FeatureCollection.communities.id || collection.id == FeatureCollection.grids.id {
             lowZoomMinimumPixels = Self.lowZoomOutlinePixels
         }
+        if collection.id == FeatureCollection.grids.id { drawnFromZoom = Self.gridsFromZoom }
+        if collection.id == FeatureCollection.communities.id { lowZoomSharesOnly = true }
         if collection.id == FeatureCollection.network.id {
             lowZoomClasses = Self.networkClasses
             lowZoomWayProperty = "osm_way_id"
             waySummedProperty = "length_m"
+            classJoinedBelowZoom = Self.networkJoinedByClassBelowZoom
+            classProperty = "highway"
         }
     }
 

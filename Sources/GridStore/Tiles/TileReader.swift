@@ -83,11 +83,16 @@ enum TileReader {
                       cells: BuildingCellIndex? = nil, areaFigures: CoverageAreaFigures? = nil, block: TileFeatureBlock? = nil,
                       query: LayerQuery? = nil, readsInPlace: Bool = true, _ db: Database) throws -> VectorTileLayer {
         let geometry = TileGeometry(tile: tile, options: options)
+        // Below its first zoom the layer has nothing to draw.
+        guard tile.z >= source.drawnFromZoom else { return VectorTileLayer(name: source.name, extent: options.extent) }
         let box = queryBox(tile, datum: datum, options: options)
         let prepared = try query ?? LayerQuery(source, db)
         let coverage = prepared.coverage, columns = prepared.columns, perRun = prepared.perRun
-        let wayColumn = tile.z < TileLayerSource.generalisedBelowZoom
-            ? source.lowZoomWayProperty.flatMap { name in source.properties.firstIndex { $0.name == name } } : nil
+        let generalised = tile.z < TileLayerSource.generalisedBelowZoom
+        // Below `classJoinedBelowZoom` the lines join by class, else (below `generalisedBelowZoom`) by way.
+        let joinsByClass = generalised && source.classJoinedBelowZoom.map { tile.z < $0 } == true
+        let wayColumn = generalised
+            ? (joinsByClass ? source.classProperty : source.lowZoomWayProperty).flatMap { name in source.properties.firstIndex { $0.name == name } } : nil
         let inPlace = readsInPlace && wayColumn == nil
         var sql = "SELECT t.id, " + (inPlace ? "t.\(source.geometryColumn)" : "AsBinary(t.\(source.geometryColumn))") + columns
             + " FROM \(source.table) t"
@@ -97,8 +102,9 @@ enum TileReader {
         sql += " WHERE t.id IN (SELECT pkid FROM \"\(source.spatialIndex)\" WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?"
         arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
         let span = geometry.minimumFeatureSpanDegrees
-        // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (merged buildings keep one pixel).
-        let pixels = tile.z < TileLayerSource.generalisedBelowZoom ? Double(source.lowZoomMinimumPixels) : 1
+        // Low zooms generalise: outlines need a box of `lowZoomMinimumPixels` (below zoom 10 a cell's), a building
+        // drawn on its own one of a cell (the others are merged into their cells).
+        let pixels = Double(source.minimumPixels(z: tile.z))
         let minimumSpan = (longitude: span.longitude * pixels, latitude: span.latitude * pixels)
         if !source.isPointLayer {
             sql += " AND (xmax - xmin >= ? OR ymax - ymin >= ?)"
@@ -133,7 +139,7 @@ enum TileReader {
         if let merging {
             for position in merging.range(tile) {
                 // The query's own test, on the same R-tree values.
-                if merging.spanX[position] >= span.longitude || merging.spanY[position] >= span.latitude {
+                if merging.spanX[position] >= minimumSpan.longitude || merging.spanY[position] >= minimumSpan.latitude {
                     drawnOnTheirOwn[merging.ids[position]] = position
                 } else {
                     merge(position, merging)
@@ -143,8 +149,12 @@ enum TileReader {
 
         let thinning = source.thinningBelowZoom.map { tile.z < $0 } == true
             ? source.properties.firstIndex { $0.name == source.thinningProperty } : nil
+        let thinningUnits = generalised ? 8 * TileLayerSource.lowZoomThinningPixels : tileCells.cellUnits
         var taken = Set<ThinningKey>()
         let areaCode = areaFigures != nil && source.coverageAreas != nil ? source.properties.firstIndex { $0.name == "code" } : nil
+        // Below `generalisedBelowZoom`, with `lowZoomSharesOnly`, the households meeting each theme are left out.
+        let omittedFigures = generalised && source.lowZoomSharesOnly ? Set(areaFigures?.themes.map(\.householdsProperty) ?? []) : []
+        let omitted = generalised ? Set(source.properties.indices.filter { source.lowZoomOmittedProperties.contains(source.properties[$0].name) }) : []
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         var properties: [(String, VectorTileLayer.Value)] = []
@@ -154,11 +164,11 @@ enum TileReader {
                 return
             }
             if let thinning, case .points(let points) = shape, let first = points.first {
-                let key = ThinningKey(value: column(thinning), column: Self.floorDivide(first.x, TileCells.cellUnits), row: Self.floorDivide(first.y, TileCells.cellUnits))
+                let key = ThinningKey(value: column(thinning), column: Self.floorDivide(first.x, thinningUnits), row: Self.floorDivide(first.y, thinningUnits))
                 guard taken.insert(key).inserted else { return }
             }
             properties.removeAll(keepingCapacity: true)
-            for (offset, property) in source.properties.enumerated() {
+            for (offset, property) in source.properties.enumerated() where !omitted.contains(offset) {
                 var value = column(offset)
                 if let once = perRun[offset], !value.isNull { value = once }
                 if let value = Self.value(value, property.type, coverage: coverage) {
@@ -167,7 +177,8 @@ enum TileReader {
             }
             if let areaFigures, let areaCode, let code = String.fromDatabaseValue(column(areaCode)),
                let area = source.coverageAreas == .grids ? areaFigures.grid(code) : areaFigures.community(code) {
-                properties.append(contentsOf: areaFigures.tileProperties(area))
+                properties.append(contentsOf: omittedFigures.isEmpty ? areaFigures.tileProperties(area)
+                                  : areaFigures.tileProperties(area).filter { !omittedFigures.contains($0.0) })
             }
             layer.add(id: UInt64(exactly: id), properties: properties, geometry: shape)
         }
@@ -264,7 +275,7 @@ enum TileReader {
         } else {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             if let wayColumn {
-                try ways(rows, source, wayColumn: wayColumn, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
+                try ways(rows, source, wayColumn: wayColumn, joinsByClass: joinsByClass, geometry: geometry, datum: datum, coverage: coverage, into: &layer)
                 return layer
             }
             while let row = try rows.next() {
@@ -303,12 +314,13 @@ enum TileReader {
     /// The edges of a tile joined into their ways (`lowZoomWayProperty`), one feature each in order of the way's
     /// first edge id: a way's properties are its first edge's, but for the nodes (left out) and `waySummedProperty` (summed), with `edges` counting them. Edges are chained in id order
     /// where one ends at the next one's end or start, then clipped and simplified to the pixel as one line each.
-    /// Edges without a way stay features of their own.
-    static func ways(_ rows: RowCursor, _ source: TileLayerSource, wayColumn: Int, geometry: TileGeometry, datum: TileDatum,
+    /// Edges without a way stay features of their own. `joinsByClass`: `wayColumn` is the class (`classProperty`),
+    /// and a feature carries only it, the sum and `edges`.
+    static func ways(_ rows: RowCursor, _ source: TileLayerSource, wayColumn: Int, joinsByClass: Bool = false, geometry: TileGeometry, datum: TileDatum,
                      coverage: Coverage?, into layer: inout VectorTileLayer) throws {
         struct Way { var row: [DatabaseValue]; var lines: [[Coordinate]]; var sum: Double; var edges: Int64 }
         var ways: [Way] = []
-        var wayIndex: [Int64: Int] = [:]
+        var wayIndex: [DatabaseValue: Int] = [:]
         let summed = source.waySummedProperty.flatMap { name in source.properties.firstIndex { $0.name == name } }
         while let row = try rows.next() {
             guard let wkb = row[1] as Data? else { continue }
@@ -320,7 +332,7 @@ enum TileReader {
             var line = datum == .wgs84 ? coordinates : coordinates.map { datum.system.fromWGS84($0) }
             let values = (0..<source.properties.count).map { row[$0 + 2] as DatabaseValue }
             let length = summed.flatMap { Double.fromDatabaseValue(values[$0]) } ?? 0
-            let way = Int64.fromDatabaseValue(values[wayColumn])
+            let way: DatabaseValue? = joinsByClass ? values[wayColumn] : Int64.fromDatabaseValue(values[wayColumn]).map { $0.databaseValue }
             guard let way, let index = wayIndex[way] else {
                 if let way { wayIndex[way] = ways.count }
                 ways.append(Way(row: values, lines: [line], sum: length, edges: 1))
@@ -346,7 +358,7 @@ enum TileReader {
             for (offset, property) in source.properties.enumerated() {
                 if offset == summed {
                     properties.append((property.name, .double((way.sum * 100).rounded() / 100)))
-                } else if !Self.edgeProperties.contains(property.name),
+                } else if !Self.edgeProperties.contains(property.name), !joinsByClass || offset == wayColumn,
                           let value = value(way.row[offset], property.type, coverage: coverage) {
                     properties.append((property.name, value))
                 }

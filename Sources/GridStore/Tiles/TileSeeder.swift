@@ -231,7 +231,7 @@ public enum TileSeeder {
             if TileLayerSource(collection: collection).coverageAreas != nil {
                 for name in areaFields where fields[name] == nil { fields[name] = "Number" }
             }
-            return ["id": collection.id, "description": collection.description, "minzoom": request.minZoom, "maxzoom": request.maxZoom, "fields": fields]
+            return ["id": collection.id, "description": collection.description, "minzoom": max(request.minZoom, TileLayerSource(collection: collection).drawnFromZoom), "maxzoom": request.maxZoom, "fields": fields]
         }
         let json = try JSONSerialization.data(withJSONObject: ["vector_layers": layers], options: [.sortedKeys])
         func number(_ value: Double) -> String { String(format: "%.7f", value) }

@@ -246,15 +246,16 @@
                                colours: shareColours, none: noHouseholdsColour } : null,
              fill: "#6a4c93", fillOpacity: entry ? (faint ? 0.2 : 0.55) : 0.03 };
   }
-  // Grids are drawn from zoom 11 (below it a city's grids are a few pixels each); below it the communities are shaded
-  // by the same theme, from their own figures.
-  const gridsFromZoom = 11;
-  // Buildings are drawn one by one from zoom 12, where every tile carries each building's coverage; below it the tiles
-  // merge small buildings into cells that carry sums, which the building legend's colours do not describe (drawn, they
-  // hid the communities' shading under a grey blanket). Facilities are drawn from zoom 13: a low-zoom tile of a city
-  // holds tens of thousands of them (37,000 in one zoom-9 tile of the 1 M-building city), more icons than MapLibre's
-  // symbol layer takes in one tile (32,768: past it every frame throws and the map never finishes drawing).
-  const buildingsFromZoom = 12;
+  // Grids are drawn from zoom 12, the first zoom whose tiles hold them (below it a city's grids are a few pixels each);
+  // below it the communities are shaded by the same theme, from their own figures.
+  const gridsFromZoom = 12;
+  // Buildings are drawn one by one from zoom 13, where every tile carries each building's coverage; below it the tiles
+  // merge buildings under a cell (16 pixels) into cells that carry sums, which the building legend's colours
+  // do not describe (drawn, they hid the grids' shading under a grey blanket). Facilities are drawn from zoom 13: a
+  // low-zoom tile of a city holds tens of thousands of them (37,000 in one zoom-9 tile of the 1 M-building city), more
+  // icons than MapLibre's symbol layer takes in one tile (32,768: past it every frame throws and the map never
+  // finishes drawing).
+  const buildingsFromZoom = 13;
   const facilitiesFromZoom = 13;
   function communityAreaStyle() {
     const entry = summaryTheme(currentTheme());
