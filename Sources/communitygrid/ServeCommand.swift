@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("reseed-zooms"), help: ArgumentHelp("The zooms --reseed seeds (default: the file's, else 10-16).", valueName: "MIN-MAX"))
     var reseedZooms: String?
     @Option(name: .customLong("reseed-threads"), help: "Threads drawing for --reseed, each at the lowest priority.")
-    var reseedThreads = 1
+    var reseedThreads = 2
     @Option(name: .customLong("tile-cache-mb"), help: "Megabytes of tiles kept in memory (default: an eighth of the machine's memory, 256 to 4096).")
     var tileCacheMB: Int?
 
@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         if reseed {
             guard let seededTiles else { throw ValidationError("--reseed keeps the --tiles FILE.mbtiles seeded: give --tiles") }
             settings.reseed = try reseedPlan(path: seededTiles, settings: &settings)
-        } else if reseedZooms != nil || reseedThreads != 1 {
+        } else if reseedZooms != nil || reseedThreads != 2 {
             throw ValidationError("--reseed-zooms and --reseed-threads go with --reseed")
         } else if let seededTiles {
             do { settings.seededTiles = try SeededTiles(path: seededTiles) } catch { throw ValidationError("--tiles \(seededTiles): \(error)") }

@@ -22,8 +22,8 @@ struct TileReseedTests {
         var all: [String] { lines.withLock { $0 } }
     }
 
-    static func plan(_ path: String, zooms: ClosedRange<Int>, lines: Lines) -> TileReseeder.Plan {
-        TileReseeder.Plan(path: path, zooms: zooms, settleSeconds: 0.3, report: { lines.add($0) })
+    static func plan(_ path: String, zooms: ClosedRange<Int>, lines: Lines, workers: Int = 1) -> TileReseeder.Plan {
+        TileReseeder.Plan(path: path, zooms: zooms, workers: workers, settleSeconds: 0.3, report: { lines.add($0) })
     }
 
     /// Runs `body` against a live server with the state's background seeding going, as `GridServer.serve` does.
@@ -91,7 +91,7 @@ struct TileReseedTests {
         let path = demo.directory.appendingPathComponent("demo.mbtiles").path
         let lines = Lines()
         let drawing = TileService(store: demo.store, capacityBytes: 0)
-        try await Self.serving(demo.store, Self.plan(path, zooms: 12...15, lines: lines)) { state, client in
+        try await Self.serving(demo.store, Self.plan(path, zooms: 12...15, lines: lines, workers: 2)) { state, client in
             try await Self.waitUntilSeeded(client, seedings: 1)
             let file = try SeededTiles(path: path)
             #expect(file.fingerprint == (try TileFingerprint.current(demo.store)))
@@ -184,7 +184,7 @@ struct TileReseedTests {
         let path = demo.directory.appendingPathComponent("demo.mbtiles").path
         // Zooms deep enough that seeding takes a while (tens of thousands of tiles: it never finishes here).
         let box = try #require(try TileSeeder.box(store: demo.store, given: nil))
-        let maxZoom = try #require((14...20).first { TileSeeder.tileCount(minZoom: 12, maxZoom: $0, box: box, datum: .wgs84) >= 20000 })
+        let maxZoom = try #require((14...22).first { TileSeeder.tileCount(minZoom: 12, maxZoom: $0, box: box, datum: .wgs84) >= 20000 })
         let lines = Lines()
         let temporary = TileSeeder.temporaryPath(for: path)
         let stopSeconds = try await Self.serving(demo.store, Self.plan(path, zooms: 12...maxZoom, lines: lines)) { state, client in
@@ -210,6 +210,32 @@ struct TileReseedTests {
         #expect(try Self.temporaries(demo.directory).isEmpty)
         #expect(lines.all.filter { $0.hasPrefix("seeding \(path) in the background") }.count == 2, "\(lines.all)")
         #expect(!lines.all.contains { $0.hasPrefix("seeded ") }, "\(lines.all)")
+    }
+
+    @Test("seeding on threads of its own at the lowest priority writes the tiles the shared pool writes")
+    func ownThreadsSameTiles() throws {
+        let demo = try DemoStore()
+        let pooled = demo.directory.appendingPathComponent("pooled.mbtiles").path
+        _ = try TileSeeder.seed(store: demo.store, request: .init(minZoom: 12, maxZoom: 15, bbox: nil, datum: .wgs84, output: pooled), workers: 2)
+        let reference = try SeededTiles(path: pooled)
+        let addresses = Self.addresses(reference)
+        // Several times over: each seeding starts and ends its threads.
+        for round in 0..<4 {
+            let own = demo.directory.appendingPathComponent("own-\(round).mbtiles").path
+            let outcome = try TileSeeder.seed(store: demo.store, request: .init(minZoom: 12, maxZoom: 15, bbox: nil, datum: .wgs84, output: own, onlyUnchanged: true),
+                                              workers: 1 + round % 2, lowestPriority: true)
+            #expect(outcome.fingerprint == reference.fingerprint)
+            let file = try SeededTiles(path: own)
+            for address in addresses { #expect(try file.tile(address) == (try reference.tile(address)), "\(address)") }
+        }
+        // Told to stop: nothing written, no temporary.
+        let stopped = demo.directory.appendingPathComponent("stopped.mbtiles").path
+        #expect(throws: TileSeeder.Stopped.self) {
+            try TileSeeder.seed(store: demo.store, request: .init(minZoom: 12, maxZoom: 15, bbox: nil, datum: .wgs84, output: stopped),
+                                workers: 2, lowestPriority: true, stops: { true })
+        }
+        #expect(!FileManager.default.fileExists(atPath: stopped))
+        #expect(try Self.temporaries(demo.directory).isEmpty)
     }
 
     @Test("a file that cannot be written is reported once; tiles are drawn")

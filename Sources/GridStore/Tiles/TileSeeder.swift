@@ -244,20 +244,33 @@ public enum TileSeeder {
             DispatchQueue.concurrentPerform(iterations: workers, execute: work)
             return
         }
-        // The threads end before this returns, so `work` does not outlive the call.
+        // Each thread lets `work` go before it says it is done, so `work` does not outlive the call.
         withoutActuallyEscaping(work) { work in
             let done = DispatchGroup()
             for worker in 0..<workers {
                 done.enter()
+                let slot = WorkerSlot(work)
                 let thread = Thread {
                     lowerThisThreadsPriority()
-                    work(worker)
+                    slot.run(worker)
                     done.leave()
                 }
                 thread.name = "communitygrid seeding \(worker + 1)"
                 thread.start()
             }
             done.wait()
+        }
+    }
+
+    /// A worker's closure, held until it has run and let go then: a thread keeps its block until it ends, after it has
+    /// said it is done, and `withoutActuallyEscaping` traps when the closure is still held once it returns.
+    private final class WorkerSlot: @unchecked Sendable {
+        // Read and cleared only by the one thread that runs it.
+        private var work: (@Sendable (Int) -> Void)?
+        init(_ work: @escaping @Sendable (Int) -> Void) { self.work = work }
+        func run(_ worker: Int) {
+            work?(worker)
+            work = nil
         }
     }
 
