@@ -43,8 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
     var reseed = false
     @Option(name: .customLong("reseed-zooms"), help: ArgumentHelp("The zooms --reseed seeds (default: the file's, else 10-16).", valueName: "MIN-MAX"))
     var reseedZooms: String?
-    @Option(name: .customLong("reseed-threads"), help: "Threads drawing for --reseed, each at the lowest priority.")
-    var reseedThreads = 2
+    @Option(name: .customLong("reseed-threads"), help: "Threads drawing for --reseed, each at the lowest priority (default: 2).")
+    var reseedThreads: Int?
     @Option(name: .customLong("tile-cache-mb"), help: "Megabytes of tiles kept in memory (default: an eighth of the machine's memory, 256 to 4096).")
     var tileCacheMB: Int?
 
@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         if reseed {
             guard let seededTiles else { throw ValidationError("--reseed keeps the --tiles FILE.mbtiles seeded: give --tiles") }
             settings.reseed = try reseedPlan(path: seededTiles, settings: &settings)
-        } else if reseedZooms != nil || reseedThreads != 2 {
+        } else if reseedZooms != nil || reseedThreads != nil {
             throw ValidationError("--reseed-zooms and --reseed-threads go with --reseed")
         } else if let seededTiles {
             do { settings.seededTiles = try SeededTiles(path: seededTiles) } catch { throw ValidationError("--tiles \(seededTiles): \(error)") }
@@ -109,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--tiles \(path): no directory \(folder)")
         }
-        guard (1...64).contains(reseedThreads) else { throw ValidationError("--reseed-threads must be from 1 to 64, not \(reseedThreads)") }
+        let threads = reseedThreads ?? 2
+        guard (1...64).contains(threads) else { throw ValidationError("--reseed-threads must be from 1 to 64, not \(threads)") }
         var zooms: ClosedRange<Int>?
         if let reseedZooms {
             let parts = reseedZooms.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
@@ -118,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             zooms = low...high
         }
-        var plan = TileReseeder.Plan(path: path, zooms: zooms ?? 10...16, workers: reseedThreads, report: { Console.note($0) })
+        var plan = TileReseeder.Plan(path: path, zooms: zooms ?? 10...16, workers: threads, report: { Console.note($0) })
         if FileManager.default.fileExists(atPath: path) {
             do {
                 let file = try SeededTiles(path: path)

@@ -15,6 +15,7 @@ struct TileReseedCLITests {
         for (arguments, option, message) in [
             (["--reseed"], "--reseed", "give --tiles"),
             (["--tiles", file, "--reseed-zooms", "10-16"], "--reseed-zooms", "go with --reseed"),
+            (["--tiles", file, "--reseed-threads", "2"], "--reseed-threads", "go with --reseed"),
             (["--tiles", file, "--reseed", "--reseed-zooms", "16-10"], "--reseed-zooms 16-10", "MIN-MAX"),
             (["--tiles", file, "--reseed", "--reseed-zooms", "10"], "--reseed-zooms 10", "MIN-MAX"),
             (["--tiles", file, "--reseed", "--reseed-threads", "0"], "--reseed-threads", "from 1 to 64"),
