@@ -14,7 +14,12 @@ public enum GridServer {
     /// The router with what `startup` begins reading as the server starts.
     static func router(store: Store, settings: ServerSettings,
                        startup: (ServerState, TileService) -> StartupReads) -> Router<BasicRequestContext> {
-        let state = ServerState(store: store, settings: settings)
+        router(state: ServerState(store: store, settings: settings), startup: startup)
+    }
+
+    /// The routes over `state` (its store and settings).
+    static func router(state: ServerState, startup: (ServerState, TileService) -> StartupReads) -> Router<BasicRequestContext> {
+        let settings = state.settings
         let tileRoutes = TileRoutes(state: state)
         let startup = startup(state, tileRoutes.tiles)
         let routes = RouteTable()
@@ -49,23 +54,46 @@ public enum GridServer {
         store: Store, settings: ServerSettings, logger: Logger? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        try application(state: ServerState(store: store, settings: settings), logger: logger, onServerRunning: onServerRunning)
+    }
+
+    static func application(
+        state: ServerState, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let store = state.store, settings = state.settings
         try GridRunRequests.failAbandoned(store: store)
         // A broken installation fails here, not at the first /api request.
         guard OpenAPIDocument.bytes != nil else { throw ServerResources.Missing(file: "openapi.json") }
         var logger = logger ?? Logger(label: "communitygrid.serve")
         if logger.logLevel > .info { logger.logLevel = .info }
         return Application(
-            router: router(store: store, settings: settings),
+            router: router(state: state) { state, tiles in StartupReads.begin(figures: state.coverageFigures, tiles: tiles) },
             server: httpServer(settings),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "communitygrid"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
     }
 
-    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight; with `settings.reseed`, keeps the seeded
+    /// file the store's meanwhile and stops that seeding (its temporary file removed) before returning.
     public static func serve(
         store: Store, settings: ServerSettings, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        try await application(store: store, settings: settings, onServerRunning: onServerRunning).runService()
+        let state = ServerState(store: store, settings: settings)
+        let application = try application(state: state, onServerRunning: onServerRunning)
+        try await reseeding(state) { try await application.runService() }
+    }
+
+    /// Runs `body` with the state's background seeding (if any) going, and stops it after.
+    static func reseeding<Value: Sendable>(_ state: ServerState, _ body: () async throws -> Value) async throws -> Value {
+        guard let reseeder = state.reseeder else { return try await body() }
+        reseeder.start()
+        let value: Value
+        do { value = try await body() } catch {
+            reseeder.stop()
+            throw error
+        }
+        reseeder.stop()
+        return value
     }
 }

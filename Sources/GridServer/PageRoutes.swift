@@ -41,10 +41,12 @@ struct PageRoutes: Sendable {
         }
         router.get("/health") { request, _ in
             let counts = try StoredLayers.counts(store: state.store)
-            return Responses.json(.object([
+            var health: [String: JSONValue] = [
                 "status": "ok",
                 "features": .object(Dictionary(uniqueKeysWithValues: counts.map { ($0.table, JSONValue.number(Double($0.count))) })),
-            ]), request: request, cacheable: false)
+            ]
+            health["seeded_tiles"] = state.seededTilesHealth()
+            return Responses.json(.object(health), request: request, cacheable: false)
         }
         router.get("/metrics") { request, _ in
             Responses.bytes(state.metrics.text(), contentType: "text/plain; version=0.0.4; charset=utf-8", request: request, cacheable: false)

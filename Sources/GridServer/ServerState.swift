@@ -27,6 +27,9 @@ public struct ServerSettings: Sendable {
     public var basemap: Basemap?
     /// Tiles written by `tiles seed`, answered in place of drawing while the store is as it was seeded.
     public var seededTiles: SeededTiles?
+    /// Seeds the file of `seededTiles` (or a missing one) again in the background whenever the store's tile fingerprint
+    /// is not the file's, while `serve` runs; nil: the file is answered from only while it holds.
+    public var reseed: TileReseeder.Plan?
     /// Bytes of drawn and read tiles kept in memory; nil: `TileService.defaultCapacityBytes()` (from the machine's memory).
     public var tileCacheBytes: Int?
     public init() {}
@@ -87,6 +90,10 @@ final class ServerState: Sendable {
     /// Rendered coverage runs (`/coverage`, `/coverage/runs/{id}`) by run, community and base address, kept while
     /// SQLite's data version holds (any commit empties it): a city's run is read and rolled up once, not per request.
     let coverageAnswers = Mutex<(dataVersion: Int64?, answers: [String: [UInt8]])>((nil, [:]))
+    /// Vector tiles, drawn or read from the seeded file, kept in memory.
+    let tiles: TileService
+    /// Keeps the seeded file the store's while the server runs (`settings.reseed`); started and stopped by `GridServer.serve`.
+    let reseeder: TileReseeder?
 
     init(store: Store, settings: ServerSettings) {
         self.store = store
@@ -96,6 +103,26 @@ final class ServerState: Sendable {
         metrics = RequestMetrics()
         isochroneSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentIsochrones, work: "isochrone", retryAfterSeconds: 1)
         runSlots = ComputeSlots(capacity: settings.limits.maximumConcurrentRuns, work: "grid run", retryAfterSeconds: 10)
+        let tiles = TileService(store: store, capacityBytes: settings.tileCacheBytes ?? TileService.defaultCapacityBytes(),
+                                rebuildsIndexInBackground: true, areaFigures: coverageFigures,
+                                seeded: settings.seededTiles, represents: TileRoutes.represent)
+        self.tiles = tiles
+        reseeder = settings.reseed.map { TileReseeder(tiles: tiles, plan: $0) }
+    }
+
+    /// The seeded file's state for `/health`: whether tiles are answered from it now (its fingerprint is the store's) and,
+    /// with `reseed`, what the background seeding does and how many seedings finished; nil without a file.
+    func seededTilesHealth() -> JSONValue? {
+        guard settings.seededTiles != nil || reseeder != nil else { return nil }
+        var object: [String: JSONValue] = ["current": .bool(tiles.seededIsCurrent())]
+        if let status = reseeder?.status {
+            object["reseeding"] = .string(status.phase.rawValue)
+            object["seedings"] = .number(Double(status.seedings))
+            if let tiles = status.lastTiles, let seconds = status.lastSeconds {
+                object["last_seeding"] = .object(["tiles": .number(Double(tiles)), "seconds": .number((seconds * 10).rounded() / 10)])
+            }
+        }
+        return .object(object)
     }
 
     /// The walking network and layers for isochrones, reloaded when any layer changed (its data versions).

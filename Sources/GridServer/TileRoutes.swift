@@ -14,9 +14,7 @@ struct TileRoutes: Sendable {
 
     init(state: ServerState) {
         self.state = state
-        tiles = TileService(store: state.store, capacityBytes: state.settings.tileCacheBytes ?? TileService.defaultCapacityBytes(),
-                            rebuildsIndexInBackground: true, areaFigures: state.coverageFigures,
-                            seeded: state.settings.seededTiles, represents: Self.represent)
+        tiles = state.tiles
         // The coverage figures and the buildings' point index are read at start by `StartupReads`.
     }
 

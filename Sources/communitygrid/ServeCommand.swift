@@ -4,6 +4,7 @@ import GridAnalysis
 import GridCommandLine
 import GridServer
 import GridStore
+import GridTiles
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +34,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("tiles"), help: ArgumentHelp("An MBTiles file `tiles seed` wrote from this store: its tiles are answered from it, not drawn, while the store is unchanged since.", valueName: "FILE.mbtiles"))
     var seededTiles: String?
+    @Flag(name: .customLong("reseed"), help: ArgumentHelp("""
+        Keep the --tiles file the store's: seed it in the background (as `tiles seed` does, at the lowest priority) when it \
+        is missing or the store changed since it was seeded, and again after every change, once the data has been still \
+        for 2 s; tiles are drawn meanwhile. The same zooms, layers and datum as the file (default zooms 10-16, every \
+        layer, wgs84); the box is the store's.
+        """))
+    var reseed = false
+    @Option(name: .customLong("reseed-zooms"), help: ArgumentHelp("The zooms --reseed seeds (default: the file's, else 10-16).", valueName: "MIN-MAX"))
+    var reseedZooms: String?
+    @Option(name: .customLong("reseed-threads"), help: "Threads drawing for --reseed, each at the lowest priority (default: 2).")
+    var reseedThreads: Int?
     @Option(name: .customLong("tile-cache-mb"), help: "Megabytes of tiles kept in memory (default: an eighth of the machine's memory, 256 to 4096).")
     var tileCacheMB: Int?
 
@@ -44,7 +56,12 @@ struct ServeCommand: AsyncParsableCommand {
         settings.leafletDirectory = leaflet
         settings.maplibreDirectory = maplibre
         settings.profile = try profileOptions.load()
-        if let seededTiles {
+        if reseed {
+            guard let seededTiles else { throw ValidationError("--reseed keeps the --tiles FILE.mbtiles seeded: give --tiles") }
+            settings.reseed = try reseedPlan(path: seededTiles, settings: &settings)
+        } else if reseedZooms != nil || reseedThreads != nil {
+            throw ValidationError("--reseed-zooms and --reseed-threads go with --reseed")
+        } else if let seededTiles {
             do { settings.seededTiles = try SeededTiles(path: seededTiles) } catch { throw ValidationError("--tiles \(seededTiles): \(error)") }
         }
         if let tileCacheMB {
@@ -74,11 +91,48 @@ struct ServeCommand: AsyncParsableCommand {
         if let problem = GridServer.mapPageProblem { Console.note("warning: \(problem); the map page will not draw") }
         let store = try self.store.open()
         if let seeded = settings.seededTiles, try TileFingerprint.current(store) != seeded.fingerprint {
-            Console.note("warning: the store changed since \(seeded.path) was seeded; its tiles are drawn instead until it is seeded again")
+            Console.note(settings.reseed == nil ? "warning: the store changed since \(seeded.path) was seeded; its tiles are drawn instead until it is seeded again"
+                         : "the store changed since \(seeded.path) was seeded; its tiles are drawn until it is seeded again in the background")
         }
         let host = self.host
         try await GridServer.serve(store: store, settings: settings) { port in
             Console.note("serving \(store.path) at http://\(host):\(port)/ (map page), API description at http://\(host):\(port)/api")
         }
+    }
+
+    /// What `--reseed` seeds: the zooms given, else the file's zooms, layers and datum when it is one `tiles seed` wrote,
+    /// else zooms 10–16 of every layer in WGS84. A file that cannot be served is reported and seeded again.
+    func reseedPlan(path: String, settings: inout ServerSettings) throws -> TileReseeder.Plan {
+        guard path.hasSuffix(".mbtiles") else { throw ValidationError("--tiles \(path): the file name must end in .mbtiles") }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--tiles \(path): no directory \(folder)")
+        }
+        let threads = reseedThreads ?? 2
+        guard (1...64).contains(threads) else { throw ValidationError("--reseed-threads must be from 1 to 64, not \(threads)") }
+        var zooms: ClosedRange<Int>?
+        if let reseedZooms {
+            let parts = reseedZooms.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let low = parts[0], let high = parts[1], 0 <= low, low <= high, high <= TileAddress.maximumZoom else {
+                throw ValidationError("--reseed-zooms \(reseedZooms): give MIN-MAX, zooms from 0 to \(TileAddress.maximumZoom), e.g. 10-16")
+            }
+            zooms = low...high
+        }
+        var plan = TileReseeder.Plan(path: path, zooms: zooms ?? 10...16, workers: threads, report: { Console.note($0) })
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                let file = try SeededTiles(path: path)
+                settings.seededTiles = file
+                if case .success(let layers) = TileSeeder.layers(file.layers.joined(separator: ",")) {
+                    plan.layers = layers
+                    plan.datum = file.datum
+                    if zooms == nil { plan.zooms = file.zooms }
+                }
+            } catch {
+                Console.note("warning: --tiles \(path): \(error); it is seeded again in the background")
+            }
+        }
+        return plan
     }
 }

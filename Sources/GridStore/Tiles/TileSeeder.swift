@@ -4,6 +4,9 @@ import GRDB
 import GridModel
 import GridTiles
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes every tile of a zoom range over a box to an MBTiles 1.3 file: the tiles `/tiles/WebMercatorQuad/{z}/{y}/{x}`
 /// serves (every layer), drawn by the same `TileService.draw`, gzip-compressed as tippecanoe writes them, rows in the
@@ -20,8 +23,13 @@ public enum TileSeeder {
         /// The layers drawn, in the order `/tiles` draws them: all five by default. One layer gives the tiles of
         /// `/collections/{id}/tiles/WebMercatorQuad`, every layer those of `/tiles/WebMercatorQuad`.
         public var layers: [FeatureCollection]
-        public init(minZoom: Int, maxZoom: Int, bbox: BoundingBox?, datum: TileDatum, output: String, layers: [FeatureCollection] = FeatureCollection.all) {
+        /// Renames the file onto the output only when the store's fingerprint is the same after as before (a file the
+        /// server answers from); otherwise throws `StoreChanged` and leaves the output as it was.
+        public var onlyUnchanged: Bool
+        public init(minZoom: Int, maxZoom: Int, bbox: BoundingBox?, datum: TileDatum, output: String, layers: [FeatureCollection] = FeatureCollection.all,
+                    onlyUnchanged: Bool = false) {
             self.minZoom = minZoom; self.maxZoom = maxZoom; self.bbox = bbox; self.datum = datum; self.output = output
+            self.onlyUnchanged = onlyUnchanged
             self.layers = FeatureCollection.all.filter { collection in layers.contains { $0.id == collection.id } }
         }
     }
@@ -46,8 +54,15 @@ public enum TileSeeder {
         /// Bytes of the written tiles, gzip-compressed.
         public var bytes: Int
         public var bbox: BoundingBox
+        /// The store's fingerprint the file records; nil when the store changed while it was seeded.
+        public var fingerprint: String?
         public var tiles: Int { tilesByZoom.values.reduce(0, +) }
     }
+
+    /// The store's fingerprint changed while a seeding that asked for an unchanged one ran: nothing was written.
+    public struct StoreChanged: Error {}
+    /// The seeding was told to stop: nothing was written.
+    public struct Stopped: Error {}
 
     /// Zooms drawn together from one read of their features: a tile and its descendants three zooms down.
     static let blockZooms = 4
@@ -114,10 +129,13 @@ public enum TileSeeder {
         }
     }
 
-    /// Draws and writes the tiles on `workers` threads. `progress` is called now and then with the zoom being drawn,
-    /// the tiles drawn so far and the total.
+    /// Draws and writes the tiles on `workers` threads: the shared pool's, or with `lowestPriority` threads of their own
+    /// at the lowest scheduling priority (a server seeding in the background). `progress` is called now and then with
+    /// the zoom being drawn, the tiles drawn so far and the total. `stops` is asked before each unit of work: once it
+    /// says true the seeding throws `Stopped`, leaving nothing behind.
     public static func seed(store: Store, request: Request, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) throws -> Outcome {
+                            lowestPriority: Bool = false, progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in },
+                            stops: @escaping @Sendable () -> Bool = { false }) throws -> Outcome {
         guard let box = try box(store: store, given: request.bbox, layers: request.layers) else {
             throw StoreError.badInput("the store holds no features to draw tiles of; import a layer first")
         }
@@ -154,10 +172,15 @@ public enum TileSeeder {
             let writer = try MBTilesWriter(path: temporary)
             let next = Atomic<Int>(0)
             let state = Mutex((byZoom: [Int: Int](), bytes: 0, drawn: 0, error: (any Error)?.none, lastReport: Date.distantPast))
-            DispatchQueue.concurrentPerform(iterations: max(1, workers)) { _ in
+            let stopped = Atomic<Bool>(false)
+            perform(workers: max(1, workers), lowestPriority: lowestPriority) { _ in
                 while true {
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard index < work.count, state.withLock({ $0.error == nil }) else { return }
+                    if stops() {
+                        stopped.store(true, ordering: .relaxed)
+                        return
+                    }
                     let unit = work[index]
                     do {
                         let tiles = unit.count == 1 && unit[0].z < TileLayerSource.generalisedBelowZoom
@@ -190,9 +213,13 @@ public enum TileSeeder {
             }
             let outcome = state.withLock { $0 }
             if let error = outcome.error { throw error }
+            if stopped.load(ordering: .relaxed) { throw Stopped() }
             var rows = try metadata(store: store, request: request, box: drawnBox)
-            if try TileFingerprint.current(store) == fingerprintBefore {
+            let unchanged = try TileFingerprint.current(store) == fingerprintBefore
+            if unchanged {
                 rows.append((SeededTiles.fingerprintKey, fingerprintBefore))
+            } else if request.onlyUnchanged {
+                throw StoreChanged()
             }
             try writer.finish(metadata: rows)
             if let handle = FileHandle(forUpdatingAtPath: temporary) {
@@ -202,11 +229,56 @@ public enum TileSeeder {
             guard rename(temporary, request.output) == 0 else {
                 throw StoreError.badInput("cannot move the finished tiles to \(request.output): \(String(cString: strerror(errno)))")
             }
-            return Outcome(tilesByZoom: outcome.byZoom, tilesDrawn: outcome.drawn, bytes: outcome.bytes, bbox: box)
+            return Outcome(tilesByZoom: outcome.byZoom, tilesDrawn: outcome.drawn, bytes: outcome.bytes, bbox: box,
+                           fingerprint: unchanged ? fingerprintBefore : nil)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         }
+    }
+
+    /// Runs `work(worker)` for each of `workers` workers and returns when all have: on the shared pool, or on threads
+    /// of their own at the lowest priority (a pool thread's priority cannot be raised again once lowered).
+    static func perform(workers: Int, lowestPriority: Bool, _ work: @Sendable (Int) -> Void) {
+        guard lowestPriority else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
+            return
+        }
+        // Each thread lets `work` go before it says it is done, so `work` does not outlive the call.
+        withoutActuallyEscaping(work) { work in
+            let done = DispatchGroup()
+            for worker in 0..<workers {
+                done.enter()
+                let slot = WorkerSlot(work)
+                let thread = Thread {
+                    lowerThisThreadsPriority()
+                    slot.run(worker)
+                    done.leave()
+                }
+                thread.name = "communitygrid seeding \(worker + 1)"
+                thread.start()
+            }
+            done.wait()
+        }
+    }
+
+    /// A worker's closure, held until it has run and let go then: a thread keeps its block until it ends, after it has
+    /// said it is done, and `withoutActuallyEscaping` traps when the closure is still held once it returns.
+    private final class WorkerSlot: @unchecked Sendable {
+        // Read and cleared only by the one thread that runs it.
+        private var work: (@Sendable (Int) -> Void)?
+        init(_ work: @escaping @Sendable (Int) -> Void) { self.work = work }
+        func run(_ worker: Int) {
+            work?(worker)
+            work = nil
+        }
+    }
+
+    /// The lowest priority for the calling thread alone (Linux keeps the nice value per thread; `who` 0 is this one).
+    public static func lowerThisThreadsPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #endif
     }
 
     /// MBTiles 1.3 metadata: the tileset's name, format, bounds, centre, zooms and the `json` row with `vector_layers`

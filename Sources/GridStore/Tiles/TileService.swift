@@ -32,10 +32,10 @@ public final class TileService: Sendable {
     private let indexWarming = Mutex(false)
     /// The latest coverage run's figures per grid and community, which their tiles carry.
     public let areaFigures: CoverageAreaFiguresCache
-    /// Tiles seeded to a file, answered from it while the store's fingerprint is the file's.
-    public let seeded: SeededTiles?
-    /// The data version the seeded file was last checked at, and whether it held then.
-    private let seededCheck = Mutex<(version: Int64, valid: Bool)?>(nil)
+    /// Tiles seeded to a file, answered from it while the store's fingerprint is the file's; replaced by `useSeeded`
+    /// (a server that seeds its file again in the background), with the data version the file was last checked at and
+    /// whether it held then.
+    private let seededState: Mutex<(file: SeededTiles?, check: (version: Int64, valid: Bool)?)>
     private let seededCounts = Mutex(0)
 
     /// Rows read in place (`TileReader.layer`'s `readsInPlace`); false: the reference reading the tests compare with.
@@ -48,7 +48,7 @@ public final class TileService: Sendable {
         self.store = store
         self.readsRowsInPlace = readsRowsInPlace
         self.represents = represents
-        self.seeded = seeded
+        seededState = Mutex((seeded, nil))
         self.prefersWholeIndex = prefersWholeIndex
         self.rebuildsIndexInBackground = rebuildsIndexInBackground
         self.areaFigures = areaFigures ?? CoverageAreaFiguresCache(store: store)
@@ -76,14 +76,29 @@ public final class TileService: Sendable {
     /// Of the misses, tiles read from the seeded file rather than drawn.
     public var seededCount: Int { seededCounts.withLock { $0 } }
 
-    /// Whether the seeded file is the store at data version `version`: its fingerprint read in a transaction that
-    /// began and ended at that version. Checked once per version.
-    func seededHolds(at version: Int64) -> Bool {
-        guard let seeded else { return false }
-        if let check = seededCheck.withLock({ $0 }), check.version == version { return check.valid }
+    /// The seeded file tiles are answered from while it holds, if any.
+    public var seeded: SeededTiles? { seededState.withLock { $0.file } }
+
+    /// Answers tiles from `file` from now on (nil: from none), under the same check as the one before: only while the
+    /// store's fingerprint is the file's.
+    public func useSeeded(_ file: SeededTiles?) {
+        seededState.withLock { $0 = (file, nil) }
+    }
+
+    /// Whether the seeded file holds now: its fingerprint is the store's at the current data version.
+    public func seededIsCurrent() -> Bool {
+        guard let seeded, let version = dataVersion() else { return false }
+        return seededHolds(seeded, at: version)
+    }
+
+    /// Whether `seeded` is the store at data version `version`: its fingerprint read in a transaction that began and
+    /// ended at that version. Checked once per version and file.
+    func seededHolds(_ seeded: SeededTiles, at version: Int64) -> Bool {
+        let kept = seededState.withLock { $0.file === seeded ? $0.check : nil }
+        if let kept, kept.version == version { return kept.valid }
         guard let fingerprint = try? TileFingerprint.current(store), dataVersion() == version else { return false }
         let valid = fingerprint == seeded.fingerprint
-        seededCheck.withLock { $0 = (version, valid) }
+        seededState.withLock { if $0.file === seeded { $0.check = (version, valid) } }
         return valid
     }
 
@@ -119,7 +134,7 @@ public final class TileService: Sendable {
         counters.withLock { $0.misses += 1 }
         let bytes: [UInt8]
         var storedGzip: [UInt8]?
-        if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(at: before) {
+        if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(seeded, at: before) {
             (bytes, storedGzip) = try seeded.tileAndGzip(address)
             seededCounts.withLock { $0 += 1 }
         } else {
