@@ -180,8 +180,11 @@ public final class TileReseeder: Sendable {
     /// One seeding of the plan from the store at `fingerprint`; the file is answered from once it is renamed into place.
     private func seed(from fingerprint: String, version: Int64) -> Result {
         setPhase(.seeding)
-        let reason = tiles.seeded == nil ? (FileManager.default.fileExists(atPath: plan.path) ? "the file cannot be served" : "no file yet")
-            : plan.fits(tiles.seeded!) ? "the store changed since it was seeded" : "its zooms, layers or datum are not these"
+        let reason = if let current = tiles.seeded {
+            plan.fits(current) ? "the store changed since it was seeded" : "its zooms, layers or datum are not these"
+        } else {
+            FileManager.default.fileExists(atPath: plan.path) ? "the file cannot be served" : "no file yet"
+        }
         plan.report("seeding \(plan.path) in the background (\(reason)): zooms \(plan.zooms.lowerBound)–\(plan.zooms.upperBound), "
                     + "\(plan.layers.map(\.id).joined(separator: ",")), \(plan.datum.rawValue), \(plan.workers) thread\(plan.workers == 1 ? "" : "s") at the lowest priority")
         watch.withLock { $0 = (fingerprint, version, false) }
