@@ -18,7 +18,10 @@ public struct TileCells: Sendable {
     }
 
     /// The side of a cell in pixels of a 512-pixel tile at zoom z: 4 from zoom 13 on, 16 below.
-    public static func cellPixels(z: Int) -> Int { z >= 13 ? 4 : 16 }
+    public static func cellPixels(z: Int) -> Int { z >= fineFromZoom ? 4 : 16 }
+
+    /// The zoom from which cells are 4 pixels; below it tiles generalise (`TileLayerSource.generalisedBelowZoom`).
+    public static let fineFromZoom = 13
 
     public var cellsAcross: Int { max(extent / cellUnits, 1) }
 

@@ -101,7 +101,7 @@ public struct TileLayerSource: Sendable {
     /// Below this zoom communities and grids need a box spanning 4 pixels, buildings one cell of `TileCells` (else
     /// they are merged into it), the network only its larger roads (`networkClasses`); from it on every feature over a
     /// pixel is drawn.
-    public static let generalisedBelowZoom = 13
+    public static let generalisedBelowZoom = TileCells.fineFromZoom
     /// Outlines of communities and grids spanning fewer pixels than this both ways are left out at low zoom.
     public static let lowZoomOutlinePixels = 4
     /// Below this zoom an outline needs a cell of `TileCells` (16 pixels) instead: a tile there spans a city, whose

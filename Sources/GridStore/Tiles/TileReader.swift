@@ -200,8 +200,9 @@ enum TileReader {
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
             var values = [DatabaseValue](repeating: .null, count: source.properties.count)
-            // Without thinning or area figures a feature's properties are its columns alone: they are tabled as read.
-            let tagsAsRead = thinning == nil && areaCode == nil
+            // Without thinning, area figures or omitted columns a feature's properties are its columns alone: they are
+            // tabled as read.
+            let tagsAsRead = thinning == nil && areaCode == nil && omitted.isEmpty
             let names = source.properties.map(\.name), types = source.properties.map(\.type)
             var perRunValues = [DatabaseValue?](repeating: nil, count: names.count)
             for (offset, value) in perRun { perRunValues[offset] = value }

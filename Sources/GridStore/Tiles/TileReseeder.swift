@@ -70,8 +70,6 @@ public final class TileReseeder: Sendable {
     public let plan: Plan
     private let tiles: TileService
     private var store: Store { tiles.store }
-    /// A connection that never writes: its `PRAGMA data_version` moves whenever another connection commits.
-    private let probe: DatabaseQueue?
     private let state = Mutex(Status())
     private let started = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
@@ -89,9 +87,6 @@ public final class TileReseeder: Sendable {
     public init(tiles: TileService, plan: Plan) {
         self.tiles = tiles
         self.plan = plan
-        var configuration = Configuration()
-        configuration.readonly = true
-        probe = try? DatabaseQueue(path: tiles.store.path, configuration: configuration)
     }
 
     public var status: Status { state.withLock { $0 } }
@@ -236,9 +231,8 @@ public final class TileReseeder: Sendable {
         }
     }
 
-    private func dataVersion() -> Int64? {
-        try? probe?.inDatabase { try Int64.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
-    }
+    /// The service's probe: a connection that never writes, whose data version moves whenever another one commits.
+    private func dataVersion() -> Int64? { tiles.dataVersion() }
 
     private func setPhase(_ phase: Phase) { state.withLock { $0.phase = phase } }
 
