@@ -1,9 +1,12 @@
 -- wrk script: random vector tiles (/tiles/WebMercatorQuad/{z}/{y}/{x}, every layer) over a box.
 -- Env: TILES_BBOX=minLon,minLat,maxLon,maxLat  TILES_ZOOMS=14-16  TILES_SEED=1 (same seed, same tile sequence)
 --      TILES_GZIP=1 (send Accept-Encoding: gzip, as browsers do; default: none, tiles come back as they are)
+--      TILES_PATH=/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x} (the path template; default: every layer,
+--      as above; another server's template may put {x} before {y}: the tile sequence is the same)
 -- Prints one JSON line: requests/s, latency p50/p90/p99/max in ms, errors.
 local bbox, zmin, zmax = {}, 14, 16
 local headers = {}
+local path = os.getenv("TILES_PATH") or "/tiles/WebMercatorQuad/{z}/{y}/{x}"
 if os.getenv("TILES_GZIP") == "1" then headers["Accept-Encoding"] = "gzip" end
 
 local counter = 0
@@ -33,7 +36,8 @@ function request()
   local lon = bbox[1] + math.random() * (bbox[3] - bbox[1])
   local lat = bbox[2] + math.random() * (bbox[4] - bbox[2])
   local x, y = tile(lon, lat, z)
-  return wrk.format("GET", "/tiles/WebMercatorQuad/" .. z .. "/" .. y .. "/" .. x, headers)
+  local values = { z = z, x = x, y = y }
+  return wrk.format("GET", (string.gsub(path, "{(%a)}", function(name) return tostring(values[name]) end)), headers)
 end
 
 function done(summary, latency, requests)
