@@ -285,7 +285,7 @@ def report(outdir):
     print("| server, pass | runs | requests/s | p50 ms | p99 ms (range) | non-2xx / timeouts | KB a response | "
           "CPU ms a request (by process tree) | peak memory MB | others' cores |")
     print("|---|---:|---:|---:|---|---|---:|---|---|---:|")
-    order = {"ours": 0, "tipg": 1, "seeded": 2, "cold": 0, "again": 1}
+    order = {"ours": 0, "nocache": 1, "tipg": 2, "seeded": 3, "cold": 0, "again": 1}
     for key in sorted(rows, key=lambda k: (order.get(rows[k]["server"], 9), order.get(rows[k]["phase"], 9))):
         r = rows[key]
         cpu = " + ".join(f"{k} {v}" for k, v in r["cpu_ms_per_request"].items())
@@ -294,16 +294,17 @@ def report(outdir):
               f"{r['p99_ms_range'][1]}) | {r['non_2xx']} / {r['timeouts']} | {r['kb_per_response']} | {cpu} = "
               f"{r['cpu_ms_per_request_total']} | {peak} | {r['others_cores']} |")
     ratios = {}
-    for phase in ("cold", "again"):
-        ours, peer = rows.get(f"ours {phase}"), rows.get(f"tipg {phase}")
+    for server, phase in ((s, p) for s in ("nocache", "ours", "seeded") for p in ("cold", "again")):
+        ours, peer = rows.get(f"{server} {phase}"), rows.get(f"tipg {phase}")
         if ours and peer and peer["cpu_ms_per_request_total"] and peer["p99_ms"]:
-            ratios[phase] = {
+            ratios[f"{server} {phase}"] = {
                 "cpu_ours_over_peer": round(ours["cpu_ms_per_request_total"] / peer["cpu_ms_per_request_total"], 3),
                 "p99_ours_over_peer": round(ours["p99_ms"] / peer["p99_ms"], 3),
                 "requests_per_s_ours_over_peer": round(ours["requests_per_s"] / peer["requests_per_s"], 3),
             }
-            print(f"{phase}: ours / tipg CPU a tile {ratios[phase]['cpu_ours_over_peer']}, p99 "
-                  f"{ratios[phase]['p99_ours_over_peer']}, requests/s {ratios[phase]['requests_per_s_ours_over_peer']}")
+            r = ratios[f"{server} {phase}"]
+            print(f"{server} {phase} / tipg {phase}: CPU a request {r['cpu_ours_over_peer']}, p99 "
+                  f"{r['p99_ours_over_peer']}, requests/s {r['requests_per_s_ours_over_peer']}")
     document = {"rows": rows, "ratios": ratios}
     for name in ("check.json", "meta.json"):
         path = os.path.join(outdir, name)

@@ -12,12 +12,15 @@
 #   3. ROUNDS rounds, the servers' order turned each round: a fresh server (and for tipg a freshly started PostgreSQL),
 #      SETTLE seconds, then random buildings tiles over the city's box at TILES_ZOOMS under
 #      `wrk -tTHREADS -cCONNS -dDURATIONs --timeout 10s` (Benchmarks/city/tiles.lua, one seeded sequence for every
-#      server): "cold", then the same sequence "again". With SEEDED, also our server answering from that file.
+#      server): "cold", then the same sequence "again". Our server runs twice: as it is ("ours": its tile cache keeps
+#      what it drew, and a random sequence asks for many tiles more than once) and with `--tile-cache-mb 0`
+#      ("nocache": every request drawn, as tipg, which keeps no tiles, does). With SEEDED, also our server answering
+#      from that file ("seeded").
 # Records per pass requests/s, p50, p99, non-2xx and timeouts, the CPU time a request of each process tree (ours;
 # tipg's uvicorn master and workers; PostgreSQL's postmaster and backends, separately) from /proc, peak memory (RSS;
 # PostgreSQL's PSS, its processes share buffers) and the CPU other processes used meanwhile. Prints the medians and
-# the ratios ours / tipg, writes OUTDIR/tiles-peer.json (and every pass as OUTDIR/pass-*.json). Stops what it
-# started, also on error or ctrl-C.
+# the ratios ours / tipg, writes OUTDIR/tiles-peer.json (and every pass as OUTDIR/pass-*.json, replaced by each run).
+# Stops what it started, also on error or ctrl-C.
 #   Benchmarks/city/tiles-peer.sh STORE OUTDIR
 # STORE is opened for reading, but SQLite writes its -wal/-shm beside it: give a copy in a writable folder.
 # Needs (checked, never installed here): PostgreSQL 15 with PostGIS 3 and GDAL's ogr2ogr
@@ -29,7 +32,8 @@
 #      uvicorn workers, one a core), ROUNDS (2), SETTLE (10), DURATION (15), CONNS (64), THREADS (2),
 #      TILES_ZOOMS (14-16), TILES_SEED (14), TILES_GZIP (1: wrk asks for gzip as browsers do), TILES_BBOX (default: the
 #      buildings' extent), SEEDED (an MBTiles file `tiles seed --layers buildings` made from STORE, or "make" to make
-#      one of TILES_ZOOMS in OUTDIR; default: none), RELOAD (1: load the buildings into PostGIS again).
+#      one of TILES_ZOOMS in OUTDIR; default: none), NOCACHE (0: leave out the run with `--tile-cache-mb 0`),
+#      RELOAD (1: load the buildings into PostGIS again).
 set -euo pipefail
 STORE=${1:?usage: tiles-peer.sh STORE OUTDIR}
 OUT=${2:?usage: tiles-peer.sh STORE OUTDIR}
@@ -50,6 +54,7 @@ THREADS=${THREADS:-2}
 export TILES_ZOOMS=${TILES_ZOOMS:-14-16} TILES_SEED=${TILES_SEED:-14} TILES_GZIP=${TILES_GZIP:-1}
 SEEDED=${SEEDED:-}
 RELOAD=${RELOAD:-0}
+NOCACHE=${NOCACHE:-1}
 
 need() { echo "$1" >&2; exit 1; }
 [ -f "$STORE" ] || need "no store at $STORE"
@@ -218,15 +223,21 @@ pass() {
   TILES_PATH=$path python3 "$HELPER" pass "$OUT/pass-$round-$server-$phase.json" "$@" -- \
     wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$HERE/tiles.lua" "$url"
 }
-SERVERS=(ours tipg)
+SERVERS=(ours)
+[ "$NOCACHE" = 1 ] && SERVERS+=(nocache)
+SERVERS+=(tipg)
 [ -n "$SEEDED" ] && SERVERS+=(seeded)
 for round in $(seq 1 "$ROUNDS"); do
   count=${#SERVERS[@]}
   for i in $(seq 0 $((count - 1))); do
     server=${SERVERS[$(((i + round - 1) % count))]}
     case $server in
-      ours|seeded)
-        if [ "$server" = seeded ]; then start_ours "--tiles $SEEDED"; else start_ours ""; fi
+      ours|nocache|seeded)
+        case $server in
+          ours) start_ours "" ;;
+          nocache) start_ours "--tile-cache-mb 0" ;;
+          seeded) start_ours "--tiles $SEEDED" ;;
+        esac
         sleep "$SETTLE"
         for phase in cold again; do pass "$round" "$server" "$phase" "http://127.0.0.1:$PORT" "$OURS_PATH" "ours=$OURS_PID"; done
         stop_pid "$OURS_PID"; OURS_PID= ;;
