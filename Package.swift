@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // Geometry, GeoJSON, WKB, measures and the demo-district generator: pure values, no I/O.
@@ -67,6 +68,7 @@ let package = Package(
                 "GridModel", "GridAnalysis", "GridStore", "GridServices", "GridTiles", "GridCases", "CReadOSM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Resources/openapi.json"), .copy("Resources/map")],
             swiftSettings: strictSettings),

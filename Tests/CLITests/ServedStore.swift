@@ -20,9 +20,10 @@ final class ServedStore {
     var runResumeFile: String { directory.path("resume-runs") }
 
     /// `pausingRuns`: every run the server starts waits for `runResumeFile` (COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE).
-    init(pausingRuns: Bool = false) throws {
-        directory = try TemporaryDirectory()
-        db = directory.path("demo.sqlite")
+    /// `serveArguments` go after `serve --port 0`, given this store's folder for the files they name.
+    convenience init(pausingRuns: Bool = false, serveArguments: (TemporaryDirectory) -> [String] = { _ in [] }) throws {
+        let directory = try TemporaryDirectory()
+        let db = directory.path("demo.sqlite")
         let data = CLI.repository.appendingPathComponent("GeoData")
         for arguments in [["init"], ["import", "osm", data.appendingPathComponent("demo-district.osm").path],
                           ["import", "geojson", data.appendingPathComponent("communities.geojson").path, "--layer", "communities"],
@@ -31,9 +32,20 @@ final class ServedStore {
             let result = try CLI.run(["--db", db] + arguments)
             guard result.status == 0 else { throw ServeError.setup("\(arguments[0]): \(result.stderr)") }
         }
+        try self.init(directory: directory, pausingRuns: pausingRuns, serveArguments: serveArguments(directory))
+    }
+
+    /// Another server over `earlier`'s store and folder (started after `earlier` stopped, or beside it).
+    convenience init(over earlier: ServedStore, serveArguments: [String] = []) throws {
+        try self.init(directory: earlier.directory, pausingRuns: false, serveArguments: serveArguments)
+    }
+
+    private init(directory: TemporaryDirectory, pausingRuns: Bool, serveArguments: [String]) throws {
+        self.directory = directory
+        db = directory.path("demo.sqlite")
         process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["--db", db, "serve", "--port", "0"]
+        process.arguments = ["--db", db, "serve", "--port", "0"] + serveArguments
         var environment = ProcessInfo.processInfo.environment
         environment["COMMUNITYGRID_TOKEN"] = Self.token
         environment["COMMUNITYGRID_PAUSE_BEFORE_RUN_SAVE"] = pausingRuns ? directory.path("resume-runs") : nil
