@@ -41,6 +41,8 @@ let package = Package(
             name: "CReadOSM",
             pkgConfig: "readosm",
             providers: [.apt(["libreadosm-dev", "zlib1g-dev"])]),
+        // libdeflate (from Debian): gzip of responses and tiles, two to three times zlib's speed at the same level.
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // PROJ (libproj, from Debian): EPSG coordinate systems for planners' layers.
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         // libxlsxwriter (from Debian): the report's XLSX workbook.
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "GridStore",
             dependencies: [
-                "GridModel", "GridAnalysis", "GridTiles", "GridCases", "CReadOSM", "CProj", "GridReport",
+                "GridModel", "GridAnalysis", "GridTiles", "GridCases", "CReadOSM", "CDeflate", "CProj", "GridReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

@@ -5,7 +5,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 PACKAGES=(
   pkg-config libsqlite3-dev libsqlite3-mod-spatialite libspatialite-dev libproj-dev libgeos-dev
-  libreadosm-dev libexpat1-dev zlib1g-dev gzip spatialite-bin
+  libreadosm-dev libexpat1-dev zlib1g-dev libdeflate-dev gzip spatialite-bin
   libjs-leaflet chromium fonts-dejavu-core fonts-noto-cjk
   libxlsxwriter-dev poppler-utils gdal-bin
 )

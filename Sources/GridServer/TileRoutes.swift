@@ -125,7 +125,7 @@ struct TileRoutes: Sendable {
                                      contentType: Self.mvt, request: request, acceptsGzip: wantsGzip)
     }
 
-    /// A tile's ETag and gzip bytes, once per tile: the service keeps them with the tile. Compressed at zlib's fastest
+    /// A tile's ETag and gzip bytes, once per tile: the service keeps them with the tile. Compressed at the fastest
     /// level, as `tiles seed` stores them (a tile is compressed once and sent many times; the level costs more CPU
     /// than drawing a street-level tile and saves a few per cent of its bytes). A seeded tile's gzip bytes are the
     /// file's (one gzip member of exactly the tile), not compressed again. The gzip bytes' tag is their own hash, so

@@ -33,7 +33,8 @@ public struct VectorTileLayer: Sendable {
     private var scratchCommands = ProtobufWriter()
     /// The type of the feature begun and not yet finished.
     private var pendingType: GeometryType?
-    var featureBytes: Int { features.bytes.count }
+    /// The bytes of the features written so far.
+    public var featureBytes: Int { features.bytes.count }
 
     public init(name: String, extent: Int = TileGeometry.defaultExtent) {
         self.name = name
@@ -142,18 +143,35 @@ public struct VectorTileLayer: Sendable {
         return layer.bytes
     }
 
-    /// The layer as field 3 of a tile, its features copied once and the rest written in place: `bytes` as a field.
-    func write(into tile: inout ProtobufWriter) {
+    /// Room for about `count` bytes of features (a reader's guess from a tile before); the tile is the same either way.
+    public mutating func reserveFeatureBytes(_ count: Int) {
+        guard features.bytes.isEmpty, count > 0, count <= 1 << 26 else { return }
+        features.bytes.reserveCapacity(count)
+    }
+
+    /// The bytes of the layer's message (`bytes.count`), from the lengths of its parts.
+    private var messageBytes: Int {
         let nameBytes = name.utf8.count
-        let headBytes = 2 + 1 + ProtobufWriter.varintSize(UInt64(nameBytes)) + nameBytes
-        var tailBytes = 1 + ProtobufWriter.varintSize(UInt64(extent))
-        for key in keys { tailBytes += 1 + ProtobufWriter.varintSize(UInt64(key.utf8.count)) + key.utf8.count }
+        var bytes = 2 + 1 + ProtobufWriter.varintSize(UInt64(nameBytes)) + nameBytes + features.bytes.count
+        bytes += 1 + ProtobufWriter.varintSize(UInt64(extent))
+        for key in keys { bytes += 1 + ProtobufWriter.varintSize(UInt64(key.utf8.count)) + key.utf8.count }
         for value in values {
             let message = Self.valueMessageBytes(value)
-            tailBytes += 1 + ProtobufWriter.varintSize(UInt64(message)) + message
+            bytes += 1 + ProtobufWriter.varintSize(UInt64(message)) + message
         }
+        return bytes
+    }
+
+    /// The bytes `write(into:)` adds to a tile.
+    var fieldBytes: Int {
+        let message = messageBytes
+        return 1 + ProtobufWriter.varintSize(UInt64(message)) + message
+    }
+
+    /// The layer as field 3 of a tile, its features copied once and the rest written in place: `bytes` as a field.
+    func write(into tile: inout ProtobufWriter) {
         tile.key(3, 2)
-        tile.varint(UInt64(headBytes + features.bytes.count + tailBytes))
+        tile.varint(UInt64(messageBytes))
         tile.varintField(15, 2)
         tile.stringField(1, name)
         tile.bytes.append(contentsOf: features.bytes)
@@ -352,8 +370,8 @@ struct ValueTable {
 /// A tile: its layers one after another (field 3 of the `Tile` message). Empty layers are left out.
 public func encodeVectorTile(_ layers: [VectorTileLayer]) -> [UInt8] {
     var tile = ProtobufWriter()
-    // Room for every layer's features and a little more for names, keys and values.
-    tile.bytes.reserveCapacity(layers.reduce(0) { $0 + $1.featureBytes } + 4096)
+    // Room for exactly the tile: one allocation, no copy as it grows.
+    tile.bytes.reserveCapacity(layers.reduce(0) { $1.featureCount > 0 ? $0 + $1.fieldBytes : $0 })
     for layer in layers where layer.featureCount > 0 { layer.write(into: &tile) }
     return tile.bytes
 }

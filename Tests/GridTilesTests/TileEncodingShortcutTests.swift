@@ -87,7 +87,27 @@ struct TileEncodingShortcutTests {
         }
         var reference = ProtobufWriter()
         for layer in layers where layer.featureCount > 0 { reference.bytesField(3, layer.bytes) }
-        #expect(encodeVectorTile(layers) == reference.bytes)
+        let tile = encodeVectorTile(layers)
+        #expect(tile == reference.bytes)
+        // The room reserved for the tile is its exact size: each layer's `fieldBytes` is what it writes.
+        #expect(layers.filter { $0.featureCount > 0 }.reduce(0) { $0 + $1.fieldBytes } == tile.count)
+        for layer in layers where layer.featureCount > 0 {
+            var one = ProtobufWriter()
+            layer.write(into: &one)
+            #expect(one.bytes.count == layer.fieldBytes, "\(layer.name)")
+        }
+        // Room reserved for the features beforehand, too little or plenty, changes no byte.
+        func points(reserving room: Int?) -> VectorTileLayer {
+            var layer = VectorTileLayer(name: "facilities")
+            if let room { layer.reserveFeatureBytes(room) }
+            var numbers = Numbers(state: 5)
+            for id in 0..<200 {
+                layer.add(id: UInt64(id), properties: [("households", .integer(Int64(numbers.int(0...90))))],
+                          geometry: .points([TilePoint(x: numbers.int(0...4000), y: numbers.int(0...4000))]))
+            }
+            return layer
+        }
+        for room in [1, 100, 1 << 16] { #expect(points(reserving: room).bytes == points(reserving: nil).bytes, "room \(room)") }
     }
 
     @Test("simplifying and quantising in one pass gives the simplified line quantised")

@@ -207,8 +207,16 @@ enum TileReader {
             var perRunValues = [DatabaseValue?](repeating: nil, count: names.count)
             for (offset, value) in perRun { perRunValues[offset] = value }
             let hintKey = ValueCountKey(layer: source.name, z: tile.z)
-            if let hint = valueCountHints.withLock({ $0[hintKey] }) { layer.reserveValues(hint) }
-            defer { if tagsAsRead { valueCountHints.withLock { $0[hintKey] = layer.valueCount } } }
+            if let hint = sizeHints.withLock({ $0[hintKey] }) {
+                layer.reserveValues(hint.values)
+                layer.reserveFeatureBytes(hint.featureBytes + hint.featureBytes / 4)
+            }
+            defer {
+                if tagsAsRead {
+                    let hint = SizeHint(values: layer.valueCount, featureBytes: layer.featureBytes)
+                    sizeHints.withLock { $0[hintKey] = hint }
+                }
+            }
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
@@ -304,9 +312,13 @@ enum TileReader {
         return layer
     }
 
-    /// Each layer's count of distinct values in the tile of the zoom drawn last, the room a layer's value table is given
-    /// at first.
-    private static let valueCountHints = Mutex([ValueCountKey: Int]())
+    /// Each layer's count of distinct values and bytes of features in the tile of the zoom drawn last: the room a
+    /// layer's value table and features are given at first (a quarter more for the features), so they seldom grow.
+    private static let sizeHints = Mutex([ValueCountKey: SizeHint]())
+    private struct SizeHint {
+        var values: Int
+        var featureBytes: Int
+    }
     private struct ValueCountKey: Hashable {
         var layer: String
         var z: Int
