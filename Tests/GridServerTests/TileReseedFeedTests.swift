@@ -30,7 +30,7 @@ struct TileReseedFeedTests {
         return "\"\(Responses.etag(body))\""
     }
 
-    @Test("a seeding draws the tiles in use first, takes those drawn on demand, and leaves every tile in memory as drawn")
+    @Test("a seeding draws the tiles in use first, takes those drawn on demand, and leaves them in memory as drawn")
     func hotFirstTakenFed() throws {
         let demo = try DemoStore()
         let zooms = 12...15
@@ -57,9 +57,9 @@ struct TileReseedFeedTests {
         // The file holds the new data's tiles, those taken from memory included.
         let file = try SeededTiles(path: path)
         for address in all { #expect(try file.tile(address) == (try drawing.draw(Self.sources, address)), "\(address) in the file") }
-        // Every tile is answered from memory now, as a drawn answer would be: the same body, ETags and gzip bytes.
+        // The tiles in use are answered from memory now, as a drawn answer would be: the same body, ETags and gzip bytes.
         let counts = service.cacheCounts
-        for address in all {
+        for address in hot + onDemand {
             let served = try service.servedTile(Self.sources, address, wantsGzip: true)
             let drawn = try drawing.draw(Self.sources, address)
             let expected = TileRoutes.represent.served(drawn, gzip: nil)
@@ -67,45 +67,27 @@ struct TileReseedFeedTests {
             #expect(served.etag == expected.etag && served.gzipETag == expected.gzipETag && served.gzip.map(Gzip.decompress) == expected.gzip.map(Gzip.decompress),
                     "\(address)")
         }
-        #expect(service.cacheCounts.hits == counts.hits + all.count && service.cacheCounts.misses == counts.misses)
+        #expect(service.cacheCounts.hits == counts.hits + hot.count + onDemand.count && service.cacheCounts.misses == counts.misses)
     }
 
-    @Test("a seeding keeps in memory only what fits beside the tiles in use; tiles drawn on demand never push those out")
-    func boundedByTilesInUse() throws {
+    @Test("a seeding keeps only the tiles in use in memory: the others are the file's")
+    func keepsOnlyTilesInUse() throws {
         let demo = try DemoStore()
         let zooms = 12...15
         let all = try Self.addresses(demo.store, zooms: zooms)
-        let sizing = TileService(store: demo.store, represents: TileRoutes.represent)
-        var sizes: [TileAddress: Int] = [:]
-        for address in all { sizes[address] = try sizing.servedTile(Self.sources, address, wantsGzip: true).size }
-        // Four tiles of middling size in use, and room for them and about a third of the others.
-        let bySize = all.sorted { sizes[$0] ?? 0 < sizes[$1] ?? 0 }
-        let inUse = Array(bySize[(bySize.count / 2)...].prefix(4))
-        let total = sizes.values.reduce(0, +)
-        let capacity = total / 3 + inUse.reduce(0) { $0 + (sizes[$1] ?? 0) }
-        try #require(capacity < total * 2 / 3, "the tiles do not outgrow the cache: \(sizes.count) tiles of \(total) bytes")
-        let service = TileService(store: demo.store, capacityBytes: capacity, represents: TileRoutes.represent)
+        let service = TileService(store: demo.store, represents: TileRoutes.represent)
+        let inUse = Array(all.suffix(4))
         for address in inUse { _ = try service.servedTile(Self.sources, address, wantsGzip: true) }
-        let path = demo.directory.appendingPathComponent("bounded.mbtiles").path
-        _ = try TileSeeder.seed(store: demo.store, request: .init(minZoom: zooms.lowerBound, maxZoom: zooms.upperBound, bbox: nil, datum: .wgs84, output: path),
-                                workers: 2, lowestPriority: true, feed: service.seedingFeed(Self.sources, datum: .wgs84))
+        try TileReseedTests.newCoverageRun(demo.store)
+        let path = demo.directory.appendingPathComponent("in-use.mbtiles").path
+        let outcome = try TileSeeder.seed(store: demo.store, request: .init(minZoom: zooms.lowerBound, maxZoom: zooms.upperBound, bbox: nil, datum: .wgs84, output: path),
+                                          workers: 2, lowestPriority: true, feed: service.seedingFeed(Self.sources, datum: .wgs84))
+        #expect(outcome.hotTiles == inUse.count && outcome.tilesTaken == 0)
+        #expect(outcome.hotAfterTiles.map { $0 >= inUse.count && $0 < all.count } == true)
         let before = service.cacheCounts
-        // The tiles in use are still there, and some seeded ones beside them.
-        for address in inUse { _ = try service.servedTile(Self.sources, address) }
-        #expect(service.cacheCounts.hits == before.hits + inUse.count && service.cacheCounts.misses == before.misses)
-        var seededHits = 0, drawnOnDemand = 0
-        for address in all.reversed() where !inUse.contains(address) && drawnOnDemand < 8 {
-            let counts = service.cacheCounts
-            #expect(try service.servedTile(Self.sources, address).body == (try sizing.draw(Self.sources, address)))
-            if service.cacheCounts.misses > counts.misses { drawnOnDemand += 1 } else { seededHits += 1 }
-            // Still in use.
-            for kept in inUse { _ = try service.servedTile(Self.sources, kept) }
-        }
-        #expect(seededHits > 0 && drawnOnDemand == 8, "\(seededHits) seeded tiles answered from memory, \(drawnOnDemand) drawn")
-        // Tiles drawn on demand push out others, never the tiles in use.
-        let after = service.cacheCounts
-        for address in inUse { _ = try service.servedTile(Self.sources, address) }
-        #expect(service.cacheCounts.hits == after.hits + inUse.count, "tiles in use are never pushed out for seeded ones")
+        for address in all { #expect(try service.servedTile(Self.sources, address).body == (try TileService(store: demo.store, capacityBytes: 0).draw(Self.sources, address))) }
+        #expect(service.cacheCounts.hits == before.hits + inUse.count, "only the tiles in use answered from memory")
+        #expect(service.cacheCounts.misses == before.misses + all.count - inUse.count)
     }
 
     @Test("while the server re-seeds after a change, tiles come from memory as drawn at the new data; a change mid-seed leaves no old tile")

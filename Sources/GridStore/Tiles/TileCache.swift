@@ -48,20 +48,15 @@ public struct TileRepresentation: Sendable {
     }
 }
 
-/// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first, and before
-/// them the tiles a seeding kept that nobody asked for since.
+/// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first.
 struct TileCache {
     var version: Int64 = -1
-    /// Each tile with the stamp of its last use; 0: kept by a seeding and not asked for since.
     private(set) var tiles: [String: (tile: ServedTile, used: UInt64)] = [:]
     private(set) var bytes = 0
     private var clock: UInt64 = 0
     /// Every use in order, oldest first; a use is current while its key's `used` is still its stamp, else skipped.
     private var uses: [(key: String, used: UInt64)] = []
     private var oldest = 0
-    /// Keys kept by a seeding, in the order kept; current while the key's `used` is still 0.
-    private var unasked: [String] = []
-    private var firstUnasked = 0
 
     init(version: Int64 = -1) { self.version = version }
 
@@ -78,7 +73,7 @@ struct TileCache {
     /// The kept tile, without making it used (a seeding looking for the tiles drawn on demand).
     func peek(_ key: String) -> ServedTile? { tiles[key]?.tile }
 
-    /// The keys of the tiles asked for, most recently used first, at most `limit`: a key's stamp is its last use, so
+    /// The kept tiles' keys, most recently used first, at most `limit`: a key's stamp is its last use, so
     /// walking the log backwards meets each key once, at the stamp it still holds.
     func recentKeys(limit: Int) -> [String] {
         var keys: [String] = []
@@ -92,22 +87,14 @@ struct TileCache {
         return keys
     }
 
-    /// Keeps the tile, letting go first the seeding's tiles nobody asked for, then the least recently used, while the
-    /// total exceeds the capacity (the tile itself too when it alone does).
+    /// Keeps the tile, letting the least recently used go while the total exceeds the capacity (the tile itself
+    /// too when it alone does).
     mutating func insert(_ key: String, _ tile: ServedTile, capacityBytes: Int) {
         if let kept = tiles[key] { bytes -= kept.tile.size }
         clock += 1
         tiles[key] = (tile, clock)
         uses.append((key, clock))
         bytes += tile.size
-        while bytes > capacityBytes, firstUnasked < unasked.count {
-            let key = unasked[firstUnasked]
-            firstUnasked += 1
-            if let kept = tiles[key], kept.used == 0 {
-                tiles[key] = nil
-                bytes -= kept.tile.size
-            }
-        }
         while bytes > capacityBytes, oldest < uses.count {
             let use = uses[oldest]
             oldest += 1
@@ -119,24 +106,11 @@ struct TileCache {
         compactIfLong()
     }
 
-    /// Keeps a tile a seeding drew, not yet asked for, only when it fits beside the kept ones and is not kept already:
-    /// it never pushes out a tile in use, and is the first to go for one.
-    mutating func insertUnasked(_ key: String, _ tile: ServedTile, capacityBytes: Int) {
-        guard tiles[key] == nil, bytes + tile.size <= capacityBytes else { return }
-        tiles[key] = (tile, 0)
-        unasked.append(key)
-        bytes += tile.size
-    }
-
-    /// The logs are rebuilt from the kept tiles once they hold more than twice as many entries (plus slack), so they
-    /// stay proportional to the cache and each use costs a constant amount on average.
+    /// The log of uses is rebuilt from the kept tiles once it holds more than twice as many entries (plus slack), so
+    /// it stays proportional to the cache and each use costs a constant amount on average.
     private mutating func compactIfLong() {
-        if firstUnasked > 4096, firstUnasked > unasked.count / 2 {
-            unasked.removeFirst(firstUnasked)
-            firstUnasked = 0
-        }
         guard uses.count - oldest > 2 * tiles.count + 1024 || oldest > 4096 && oldest > uses.count / 2 else { return }
-        uses = tiles.filter { $0.value.used != 0 }.map { (key: $0.key, used: $0.value.used) }.sorted { $0.used < $1.used }
+        uses = tiles.map { (key: $0.key, used: $0.value.used) }.sorted { $0.used < $1.used }
         oldest = 0
     }
 }

@@ -141,7 +141,7 @@ public enum TileSeeder {
     /// the zoom being drawn, the tiles drawn so far and the total. `stops` is asked before each unit of work: once it
     /// says true the seeding throws `Stopped`, leaving nothing behind. With `feed` (a server seeding its file) the tiles
     /// in use before the data changed are drawn first, a tile the server's memory holds at the data drawn is taken from
-    /// it rather than drawn again, and each tile drawn is kept there, answered at once.
+    /// it rather than drawn again, and each tile in use drawn is kept there, answered at once.
     public static func seed(store: Store, request: Request, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             lowestPriority: Bool = false, feed: TileService.SeedingFeed? = nil,
                             progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in },
@@ -227,6 +227,7 @@ public enum TileSeeder {
                         for (offset, (address, tile)) in zip(unit, tiles).enumerated() {
                             var written = 0
                             let taken = fed?.taken[offset] == true
+                            var stored: [UInt8]?
                             if !tile.isEmpty {
                                 // The fastest level: the file is a few per cent larger than at the default level, written in a
                                 // third of the time. A tile taken from memory comes with its gzip bytes when worked out.
@@ -235,11 +236,10 @@ public enum TileSeeder {
                                 }
                                 try writer.insert(address, compressed)
                                 written = compressed.count
-                                if let feed, let version = fed?.version, !taken {
-                                    feed.keep(address, tile, gzip: compressed, at: version, hot: index < hotUnits)
-                                }
-                            } else if let feed, let version = fed?.version, !taken {
-                                feed.keep(address, tile, gzip: nil, at: version, hot: index < hotUnits)
+                                stored = compressed
+                            }
+                            if let feed, index < hotUnits, let version = fed?.version, !taken {
+                                feed.keep(address, tile, gzip: stored, at: version)
                             }
                             let report: (Int, Int)? = state.withLock { state in
                                 state.drawn += 1

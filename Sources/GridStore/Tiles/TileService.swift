@@ -262,16 +262,14 @@ public final class TileService: Sendable {
         }
 
         /// Keeps a tile drawn at `version` (with the gzip bytes the file holds) as an answer from memory would have it,
-        /// only while that is the cache's version. A hot tile is kept as a request's would be; another only when it
-        /// fits beside the kept ones (seeding never pushes out a tile in use).
-        public func keep(_ address: TileAddress, _ tile: [UInt8], gzip: [UInt8]?, at version: Int64, hot: Bool) {
+        /// only while that is the cache's version. A seeding keeps only the tiles in use before the change: every tile of
+        /// a city is gigabytes, and the file answers the others once done.
+        public func keep(_ address: TileAddress, _ tile: [UInt8], gzip: [UInt8]?, at version: Int64) {
             let served = service.represented(tile, storedGzip: gzip, wantsGzip: true)
             let key = TileService.cacheKey(sources, address, datum: datum)
             service.cache.withLock { state in
                 guard state.version == version else { return }
-                if hot { state.insert(key, served, capacityBytes: service.capacityBytes) } else {
-                    state.insertUnasked(key, served, capacityBytes: service.capacityBytes)
-                }
+                state.insert(key, served, capacityBytes: service.capacityBytes)
             }
         }
     }
