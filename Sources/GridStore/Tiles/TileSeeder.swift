@@ -49,7 +49,7 @@ public enum TileSeeder {
     public struct Outcome: Sendable {
         /// Tiles written (holding at least one feature), by zoom.
         public var tilesByZoom: [Int: Int]
-        /// Tiles drawn, empty ones included.
+        /// Tiles drawn (or taken from the server's memory), empty ones included.
         public var tilesDrawn: Int
         /// Bytes of the written tiles, gzip-compressed.
         public var bytes: Int
