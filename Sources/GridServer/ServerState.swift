@@ -119,7 +119,12 @@ final class ServerState: Sendable {
             object["reseeding"] = .string(status.phase.rawValue)
             object["seedings"] = .number(Double(status.seedings))
             if let tiles = status.lastTiles, let seconds = status.lastSeconds {
-                object["last_seeding"] = .object(["tiles": .number(Double(tiles)), "seconds": .number((seconds * 10).rounded() / 10)])
+                var last: [String: JSONValue] = ["tiles": .number(Double(tiles)), "seconds": .number((seconds * 10).rounded() / 10)]
+                // The tiles in use before the change, seeded first, and those drawn on demand, taken rather than drawn again.
+                if let hot = status.lastHotTiles { last["hot_tiles"] = .number(Double(hot)) }
+                if let hotSeconds = status.lastHotSecondsAfterChange { last["hot_seconds_after_change"] = .number((hotSeconds * 10).rounded() / 10) }
+                if let taken = status.lastTakenFromMemory { last["taken_from_memory"] = .number(Double(taken)) }
+                object["last_seeding"] = .object(last)
             }
         }
         return .object(object)

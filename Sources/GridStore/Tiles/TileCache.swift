@@ -70,6 +70,23 @@ struct TileCache {
         return kept.tile
     }
 
+    /// The kept tile, without making it used (a seeding looking for the tiles drawn on demand).
+    func peek(_ key: String) -> ServedTile? { tiles[key]?.tile }
+
+    /// The kept tiles' keys, most recently used first, at most `limit`: a key's stamp is its last use, so
+    /// walking the log backwards meets each key once, at the stamp it still holds.
+    func recentKeys(limit: Int) -> [String] {
+        var keys: [String] = []
+        keys.reserveCapacity(min(limit, tiles.count))
+        var index = uses.count - 1
+        while index >= oldest, keys.count < limit {
+            let use = uses[index]
+            if tiles[use.key]?.used == use.used { keys.append(use.key) }
+            index -= 1
+        }
+        return keys
+    }
+
     /// Keeps the tile, letting the least recently used go while the total exceeds the capacity (the tile itself
     /// too when it alone does).
     mutating func insert(_ key: String, _ tile: ServedTile, capacityBytes: Int) {

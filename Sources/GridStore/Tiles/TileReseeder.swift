@@ -65,6 +65,12 @@ public final class TileReseeder: Sendable {
         /// Tiles written and seconds taken by the last finished seeding.
         public var lastTiles: Int?
         public var lastSeconds: Double?
+        /// Of the last finished seeding: the tiles in use before the change, seeded first and answered from memory from
+        /// then on; the seconds from the last change of the data until all of them were (nil for a seeding at start);
+        /// the tiles taken from memory (drawn on demand at the same data) rather than drawn again.
+        public var lastHotTiles: Int?
+        public var lastHotSecondsAfterChange: Double?
+        public var lastTakenFromMemory: Int?
     }
 
     public let plan: Plan
@@ -145,7 +151,7 @@ public final class TileReseeder: Sendable {
                 setPhase(.failed)
                 continue
             }
-            switch seed(from: fingerprint, version: version) {
+            switch seed(from: fingerprint, version: version, changedAt: stillSince == .distantPast ? nil : stillSince) {
             case .done:
                 // Looked at again at the next turn: the new file is the store's unless it moved meanwhile.
                 failedFingerprint = nil
@@ -173,7 +179,7 @@ public final class TileReseeder: Sendable {
     private enum Result { case done, storeChanged, stopped, failed(String) }
 
     /// One seeding of the plan from the store at `fingerprint`; the file is answered from once it is renamed into place.
-    private func seed(from fingerprint: String, version: Int64) -> Result {
+    private func seed(from fingerprint: String, version: Int64, changedAt: Date?) -> Result {
         setPhase(.seeding)
         let reason = if let current = tiles.seeded {
             plan.fits(current) ? "the store changed since it was seeded" : "its zooms, layers or datum are not these"
@@ -195,7 +201,9 @@ public final class TileReseeder: Sendable {
             }
             let request = TileSeeder.Request(minZoom: plan.zooms.lowerBound, maxZoom: plan.zooms.upperBound, bbox: nil, datum: plan.datum,
                                              output: plan.path, layers: plan.layers, onlyUnchanged: true)
-            let outcome = try TileSeeder.seed(store: store, request: request, workers: plan.workers, lowestPriority: true,
+            // Fed to the memory cache under the key `/tiles` uses for the plan's layers and datum.
+            let feed = tiles.seedingFeed(plan.layers.map(TileLayerSource.init(collection:)), datum: plan.datum)
+            let outcome = try TileSeeder.seed(store: store, request: request, workers: plan.workers, lowestPriority: true, feed: feed,
                                               stops: { [self] in stopRequested.load(ordering: .relaxed) || storeMoved() })
             let file = try SeededTiles(path: plan.path)
             tiles.useSeeded(file)
@@ -204,9 +212,16 @@ public final class TileReseeder: Sendable {
                 status.seedings += 1
                 status.lastTiles = outcome.tiles
                 status.lastSeconds = seconds
+                status.lastHotTiles = outcome.hotTiles
+                status.lastHotSecondsAfterChange = outcome.hotSeconds.flatMap { hot in
+                    changedAt.map { started.timeIntervalSince($0) + hot }
+                }
+                status.lastTakenFromMemory = outcome.tilesTaken
             }
             lastWarning.withLock { $0 = nil }
-            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s; tiles are answered from it while the store is unchanged")
+            let hot = outcome.hotSeconds.map { " (the \(outcome.hotTiles) in use before first, in memory after \(Self.seconds($0)) s)" } ?? ""
+            let taken = outcome.tilesTaken > 0 ? ", \(outcome.tilesTaken) taken from memory" : ""
+            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s\(hot)\(taken); tiles are answered from it while the store is unchanged")
             return .done
         } catch is TileSeeder.StoreChanged {
             return .storeChanged

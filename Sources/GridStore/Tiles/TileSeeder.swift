@@ -49,13 +49,20 @@ public enum TileSeeder {
     public struct Outcome: Sendable {
         /// Tiles written (holding at least one feature), by zoom.
         public var tilesByZoom: [Int: Int]
-        /// Tiles drawn, empty ones included.
+        /// Tiles drawn (or taken from the server's memory), empty ones included.
         public var tilesDrawn: Int
         /// Bytes of the written tiles, gzip-compressed.
         public var bytes: Int
         public var bbox: BoundingBox
         /// The store's fingerprint the file records; nil when the store changed while it was seeded.
         public var fingerprint: String?
+        /// Of the tiles drawn, those taken from the server's memory (drawn there on demand at the same data).
+        public var tilesTaken = 0
+        /// Tiles in use before the data changed, seeded first; the seconds from the start until all were written, and
+        /// how many tiles had been written then (the hot ones and what the other threads had under way).
+        public var hotTiles = 0
+        public var hotSeconds: Double?
+        public var hotAfterTiles: Int?
         public var tiles: Int { tilesByZoom.values.reduce(0, +) }
     }
 
@@ -132,9 +139,12 @@ public enum TileSeeder {
     /// Draws and writes the tiles on `workers` threads: the shared pool's, or with `lowestPriority` threads of their own
     /// at the lowest scheduling priority (a server seeding in the background). `progress` is called now and then with
     /// the zoom being drawn, the tiles drawn so far and the total. `stops` is asked before each unit of work: once it
-    /// says true the seeding throws `Stopped`, leaving nothing behind.
+    /// says true the seeding throws `Stopped`, leaving nothing behind. With `feed` (a server seeding its file) the tiles
+    /// in use before the data changed are drawn first, a tile the server's memory holds at the data drawn is taken from
+    /// it rather than drawn again, and each tile in use drawn is kept there, answered at once.
     public static func seed(store: Store, request: Request, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            lowestPriority: Bool = false, progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in },
+                            lowestPriority: Bool = false, feed: TileService.SeedingFeed? = nil,
+                            progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in },
                             stops: @escaping @Sendable () -> Bool = { false }) throws -> Outcome {
         guard let box = try box(store: store, given: request.bbox, layers: request.layers) else {
             throw StoreError.badInput("the store holds no features to draw tiles of; import a layer first")
@@ -159,7 +169,29 @@ public enum TileSeeder {
                 units.append([address])
             }
         }
-        let work = units
+        // The tiles in use first, in the order last used; each block's other tiles in their turn after all of them.
+        var hotUnitCount = 0, hotTiles = 0
+        if let feed {
+            var hot: [(rank: Int, unit: [TileAddress])] = [], rest: [[TileAddress]] = []
+            for unit in units {
+                var hotUnit: [TileAddress] = [], rank = Int.max, other: [TileAddress] = []
+                for address in unit {
+                    if let tileRank = feed.rank(address) {
+                        hotUnit.append(address)
+                        rank = min(rank, tileRank)
+                    } else {
+                        other.append(address)
+                    }
+                }
+                if !hotUnit.isEmpty { hot.append((rank, hotUnit)) }
+                if !other.isEmpty { rest.append(other) }
+            }
+            hot.sort { $0.rank < $1.rank }
+            hotUnitCount = hot.count
+            hotTiles = hot.reduce(0) { $0 + $1.unit.count }
+            units = hot.map(\.unit) + rest
+        }
+        let work = units, hotUnits = hotUnitCount
         let total = list.count
         let service = TileService(store: store, capacityBytes: 0, prefersWholeIndex: true)
         let sources = request.layers.map(TileLayerSource.init(collection:))
@@ -171,7 +203,9 @@ public enum TileSeeder {
         do {
             let writer = try MBTilesWriter(path: temporary)
             let next = Atomic<Int>(0)
-            let state = Mutex((byZoom: [Int: Int](), bytes: 0, drawn: 0, error: (any Error)?.none, lastReport: Date.distantPast))
+            let state = Mutex((byZoom: [Int: Int](), bytes: 0, drawn: 0, error: (any Error)?.none, lastReport: Date.distantPast,
+                               taken: 0, hotUnitsDone: 0, hotDone: (seconds: Double, tiles: Int)?.none))
+            let started = Date()
             let stopped = Atomic<Bool>(false)
             perform(workers: max(1, workers), lowestPriority: lowestPriority) { _ in
                 while true {
@@ -183,20 +217,33 @@ public enum TileSeeder {
                     }
                     let unit = work[index]
                     do {
-                        let tiles = unit.count == 1 && unit[0].z < TileLayerSource.generalisedBelowZoom
-                            ? [try service.draw(sources, unit[0], datum: request.datum)]
-                            : try service.drawBlock(sources, unit, datum: request.datum)
-                        for (address, tile) in zip(unit, tiles) {
+                        func draw(_ unit: [TileAddress]) throws -> [[UInt8]] {
+                            unit.count == 1 && unit[0].z < TileLayerSource.generalisedBelowZoom
+                                ? [try service.draw(sources, unit[0], datum: request.datum)]
+                                : try service.drawBlock(sources, unit, datum: request.datum)
+                        }
+                        let fed = try feed?.tiles(unit, draw: draw)
+                        let tiles = try fed?.tiles ?? draw(unit)
+                        for (offset, (address, tile)) in zip(unit, tiles).enumerated() {
                             var written = 0
+                            let taken = fed?.taken[offset] == true
+                            var stored: [UInt8]?
                             if !tile.isEmpty {
                                 // The fastest level: the file is a few per cent larger than at the default level, written in a
-                                // third of the time.
-                                guard let compressed = Gzip.compress(tile, level: Z_BEST_SPEED) else { throw StoreError.environment("zlib could not compress tile \(address)") }
+                                // third of the time. A tile taken from memory comes with its gzip bytes when worked out.
+                                guard let compressed = fed?.gzip[offset] ?? Gzip.compress(tile, level: Z_BEST_SPEED) else {
+                                    throw StoreError.environment("zlib could not compress tile \(address)")
+                                }
                                 try writer.insert(address, compressed)
                                 written = compressed.count
+                                stored = compressed
+                            }
+                            if let feed, index < hotUnits, let version = fed?.version, !taken {
+                                feed.keep(address, tile, gzip: stored, at: version)
                             }
                             let report: (Int, Int)? = state.withLock { state in
                                 state.drawn += 1
+                                if taken { state.taken += 1 }
                                 if written > 0 { state.byZoom[address.z, default: 0] += 1; state.bytes += written }
                                 let now = Date()
                                 guard now.timeIntervalSince(state.lastReport) >= 1 else { return nil }
@@ -204,6 +251,12 @@ public enum TileSeeder {
                                 return (address.z, state.drawn)
                             }
                             if let report { progress(report.0, report.1, total) }
+                        }
+                        if index < hotUnits {
+                            state.withLock { state in
+                                state.hotUnitsDone += 1
+                                if state.hotUnitsDone == hotUnits { state.hotDone = (Date().timeIntervalSince(started), state.drawn) }
+                            }
                         }
                     } catch {
                         state.withLock { if $0.error == nil { $0.error = error } }
@@ -230,7 +283,8 @@ public enum TileSeeder {
                 throw StoreError.badInput("cannot move the finished tiles to \(request.output): \(String(cString: strerror(errno)))")
             }
             return Outcome(tilesByZoom: outcome.byZoom, tilesDrawn: outcome.drawn, bytes: outcome.bytes, bbox: box,
-                           fingerprint: unchanged ? fingerprintBefore : nil)
+                           fingerprint: unchanged ? fingerprintBefore : nil, tilesTaken: outcome.taken, hotTiles: hotTiles,
+                           hotSeconds: outcome.hotDone?.seconds, hotAfterTiles: outcome.hotDone?.tiles)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error

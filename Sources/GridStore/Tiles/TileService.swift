@@ -37,6 +37,12 @@ public final class TileService: Sendable {
     /// whether it held then.
     private let seededState: Mutex<(file: SeededTiles?, check: (version: Int64, valid: Bool)?)>
     private let seededCounts = Mutex(0)
+    /// The keys of the tiles in use before the data version last moved, most recently used first (at most
+    /// `hotKeysKept`): a seeding draws those first.
+    private let hotKeys = Mutex<[String]>([])
+
+    /// Keys remembered across a change of the data: about 100 bytes each, a few megabytes at most.
+    public static let hotKeysKept = 32_768
 
     /// Rows read in place (`TileReader.layer`'s `readsInPlace`); false: the reference reading the tests compare with.
     let readsRowsInPlace: Bool
@@ -116,13 +122,19 @@ public final class TileService: Sendable {
     /// with its gzip bytes when `wantsGzip` (worked out once, then kept with it).
     public func servedTile(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84,
                            wantsGzip: Bool = false) throws -> ServedTile {
-        let key = "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
+        let key = Self.cacheKey(sources, address, datum: datum)
         let before = dataVersion()
         if let before {
-            let hit: ServedTile? = cache.withLock { state in
-                if state.version != before { state = TileCache(version: before); return nil }
-                return state.use(key)
+            let (hit, left): (ServedTile?, TileCache?) = cache.withLock { state in
+                guard state.version == before else {
+                    let left = state
+                    state = TileCache(version: before)
+                    return (nil, left)
+                }
+                return (state.use(key), nil)
             }
+            // Outside the lock: requests at the new version go on while the old tiles' keys are noted and let go.
+            if let left { remember(left) }
             if let hit {
                 counters.withLock { $0.hits += 1 }
                 guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
@@ -140,20 +152,126 @@ public final class TileService: Sendable {
         } else {
             bytes = try draw(sources, address, datum: datum)
         }
-        let served: ServedTile
-        if let represents {
-            if let storedGzip, represents.compresses(bytes.count) {
-                served = represents.served(bytes, gzip: storedGzip)
-            } else if wantsGzip {
-                served = represents.served(bytes, gzip: nil)
-            } else {
-                served = ServedTile(body: bytes, etag: represents.etag(bytes), gzip: nil, gzipWorkedOut: false)
-            }
-        } else {
-            served = ServedTile(body: bytes, etag: nil, gzip: nil, gzipWorkedOut: false)
-        }
+        let served = represented(bytes, storedGzip: storedGzip, wantsGzip: wantsGzip)
         if let before, dataVersion() == before { keep(key, served, at: before) }
         return served
+    }
+
+    /// The key a tile is kept under: its layers, address and datum.
+    public static func cacheKey(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum) -> String {
+        "\(sources.map(\.name).joined(separator: ","))/\(address)/\(datum.rawValue)"
+    }
+
+    /// The tile as answered: with its ETag, and its gzip bytes when given (a seeded tile's, one gzip member of exactly
+    /// the tile) or when `wantsGzip`.
+    private func represented(_ bytes: [UInt8], storedGzip: [UInt8]?, wantsGzip: Bool) -> ServedTile {
+        guard let represents else { return ServedTile(body: bytes, etag: nil, gzip: nil, gzipWorkedOut: false) }
+        if let storedGzip, represents.compresses(bytes.count) { return represents.served(bytes, gzip: storedGzip) }
+        if wantsGzip { return represents.served(bytes, gzip: nil) }
+        return ServedTile(body: bytes, etag: represents.etag(bytes), gzip: nil, gzipWorkedOut: false)
+    }
+
+    /// Notes the keys of `left` (the tiles of the version just left), most recent first, ahead of those noted before.
+    private func remember(_ left: TileCache) {
+        let recent = left.recentKeys(limit: Self.hotKeysKept)
+        guard !recent.isEmpty else { return }
+        hotKeys.withLock { kept in
+            guard recent.count < Self.hotKeysKept, !kept.isEmpty else { kept = recent; return }
+            var seen = Set(recent)
+            var merged = recent
+            for key in kept where merged.count < Self.hotKeysKept && seen.insert(key).inserted { merged.append(key) }
+            kept = merged
+        }
+    }
+
+    /// The keys of the tiles in use before the data last changed, most recently used first.
+    public var recentlyUsedKeys: [String] { hotKeys.withLock { $0 } }
+
+    /// A seeding's link to the memory cache: which of its tiles were in use before the data changed, the tiles already
+    /// kept at the data it draws, and a place for the tiles it draws.
+    public func seedingFeed(_ sources: [TileLayerSource], datum: TileDatum) -> SeedingFeed {
+        // The data may have changed with no request since: the tiles in use before are noted now.
+        followDataVersion()
+        return SeedingFeed(service: self, sources: sources, datum: datum)
+    }
+
+    /// Empties the cache when the data version moved since it was filled, noting its tiles' keys, as a request would.
+    private func followDataVersion() {
+        guard let version = dataVersion() else { return }
+        let left: TileCache? = cache.withLock { state in
+            guard state.version != version else { return nil }
+            let left = state
+            state = TileCache(version: version)
+            return left
+        }
+        if let left { remember(left) }
+    }
+
+    /// What a seeding (`TileSeeder.seed`) shares with the server's memory cache. A tile is taken from the cache or kept
+    /// in it only under the data version it was drawn at, and only while that is the cache's version: the cache's own rule.
+    public struct SeedingFeed: Sendable {
+        let service: TileService
+        let sources: [TileLayerSource]
+        let datum: TileDatum
+        /// Rank of each tile in use before the data changed (0: the most recently used).
+        let hotRanks: [String: Int]
+
+        init(service: TileService, sources: [TileLayerSource], datum: TileDatum) {
+            self.service = service
+            self.sources = sources
+            self.datum = datum
+            var ranks: [String: Int] = [:]
+            for (rank, key) in service.recentlyUsedKeys.enumerated() where ranks[key] == nil { ranks[key] = rank }
+            hotRanks = ranks
+        }
+
+        /// Where the tile stood among those in use before the data changed (0: the most recent); nil when not in use.
+        public func rank(_ address: TileAddress) -> Int? {
+            hotRanks.isEmpty ? nil : hotRanks[TileService.cacheKey(sources, address, datum: datum)]
+        }
+
+        /// Tiles of one unit of seeding, all from the data of one version when `version` is set.
+        public struct Unit {
+            public var tiles: [[UInt8]]
+            /// The kept gzip bytes of tiles taken from the cache, when worked out.
+            public var gzip: [[UInt8]?]
+            /// Which tiles were taken from the cache (drawn on demand), not drawn here.
+            public var taken: [Bool]
+            /// The data version the tiles were drawn at: nil when it moved meanwhile (nothing is kept then).
+            public var version: Int64?
+        }
+
+        /// The unit's tiles: those kept at the current data version taken from memory, the others drawn by `draw`
+        /// (given only the missing ones, in order).
+        public func tiles(_ unit: [TileAddress], draw: ([TileAddress]) throws -> [[UInt8]]) throws -> Unit {
+            let before = service.dataVersion()
+            let keys = unit.map { TileService.cacheKey(sources, $0, datum: datum) }
+            var kept = [ServedTile?](repeating: nil, count: unit.count)
+            if let before, let found = service.cache.withLock({ state -> [ServedTile?]? in
+                state.version == before ? keys.map { state.peek($0) } : nil
+            }) {
+                kept = found
+            }
+            let missing = unit.indices.filter { kept[$0] == nil }
+            let drawn = missing.isEmpty ? [] : try draw(missing.map { unit[$0] })
+            var tiles = kept.map { $0?.body ?? [] }
+            for (offset, index) in missing.enumerated() { tiles[index] = drawn[offset] }
+            let after = service.dataVersion()
+            return Unit(tiles: tiles, gzip: kept.map { $0?.gzipWorkedOut == true ? $0?.gzip : nil },
+                        taken: kept.map { $0 != nil }, version: before != nil && before == after ? before : nil)
+        }
+
+        /// Keeps a tile drawn at `version` (with the gzip bytes the file holds) as an answer from memory would have it,
+        /// only while that is the cache's version. A seeding keeps only the tiles in use before the change: every tile of
+        /// a city is gigabytes, and the file answers the others once done.
+        public func keep(_ address: TileAddress, _ tile: [UInt8], gzip: [UInt8]?, at version: Int64) {
+            let served = service.represented(tile, storedGzip: gzip, wantsGzip: true)
+            let key = TileService.cacheKey(sources, address, datum: datum)
+            service.cache.withLock { state in
+                guard state.version == version else { return }
+                state.insert(key, served, capacityBytes: service.capacityBytes)
+            }
+        }
     }
 
     private func keep(_ key: String, _ served: ServedTile, at version: Int64) {
