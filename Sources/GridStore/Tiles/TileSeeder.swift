@@ -232,7 +232,7 @@ public enum TileSeeder {
                                 // The fastest level: the file is a few per cent larger than at the default level, written in a
                                 // third of the time. A tile taken from memory comes with its gzip bytes when worked out.
                                 guard let compressed = fed?.gzip[offset] ?? Gzip.compress(tile, level: Z_BEST_SPEED) else {
-                                    throw StoreError.environment("zlib could not compress tile \(address)")
+                                    throw StoreError.environment("could not gzip tile \(address)")
                                 }
                                 try writer.insert(address, compressed)
                                 written = compressed.count
