@@ -38,7 +38,7 @@ struct CaseCollectionAPITests {
         let store = try CoverageRunsAPITests.wudaokou(folder.url)
         let cases = try Self.reported(store)
         #expect(cases.allSatisfy { $0.grid != nil && $0.community == CoverageRunsAPITests.community })
-        try await application(store).test(.live) { client in
+        try await application(store).testLive { client in
             let collections = try await client.execute(uri: "/collections", method: .get).json
             let listed = try #require(collections["collections"]?.arrayValue?.first { $0["id"] == "cases" })
             #expect(listed["itemType"] == "feature" && listed["crs"]?.arrayValue?.count == 5)

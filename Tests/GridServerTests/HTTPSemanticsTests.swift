@@ -43,7 +43,7 @@ struct HTTPSemanticsTests {
         "/collections/nope", "/collections/buildings/items?limit=0",
     ])
     func head(uri: String) async throws {
-        try await application(DemoStore.shared.store).test(.live) { client in
+        try await application(DemoStore.shared.store).testLive { client in
             let get = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "identity"])
             let head = try await client.execute(uri: uri, method: .head, headers: [.acceptEncoding: "identity"])
             #expect(head.status == get.status, "\(uri)")

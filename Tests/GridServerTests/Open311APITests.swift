@@ -42,7 +42,7 @@ struct Open311APITests {
     static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
     /// An Open311 error: an array of objects with a numeric code equal to the status, and a description.
-    static func expectError(_ response: TestResponse, _ status: Int) throws {
+    static func expectError(_ response: LiveResponse, _ status: Int) throws {
         #expect(response.status.code == status)
         let array = try #require(try response.json.arrayValue)
         #expect(array.count == 1 && array[0]["code"]?.intValue == status && !(array[0]["description"]?.stringValue ?? "").isEmpty, "\(response.text)")
@@ -51,7 +51,7 @@ struct Open311APITests {
     @Test("discovery, services and service definitions have the spec's fields; unknown ones answer 404 in the error shape")
     func services() async throws {
         let (demo, _, _) = try Self.prepared()
-        try await application(demo.store).test(.live) { client in
+        try await application(demo.store).testLive { client in
             let discovery = try await client.execute(uri: "/open311/v2/discovery.json", method: .get).json
             let endpoint = try #require(discovery["endpoints"]?.arrayValue?.first)
             #expect(endpoint["specification"]?.stringValue == "http://wiki.open311.org/GeoReport_v2")
@@ -81,7 +81,7 @@ struct Open311APITests {
     func requests() async throws {
         let (demo, grid, point) = try Self.prepared()
         let key = try CaseSetup.addReporterKey(store: demo.store, name: "street app", now: 0)
-        try await application(demo.store).test(.live) { client in
+        try await application(demo.store).testLive { client in
             let base: [(String, String)] = [("service_code", "refuse-pile"), ("lat", String(point.latitude)), ("long", String(point.longitude)),
                                             ("description", "垃圾堆积在楼门口"), ("address_string", "1号楼"), ("media_url", "https://example.org/p.jpg")]
             try Self.expectError(try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: Self.formHeaders, body: Self.form(base)), 403)
