@@ -1,4 +1,5 @@
 import Foundation
+import GridStore
 import Synchronization
 
 /// A fixed number of slots for expensive work (isochrone searches, grid runs). A request that finds every slot
@@ -69,9 +70,7 @@ final class ComputeSlots: Sendable {
     /// Lowers the calling thread's priority (nice 10; on Linux the nice value is per thread), so the threads
     /// answering requests win the cores whenever both want them: long computations slow down, reads do not.
     static func yieldToRequests() {
-        #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        #endif
+        ThreadPriority.lowerThisThread(to: ThreadPriority.behindRequests)
     }
 
     private final class CancelFlag: Sendable {

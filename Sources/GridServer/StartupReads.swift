@@ -3,9 +3,6 @@ import GridStore
 import GridTiles
 import Hummingbird
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What a server reads right after it starts, in the order a map page needs it, on a thread of its own.
 ///
@@ -31,7 +28,7 @@ final class StartupReads: Sendable {
         let thread = Thread {
             readingFigures()
             reads.figuresDone()
-            lowerThisThreadsPriority()
+            ThreadPriority.lowerThisThread(to: ThreadPriority.lowest)
             readingIndex()
         }
         thread.name = "communitygrid start-up reads"
@@ -63,13 +60,6 @@ final class StartupReads: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
-    }
-
-    /// The lowest priority for the calling thread alone (Linux keeps the nice value per thread; `who` 0 is this one).
-    private static func lowerThisThreadsPriority() {
-        #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-        #endif
     }
 
     /// Paths whose answers carry the coverage figures: the map's summary and the tiles (and TileJSON) of the layers

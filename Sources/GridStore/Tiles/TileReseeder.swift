@@ -102,7 +102,7 @@ public final class TileReseeder: Sendable {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         removeAbandonedTemporaries()
         let thread = Thread { [self] in
-            TileSeeder.lowerThisThreadsPriority()
+            ThreadPriority.lowerThisThread(to: ThreadPriority.lowest)
             run()
             finished.signal()
         }

@@ -305,7 +305,7 @@ public enum TileSeeder {
                 done.enter()
                 let slot = WorkerSlot(work)
                 let thread = Thread {
-                    lowerThisThreadsPriority()
+                    ThreadPriority.lowerThisThread(to: ThreadPriority.lowest)
                     slot.run(worker)
                     done.leave()
                 }
@@ -326,13 +326,6 @@ public enum TileSeeder {
             work?(worker)
             work = nil
         }
-    }
-
-    /// The lowest priority for the calling thread alone (Linux keeps the nice value per thread; `who` 0 is this one).
-    public static func lowerThisThreadsPriority() {
-        #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-        #endif
     }
 
     /// MBTiles 1.3 metadata: the tileset's name, format, bounds, centre, zooms and the `json` row with `vector_layers`

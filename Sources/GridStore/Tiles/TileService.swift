@@ -125,17 +125,7 @@ public final class TileService: Sendable {
         let key = Self.cacheKey(sources, address, datum: datum)
         let before = dataVersion()
         if let before {
-            let (hit, left): (ServedTile?, TileCache?) = cache.withLock { state in
-                guard state.version == before else {
-                    let left = state
-                    state = TileCache(version: before)
-                    return (nil, left)
-                }
-                return (state.use(key), nil)
-            }
-            // Outside the lock: requests at the new version go on while the old tiles' keys are noted and let go.
-            if let left { remember(left) }
-            if let hit {
+            if let hit = cacheFollowing(version: before, { $0.use(key) }) {
                 counters.withLock { $0.hits += 1 }
                 guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
                 let served = represents.served(hit.body, gzip: nil)
@@ -198,13 +188,23 @@ public final class TileService: Sendable {
     /// Empties the cache when the data version moved since it was filled, noting its tiles' keys, as a request would.
     private func followDataVersion() {
         guard let version = dataVersion() else { return }
-        let left: TileCache? = cache.withLock { state in
-            guard state.version != version else { return nil }
-            let left = state
-            state = TileCache(version: version)
-            return left
+        cacheFollowing(version: version) { _ in }
+    }
+
+    /// `body` on the cache at data `version`: a cache filled at another version is emptied first, and its tiles' keys
+    /// are noted as the tiles in use before the change (outside the lock: requests at the new version go on meanwhile).
+    @discardableResult
+    private func cacheFollowing<Result: Sendable>(version: Int64, _ body: (inout TileCache) -> Result) -> Result {
+        let (result, left): (Result, TileCache?) = cache.withLock { state in
+            var left: TileCache?
+            if state.version != version {
+                left = state
+                state = TileCache(version: version)
+            }
+            return (body(&state), left)
         }
         if let left { remember(left) }
+        return result
     }
 
     /// What a seeding (`TileSeeder.seed`) shares with the server's memory cache. A tile is taken from the cache or kept
