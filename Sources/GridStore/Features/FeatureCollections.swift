@@ -130,8 +130,8 @@ public struct FeatureCollection: Sendable {
         id: "network", title: "Walking network", description: "Edges of the walking network, split at junctions.",
         table: "network_edges", geometryColumn: "geom", geometryType: "LineString",
         properties: [
-            Property(name: "source_node", expression: "t.source_node", type: .integer, description: "node at the start"),
-            Property(name: "target_node", expression: "t.target_node", type: .integer, description: "node at the end"),
+            Property(name: "source_node", expression: "t.source_node", type: .integer, description: "node at the start (in vector tiles from zoom 15)"),
+            Property(name: "target_node", expression: "t.target_node", type: .integer, description: "node at the end (in vector tiles from zoom 15)"),
             Property(name: "length_m", expression: "round(t.length_m, 2)", type: .number, description: "length, m"),
             Property(name: "highway", expression: "t.highway", type: .string, description: "OSM highway=* class"),
             Property(name: "osm_way_id", expression: "t.osm_way_id", type: .integer, description: "OSM way id"),

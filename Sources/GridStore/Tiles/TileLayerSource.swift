@@ -37,6 +37,9 @@ public struct TileLayerSource: Sendable {
     /// Properties left out below `generalisedBelowZoom`: text that weighs in a low-zoom tile and that nothing drawn
     /// at that zoom reads (a facility's source and its id there; the feature keeps its id, category and name).
     public var lowZoomOmittedProperties: Set<String> = []
+    /// Properties drawn only from a zoom on: below it they are left out (the network's node ids, unique to each edge,
+    /// are most of a street-level tile's value table and nothing drawn there reads them).
+    public var propertiesFromZoom: [String: Int] = [:]
     /// Below this zoom a point layer keeps one feature per value of `thinningProperty` per cell of `TileCells`
     /// (below `generalisedBelowZoom` per square of `lowZoomThinningPixels`; the lowest id); from it on every point is
     /// drawn.
@@ -110,6 +113,8 @@ public struct TileLayerSource: Sendable {
     public static let outlinesNeedCellBelowZoom = 10
     /// Grids are drawn from this zoom; below it the communities (with the same coverage figures) stand for them.
     public static let gridsFromZoom = 12
+    /// The network's edges carry their nodes' ids from this zoom on.
+    public static let networkNodesFromZoom = 15
     /// Below this zoom the network is drawn one feature per class (OSM `highway`) in a tile.
     public static let networkJoinedByClassBelowZoom = 12
 
@@ -185,6 +190,7 @@ extension TileLayerSource {
             waySummedProperty = "length_m"
             classJoinedBelowZoom = Self.networkJoinedByClassBelowZoom
             classProperty = "highway"
+            propertiesFromZoom = ["source_node": Self.networkNodesFromZoom, "target_node": Self.networkNodesFromZoom]
         }
     }
 

@@ -154,7 +154,10 @@ enum TileReader {
         let areaCode = areaFigures != nil && source.coverageAreas != nil ? source.properties.firstIndex { $0.name == "code" } : nil
         // Below `generalisedBelowZoom`, with `lowZoomSharesOnly`, the households meeting each theme are left out.
         let omittedFigures = generalised && source.lowZoomSharesOnly ? Set(areaFigures?.themes.map(\.householdsProperty) ?? []) : []
-        let omitted = generalised ? Set(source.properties.indices.filter { source.lowZoomOmittedProperties.contains(source.properties[$0].name) }) : []
+        let omitted = Set(source.properties.indices.filter { offset in
+            let name = source.properties[offset].name
+            return (generalised && source.lowZoomOmittedProperties.contains(name)) || source.propertiesFromZoom[name].map { tile.z < $0 } == true
+        })
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         var properties: [(String, VectorTileLayer.Value)] = []
@@ -200,9 +203,10 @@ enum TileReader {
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
             var values = [DatabaseValue](repeating: .null, count: source.properties.count)
-            // Without thinning, area figures or omitted columns a feature's properties are its columns alone: they are
-            // tabled as read.
-            let tagsAsRead = thinning == nil && areaCode == nil && omitted.isEmpty
+            // Without thinning or area figures a feature's properties are its columns (but those left out at this zoom)
+            // alone: they are tabled as read.
+            let tagsAsRead = thinning == nil && areaCode == nil
+            let drawnColumns = source.properties.indices.map { !omitted.contains($0) }
             let names = source.properties.map(\.name), types = source.properties.map(\.type)
             var perRunValues = [DatabaseValue?](repeating: nil, count: names.count)
             for (offset, value) in perRun { perRunValues[offset] = value }
@@ -248,7 +252,7 @@ enum TileReader {
                     continue
                 }
                 guard layer.begin(shape) else { continue }
-                for offset in 0..<names.count {
+                for offset in 0..<names.count where drawnColumns[offset] {
                     let index = Int32(offset + 2)
                     let type = sqlite3_column_type(handle, index)
                     if type == SQLITE_NULL { continue }
