@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GridModel
 import GridTiles
 
@@ -39,51 +40,63 @@ final class BuildingCellIndex: Sendable {
     }
 
     /// Every building of the store (`only` nil), or only those whose point lies in the tile `only`: the same entries
-    /// of that tile in the same order as the whole index holds them, read through the points' R-tree.
-    init(_ db: Database, key: Key, only tile: TileAddress? = nil) throws {
+    /// of that tile in the same order as the whole index holds them, read through the points' R-tree. The whole index
+    /// is read by scans merged in id order (`scanned`), unless `joined`: by the one query a tile's read makes, with a
+    /// lookup of the footprint's R-tree entry and of the run's row per building (the reference the tests compare with).
+    init(_ db: Database, key: Key, only tile: TileAddress? = nil, joined: Bool = false) throws {
         self.key = key
         struct Entry { var key: UInt64; var x: Double; var y: Double; var sx: Double; var sy: Double; var id: Int64; var households: Int64; var area: Double; var levels: Int32 }
         var entries: [Entry] = []
         var levelIndex: [String: Int32] = [:]
         var levelSets: [Set<String>] = []
-        var sql = """
-            SELECT b.id, X(b.point), Y(b.point), b.households, b.area_m2, r.xmax - r.xmin, r.ymax - r.ymin, cb.levels_met
-            FROM buildings b
-            LEFT JOIN idx_buildings_footprint r ON r.pkid = b.id
-            LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = b.id
-            WHERE b.point IS NOT NULL
-            """
-        var arguments: [any DatabaseValueConvertible & Sendable] = [key.coverageRun ?? -1]
-        if let tile {
-            // The tile's box in WGS84 grown by about a metre: every point whose tile is this one is among the candidates;
-            // the exact test is `TileCells.tile` below, as for the whole index.
-            var box = key.datum.system.wgs84Envelope(of: tile.bounds(buffer: 0))
-            let margin = 1e-5
-            box.minLongitude -= margin; box.minLatitude -= margin; box.maxLongitude += margin; box.maxLatitude += margin
-            sql += " AND b.id IN (SELECT pkid FROM idx_buildings_point WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
-            arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
-        }
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
         let system = key.datum.system
-        while let row = try rows.next() {
-            guard let lon = row[1] as Double?, let lat = row[2] as Double?, lon.isFinite, lat.isFinite else { continue }
+        func add(id: Int64, longitude lon: Double, latitude lat: Double, households: Int64, area: Double, spanX: Double, spanY: Double, met: String?) {
+            guard lon.isFinite, lat.isFinite else { return }
             var point = Coordinate(longitude: lon, latitude: lat)
             if key.datum != .wgs84 { point = system.fromWGS84(point) }
             let x = WebMercator.worldX(longitude: point.longitude), y = WebMercator.worldY(latitude: point.latitude)
             if let tile {
                 let home = TileCells.tile(worldX: x, worldY: y, z: tile.z)
-                guard home.x == tile.x, home.y == tile.y else { continue }
+                guard home.x == tile.x, home.y == tile.y else { return }
             }
             var levels: Int32 = -1
-            if let met = row[7] as String? {
+            if let met {
                 if let known = levelIndex[met] { levels = known } else {
                     levels = Int32(levelSets.count)
                     levelIndex[met] = levels
                     levelSets.append(Set(met.split(separator: ",").map(String.init)))
                 }
             }
-            entries.append(Entry(key: TileCells.key(worldX: x, worldY: y), x: x, y: y, sx: row[5] as Double? ?? 0, sy: row[6] as Double? ?? 0,
-                                 id: row[0], households: row[3], area: row[4] as Double? ?? 0, levels: levels))
+            entries.append(Entry(key: TileCells.key(worldX: x, worldY: y), x: x, y: y, sx: spanX, sy: spanY,
+                                 id: id, households: households, area: area, levels: levels))
+        }
+        if tile == nil, !joined {
+            entries.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0)
+            try Self.scanned(db, coverageRun: key.coverageRun, add)
+        } else {
+            var sql = """
+                SELECT b.id, X(b.point), Y(b.point), b.households, b.area_m2, r.xmax - r.xmin, r.ymax - r.ymin, cb.levels_met
+                FROM buildings b
+                LEFT JOIN idx_buildings_footprint r ON r.pkid = b.id
+                LEFT JOIN coverage_buildings cb ON cb.run_id = ? AND cb.building_id = b.id
+                WHERE b.point IS NOT NULL
+                """
+            var arguments: [any DatabaseValueConvertible & Sendable] = [key.coverageRun ?? -1]
+            if let tile {
+                // The tile's box in WGS84 grown by about a metre: every point whose tile is this one is among the candidates;
+                // the exact test is `TileCells.tile` in `add`, as for the whole index.
+                var box = key.datum.system.wgs84Envelope(of: tile.bounds(buffer: 0))
+                let margin = 1e-5
+                box.minLongitude -= margin; box.minLatitude -= margin; box.maxLongitude += margin; box.maxLatitude += margin
+                sql += " AND b.id IN (SELECT pkid FROM idx_buildings_point WHERE xmin <= ? AND xmax >= ? AND ymin <= ? AND ymax >= ?)"
+                arguments += [box.maxLongitude, box.minLongitude, box.maxLatitude, box.minLatitude]
+            }
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                guard let lon = row[1] as Double?, let lat = row[2] as Double? else { continue }
+                add(id: row[0], longitude: lon, latitude: lat, households: row[3], area: row[4] as Double? ?? 0,
+                    spanX: row[5] as Double? ?? 0, spanY: row[6] as Double? ?? 0, met: row[7] as String?)
+            }
         }
         // Ties (one key) in id order, so a cell's order of reading never depends on the load.
         entries.sort { ($0.key, $0.id) < ($1.key, $1.id) }
@@ -97,6 +110,50 @@ final class BuildingCellIndex: Sendable {
         area = entries.map(\.area)
         levels = entries.map(\.levels)
         self.levelSets = levelSets
+    }
+
+    /// Every building with a point, in id order, with its footprint's R-tree spans and the run's levels met: what the
+    /// joined query answers, read as three scans (the R-tree's entries, the run's rows in building order, the
+    /// buildings) instead of two lookups per building, which took most of the time on a city of a million. Points are
+    /// read from their stored blobs in place, through Spatialite when a blob is not in the plain form.
+    private static func scanned(_ db: Database, coverageRun: Int64?,
+                                _ add: (Int64, Double, Double, Int64, Double, Double, Double, String?) -> Void) throws {
+        var spans: [Int64: (x: Double, y: Double)] = [:]
+        spans.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0)
+        try StoredRows(db, sql: "SELECT pkid, xmax - xmin, ymax - ymin FROM idx_buildings_footprint").forEach { row in
+            spans[sqlite3_column_int64(row.handle, 0)] = (sqlite3_column_double(row.handle, 1), sqlite3_column_double(row.handle, 2))
+        }
+        let runRows = try StoredRows(db, sql: "SELECT building_id, levels_met FROM coverage_buildings WHERE run_id = ? ORDER BY building_id",
+                                     arguments: [coverageRun ?? -1])
+        defer { sqlite3_reset(runRows.handle) }
+        // The run's next row (its building and levels), nil past the last.
+        func nextRunRow() throws -> (id: Int64, met: String?)? {
+            let code = sqlite3_step(runRows.handle)
+            if code == SQLITE_DONE { return nil }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: runRows.statement.sql)
+            }
+            return (sqlite3_column_int64(runRows.handle, 0), runRows.text(1))
+        }
+        var runRow = try nextRunRow()
+        let pointSQL = "SELECT X(?), Y(?)"
+        try StoredRows(db, sql: "SELECT id, point, households, area_m2 FROM buildings WHERE point IS NOT NULL ORDER BY id").forEach { row in
+            let id = sqlite3_column_int64(row.handle, 0)
+            while let next = runRow, next.id < id { runRow = try nextRunRow() }
+            let met = runRow.flatMap { $0.id == id ? $0.met : nil }
+            let position: Coordinate
+            if let plain = SpatialiteBlob.point(row.blob(1)) {
+                position = plain
+            } else {
+                let blob = Data(row.blob(1))
+                guard let read = try Row.fetchOne(db.cachedStatement(sql: pointSQL), arguments: [blob, blob]),
+                      let lon = read[0] as Double?, let lat = read[1] as Double? else { return }
+                position = Coordinate(longitude: lon, latitude: lat)
+            }
+            let span = spans[id] ?? (0, 0)
+            add(id, position.longitude, position.latitude, try row.int64(2, "building \(id) households"),
+                row.isNull(3) ? 0 : sqlite3_column_double(row.handle, 3), span.x, span.y, met)
+        }
     }
 
     /// Positions of the buildings whose point lies in `tile`.
