@@ -40,41 +40,17 @@ struct MapPageCellsTests {
             let breaks = try #require(listed)
             #expect(breaks == [0.2, 0.4, 0.6, 0.8])
             let households = try #require(summary["summary"]?["households"]?.intValue)
-            func covered(_ minutes: Double) throws -> Int {
-                let level = try #require(summary["summary"]?["levels"]?.arrayValue?.first { $0["minutes"]?.doubleValue == minutes })
-                return try #require(level["households_covered"]?.intValue)
-            }
-            func drawn(_ page: MapPageDOM) throws -> [DrawnCell] {
-                try JSONDecoder().decode([DrawnCell].self, from: Data(try #require(page.status("data-cell-sample"), "\(page.statusTag)").utf8))
-            }
-
+            func covered(_ minutes: Double) throws -> Int { try Self.covered(summary, minutes) }
             for (zoom, minutes) in [(11, 15.0), (9, 10.0)] {
                 let page = try await MapPageDOM.load(chromium, base + "#zoom=\(zoom)&theme=level:\(Int(minutes))",
                                                      screenshot: MapPageBrowserTests.screenshots.appendingPathComponent("wudaokou-cells-z\(zoom).png"))
-                #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
-                #expect(page.status("data-zoom") == "\(zoom).00")
-                let cells = try drawn(page)
-                let count = try #require(page.status("data-cells-drawn").flatMap { Int($0) })
-                #expect(count > 0 && cells.count == min(count, 200), "zoom \(zoom): \(count) drawn, \(cells.count) reported")
-                #expect(cells.contains { $0.cell }, "zoom \(zoom): no cell of merged buildings drawn")
-                for drawnCell in cells {
-                    let met = try #require(drawnCell.met, "zoom \(zoom): a feature without the level's sum")
-                    #expect(met >= 0 && met <= drawnCell.households)
-                    let expected = drawnCell.households > 0
-                        ? Self.shareColours[MapPageExpectations.shareClass(Double(met) / Double(drawnCell.households))] : Self.noHouseholdsColour
-                    #expect(drawnCell.colour == expected, "zoom \(zoom): \(drawnCell)")
-                }
-                // The whole area is in view: each building counted once, on its own or in a cell, so the households
-                // drawn, and those meeting the level, are the run's.
-                #expect(page.status("data-cell-households") == String(households), "zoom \(zoom)")
-                #expect(page.status("data-cell-met") == String(try covered(minutes)), "zoom \(zoom), \(minutes) minutes")
-                #expect(page.text(id: "building-zoom-note")?.contains("缩放级 12 以下，方块是合并的小建筑") == true)
+                _ = try Self.checkCells(page, zoom: zoom, households: households, met: try covered(minutes))
             }
 
             // A requirement's theme: the cells carry no sums for it and are drawn in one neutral colour, as the legend says.
             let requirement = try await MapPageDOM.load(chromium, base + "#zoom=11&theme=requirement:15:school", screenshot: nil)
             #expect(requirement.status("data-ready") == "true" && requirement.status("data-errors") == "0", "\(requirement.errors)")
-            let neutral = try drawn(requirement)
+            let neutral = try Self.drawn(requirement)
             #expect(!neutral.isEmpty && neutral.allSatisfy { $0.colour == Self.requirementColour && $0.met == nil }, "\(neutral.prefix(10))")
             #expect(requirement.text(id: "building-zoom-note")?.contains("不按单项要求着色") == true)
 
@@ -94,5 +70,55 @@ struct MapPageCellsTests {
             #expect(close.status("data-zoom") == "14.00" && close.status("data-cells-drawn") == "0")
             #expect((close.status("data-tiles-drawn").flatMap { Int($0) } ?? 0) > 0)
         }
+    }
+
+    @Test("MapLibre on the demo district at zoom 10: cells in several classes, each coloured by its households' share, their sums the run's, for two levels")
+    func demoDistrictCells() async throws {
+        guard let chromium = MapPageBrowserTests.chromium, MapPageBrowserTests.available("maplibre") else { return }
+        try await application(DemoStore.shared.store).testLive { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))/?lib=maplibre"
+            let summary = try await client.execute(uri: "/coverage/summary", method: .get).json
+            let households = try #require(summary["summary"]?["households"]?.intValue)
+            var colours = Set<String>()
+            for minutes in [10.0, 15.0] {
+                let page = try await MapPageDOM.load(chromium, base + "#zoom=10&theme=level:\(Int(minutes))",
+                                                     screenshot: MapPageBrowserTests.screenshots.appendingPathComponent("demo-cells-\(Int(minutes)).png"))
+                colours.formUnion(try Self.checkCells(page, zoom: 10, households: households, met: try Self.covered(summary, minutes)).map(\.colour))
+            }
+            // Not one colour for everything: the shares differ from cell to cell.
+            #expect(colours.count >= 2, "\(colours)")
+        }
+    }
+
+    static func drawn(_ page: MapPageDOM) throws -> [DrawnCell] {
+        try JSONDecoder().decode([DrawnCell].self, from: Data(try #require(page.status("data-cell-sample"), "\(page.statusTag)").utf8))
+    }
+
+    static func covered(_ summary: JSONValue, _ minutes: Double) throws -> Int {
+        let level = try #require(summary["summary"]?["levels"]?.arrayValue?.first { $0["minutes"]?.doubleValue == minutes })
+        return try #require(level["households_covered"]?.intValue)
+    }
+
+    /// A page opened at `zoom` below 12 with the whole area in view: cells drawn, each coloured by the class of its
+    /// households meeting the level over its households (grey without households), and the households drawn, and
+    /// those meeting the level, the run's (each building counted once, on its own or in a cell).
+    static func checkCells(_ page: MapPageDOM, zoom: Int, households: Int, met: Int) throws -> [DrawnCell] {
+        #expect(page.status("data-ready") == "true" && page.status("data-errors") == "0", "\(page.errors)")
+        #expect(page.status("data-zoom") == "\(zoom).00")
+        let cells = try drawn(page)
+        let count = try #require(page.status("data-cells-drawn").flatMap { Int($0) })
+        #expect(count > 0 && cells.count == min(count, 200), "zoom \(zoom): \(count) drawn, \(cells.count) reported")
+        #expect(cells.contains { $0.cell }, "zoom \(zoom): no cell of merged buildings drawn")
+        for drawnCell in cells {
+            let cellMet = try #require(drawnCell.met, "zoom \(zoom): a feature without the level's sum")
+            #expect(cellMet >= 0 && cellMet <= drawnCell.households)
+            let expected = drawnCell.households > 0
+                ? shareColours[MapPageExpectations.shareClass(Double(cellMet) / Double(drawnCell.households))] : noHouseholdsColour
+            #expect(drawnCell.colour == expected, "zoom \(zoom): \(drawnCell)")
+        }
+        #expect(page.status("data-cell-households") == String(households), "zoom \(zoom)")
+        #expect(page.status("data-cell-met") == String(met), "zoom \(zoom)")
+        #expect(page.text(id: "building-zoom-note")?.contains("缩放级 12 以下，方块是合并的小建筑") == true)
+        return cells
     }
 }
