@@ -18,13 +18,17 @@
 // view's tiles drawn), data-tiles-drawn, data-communities-drawn and data-grids-drawn (building, community and grid
 // features drawn from tiles then), data-first-draw-ms and
 // data-first-drawn (the same for the first time the view stood with its tiles drawn, before the figures had loaded);
+// on tiles also data-zoom (the view's zoom then) and, below zoom 12, data-cells-drawn (the cells of merged buildings
+// and the buildings on their own drawn), data-cell-households and data-cell-met (their households, and those meeting
+// the theme's level), data-cell-sample (up to 200 of them as {cell, households, met, colour}, the colour the map
+// gives their fill);
 // data-cases (cases loaded),
 // data-case and data-case-events (the case whose history is shown, and its number of events).
 //
 // The address's fragment holds the view (links and selects change it): lang=en, theme=level:15 or
 // theme=requirement:15:school, buildings=best|minutes:CATEGORY|compare|moves, compare=A,B (coverage runs),
 // run=N (grid run), grid=CODE (zoom to a grid), at=LON,LAT (isochrones from there, as a click draws them),
-// case=CODE (a case's history, as a click on it shows it).
+// case=CODE (a case's history, as a click on it shows it), zoom=Z (on tiles, the first view at that zoom on its centre).
 "use strict";
 (() => {
   const config = JSON.parse(document.getElementById("config").textContent);
@@ -250,17 +254,54 @@
   // below it the communities are shaded by the same theme, from their own figures.
   const gridsFromZoom = 12;
   // Buildings are drawn one by one from zoom 13, where every tile carries each building's coverage; below it the tiles
-  // merge buildings under a cell (16 pixels) into cells that carry sums, which the building legend's colours
-  // do not describe (drawn, they hid the grids' shading under a grey blanket). Facilities are drawn from zoom 13: a
+  // merge buildings under a cell (16 pixels) into cells that carry sums, which the building legend's colours do not
+  // describe. Below gridsFromZoom the cells, and the large buildings drawn on their own, are shaded by the share of
+  // their households meeting the theme, as areas are (cellStyle), under the communities; from it the grids, shaded
+  // the same way, stand for them: a city's first view (zoom 12) then asks for no building tile, which needs the
+  // buildings' point index the server reads after start (the first page after a start took 11 s instead of 2.7 s on
+  // the 1 M-building city with cells at zoom 12). Facilities are drawn from zoom 13: a
   // low-zoom tile of a city holds tens of thousands of them (37,000 in one zoom-9 tile of the 1 M-building city), more
   // icons than MapLibre's symbol layer takes in one tile (32,768: past it every frame throws and the map never
   // finishes drawing).
   const buildingsFromZoom = 13;
   const facilitiesFromZoom = 13;
+  const cellsBelowZoom = gridsFromZoom;
+  // Cells below cellsBelowZoom: the theme's share from a cell's sums (households_met_<minutes> of households; the
+  // cells carry sums per level only, so a requirement's theme leaves them one neutral colour, stated in the legend).
+  const cellColour = "#8d99ae";
+  function cellStyle() {
+    const theme = currentTheme();
+    if (!theme || theme.requirement || !summaryTheme(theme)) return { fill: cellColour, fillOpacity: 0.35, shares: null };
+    return { fillOpacity: 0.8, shares: { cellProperty: "buildings", households: "households", met: cellMetProperty(theme), levels: "coverage_levels_met",
+                                         minutes: minutesText(theme.minutes), breaks: shareBreaks(), colours: shareColours, none: noHouseholdsColour } };
+  }
+  function cellMetProperty(theme) { return "households_met_" + minutesText(theme.minutes); }
+  // A cell's households and those meeting the theme's level (a building drawn on its own: all of them or none).
+  function cellFigures(p) {
+    const theme = currentTheme();
+    const households = Number(p.households) || 0;
+    if (!theme || theme.requirement) return { cell: p.buildings !== undefined, households, met: null };
+    const met = p.buildings !== undefined ? (p[cellMetProperty(theme)] ?? null)
+      : p.coverage_levels_met === undefined ? null : String(p.coverage_levels_met).split(",").includes(minutesText(theme.minutes)) ? households : 0;
+    return { cell: p.buildings !== undefined, households, met: met === null ? null : Number(met) };
+  }
+  function cellTooltip(f) {
+    const p = f.properties;
+    if (p.buildings === undefined) return buildingTooltip(f);
+    const figure = cellFigures(p);
+    let html = "<b>" + text("cellTitle", { n: number(p.buildings) }) + "</b><br>" + text("tooltipHouseholds") + "：" + number(figure.households);
+    if (figure.met !== null && figure.households > 0) {
+      html += "<br>" + text("tooltipShare") + "：" + percent(figure.met / figure.households) + " %<br>" + text("tooltipUncovered") + "：" + number(figure.households - figure.met);
+    }
+    return html;
+  }
   function communityAreaStyle() {
     const entry = summaryTheme(currentTheme());
     if (!entry) return { stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.02, shares: null };
-    return { stroke: "#2f3e46", weight: 3, fill: "#2f3e46", fillOpacity: 0.55, fadeFromZoom: gridsFromZoom, fadedOpacity: 0.02,
+    // Lighter than the grids' shading: below gridsFromZoom it lies over the cells, whose own shares show through; the
+    // outline thin where a community is a few pixels across.
+    return { stroke: "#2f3e46", weight: ["interpolate", ["linear"], ["zoom"], 9, 0.5, 12, 3], fill: "#2f3e46", fillOpacity: 0.35,
+             fadeFromZoom: gridsFromZoom, fadedOpacity: 0.02,
              shares: { property: entry.share_property, households: data.coverage.classes.households_property, breaks: shareBreaks(),
                        colours: shareColours, none: noHouseholdsColour } };
   }
@@ -482,7 +523,9 @@
     // Which zooms draw buildings and facilities from tiles (a tiled view only; Leaflet draws every feature).
     const tiled = Boolean(view && view.tiled);
     $("building-zoom-note").hidden = !tiled;
-    $("building-zoom-note").textContent = tiled ? text("buildingsFromZoom", { zoom: buildingsFromZoom }) : "";
+    const theme = currentTheme();
+    $("building-zoom-note").textContent = tiled ? text("buildingsFromZoom", { zoom: buildingsFromZoom }) + " " +
+      text(theme && theme.requirement ? "cellsRequirement" : "cellsShared", { zoom: cellsBelowZoom }) : "";
     $("facility-zoom-note").hidden = !tiled;
     $("facility-zoom-note").textContent = tiled ? text("facilitiesFromZoom", { zoom: facilitiesFromZoom }) : "";
     $("isochrone-heading").textContent = text("isochroneHeading");
@@ -867,6 +910,8 @@
     if (run) { wanted.run = Number(run[1]); if (!params.get("buildings")) wanted.buildings = "moves"; }
     const at = /^(-?[\d.]+),(-?[\d.]+)$/.exec(params.get("at") || "");
     if (at) wanted.at = { lon: Number(at[1]), lat: Number(at[2]) };
+    const zoom = /^\d{1,2}(\.\d+)?$/.exec(params.get("zoom") || "");
+    wanted.zoom = zoom && Number(zoom[0]) <= 20 ? Number(zoom[0]) : null;
     return wanted;
   }
 
@@ -902,7 +947,7 @@
     if (wanted.run) state.run = wanted.run;
     if (modeChanged || initial) await loadBuildingMode();
     renderAll();
-    if (themeChanged || languageChanged || initial) { view.restyle("grids"); view.restyle("communities"); view.refreshLabels(); }
+    if (themeChanged || languageChanged || initial) { view.restyle("grids"); view.restyle("communities"); view.restyle("cells"); view.refreshLabels(); }
     if (wanted.grid !== state.grid || (initial && wanted.grid)) await focusGrid(wanted.grid);
     const at = wanted.at ? wanted.at.lon + "," + wanted.at.lat : null;
     if (at && at !== lastAt) { lastAt = at; showIsochrones(wanted.at); }
@@ -995,7 +1040,10 @@
       const counted = loadTiledCounts(coverage), cases = loadCases();
       extent = await extentLoad;
       if (extent) view.fit(extent, gridsFromZoom);
+      const wantedZoom = parseHash().zoom;
+      if (wantedZoom !== null) view.zoomTo(wantedZoom);
       await coverage;
+      view.setTileLayer("cells", { collection: "buildings", maxzoom: cellsBelowZoom, cells: cellStyle, tooltip: cellTooltip, follows: "buildings" });
       view.setTileLayer("communities", { collection: "communities", areas: communityAreaStyle, tooltip: communityTooltip });
       view.setTileLayer("grids", { collection: "grids", minzoom: gridsFromZoom, areas: gridAreaStyle, tooltip: gridTooltip });
       view.setTileLayer("buildings", { collection: "buildings", minzoom: buildingsFromZoom, rules: buildingTileRules(), tooltip: buildingTooltip });
@@ -1037,6 +1085,13 @@
       statusBox.dataset.tilesDrawn = String(drawn.counts.buildings);
       statusBox.dataset.communitiesDrawn = String(drawn.counts.communities);
       statusBox.dataset.gridsDrawn = String(drawn.counts.grids);
+      statusBox.dataset.zoom = view.zoom().toFixed(2);
+      // Below buildingsFromZoom: the cells and buildings drawn, and a sample of their sums with the colour drawn.
+      const cells = view.drawnCells("cells", cellFigures, 200);
+      statusBox.dataset.cellsDrawn = String(cells.count);
+      statusBox.dataset.cellHouseholds = String(cells.households);
+      statusBox.dataset.cellMet = String(cells.met);
+      statusBox.dataset.cellSample = JSON.stringify(cells.sample);
       renderShownClasses();
     }
     statusBox.dataset.loadMs = String(Math.round(loaded));

@@ -35,7 +35,8 @@ window.CGMapView = {
     const tileSuffix = options.datum === "gcj02" ? "?datum=gcj02" : "";
 
     // Stacking: each of the page's layers has a rank; its MapLibre layers go below those of every higher rank.
-    const ranks = { network: 0, communities: 1, grids: 2, buildings: 3, runGrids: 4, isochrones: 5, facilities: 6, cases: 7 };
+    // Cells of merged buildings lie under everything: the areas' outlines and shading are drawn over them.
+    const ranks = { cells: -1, network: 0, communities: 1, grids: 2, buildings: 3, runGrids: 4, isochrones: 5, facilities: 6, cases: 7 };
     const layers = {};   // name -> { spec, kind: "geojson" | "tiles", ids: [MapLibre layer ids], features, visible }
     const labelled = {};
     const images = new Map();   // image id -> ImageData
@@ -265,12 +266,14 @@ window.CGMapView = {
         });
       },
       /// A layer drawn from the collection's vector tiles. spec: { collection, rules (the best-level colours on the
-      /// tiles' properties), icon(f) with iconProperty, style() for lines, tooltip(f), interactive, visible }.
+      /// tiles' properties), areas() (shaded areas), cells() (shaded cells of merged buildings), icon(f) with
+      /// iconProperty, style() for lines, tooltip(f), interactive, visible, minzoom, maxzoom (drawn below it; its tiles
+      /// are asked up to the zoom before it), follows (the name of the layer whose switch shows and hides it too) }.
       setTileLayer(name, spec) {
         layers[name] = { spec, kind: "tiles", ids: [], features: [], visible: spec.visible !== false, colourKey: null };
         whenLoaded(() => {
           const source = "cg-" + name;
-          map.addSource(source, { type: "vector", minzoom: spec.minzoom || 0, maxzoom: 16,
+          map.addSource(source, { type: "vector", minzoom: spec.minzoom || 0, maxzoom: spec.maxzoom ? Math.min(16, spec.maxzoom - 1) : 16,
             tiles: [new URL("/collections/" + spec.collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}" + tileSuffix, location.href).href.replace(/%7B/g, "{").replace(/%7D/g, "}")] });
           const layout = { visibility: visibility(layers[name].visible) };
           const base = { source, "source-layer": spec.collection };
@@ -286,6 +289,13 @@ window.CGMapView = {
                              paint: { "line-color": s.stroke, "line-width": s.weight, ...(s.dash ? { "line-dasharray": s.dash } : {}) } });
             addLayer(name, { id: source + "-focus", type: "line", ...base, layout, filter: ["==", ["get", "code"], s.focus || ""],
                              paint: { "line-color": s.focusStroke || s.stroke, "line-width": s.focusWeight || s.weight } });
+          } else if (spec.cells) {
+            // Cells of merged small buildings and the buildings drawn on their own, shaded by their households' share.
+            // A new theme's colours at once: between an expression and a colour MapLibre keeps the old one for the
+            // whole transition.
+            const s = spec.cells();
+            addLayer(name, { id: source + "-fill", type: "fill", ...base, layout, ...(spec.maxzoom ? { maxzoom: spec.maxzoom } : {}),
+                             paint: { "fill-color": cellFill(s), "fill-opacity": s.fillOpacity, "fill-color-transition": { duration: 0, delay: 0 } } });
           } else if (spec.rules) {
             addLayer(name, { id: source + "-fill", type: "fill", ...base, layout, paint: { "fill-color": colourExpression(name), "fill-opacity": 0.75 } });
             addLayer(name, { id: source + "-line", type: "line", ...base, layout, minzoom: 15, paint: { "line-color": colourExpression(name), "line-width": 0.6 } });
@@ -358,6 +368,15 @@ window.CGMapView = {
       has(name) { return Boolean(layers[name]) && (layers[name].kind === "tiles" || layers[name].features.length > 0); },
       restyle(name) {
         const layer = layers[name];
+        if (layer && layer.kind === "tiles" && layer.spec.cells) {
+          whenLoaded(() => {
+            const s = layer.spec.cells(), id = "cg-" + name + "-fill";
+            if (!map.getLayer(id)) return;
+            map.setPaintProperty(id, "fill-color", cellFill(s));
+            map.setPaintProperty(id, "fill-opacity", s.fillOpacity);
+          });
+          return;
+        }
         if (layer && layer.kind === "tiles" && layer.spec.areas) {
           whenLoaded(() => {
             const s = layer.spec.areas(), source = "cg-" + name;
@@ -395,6 +414,35 @@ window.CGMapView = {
         if (!layer) return;
         layer.visible = visible;
         whenLoaded(() => { for (const id of layer.ids) map.setLayoutProperty(id, "visibility", visibility(visible)); if (labelled[name]) updateLabels(); });
+        for (const [other, following] of Object.entries(layers)) if (following.spec.follows === name) view.show(other, visible);
+      },
+      /// The view at this zoom on its centre.
+      zoomTo(zoom) { map.jumpTo({ zoom }); },
+      zoom() { return map.getZoom(); },
+      /// The cells and buildings a cell layer draws in the view, each once (a building crossing tiles comes in pieces):
+      /// how many, the sums of `figures(properties)`'s households and met over them, and up to `limit` of them with
+      /// the colour MapLibre gives their fill (the layer's own style expression evaluated on the feature), for checks
+      /// against their sums.
+      drawnCells(name, figures, limit) {
+        const layer = layers[name];
+        const id = "cg-" + name + "-fill";
+        const drawn = { count: 0, households: 0, met: 0, sample: [] };
+        if (!layer || !layer.visible || !map.getLayer(id) || map.getZoom() >= (map.getLayer(id).maxzoom ?? 99)) return drawn;
+        const fill = map.getLayer(id).paint.get("fill-color");
+        const hex = (c) => "#" + [c.r, c.g, c.b].map((v) => Math.round(Math.min(1, Math.max(0, c.a ? v / c.a : v)) * 255).toString(16).padStart(2, "0")).join("");
+        const seen = new Set();
+        for (const f of map.queryRenderedFeatures({ layers: [id] })) {
+          // A cell has no id: its square tells it apart.
+          const key = f.id !== undefined ? "b" + f.id : JSON.stringify(f.geometry.coordinates);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const figure = figures(f.properties);
+          drawn.count += 1;
+          drawn.households += figure.households;
+          drawn.met += figure.met ?? 0;
+          if (drawn.sample.length < limit) drawn.sample.push({ ...figure, colour: hex(fill.evaluate({ type: 3, properties: f.properties, id: f.id }, {}, undefined, [])) });
+        }
+        return drawn;
       },
       /// Fits the view to box ([west, south, east, north]); with minZoom, no further out than it (then on the box's centre).
       fit(box, minZoom) {
@@ -426,6 +474,23 @@ window.CGMapView = {
       const step = ["step", ["to-number", ["get", s.shares.property], 0], s.shares.colours[0]];
       s.shares.breaks.forEach((b, i) => step.push(b, s.shares.colours[Math.min(i + 1, s.shares.colours.length - 1)]));
       return ["case", ["all", ["has", s.shares.property], [">", ["to-number", ["get", s.shares.households], 0], 0]], step, s.shares.none];
+    }
+
+    // A cell's fill: from its sums, the class colour of the share of its households meeting the level (`met` over
+    // `households`), as areas are shaded; a building drawn on its own is a cell of one, meeting the level or not
+    // (`levels`, the levels it meets, lists the level's minutes); `none` without households or figures. One colour
+    // when the style has no shares.
+    function cellFill(s) {
+      if (!s.shares) return s.fill;
+      const c = s.shares;
+      const isCell = ["has", c.cellProperty];
+      const households = ["to-number", ["get", c.households], 0];
+      const levels = ["concat", ",", ["to-string", ["get", c.levels]], ","];
+      const met = ["case", isCell, ["to-number", ["get", c.met], 0], ["in", "," + c.minutes + ",", levels], households, 0];
+      const step = ["step", ["/", met, households], c.colours[0]];
+      c.breaks.forEach((b, i) => step.push(b, c.colours[Math.min(i + 1, c.colours.length - 1)]));
+      const figured = ["case", isCell, ["has", c.met], ["has", c.levels]];
+      return ["case", ["all", figured, [">", households, 0]], step, c.none];
     }
 
     // Its opacity: `fillOpacity`, and from `fadeFromZoom` on `fadedOpacity` (communities give way to their grids).
