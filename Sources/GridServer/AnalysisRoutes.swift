@@ -96,50 +96,61 @@ struct AnalysisRoutes: Sendable {
             return try await self.isochrones(origin, contours: contours, profile: profile, speed: speed, request: request)
         }
         router.get("/coverage") { request, _ in
-            let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
-            guard let latest = try CoverageRuns.latestID(store: state.store) else {
-                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+            try await StoreReadThreads.run {
+                let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
+                guard let latest = try CoverageRuns.latestID(store: state.store) else {
+                    throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+                }
+                return Responses.bytes(try self.coverageRun(latest, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
             }
-            return Responses.bytes(try self.coverageRun(latest, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
         }
         router.get("/coverage/summary") { request, _ in
-            let parameters = try Self.coverageParameters(request, accepted: ["f", "theme"])
-            guard let figures = try state.coverageFigures.latest() else {
-                throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+            try await StoreReadThreads.run {
+                let parameters = try Self.coverageParameters(request, accepted: ["f", "theme"])
+                guard let figures = try state.coverageFigures.latest() else {
+                    throw APIProblem.notFound("the store has no coverage run yet; run `communitygrid coverage` first")
+                }
+                return Responses.bytes(try self.keptCoverageSummary(figures, theme: parameters["theme"], request: request), contentType: Responses.json,
+                                       request: request, cacheable: false)
             }
-            return Responses.bytes(try self.keptCoverageSummary(figures, theme: parameters["theme"], request: request), contentType: Responses.json,
-                                   request: request, cacheable: false)
         }
         router.get("/coverage/runs") { request, _ in
-            _ = try Self.coverageParameters(request, accepted: ["f"])
-            let base = Responses.base(request)
-            let runs = try CoverageRuns.list(store: state.store).map { run -> Any in
-                var object = run.json
-                object["links"] = [["rel": "self", "href": base + "/coverage/runs/\(run.id)"]]
-                return object
+            try await StoreReadThreads.run {
+                _ = try Self.coverageParameters(request, accepted: ["f"])
+                let base = Responses.base(request)
+                let runs = try CoverageRuns.list(store: state.store).map { run -> Any in
+                    var object = run.json
+                    object["links"] = [["rel": "self", "href": base + "/coverage/runs/\(run.id)"]]
+                    return object
+                }
+                return Responses.json(try Self.jsonValue(["runs": runs]), request: request, cacheable: false)
             }
-            return Responses.json(try Self.jsonValue(["runs": runs]), request: request, cacheable: false)
         }
         router.get("/coverage/runs/:coverageRunId") { request, context in
-            let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
-            let id = try self.coverageRunID(context.parameters.get("coverageRunId") ?? "", parameter: "coverageRunId")
-            return Responses.bytes(try self.coverageRun(id, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
+            let runText = context.parameters.get("coverageRunId") ?? ""
+            return try await StoreReadThreads.run {
+                let community = try Self.coverageParameters(request, accepted: ["f", "community"])["community"]
+                let id = try self.coverageRunID(runText, parameter: "coverageRunId")
+                return Responses.bytes(try self.coverageRun(id, community: community, request: request), contentType: Responses.json, request: request, cacheable: false)
+            }
         }
         router.get("/coverage/compare") { request, _ in
-            let parameters = try Self.coverageParameters(request, accepted: ["f", "a", "b", "community"])
-            guard let a = parameters["a"] else { throw APIProblem.badParameter("a", "a (the earlier coverage run id) is required") }
-            guard let b = parameters["b"] else { throw APIProblem.badParameter("b", "b (the later coverage run id) is required") }
-            let first = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(a, parameter: "a"))
-            let second = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(b, parameter: "b"))
-            let keep = try self.communityFilter(parameters["community"])
-            let comparison = CoverageComparison(first.result.filtered(keep), second.result.filtered(keep))
-            if parameters["f"] == "geojson" {
-                let points = Dictionary(second.result.buildings.map { ($0.id, $0.point) }, uniquingKeysWith: { x, _ in x })
-                let text = CoverageReport.comparisonGeoJSON(comparison, footprints: try BuildingFootprints.load(state.store), points: points)
-                return Responses.bytes(Array(text.utf8), contentType: Responses.geoJSON, request: request, cacheable: false)
+            try await StoreReadThreads.run {
+                let parameters = try Self.coverageParameters(request, accepted: ["f", "a", "b", "community"])
+                guard let a = parameters["a"] else { throw APIProblem.badParameter("a", "a (the earlier coverage run id) is required") }
+                guard let b = parameters["b"] else { throw APIProblem.badParameter("b", "b (the later coverage run id) is required") }
+                let first = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(a, parameter: "a"))
+                let second = try CoverageRuns.load(store: state.store, id: try self.coverageRunID(b, parameter: "b"))
+                let keep = try self.communityFilter(parameters["community"])
+                let comparison = CoverageComparison(first.result.filtered(keep), second.result.filtered(keep))
+                if parameters["f"] == "geojson" {
+                    let points = Dictionary(second.result.buildings.map { ($0.id, $0.point) }, uniquingKeysWith: { x, _ in x })
+                    let text = CoverageReport.comparisonGeoJSON(comparison, footprints: try BuildingFootprints.load(state.store), points: points)
+                    return Responses.bytes(Array(text.utf8), contentType: Responses.geoJSON, request: request, cacheable: false)
+                }
+                return Responses.json(try Self.jsonValue(CoverageReport.comparisonJSON(comparison, a: first.run.json, b: second.run.json)),
+                                      request: request, cacheable: false)
             }
-            return Responses.json(try Self.jsonValue(CoverageReport.comparisonJSON(comparison, a: first.run.json, b: second.run.json)),
-                                  request: request, cacheable: false)
         }
     }
 

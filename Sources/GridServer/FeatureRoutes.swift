@@ -21,18 +21,21 @@ struct FeatureRoutes: Sendable {
                                     "links": .array([Self.link(Responses.base(request) + "/conformance", "self", Responses.json, "Conformance classes")])]),
                            request: request)
         }
+        // Routes that read the store answer on `StoreReadThreads`, in the order they came, beside the tiles.
         router.get("/collections") { request, _ in
-            let base = Responses.base(request)
-            let collections = try FeatureCollection.listed.map { try self.describe($0, base: base) }
-            return Responses.json(.object([
-                "links": .array([Self.link(base + "/collections", "self", Responses.json, "Collections")]),
-                "collections": .array(collections),
-                "crs": .array(CoordinateReferenceSystem.allCases.map { .string($0.uri) }),
-            ]), request: request)
+            try await StoreReadThreads.run {
+                let base = Responses.base(request)
+                let collections = try FeatureCollection.listed.map { try self.describe($0, base: base) }
+                return Responses.json(.object([
+                    "links": .array([Self.link(base + "/collections", "self", Responses.json, "Collections")]),
+                    "collections": .array(collections),
+                    "crs": .array(CoordinateReferenceSystem.allCases.map { .string($0.uri) }),
+                ]), request: request)
+            }
         }
         router.get("/collections/:collectionId") { request, context in
             let collection = try Self.listedCollection(context)
-            return Responses.json(try self.describe(collection, base: Responses.base(request)), request: request)
+            return try await StoreReadThreads.run { Responses.json(try self.describe(collection, base: Responses.base(request)), request: request) }
         }
         router.get("/collections/:collectionId/queryables") { request, context in
             let collection = try Self.listedCollection(context)
@@ -47,10 +50,13 @@ struct FeatureRoutes: Sendable {
             ])).utf8), contentType: "application/schema+json", request: request)
         }
         router.get("/collections/:collectionId/items") { request, context in
-            try self.items(request, collection: try Self.listedCollection(context))
+            let collection = try Self.listedCollection(context)
+            return try await StoreReadThreads.run { try self.items(request, collection: collection) }
         }
         router.get("/collections/:collectionId/items/:featureId") { request, context in
-            try self.feature(request, context, collection: try Self.listedCollection(context))
+            let collection = try Self.listedCollection(context)
+            let featureID = context.parameters.get("featureId") ?? ""
+            return try await StoreReadThreads.run { try self.feature(request, featureID: featureID, collection: collection) }
         }
     }
 
@@ -82,8 +88,7 @@ struct FeatureRoutes: Sendable {
                                headers: [.contentCRS: "<\(query.crs.uri)>"])
     }
 
-    func feature(_ request: Request, _ context: BasicRequestContext, collection: FeatureCollection) throws -> Response {
-        let text = context.parameters.get("featureId") ?? ""
+    func feature(_ request: Request, featureID text: String, collection: FeatureCollection) throws -> Response {
         guard let id = Int64(text) else {
             throw APIProblem.notFound("\(collection.id) has no feature \"\(text)\"; feature ids are whole numbers")
         }

@@ -26,81 +26,96 @@ struct RunRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/runs") { request, _ in
-            let base = Responses.base(request)
-            let runs = try GridRuns.list(store: state.store).map { Self.document($0, base: base, store: state.store) }
-            return try Self.encoded(["runs": runs], request: request, cacheable: true)
+            try await StoreReadThreads.run {
+                let base = Responses.base(request)
+                let runs = try GridRuns.list(store: state.store).map { Self.document($0, base: base, store: state.store) }
+                return try Self.encoded(["runs": runs], request: request, cacheable: true)
+            }
         }
         router.post("/runs") { request, _ in
             try WriteAuthorization.check(request, token: state.settings.writeToken)
             let parameters = try Self.parameters(try await AnalysisRoutes.jsonBody(request, limit: state.settings.limits.maximumBodyBytes))
-            // Everything that can be checked against the store is, before 202: a run that fails later is the data's doing.
-            _ = try Self.problemOnError { try GridRebalance.validate(parameters, store: state.store) }
-            let slots = state.runSlots
-            try slots.acquire()
-            let reserved: GridRunRequests.Request
-            do {
-                // A run is minutes of CPU: its thread yields to the threads that answer requests.
-                reserved = try Self.problemOnError {
-                    try GridRunJob.start(store: state.store, parameters: parameters, prepare: ComputeSlots.yieldToRequests, log: Self.log,
-                                         finished: slots.release)
+            return try await StoreReadThreads.run {
+                // Everything that can be checked against the store is, before 202: a run that fails later is the data's doing.
+                _ = try Self.problemOnError { try GridRebalance.validate(parameters, store: state.store) }
+                let slots = state.runSlots
+                try slots.acquire()
+                let reserved: GridRunRequests.Request
+                do {
+                    // A run is minutes of CPU: its thread yields to the threads that answer requests.
+                    reserved = try Self.problemOnError {
+                        try GridRunJob.start(store: state.store, parameters: parameters, prepare: ComputeSlots.yieldToRequests, log: Self.log,
+                                             finished: slots.release)
+                    }
+                } catch {
+                    slots.release()
+                    throw error
                 }
-            } catch {
-                slots.release()
-                throw error
+                let base = Responses.base(request)
+                let document = RunDocument(id: reserved.id, createdAt: reserved.createdAt, status: "running", parameters: parameters,
+                                           links: Self.links(reserved.id, base: base))
+                return try Self.encoded(document, request: request, status: .accepted, cacheable: false,
+                                        headers: [.location: base + "/runs/\(reserved.id)"])
             }
-            let base = Responses.base(request)
-            let document = RunDocument(id: reserved.id, createdAt: reserved.createdAt, status: "running", parameters: parameters,
-                                       links: Self.links(reserved.id, base: base))
-            return try Self.encoded(document, request: request, status: .accepted, cacheable: false,
-                                    headers: [.location: base + "/runs/\(reserved.id)"])
         }
         router.get("/runs/:runId") { request, context in
             let id = try Self.runID(context)
-            let base = Responses.base(request)
-            if let run = try? GridRuns.get(store: state.store, id: id) {
-                return try Self.encoded(Self.document(run, base: base, store: state.store), request: request, cacheable: false)
+            return try await StoreReadThreads.run {
+                let base = Responses.base(request)
+                if let run = try? GridRuns.get(store: state.store, id: id) {
+                    return try Self.encoded(Self.document(run, base: base, store: state.store), request: request, cacheable: false)
+                }
+                guard let pending = try GridRunRequests.get(store: state.store, id: id) else { throw APIProblem.notFound("no grid run \(id)") }
+                let document = RunDocument(id: id, createdAt: pending.createdAt, status: pending.status.rawValue, error: pending.error,
+                                           links: Self.links(id, base: base))
+                return try Self.encoded(document, request: request, cacheable: false)
             }
-            guard let pending = try GridRunRequests.get(store: state.store, id: id) else { throw APIProblem.notFound("no grid run \(id)") }
-            let document = RunDocument(id: id, createdAt: pending.createdAt, status: pending.status.rawValue, error: pending.error,
-                                       links: Self.links(id, base: base))
-            return try Self.encoded(document, request: request, cacheable: false)
         }
         router.get("/runs/:runId/diff") { request, context in
-            let id = try Self.existingRun(context, state: state)
-            let moves = try GridRuns.moves(store: state.store, id: id)
-            let changed = moves.filter { $0.from != $0.to }
-            let items: [JSONValue] = changed.map { move in
-                .object(["building": .number(Double(move.building)), "name": move.name.map(JSONValue.string) ?? .null,
-                         "source_id": move.sourceID.map(JSONValue.string) ?? .null, "households": .number(Double(move.households)),
-                         "from": move.from.map(JSONValue.string) ?? .null, "to": .string(move.to)])
+            let id = try Self.runID(context)
+            return try await StoreReadThreads.run {
+                try Self.existingRun(id, state: state)
+                let moves = try GridRuns.moves(store: state.store, id: id)
+                let changed = moves.filter { $0.from != $0.to }
+                let items: [JSONValue] = changed.map { move in
+                    .object(["building": .number(Double(move.building)), "name": move.name.map(JSONValue.string) ?? .null,
+                             "source_id": move.sourceID.map(JSONValue.string) ?? .null, "households": .number(Double(move.households)),
+                             "from": move.from.map(JSONValue.string) ?? .null, "to": .string(move.to)])
+                }
+                return Responses.json(.object([
+                    "run": .number(Double(id)), "buildings_moved": .number(Double(changed.count)),
+                    "households_moved": .number(Double(changed.reduce(0) { $0 + $1.households })), "moves": .array(items),
+                ]), request: request)
             }
-            return Responses.json(.object([
-                "run": .number(Double(id)), "buildings_moved": .number(Double(changed.count)),
-                "households_moved": .number(Double(changed.reduce(0) { $0 + $1.households })), "moves": .array(items),
-            ]), request: request)
         }
         router.get("/runs/:runId/grids") { request, context in
-            let id = try Self.existingRun(context, state: state)
-            let grids = try GridRuns.proposedGrids(store: state.store, id: id)
-            var body = Array(#"{"type":"FeatureCollection","features":["#.utf8)
-            for (index, grid) in grids.enumerated() {
-                if index > 0 { body.append(UInt8(ascii: ",")) }
-                GeoJSON.appendFeature(id: .string(grid.code), geometry: .multiPolygon(grid.shape), properties: [
-                    ("code", .string(grid.code)), ("name", .string(grid.name)), ("community", .string(grid.community)),
-                    ("households", .number(Double(grid.households))), ("buildings", .number(Double(grid.buildings))),
-                    ("area_m2", .number((grid.area * 10).rounded() / 10)), ("polsby_popper", .number((grid.polsbyPopper * 1000).rounded() / 1000)),
-                ], precision: 7, to: &body)
+            let id = try Self.runID(context)
+            return try await StoreReadThreads.run {
+                try Self.existingRun(id, state: state)
+                let grids = try GridRuns.proposedGrids(store: state.store, id: id)
+                var body = Array(#"{"type":"FeatureCollection","features":["#.utf8)
+                for (index, grid) in grids.enumerated() {
+                    if index > 0 { body.append(UInt8(ascii: ",")) }
+                    GeoJSON.appendFeature(id: .string(grid.code), geometry: .multiPolygon(grid.shape), properties: [
+                        ("code", .string(grid.code)), ("name", .string(grid.name)), ("community", .string(grid.community)),
+                        ("households", .number(Double(grid.households))), ("buildings", .number(Double(grid.buildings))),
+                        ("area_m2", .number((grid.area * 10).rounded() / 10)), ("polsby_popper", .number((grid.polsbyPopper * 1000).rounded() / 1000)),
+                    ], precision: 7, to: &body)
+                }
+                body.append(contentsOf: "]}".utf8)
+                return Responses.bytes(body, contentType: Responses.geoJSON, request: request)
             }
-            body.append(contentsOf: "]}".utf8)
-            return Responses.bytes(body, contentType: Responses.geoJSON, request: request)
         }
         for change in GridRuns.Change.allCases {
             router.post("/runs/:runId/\(change.rawValue)") { request, context in
                 try WriteAuthorization.check(request, token: state.settings.writeToken)
-                let id = try Self.existingRun(context, state: state)
-                try Self.conflictOnError { try GridRuns.perform(change, store: state.store, id: id) }
-                return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
-                                        request: request, cacheable: false)
+                let id = try Self.runID(context)
+                return try await StoreReadThreads.run {
+                    try Self.existingRun(id, state: state)
+                    try Self.conflictOnError { try GridRuns.perform(change, store: state.store, id: id) }
+                    return try Self.encoded(Self.document(try GridRuns.get(store: state.store, id: id), base: Responses.base(request)),
+                                            request: request, cacheable: false)
+                }
             }
         }
     }
@@ -140,15 +155,14 @@ struct RunRoutes: Sendable {
         return id
     }
 
-    static func existingRun(_ context: BasicRequestContext, state: ServerState) throws -> Int64 {
-        let id = try runID(context)
+    /// Refuses a run id the store holds no plan for: 404 when unknown, 409 while it is still computed or failed.
+    static func existingRun(_ id: Int64, state: ServerState) throws {
         guard (try? GridRuns.get(store: state.store, id: id)) != nil else {
             if let pending = try GridRunRequests.get(store: state.store, id: id) {
                 throw APIProblem.conflict("grid run \(id) is \(pending.status.rawValue)\(pending.error.map { ": \($0)" } ?? ""); it has no plan yet")
             }
             throw APIProblem.notFound("no grid run \(id)")
         }
-        return id
     }
 
     static func document(_ run: GridRuns.Run, base: String, store: Store? = nil) -> RunDocument {

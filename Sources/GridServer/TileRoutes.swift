@@ -3,7 +3,6 @@ import GridModel
 import GridStore
 import GridTiles
 import Hummingbird
-import NIOPosix
 
 /// OGC API – Tiles (OGC 20-057): Mapbox Vector Tiles of each collection in the WebMercatorQuad tile matrix set,
 /// its tileset metadata, a TileJSON 3.0 document for MapLibre and others, and `/tiles/…` with every layer at once.
@@ -116,7 +115,7 @@ struct TileRoutes: Sendable {
         let wantsGzip = Responses.acceptsGzip(request)
         let tiles = tiles
         let sources = collections.map(Self.source)
-        let served = try await Self.drawingThreads.runIfActive {
+        let served = try await StoreReadThreads.run {
             try tiles.servedTile(sources, address, datum: datum, wantsGzip: wantsGzip)
         }
         // A client taking gzip gets the tile with its gzip bytes worked out (`wantsGzip`), so their tag is known.
@@ -137,16 +136,6 @@ struct TileRoutes: Sendable {
         gzipETag: { Responses.etag($0) + Responses.gzipTagSuffix })
 
     static let gzipLevel: Int32 = 1
-
-    /// The threads tiles are answered on, one per core, taking requests in the order they came. A tile drawn on the
-    /// cooperative threads that run every request's I/O held one of them (two on two cores) for milliseconds, and the
-    /// requests behind it waited in no fair order: at 64 connections the slowest in a hundred waited four or five
-    /// times the median. Here they queue first come, first served, and the cooperative threads stay free.
-    static let drawingThreads: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(1, ProcessInfo.processInfo.activeProcessorCount))
-        pool.start()
-        return pool
-    }()
 
     func tilesetSummary(base: String, title: String) throws -> JSONValue {
         .object([
