@@ -53,19 +53,13 @@ public enum ReportPDF {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         try process.run()
-        let deadline = DispatchTime.now() + timeoutSeconds
-        let finished = DispatchSemaphore(value: 0)
-        let reader = DispatchQueue(label: "report-pdf-stderr")
-        nonisolated(unsafe) var stderrText = Data()
-        reader.async {
-            stderrText = errors.fileHandleForReading.readDataToEndOfFile()
-            finished.signal()
-        }
-        if finished.wait(timeout: deadline) == .timedOut {
+        let stderr = ChildOutput(errors, name: "report-pdf-stderr")
+        guard stderr.waitForEnd(until: DispatchTime.now() + timeoutSeconds) else {
             process.terminate()
             throw Failure(description: "\(chromium) did not print the report within \(Int(timeoutSeconds)) s", isMissingBrowser: false)
         }
         process.waitUntilExit()
+        let stderrText = stderr.data
         guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: printed.path), data.starts(with: Data("%PDF".utf8)) else {
             let tail = String(decoding: stderrText, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | ")
             throw Failure(description: "\(chromium) could not print the report (exit \(process.terminationStatus)): \(tail)", isMissingBrowser: false)
