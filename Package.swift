@@ -102,7 +102,7 @@ let package = Package(
         // What every test target shares: where ../shared is, temporary folders and stores, refusal checks, python.
         .target(
             name: "TestSupport",
-            dependencies: ["GridStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GridStore", "GridReportFiles", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings),
         .testTarget(name: "GridModelTests", dependencies: ["GridModel", "TestSupport"], swiftSettings: strictSettings),
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "GridTilesTests", dependencies: ["GridTiles", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridCasesTests", dependencies: ["GridCases", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "GridAnalysisTests", dependencies: ["GridAnalysis", "GridModel", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridModel", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GridReportTests", dependencies: ["GridReport", "GridReportFiles", "GridModel", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GridStoreTests",
             dependencies: ["GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "GridCases", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "GridCases", "DemoCity", "TestSupport",
+                "GridServer", "GridStore", "GridServices", "GridModel", "GridAnalysis", "GridTiles", "GridCases", "GridReportFiles", "DemoCity", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -127,7 +127,7 @@ let package = Package(
             name: "GridServicesTests", dependencies: ["GridServices", "GridStore", "GridModel", "GridAnalysis", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CLITests",
-            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "GridServices", "GridCases", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["communitygrid", "CommunityGridBench", "GridModel", "GridStore", "GridServices", "GridCases", "GridReportFiles", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

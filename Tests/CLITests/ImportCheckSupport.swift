@@ -28,38 +28,10 @@ struct Launch {
     }
 
     static func run(_ arguments: [String], timeout: TimeInterval = 120) throws -> Launch {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try CLI.launch(process)
-        let expired = Flag()
-        let timer = DispatchWorkItem {
-            if process.isRunning { expired.set(); kill(process.processIdentifier, SIGKILL) }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        timer.cancel()
-        let timedOut = expired.isSet
-        return Launch(
-            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, timedOut: timedOut,
-            stderr: String(decoding: errData, as: UTF8.self), stdout: String(decoding: outData, as: UTF8.self))
+        let result = try Processes.run(CLI.binary.path, arguments, timeout: timeout)
+        return Launch(status: result.status, signalled: result.signalled, timedOut: result.timedOut,
+                      stderr: result.stderr, stdout: result.stdout)
     }
-}
-
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 /// What every refusal of an import must look like.

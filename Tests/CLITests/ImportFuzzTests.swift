@@ -125,20 +125,9 @@ enum ImportFuzz {
     }
 
     static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", "-n"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try CLI.launch(process)
-        DispatchQueue.global().async {
-            input.fileHandleForWriting.write(Data(bytes))
-            try? input.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
+        let result = try Processes.run("/bin/gzip", ["-c", "-n"], input: Data(bytes))
+        guard result.status == 0 else { throw FuzzSetupError(message: "gzip: exit \(result.status): \(result.stderr)") }
+        return Array(result.stdoutBytes)
     }
 }
 

@@ -39,23 +39,8 @@ struct IsochroneCLITests {
     /// One answer line per query, from Spatialite's own GEOS checks.
     static func spatialiteAnswers(_ queries: [String]) throws -> [String] {
         guard let spatialite else { return [] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: spatialite)
-        process.arguments = ["-batch", ":memory:"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try CLI.launch(process)
-        let group = DispatchGroup()
-        nonisolated(unsafe) var data = Data()
-        group.enter()
-        DispatchQueue.global().async { data = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        input.fileHandleForWriting.write(Data((queries.joined(separator: "\n") + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        group.wait()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let result = try Processes.run(spatialite, ["-batch", ":memory:"], input: Data((queries.joined(separator: "\n") + "\n").utf8))
+        return result.stdout.split(separator: "\n").map(String.init)
     }
 
     /// Every polygon valid for Spatialite (ST_IsValid), and each contour covering the next smaller one.

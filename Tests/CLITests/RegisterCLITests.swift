@@ -42,16 +42,9 @@ struct RegisterCLITests {
         let directory = try TemporaryDirectory()
         let db = try Self.demoStore(directory)
         let file = directory.path("register.csv")
-        let converter = Process()
-        converter.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
-        converter.arguments = ["-f", "UTF-8", "-t", "GBK", "-o", file]
-        let input = Pipe()
-        converter.standardInput = input
-        try CLI.launch(converter)
-        input.fileHandleForWriting.write(Data("编号,单元,楼层,总户数\r\nw94,一单元,1,12\r\nw94,二单元,1,30\r\n".utf8))
-        try input.fileHandleForWriting.close()
-        converter.waitUntilExit()
-        #expect(converter.terminationStatus == 0)
+        let converter = try Processes.run("/usr/bin/iconv", ["-f", "UTF-8", "-t", "GBK", "-o", file],
+                                          input: Data("编号,单元,楼层,总户数\r\nw94,一单元,1,12\r\nw94,二单元,1,30\r\n".utf8))
+        #expect(converter.status == 0, "\(converter.stderr)")
 
         let refused = try CLI.run(["--db", db, "import", "households", file, "--encoding", "gbk"])
         #expect(refused.status == 1)

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import GridReportFiles
 import Testing
 
 /// `communitygrid serve` as a user starts it: the built binary on a free port of 127.0.0.1, over a fresh demo
@@ -10,11 +10,12 @@ final class ServedStore {
     let db: String
     let process: Process
     let port: Int
-    private let log = LogText()
+    /// The server's standard error, read on a thread of its own to its end.
+    private let log: ChildOutput
 
     var base: String { "http://127.0.0.1:\(port)" }
     var isRunning: Bool { process.isRunning }
-    var serverLog: String { log.text.withLock { $0 } }
+    var serverLog: String { log.text }
 
     /// The file whose appearance lets a served run go on to compute and save its plan, when started `pausingRuns`.
     var runResumeFile: String { directory.path("resume-runs") }
@@ -53,25 +54,22 @@ final class ServedStore {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        let log = self.log
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            log.text.withLock { $0 += text }
-        }
         try CLI.launch(process)
+        log = ChildOutput(errors, name: "served-store-stderr")
         var found: Int?
         // Bounded by time, not by a count of sleeps: a loaded machine can take long to start the server.
         let start = ContinuousClock.now
         while found == nil, process.isRunning, ContinuousClock.now - start < .seconds(120) {
             Thread.sleep(forTimeInterval: 0.05)
-            let text = log.text.withLock { $0 }
+            let text = log.text
             if let range = text.range(of: #"127\.0\.0\.1:[0-9]+/ \(map page\)"#, options: .regularExpression) {
                 found = Int(text[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber })
             }
         }
         guard let found else {
             process.terminate()
-            throw ServeError.setup("the server did not start: \(log.text.withLock { $0 })")
+            process.waitUntilExit()
+            throw ServeError.setup("the server did not start: \(log.text)")
         }
         port = found
     }
@@ -84,10 +82,6 @@ final class ServedStore {
     }
 
     enum ServeError: Error { case setup(String) }
-
-    final class LogText: Sendable {
-        let text = Mutex("")
-    }
 }
 
 /// One HTTP exchange through curl (as the reproducers are written).

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import GridReportFiles
 import Testing
 
 /// `tiles seed` against the real server: every tile in the MBTiles file is, once gunzipped, the very bytes
@@ -234,33 +234,31 @@ final class SeedTestServer {
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
-    private let shared = Shared()
+    /// The server's standard error, read on a thread of its own to its end.
+    private let errors: ChildOutput
     /// What the server wrote to its standard error so far.
-    var log: String { shared.text }
+    var log: String { errors.text }
 
     init(db: String, arguments: [String] = []) throws {
         process.executableURL = CLI.binary
         process.arguments = ["--db", db, "serve", "--port", "0"] + arguments
-        let errors = Pipe()
-        process.standardError = errors
+        let pipe = Pipe()
+        process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
-        let shared = shared
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            shared.append(text)
-        }
         try CLI.launch(process)
+        errors = ChildOutput(pipe, name: "seed-server-stderr")
         var found: Int?
         for _ in 0..<400 where found == nil && process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
-            let text = shared.text
+            let text = errors.text
             if let range = text.range(of: #"127\.0\.0\.1:[0-9]+/ \(map page\)"#, options: .regularExpression) {
                 found = Int(text[range].dropFirst("127.0.0.1:".count).prefix { $0.isNumber })
             }
         }
         guard let found else {
             process.terminate()
-            throw ServedStore.ServeError.setup("the server did not start: \(shared.text)")
+            process.waitUntilExit()
+            throw ServedStore.ServeError.setup("the server did not start: \(errors.text)")
         }
         port = found
     }
@@ -270,11 +268,5 @@ final class SeedTestServer {
             process.terminate()
             process.waitUntilExit()
         }
-    }
-
-    final class Shared: Sendable {
-        private let log = Mutex("")
-        func append(_ text: String) { log.withLock { $0 += text } }
-        var text: String { log.withLock { $0 } }
     }
 }

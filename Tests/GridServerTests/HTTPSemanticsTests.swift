@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GridModel
+import GridReportFiles
 @testable import GridServer
 import GridStore
 import HTTPTypes
@@ -231,15 +232,16 @@ struct HTTPSemanticsTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = ["-c", script, String(port)]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try Processes.launch(process)
+            let output = ChildOutput(pipe, name: "python-stdout")
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<(ProcessInfo.processInfo.activeProcessorCount + 1) {
                     group.addTask { holdThread(seconds: 2.5) }
                 }
             }
-            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let data = output.wait()
             process.waitUntilExit()
             let answer = try JSONDecoder().decode(JSONValue.self, from: data)
             let seconds = try #require(answer.arrayValue?.first?.doubleValue, "\(String(decoding: data, as: UTF8.self))")

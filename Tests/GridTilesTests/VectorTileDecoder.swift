@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// mapbox-vector-tile (PyPI), an MVT decoder written independently of ours, run on tile bytes.
 enum IndependentDecoder {
@@ -34,7 +35,7 @@ enum IndependentDecoder {
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try Processes.launch(process)
         process.waitUntilExit()
         try handle.close()
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")

@@ -67,19 +67,9 @@ struct HouseholdRegisterTests {
 
     /// The bytes the C library's `iconv` command makes of `text` (an independent encoder).
     static func encoded(_ text: String, as encoding: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
-        process.arguments = ["-f", "UTF-8", "-t", encoding]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return data
+        let result = try Processes.run("/usr/bin/iconv", ["-f", "UTF-8", "-t", encoding], input: Data(text.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdoutBytes
     }
 
     @Test("GBK and GB18030 registers with Chinese headers and CRLF, as Excel saves them: detected or given")

@@ -68,7 +68,7 @@ struct OSMImportTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-k", source]
-        try process.run()
+        try Processes.launch(process)
         process.waitUntilExit()
         _ = try OSMImporter.run(store: compressed.store, path: source + ".gz")
         for table in ["network_edges", "buildings", "facilities"] {

@@ -72,7 +72,7 @@ struct OSMXMLReaderTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-k", plain]
-        try process.run()
+        try Processes.launch(process)
         process.waitUntilExit()
         let data = try OSMReader.read(path: plain + ".gz")
         #expect(data.nodeCount == 1 && data.taggedNodes.first?.tags["amenity"] == "clinic")
