@@ -161,108 +161,124 @@ struct Open311Routes: Sendable {
         }
         get("services") { request, _ in
             try await Self.answer(request) {
-                let catalog = try CaseSetup.catalog(store)
-                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
-                return try Self.render(catalog.categories.map { Self.service($0, departments: departments) }, request: request)
+                try await StoreReadThreads.run {
+                    let catalog = try CaseSetup.catalog(store)
+                    let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                    return try Self.render(catalog.categories.map { Self.service($0, departments: departments) }, request: request)
+                }
             }
         }
         router.get("/open311/v2/services/:service_code") { request, context in
             try await Self.answer(request) {
                 var code = try context.parameters.require("service_code")
                 if code.hasSuffix(".json") { code.removeLast(5) }
-                guard let category = try CaseSetup.catalog(store).category(code) else {
-                    throw Failure(status: .notFound, description: "no service \(code.prefix(60))")
+                let asked = code
+                return try await StoreReadThreads.run {
+                    let code = asked
+                    guard let category = try CaseSetup.catalog(store).category(code) else {
+                        throw Failure(status: .notFound, description: "no service \(code.prefix(60))")
+                    }
+                    return try Self.render([
+                        "service_code": category.code,
+                        "attributes": [[
+                            "variable": true, "code": "reporter_kind", "datatype": "singlevaluelist", "required": false, "order": 1,
+                            "datatype_description": "Who reports", "description": "Who reports: a grid worker, a resident, the 12345 hotline, other",
+                            "values": CaseRepository.ReporterKind.allCases.map { ["key": $0.rawValue, "name": $0.rawValue] },
+                        ] as [String: Any]],
+                    ], request: request)
                 }
-                return try Self.render([
-                    "service_code": category.code,
-                    "attributes": [[
-                        "variable": true, "code": "reporter_kind", "datatype": "singlevaluelist", "required": false, "order": 1,
-                        "datatype_description": "Who reports", "description": "Who reports: a grid worker, a resident, the 12345 hotline, other",
-                        "values": CaseRepository.ReporterKind.allCases.map { ["key": $0.rawValue, "name": $0.rawValue] },
-                    ] as [String: Any]],
-                ], request: request)
             }
         }
         get("requests") { request, _ in
             try await Self.answer(request) {
-                let calendar = try CaseSetup.calendar(store)
-                let q = request.uri.queryParameters
-                var filter = CaseRepository.Filter()
-                if let ids = q["service_request_id"] {
-                    filter.codes = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                try await StoreReadThreads.run {
+                    let calendar = try CaseSetup.calendar(store)
+                    let q = request.uri.queryParameters
+                    var filter = CaseRepository.Filter()
+                    if let ids = q["service_request_id"] {
+                        filter.codes = ids.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                    }
+                    filter.category = q["service_code"].map(String.init)
+                    if let status = q["status"] {
+                        let values = Set(status.split(separator: ",").map(String.init))
+                        guard !values.isEmpty, values.isSubset(of: ["open", "closed"]) else { throw Failure(status: .badRequest, description: "status must be open, closed or open,closed") }
+                        filter.status = values.count == 1 ? values.first : nil
+                    }
+                    func date(_ name: String) throws -> Timestamp? {
+                        guard let text = q[Substring(name)] else { return nil }
+                        guard let t = calendar.parseInstant(String(text)) else { throw Failure(status: .badRequest, description: "\(name) must be a w3 date/time, got \(text.prefix(40))") }
+                        return t
+                    }
+                    let end = try date("end_date"), start = try date("start_date")
+                    if filter.codes == nil {
+                        // The spec's default window: the last 90 days.
+                        filter.registeredTo = end ?? CaseRoutes.now()
+                        filter.registeredFrom = start ?? (filter.registeredTo! - 90 * 86_400)
+                        guard filter.registeredFrom! <= filter.registeredTo! else { throw Failure(status: .badRequest, description: "start_date is after end_date") }
+                    }
+                    filter.limit = 1000
+                    let catalog = try CaseSetup.catalog(store)
+                    let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                    let listed = try CaseRepository.list(store: store, filter: filter)
+                    return try Self.render(listed.cases.map { Self.request($0, catalog: catalog, departments: departments, calendar: calendar) }, request: request)
                 }
-                filter.category = q["service_code"].map(String.init)
-                if let status = q["status"] {
-                    let values = Set(status.split(separator: ",").map(String.init))
-                    guard !values.isEmpty, values.isSubset(of: ["open", "closed"]) else { throw Failure(status: .badRequest, description: "status must be open, closed or open,closed") }
-                    filter.status = values.count == 1 ? values.first : nil
-                }
-                func date(_ name: String) throws -> Timestamp? {
-                    guard let text = q[Substring(name)] else { return nil }
-                    guard let t = calendar.parseInstant(String(text)) else { throw Failure(status: .badRequest, description: "\(name) must be a w3 date/time, got \(text.prefix(40))") }
-                    return t
-                }
-                let end = try date("end_date"), start = try date("start_date")
-                if filter.codes == nil {
-                    // The spec's default window: the last 90 days.
-                    filter.registeredTo = end ?? CaseRoutes.now()
-                    filter.registeredFrom = start ?? (filter.registeredTo! - 90 * 86_400)
-                    guard filter.registeredFrom! <= filter.registeredTo! else { throw Failure(status: .badRequest, description: "start_date is after end_date") }
-                }
-                filter.limit = 1000
-                let catalog = try CaseSetup.catalog(store)
-                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
-                let listed = try CaseRepository.list(store: store, filter: filter)
-                return try Self.render(listed.cases.map { Self.request($0, catalog: catalog, departments: departments, calendar: calendar) }, request: request)
             }
         }
         router.get("/open311/v2/requests/:id") { request, context in
             try await Self.answer(request) {
                 var code = try context.parameters.require("id")
                 if code.hasSuffix(".json") { code.removeLast(5) }
-                guard let c = try CaseRepository.find(store: store, code: code) else { throw Failure(status: .notFound, description: "no request \(code.prefix(60))") }
-                let catalog = try CaseSetup.catalog(store)
-                let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
-                return try Self.render([Self.request(c, catalog: catalog, departments: departments, calendar: try CaseSetup.calendar(store))], request: request)
+                let asked = code
+                return try await StoreReadThreads.run {
+                    let code = asked
+                    guard let c = try CaseRepository.find(store: store, code: code) else { throw Failure(status: .notFound, description: "no request \(code.prefix(60))") }
+                    let catalog = try CaseSetup.catalog(store)
+                    let departments = Dictionary(uniqueKeysWithValues: catalog.departments.map { ($0.code, $0.name) })
+                    return try Self.render([Self.request(c, catalog: catalog, departments: departments, calendar: try CaseSetup.calendar(store))], request: request)
+                }
             }
         }
         let post: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             try await Self.answer(request) {
                 let fields = try await Self.fields(request, limit: settings.limits.maximumBodyBytes)
                 guard let key = fields["api_key"], !key.isEmpty else { throw Failure(status: .forbidden, description: "api_key is required to post a request") }
-                let reporterName: String
-                if let token = settings.writeToken, WriteAuthorization.constantTimeEqual(Array(key.utf8), Array(token.utf8)) {
-                    reporterName = "write-token"
-                } else if let name = try CaseSetup.reporter(key: key, store: store) {
-                    reporterName = name
-                } else {
-                    throw Failure(status: .forbidden, description: "api_key is not a valid key")
-                }
-                guard let service = fields["service_code"], !service.isEmpty else { throw Failure(status: .badRequest, description: "service_code is required") }
-                guard let lat = fields["lat"].flatMap(Double.init), let lon = fields["long"].flatMap(Double.init) else {
-                    throw Failure(status: .badRequest, description: "lat and long are required (this server locates requests by coordinates)")
-                }
-                let description = fields["description"] ?? ""
-                guard description.count <= 4000 else { throw Failure(status: .badRequest, description: "description is longer than 4,000 characters") }
-                let kindText = fields["attribute[reporter_kind]"] ?? "resident"
-                guard let kind = CaseRepository.ReporterKind(rawValue: kindText) else {
-                    throw Failure(status: .badRequest, description: "attribute[reporter_kind] must be one of \(CaseRepository.ReporterKind.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                let name = [fields["first_name"], fields["last_name"]].compactMap { $0 }.joined(separator: " ")
-                let report = CaseRepository.Report(category: service, description: description.isEmpty ? "(no description)" : description,
-                                                   point: Coordinate(longitude: lon, latitude: lat), address: fields["address_string"],
-                                                   reporterKind: kind, reporter: name.isEmpty ? fields["email"] : name,
-                                                   media: fields["media_url"].map { [$0] } ?? [], at: CaseRoutes.now())
-                // The service is checked against the catalog the report is registered with, in its transaction. The point's
-                // building, grid and households are found here, beside the other requests, not in the writer's turn.
-                // The network kept from the last request serves when the placement's read still sees its layers (the one
-                // `current()` would give); otherwise the current one is loaded and the point placed on it.
-                let kept = network.kept()
-                var current = try kept ?? network.current()
-                var placement = try? CaseRepository.place(report, store: store, network: current)
-                if placement == nil, kept != nil {
-                    current = try network.current()
-                    placement = try? CaseRepository.place(report, store: store, network: current)
+                // The key's reporter and the point's placement are store reads: on `StoreReadThreads`, before the writer's turn.
+                let (reporterName, report, current, placement) = try await StoreReadThreads.run {
+                    let reporterName: String
+                    if let token = settings.writeToken, WriteAuthorization.constantTimeEqual(Array(key.utf8), Array(token.utf8)) {
+                        reporterName = "write-token"
+                    } else if let name = try CaseSetup.reporter(key: key, store: store) {
+                        reporterName = name
+                    } else {
+                        throw Failure(status: .forbidden, description: "api_key is not a valid key")
+                    }
+                    guard let service = fields["service_code"], !service.isEmpty else { throw Failure(status: .badRequest, description: "service_code is required") }
+                    guard let lat = fields["lat"].flatMap(Double.init), let lon = fields["long"].flatMap(Double.init) else {
+                        throw Failure(status: .badRequest, description: "lat and long are required (this server locates requests by coordinates)")
+                    }
+                    let description = fields["description"] ?? ""
+                    guard description.count <= 4000 else { throw Failure(status: .badRequest, description: "description is longer than 4,000 characters") }
+                    let kindText = fields["attribute[reporter_kind]"] ?? "resident"
+                    guard let kind = CaseRepository.ReporterKind(rawValue: kindText) else {
+                        throw Failure(status: .badRequest, description: "attribute[reporter_kind] must be one of \(CaseRepository.ReporterKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    let name = [fields["first_name"], fields["last_name"]].compactMap { $0 }.joined(separator: " ")
+                    let report = CaseRepository.Report(category: service, description: description.isEmpty ? "(no description)" : description,
+                                                       point: Coordinate(longitude: lon, latitude: lat), address: fields["address_string"],
+                                                       reporterKind: kind, reporter: name.isEmpty ? fields["email"] : name,
+                                                       media: fields["media_url"].map { [$0] } ?? [], at: CaseRoutes.now())
+                    // The service is checked against the catalog the report is registered with, in its transaction. The point's
+                    // building, grid and households are found here, beside the other requests, not in the writer's turn.
+                    // The network kept from the last request serves when the placement's read still sees its layers (the one
+                    // `current()` would give); otherwise the current one is loaded and the point placed on it.
+                    let kept = network.kept()
+                    var current = try kept ?? network.current()
+                    var placement = try? CaseRepository.place(report, store: store, network: current)
+                    if placement == nil, kept != nil {
+                        current = try network.current()
+                        placement = try? CaseRepository.place(report, store: store, network: current)
+                    }
+                    return (reporterName, report, current, placement)
                 }
                 let (stored, routing) = try await queue.register(.init(report, network: current, actor: reporterName,
                                                                        unknownCategory: { Failure(status: .badRequest, description: "service_code \($0.prefix(60)) is not a service") },

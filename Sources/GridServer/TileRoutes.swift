@@ -45,15 +45,20 @@ struct TileRoutes: Sendable {
                 "tilesets": .array([try tilesetSummary(base: base, title: collection.title)]),
             ]), request: request)
         }
+        // The tileset and TileJSON read the layers' extent (and TileJSON the coverage fields): on `StoreReadThreads`, as tiles.
         router.get("/collections/:collectionId/tiles/WebMercatorQuad") { request, context in
             let collection = try FeatureRoutes.collection(context)
-            return Responses.json(try tileset(base: Responses.base(request) + "/collections/\(collection.id)", collections: [collection]),
-                                  request: request)
+            return try await StoreReadThreads.run {
+                Responses.json(try tileset(base: Responses.base(request) + "/collections/\(collection.id)", collections: [collection]),
+                               request: request)
+            }
         }
         router.get("/collections/:collectionId/tiles/WebMercatorQuad/tilejson") { request, context in
             let collection = try FeatureRoutes.collection(context)
-            return Responses.json(try tileJSON(request, base: Responses.base(request) + "/collections/\(collection.id)", collections: [collection]),
-                                  request: request)
+            return try await StoreReadThreads.run {
+                Responses.json(try tileJSON(request, base: Responses.base(request) + "/collections/\(collection.id)", collections: [collection]),
+                               request: request)
+            }
         }
         router.get("/collections/:collectionId/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol") { request, context in
             let collection = try FeatureRoutes.collection(context)
@@ -67,10 +72,14 @@ struct TileRoutes: Sendable {
             ]), request: request)
         }
         router.get("/tiles/WebMercatorQuad") { request, _ in
-            Responses.json(try tileset(base: Responses.base(request), collections: FeatureCollection.all), request: request)
+            try await StoreReadThreads.run {
+                Responses.json(try tileset(base: Responses.base(request), collections: FeatureCollection.all), request: request)
+            }
         }
         router.get("/tiles/WebMercatorQuad/tilejson") { request, _ in
-            Responses.json(try tileJSON(request, base: Responses.base(request), collections: FeatureCollection.all), request: request)
+            try await StoreReadThreads.run {
+                Responses.json(try tileJSON(request, base: Responses.base(request), collections: FeatureCollection.all), request: request)
+            }
         }
         router.get("/tiles/WebMercatorQuad/:tileMatrix/:tileRow/:tileCol") { request, context in
             try await tile(request, context, FeatureCollection.all)

@@ -52,7 +52,7 @@ struct StoreReadThreadsTests {
         return (Int((longitude + 180) / 360 * n), Int((0.5 - log((1 + s) / (1 - s)) / (4 * .pi)) * n))
     }
 
-    @Test("with every store thread taken, requests that read nothing answer; tiles, pages and coverage wait, then answer as before")
+    @Test("with every store thread taken, requests that read nothing answer; tiles, tilesets, pages, cases and coverage wait, then answer as before")
     func lightRequestsPassQueuedStoreWork() async throws {
         try await application(demo.store).testLive { client in
             let collection = try await client.execute(uri: "/collections/buildings", method: .get).json
@@ -61,7 +61,15 @@ struct StoreReadThreadsTests {
             let (x, y) = Self.tile(longitude: (box[0] + box[2]) / 2, latitude: (box[1] + box[3]) / 2, z: 15)
             let queuedPaths = ["/collections/buildings/items?limit=50", "/collections/buildings/items?limit=20&offset=20",
                                "/collections/buildings/items/1", "/collections", "/coverage/summary", "/coverage/runs", "/runs",
-                               "/tiles/WebMercatorQuad/15/\(y)/\(x)", "/collections/buildings/items/notanumber"]
+                               "/tiles/WebMercatorQuad/15/\(y)/\(x)", "/collections/buildings/items/notanumber",
+                               // Tileset metadata and TileJSON read the layers' extent and the coverage fields.
+                               "/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad/tilejson?datum=gcj02", "/tiles/WebMercatorQuad/tilejson?datum=bd09",
+                               "/collections/buildings/tiles/WebMercatorQuad", "/collections/grids/tiles/WebMercatorQuad/tilejson",
+                               // Cases and Open311 read the store (a fixed `now` and window: the same answer before and after).
+                               "/collections/cases", "/collections/cases/items?limit=5", "/collections/cases/items/NOCASE", "/cases/stats?now=2026-12-01",
+                               "/cases/stats?by=nothing", "/open311/v2/services.json", "/open311/v2/services/NOSERVICE.json",
+                               "/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-12-01", "/open311/v2/requests/NOREQUEST.json",
+                               "/open311/v2/requests.json?status=maybe"]
                 + (0..<16).map { "/tiles/WebMercatorQuad/16/\(2 * y + $0 / 4)/\(2 * x + $0 % 4)" }
             // The answers of the same requests with the pool free: the queued ones must be these, byte for byte.
             var before: [String: (HTTPResponse.Status, String?, ByteBuffer)] = [:]
@@ -82,7 +90,8 @@ struct StoreReadThreadsTests {
             }
             // Requests that read nothing answer while every store thread is held and the store work waits behind it.
             do {
-                for path in ["/conformance", "/api", "/collections/buildings/queryables", "/metrics", "/", "/map?lib=leaflet", "/health"] {
+                for path in ["/conformance", "/api", "/collections/buildings/queryables", "/metrics", "/", "/map?lib=leaflet", "/health",
+                             "/tiles", "/collections/buildings/tiles", "/open311/v2/discovery.json"] {
                     let response = try await client.execute(uri: path, method: .get)
                     #expect(response.status == .ok, "\(path)")
                 }
