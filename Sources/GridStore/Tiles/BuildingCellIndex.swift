@@ -71,8 +71,9 @@ final class BuildingCellIndex: Sendable {
                                  id: id, households: households, area: area, levels: levels))
         }
         if tile == nil, !joined {
-            entries.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0)
-            try Self.scanned(db, coverageRun: key.coverageRun, add)
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0
+            entries.reserveCapacity(count)
+            try Self.scanned(db, coverageRun: key.coverageRun, buildings: count, add)
         } else {
             var sql = """
                 SELECT b.id, X(b.point), Y(b.point), b.households, b.area_m2, r.xmax - r.xmin, r.ymax - r.ymin, cb.levels_met
@@ -116,23 +117,20 @@ final class BuildingCellIndex: Sendable {
     /// joined query answers, read as three scans (the R-tree's entries, the run's rows in building order, the
     /// buildings) instead of two lookups per building, which took most of the time on a city of a million. Points are
     /// read from their stored blobs in place, through Spatialite when a blob is not in the plain form.
-    private static func scanned(_ db: Database, coverageRun: Int64?,
+    /// `buildings`: how many the store holds, the room the spans are given.
+    private static func scanned(_ db: Database, coverageRun: Int64?, buildings: Int,
                                 _ add: (Int64, Double, Double, Int64, Double, Double, Double, String?) -> Void) throws {
         var spans: [Int64: (x: Double, y: Double)] = [:]
-        spans.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM buildings") ?? 0)
+        spans.reserveCapacity(buildings)
         try StoredRows(db, sql: "SELECT pkid, xmax - xmin, ymax - ymin FROM idx_buildings_footprint").forEach { row in
             spans[sqlite3_column_int64(row.handle, 0)] = (sqlite3_column_double(row.handle, 1), sqlite3_column_double(row.handle, 2))
         }
         let runRows = try StoredRows(db, sql: "SELECT building_id, levels_met FROM coverage_buildings WHERE run_id = ? ORDER BY building_id",
                                      arguments: [coverageRun ?? -1])
-        defer { sqlite3_reset(runRows.handle) }
+        defer { runRows.reset() }
         // The run's next row (its building and levels), nil past the last.
         func nextRunRow() throws -> (id: Int64, met: String?)? {
-            let code = sqlite3_step(runRows.handle)
-            if code == SQLITE_DONE { return nil }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: runRows.statement.sql)
-            }
+            guard try runRows.next() else { return nil }
             return (sqlite3_column_int64(runRows.handle, 0), runRows.text(1))
         }
         var runRow = try nextRunRow()
