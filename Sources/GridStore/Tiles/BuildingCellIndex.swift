@@ -7,8 +7,8 @@ import GridTiles
 
 /// Every building with a representative point, as the low-zoom cells of a tile need it: its point in world units of
 /// the tile's datum, the span of its R-tree box (what the tile query's one-pixel test reads), households, footprint
-/// area and the latest coverage run's levels and requirements met. Sorted by the Morton key of the point, so a tile's buildings are one
-/// contiguous range at every zoom.
+/// area and the latest coverage run's levels and requirements met. Sorted by the Morton key of the point, so a tile's
+/// buildings are one contiguous range at every zoom.
 ///
 /// Kept in memory by `TileService` and read again when the buildings or the latest coverage run change: the key is
 /// read inside the same transaction as the tile, so a tile never mixes two versions of the store.
@@ -161,7 +161,7 @@ final class BuildingCellIndex: Sendable {
         self.requirementSetIndex = fits ? requirementSetIndex : [:]
     }
 
-    /// Every building with a point, in id order, with its footprint's R-tree spans and the run's levels met: what the
+    /// Every building with a point, in id order, with its footprint's R-tree spans and the run's verdicts: what the
     /// joined query answers, read as three scans (the R-tree's entries, the run's rows in building order, the
     /// buildings) instead of two lookups per building, which took most of the time on a city of a million. Points are
     /// read from their stored blobs in place, through Spatialite when a blob is not in the plain form.
