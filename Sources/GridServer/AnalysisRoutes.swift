@@ -270,7 +270,7 @@ struct AnalysisRoutes: Sendable {
                      "share": figures.share(area, theme: t)]
                 }
                 return ["key": theme.key, "minutes": theme.minutes, "category": theme.category as Any? ?? NSNull(),
-                        "share_property": theme.shareProperty, "households_property": theme.householdsProperty,
+                        "share_property": theme.shareProperty, "households_property": theme.householdsProperty, "cell_property": theme.cellProperty,
                         "grids": grids, "communities": classes(figures.communities, stored: figures.storedCommunities, t)]
             },
         ]

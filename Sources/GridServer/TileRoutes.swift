@@ -215,7 +215,7 @@ struct TileRoutes: Sendable {
     }
 
     /// A layer's fields as TileJSON names their types; the buildings' with those of the cells of merged small buildings.
-    static func fields(_ collection: FeatureCollection, levels: [String]) -> [String: JSONValue] {
+    static func fields(_ collection: FeatureCollection, levels: [String], requirements: [CoverageAreaFigures.Theme]) -> [String: JSONValue] {
         var fields = Dictionary(uniqueKeysWithValues: collection.properties.map {
             ($0.name, JSONValue.string($0.type == .string ? "String" : $0.type == .boolean ? "Boolean" : "Number"))
         })
@@ -223,7 +223,7 @@ struct TileRoutes: Sendable {
             for field in TileLayerSource.networkWayFields { fields[field.name] = .string("Number") }
         }
         if source(collection).mergesSmallBuildings {
-            for field in TileLayerSource.mergedBuildingFields(levels: levels) { fields[field.name] = .string(field.type == .string ? "String" : "Number") }
+            for field in TileLayerSource.mergedBuildingFields(levels: levels, requirements: requirements) { fields[field.name] = .string(field.type == .string ? "String" : "Number") }
         }
         return fields
     }
@@ -233,7 +233,8 @@ struct TileRoutes: Sendable {
         let datum = try Self.datum(request)
         let suffix = datum == .wgs84 ? "" : "?datum=\(datum.rawValue)"
         let levels = try tiles.coverageLevels()
-        let areaFields = try tiles.areaFigures.latest()?.tilePropertyNames ?? []
+        let figures = try tiles.areaFigures.latest()
+        let areaFields = figures?.tilePropertyNames ?? []
         var object: [String: JSONValue] = [
             "tilejson": "3.0.0",
             "name": .string(collections.count == 1 ? collections[0].title : "CommunityGrid"),
@@ -245,7 +246,7 @@ struct TileRoutes: Sendable {
                 .object([
                     "id": .string(collection.id), "description": .string(collection.description),
                     "minzoom": .number(Double(Self.minimumZoom(collection))), "maxzoom": .number(Double(Self.advertisedMaximumZoom)),
-                    "fields": .object(Self.fields(collection, levels: levels).merging(
+                    "fields": .object(Self.fields(collection, levels: levels, requirements: figures?.themes ?? []).merging(
                         Self.source(collection).coverageAreas == nil ? [] : areaFields.map { ($0, "Number") }) { kept, _ in kept }),
                 ])
             }),

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GridAnalysis
 import GridModel
 import GridServer
@@ -82,7 +83,12 @@ enum TileCheck {
             guard let item = byID[id] else { Issue.record("tile feature \(id) is not among the items over the tile"); continue }
             outcome.compared += 1
             // Properties: every non-null item property, with the same value; nothing else.
-            let tileProperties = feature["properties"] as? [String: Any] ?? [:]
+            var tileProperties = feature["properties"] as? [String: Any] ?? [:]
+            if z < TileLayerSource.requirementSumsBelowZoom {
+                // A building drawn on its own at low zoom also carries its households meeting each requirement, as a
+                // cell does (`householdSums` checks them against the store).
+                tileProperties = tileProperties.filter { !$0.key.hasPrefix("households_met_") }
+            }
             let itemProperties = (item["properties"] as? [String: Any] ?? [:]).filter { !($0.value is NSNull) }
             #expect(Set(tileProperties.keys) == Set(itemProperties.keys), "feature \(id) properties")
             for (key, value) in itemProperties {
@@ -174,11 +180,12 @@ enum TileCheck {
 
     /// Fetches a tile and the items over it for `collection`, decodes and compares.
     /// At each of `zooms`, every tile holding a building point counts each building whose point lies in it once, on
-    /// its own or in a merged cell, and their households, in total and per level of the latest run, are the store's.
+    /// its own or in a merged cell, and their households, in total and per level and requirement of the latest run, are
+    /// the store's; summed over a zoom's tiles, those meeting each requirement are the run's (`/coverage/summary`).
     /// Below zoom 13 the cells are squares of 16 pixels (128 units) and a building drawn on its own spans one.
-    struct Building: Sendable { var lon: Double; var lat: Double; var households: Int; var levels: Set<String> }
+    struct Building: Sendable { var lon: Double; var lat: Double; var households: Int; var levels: Set<String>; var requirements: Set<String> }
 
-    static func householdSums(_ client: some TestClientProtocol, _ store: Store, zooms: ClosedRange<Int>, what: String) async throws -> (mergedCells: Int, merged: Int, own: Int) {
+    static func householdSums(_ client: some TestClientProtocol, _ store: Store, zooms: ClosedRange<Int>, what: String) async throws -> (mergedCells: Int, merged: Int, own: Int, requirements: Int) {
         // The store's buildings, read apart from the tile code: point, households, levels met in the latest run.
         var levelsByID: [Int: Set<String>] = [:]
         var outlineByID: [Int: [(Double, Double)]] = [:]
@@ -195,44 +202,85 @@ enum TileCheck {
             guard items.count == 10000 else { break }
             offset += items.count
         }
+        // The run's requirements (`<minutes>_<category>`, in the profile's order) with the households meeting each, as
+        // /coverage/summary gives them, and each building's stored verdicts, read here apart from the tile code: one
+        // digit per requirement in that order, `|` between levels.
+        var runRequirementKeys: [String] = [], requirementTotals: [String: Int] = [:]
+        let summaryResponse = try await client.execute(uri: "/coverage/summary", method: .get)
+        if summaryResponse.status == .ok {
+            for level in ((try json(summaryResponse.text)["summary"] as? [String: Any])?["levels"] as? [[String: Any]]) ?? [] {
+                let minutes = CoverageRuns.formatMinutes((level["minutes"] as? NSNumber)?.doubleValue ?? 0)
+                for requirement in level["requirements"] as? [[String: Any]] ?? [] {
+                    let key = "\(minutes)_\(requirement["category"] as? String ?? "")"
+                    runRequirementKeys.append(key)
+                    requirementTotals[key] = requirement["households_covered"] as? Int ?? -1
+                }
+            }
+        }
+        let verdicts: [Int: String] = try store.read { db in
+            var verdicts: [Int: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT building_id, requirements_met FROM coverage_buildings WHERE run_id = (SELECT max(id) FROM coverage_runs)") {
+                if let text = row[1] as String? { verdicts[Int(row[0] as Int64)] = text }
+            }
+            return verdicts
+        }
+        func requirementsMet(_ id: Int) -> Set<String> {
+            guard let text = verdicts[id] else { return [] }
+            let digits = text.filter { $0 != "|" }
+            #expect(digits.count == runRequirementKeys.count, "\(what): building \(id) verdicts \(text)")
+            return Set(zip(digits, runRequirementKeys).filter { $0.0 == "1" }.map(\.1))
+        }
         var read: [Int: Building] = [:]
         for building in try AnalysisData.buildings(store) {
             read[Int(building.id)] = Building(lon: building.point.longitude, lat: building.point.latitude,
-                                              households: building.households, levels: levelsByID[Int(building.id)] ?? [])
+                                              households: building.households, levels: levelsByID[Int(building.id)] ?? [],
+                                              requirements: requirementsMet(Int(building.id)))
         }
         let buildings = read
         #expect(levelsByID.count == buildings.count, "\(what): every building is an item")
         let levels = Set(buildings.values.flatMap(\.levels))
-        var outcome = (mergedCells: 0, merged: 0, own: 0)
+        var outcome = (mergedCells: 0, merged: 0, own: 0, requirements: 0)
         for z in zooms {
             // Tiles holding building points at this zoom, each with the store's sums.
-            var expected: [String: (households: Int, buildings: Int, met: [String: Int])] = [:]
+            var expected: [String: (households: Int, buildings: Int, met: [String: Int], requirements: [String: Int])] = [:]
             var home: [Int: String] = [:]
             for (id, building) in buildings {
                 let (px, py) = project(building.lon, building.lat, z: z, x: 0, y: 0)
                 let key = "\(Int((px / 4096).rounded(.down)))/\(Int((py / 4096).rounded(.down)))"
                 home[id] = key
-                var sums = expected[key] ?? (0, 0, [:])
+                var sums = expected[key] ?? (0, 0, [:], [:])
                 sums.households += building.households
                 sums.buildings += 1
                 for level in building.levels { sums.met[level, default: 0] += building.households }
+                for requirement in building.requirements { sums.requirements[requirement, default: 0] += building.households }
                 expected[key] = sums
             }
             var total = 0
+            var requirementsOverTiles: [String: Int] = [:]
+            // Requirement sums are carried below zoom 12 only (where grids are not drawn).
+            let requirementKeys = z < TileLayerSource.requirementSumsBelowZoom ? runRequirementKeys : []
             for (key, sums) in expected {
                 let parts = key.split(separator: "/").compactMap { Int($0) }
                 let bytes = [UInt8](buffer: try await client.execute(uri: "/collections/buildings/tiles/WebMercatorQuad/\(z)/\(parts[1])/\(parts[0])", method: .get).body)
                 let features = ((try decode(bytes)["buildings"] as? [String: Any])?["features"] as? [[String: Any]]) ?? []
                 var households = 0, counted = 0
-                var met: [String: Int] = [:]
+                var met: [String: Int] = [:], requirementsMet: [String: Int] = [:]
                 for feature in features {
                     let properties = feature["properties"] as? [String: Any] ?? [:]
+                    if requirementKeys.isEmpty, let requirement = runRequirementKeys.first {
+                        #expect(properties["households_met_\(requirement)"] == nil, "\(what) zoom \(z): requirement sums from zoom 12 on")
+                    }
                     if let merged = properties["buildings"] as? Int {
                         outcome.mergedCells += 1
                         outcome.merged += merged
                         counted += merged
                         households += properties["households"] as? Int ?? 0
                         for level in levels { met[level, default: 0] += properties["households_met_\(level)"] as? Int ?? 0 }
+                        for requirement in requirementKeys {
+                            let figure = properties["households_met_\(requirement)"] as? Int
+                            #expect(figure != nil, "\(what) zoom \(z) tile \(key): a cell without households_met_\(requirement)")
+                            requirementsMet[requirement, default: 0] += figure ?? 0
+                        }
                         // A cell is a square of the zoom's side, on the zoom's grid of cells.
                         let corners = positions(feature["coordinates"])
                         let side = z < 13 ? 128.0 : 32.0
@@ -246,6 +294,16 @@ enum TileCheck {
                         households += building.households
                         #expect(properties["households"] as? Int == building.households)
                         for level in building.levels { met[level, default: 0] += building.households }
+                        for requirement in building.requirements { requirementsMet[requirement, default: 0] += building.households }
+                        if z < TileLayerSource.requirementSumsBelowZoom {
+                            // At low zoom it carries its households meeting each requirement, as a cell of one does.
+                            for requirement in requirementKeys {
+                                let figure = properties["households_met_\(requirement)"] as? Int
+                                let expected: Int? = verdicts[id] == nil ? nil : building.requirements.contains(requirement) ? building.households : 0
+                                #expect(figure == expected,
+                                        "\(what) zoom \(z): building \(id) households_met_\(requirement) \(figure.map(String.init) ?? "absent")")
+                            }
+                        }
                         if z < 13, let outline = outlineByID[id] {
                             // Below zoom 13 only a building whose box spans a cell (16 pixels) is drawn on its own; a
                             // pixel's margin for the R-tree's rounding.
@@ -260,9 +318,18 @@ enum TileCheck {
                 #expect(households == sums.households, "\(what) zoom \(z) tile \(key): \(households) households in the tile, \(sums.households) in the store")
                 #expect(counted == sums.buildings, "\(what) zoom \(z) tile \(key): \(counted) buildings counted, \(sums.buildings) in the store")
                 for level in levels { #expect(met[level, default: 0] == sums.met[level, default: 0], "\(what) zoom \(z) tile \(key) level \(level)") }
+                for requirement in requirementKeys {
+                    #expect(requirementsMet[requirement, default: 0] == sums.requirements[requirement, default: 0], "\(what) zoom \(z) tile \(key) requirement \(requirement)")
+                    requirementsOverTiles[requirement, default: 0] += requirementsMet[requirement, default: 0]
+                }
                 total += households
             }
             #expect(total == buildings.values.reduce(0) { $0 + $1.households }, "\(what) zoom \(z)")
+            for requirement in requirementKeys {
+                #expect(requirementsOverTiles[requirement] == requirementTotals[requirement],
+                        "\(what) zoom \(z) requirement \(requirement): \(requirementsOverTiles[requirement] ?? 0) over the tiles, the run's \(requirementTotals[requirement] ?? 0)")
+            }
+            outcome.requirements = max(outcome.requirements, requirementKeys.count)
         }
         return outcome
     }
@@ -331,6 +398,9 @@ struct TileAPITests {
             #expect((tileJSON["tiles"] as? [String])?.first?.hasSuffix("/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}?datum=gcj02") == true)
             let fields = ((tileJSON["vector_layers"] as? [[String: Any]])?.first?["fields"] as? [String: String]) ?? [:]
             #expect(fields["households"] == "Number" && fields["coverage_met"] == "Boolean" && fields["grid_code"] == "String")
+            // The cells' sums per level and per requirement of the run's profile.
+            #expect(fields["households_met_15"] == "Number" && fields["households_met_15_school"] == "Number" && fields["households_met_10_school"] == "Number",
+                    "\(fields.keys.sorted())")
             #expect((tileJSON["bounds"] as? [Double])?.count == 4)
             let all = try TileCheck.json(try await client.execute(uri: "/tiles/WebMercatorQuad/tilejson", method: .get).text)
             #expect(((all["vector_layers"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String } == ["communities", "grids", "buildings", "facilities", "network"])
@@ -428,13 +498,14 @@ struct TileAPITests {
         }
     }
 
-    @Test("at every zoom from 10 to 17 each tile counts every building whose point lies in it once: the households of its own features and merged cells are the store's")
+    @Test("at every zoom from 10 to 17 each tile counts every building whose point lies in it once: the households of its own features and merged cells, per level and per requirement, are the store's, and a zoom's tiles sum to the run's households meeting each requirement")
     func householdSums() async throws {
         guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
         let demo = DemoStore.shared
         try await application(demo.store).test(.router) { client in
             let outcome = try await TileCheck.householdSums(client, demo.store, zooms: 10...17, what: "demo")
             #expect(outcome.mergedCells > 50, "low zooms merge the district's small buildings into cells")
+            #expect(outcome.requirements > 5, "the run's requirements are summed")
         }
     }
 
@@ -578,7 +649,7 @@ struct TileAPITests {
         }
     }
 
-    @Test("below zoom 13 on OpenStreetMap extracts (Wudaokou, Monaco, Shenzhen) with a coverage run: each building counted once, as itself or in its cell of 16 pixels, the households and levels the store's",
+    @Test("below zoom 13 on OpenStreetMap extracts (Wudaokou, Monaco, Shenzhen) with a coverage run: each building counted once, as itself or in its cell of 16 pixels, the households, levels and requirements the store's and the run's",
           .enabled(if: SharedData.available, SharedData.skipReason))
     func lowZoomCellsOnRealData() async throws {
         guard TileCheck.python != nil else { print(TileCheck.skipReason); return }
@@ -592,6 +663,7 @@ struct TileAPITests {
                 try await TileCheck.householdSums(client, store, zooms: 10...13, what: name)
             }
             #expect(outcome.mergedCells > 0, "\(name): cells")
+            #expect(outcome.requirements > 5, "\(name): the run's requirements are summed")
             merged += outcome.merged
             own += outcome.own
         }

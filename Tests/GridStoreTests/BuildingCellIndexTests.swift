@@ -18,9 +18,11 @@ struct BuildingCellIndexTests {
         #expect(scanned.spanX == joined.spanX && scanned.spanY == joined.spanY, "\(what): R-tree spans")
         #expect(scanned.households == joined.households && scanned.area == joined.area, "\(what): households and areas")
         #expect(scanned.levels == joined.levels && scanned.levelSets == joined.levelSets, "\(what): levels met")
+        #expect(scanned.requirements == joined.requirements && scanned.requirementSets == joined.requirementSets
+                && scanned.requirementSetIndex == joined.requirementSetIndex && scanned.requirementThemes == joined.requirementThemes, "\(what): requirements met")
     }
 
-    @Test("Wudaokou with a coverage run, both datums: the same buildings, points, spans, households and levels in the same order, also for a building without a run row or without an R-tree entry",
+    @Test("Wudaokou with a coverage run, both datums: the same buildings, points, spans, households, levels and requirements in the same order, also for a building without a run row or without an R-tree entry; a verdict not of the profile's shape drops the requirements",
           .enabled(if: SharedData.available, SharedData.skipReason))
     func scannedIsJoined() throws {
         let temporary = try TemporaryStore()
@@ -34,6 +36,8 @@ struct BuildingCellIndexTests {
                     let joined = try BuildingCellIndex(db, key: key, joined: true)
                     #expect(scanned.ids.count > 500)
                     #expect(scanned.levels.contains { $0 >= 0 } == withRun, "\(what): the run's levels are read")
+                    #expect(scanned.requirements.contains { $0 >= 0 } == withRun && scanned.requirementThemes.count == (withRun ? 11 : 0),
+                            "\(what): the run's requirements are read")
                     Self.expectSame(scanned, joined, "\(what), \(datum)")
                 }
             }
@@ -50,9 +54,27 @@ struct BuildingCellIndexTests {
         try temporary.store.read { db in
             let index = try BuildingCellIndex(db, key: try BuildingCellIndex.key(db, datum: .wgs84))
             let position = try #require(index.ids.firstIndex(of: ids[0]))
-            #expect(index.levels[position] == -1, "no run row: no levels")
+            #expect(index.levels[position] == -1 && index.requirements[position] == -1, "no run row: no levels, no requirements")
+            // The requirements met as the area figures read the verdicts: the same text, the same themes.
+            let profile = try #require(index.requirementThemes.first).key
+            #expect(profile == "requirement:5:kindergarten")
+            for (text, set) in index.requirementSetIndex {
+                let themes = CoverageAreaFigures.themes(.gb50180)
+                let met = try #require(CoverageAreaFigures.themesMet(text, profile: .gb50180)).filter { themes[$0].category != nil }.map { themes[$0].key }
+                #expect(index.requirementSets[Int(set)].map { index.requirementThemes[$0].key } == met, "\(text)")
+            }
             let unindexed = try #require(index.ids.firstIndex(of: ids[1]))
             #expect(index.spanX[unindexed] == 0 && index.spanY[unindexed] == 0, "no R-tree entry: no span")
+        }
+        // A verdict the profile cannot read: no requirement figures at all rather than sums that leave its building out.
+        try temporary.store.write { db in
+            try db.execute(sql: "UPDATE coverage_buildings SET requirements_met = '1' WHERE building_id = (SELECT min(building_id) FROM coverage_buildings)")
+        }
+        try temporary.store.read { db in
+            let key = try BuildingCellIndex.key(db, datum: .wgs84)
+            let scanned = try BuildingCellIndex(db, key: key), joined = try BuildingCellIndex(db, key: key, joined: true)
+            #expect(scanned.requirementThemes.isEmpty && scanned.requirements.isEmpty && !scanned.levelSets.isEmpty)
+            Self.expectSame(scanned, joined, "an unreadable verdict")
         }
         // Without a coverage run.
         try temporary.store.write { db in try db.execute(sql: "DELETE FROM coverage_runs") }

@@ -19,16 +19,21 @@ struct StoredRows {
 
     /// Calls `body` once per row, in the statement's order.
     func forEach(_ body: (StoredRows) throws -> Void) throws {
-        defer { sqlite3_reset(handle) }
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-            }
-            try body(self)
-        }
+        defer { reset() }
+        while try next() { try body(self) }
     }
+
+    /// Steps to the next row: true on a row (read it with the accessors below), false past the last. For a reader
+    /// that walks two statements side by side; call `reset()` when done, also when stopping early.
+    func next() throws -> Bool {
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW { return true }
+        if code == SQLITE_DONE { return false }
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+    }
+
+    /// Back before the first row, the statement's locks released.
+    func reset() { sqlite3_reset(handle) }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 

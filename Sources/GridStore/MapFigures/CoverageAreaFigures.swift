@@ -21,6 +21,9 @@ public struct CoverageAreaFigures: Sendable {
         /// The theme's tile properties: the share meeting it and the households meeting it.
         public var shareProperty: String
         public var householdsProperty: String
+        /// The property of a low-zoom cell of merged buildings (`BuildingCellSums`) holding its households meeting the
+        /// theme: `households_met_15` for a level, `households_met_15_school` for a requirement.
+        public var cellProperty: String
     }
 
     public struct Area: Sendable, Equatable {
@@ -86,14 +89,32 @@ public struct CoverageAreaFigures: Sendable {
         for level in profile.levels {
             let minutes = CoverageRuns.formatMinutes(level.minutes)
             themes.append(Theme(key: "level:\(minutes)", minutes: level.minutes, category: nil,
-                                shareProperty: "coverage_share_\(minutes)", householdsProperty: "coverage_met_\(minutes)"))
+                                shareProperty: "coverage_share_\(minutes)", householdsProperty: "coverage_met_\(minutes)",
+                                cellProperty: "households_met_\(minutes)"))
             for requirement in level.categories {
                 themes.append(Theme(key: "requirement:\(minutes):\(requirement.category)", minutes: level.minutes, category: requirement.category,
                                     shareProperty: "coverage_share_\(minutes)_\(requirement.category)",
-                                    householdsProperty: "coverage_met_\(minutes)_\(requirement.category)"))
+                                    householdsProperty: "coverage_met_\(minutes)_\(requirement.category)",
+                                    cellProperty: "households_met_\(minutes)_\(requirement.category)"))
             }
         }
         return themes
+    }
+
+    /// The positions in `themes(profile)` of the themes a stored verdict text meets (`requirements_met`: per level,
+    /// one `0` or `1` per requirement in the profile's order, levels joined by `|`, as `1011|01101`); a level is met
+    /// when each of its requirements is. Nil when the text is not of the profile's shape.
+    public static func themesMet(_ verdicts: String, profile: LifeCircleProfile) -> [Int]? {
+        let levels = verdicts.split(separator: "|", omittingEmptySubsequences: false)
+        guard levels.count == profile.levels.count,
+              zip(levels, profile.levels).allSatisfy({ $0.count == $1.categories.count && $0.allSatisfy { $0 == "0" || $0 == "1" } })
+        else { return nil }
+        var flags: [Bool] = []
+        for level in levels {
+            flags.append(!level.contains("0"))
+            flags.append(contentsOf: level.map { $0 == "1" })
+        }
+        return flags.indices.filter { flags[$0] }
     }
 
     /// Areas ranked worst first for theme `t`: lowest share, then most households not meeting it, then code; areas
@@ -163,18 +184,7 @@ public struct CoverageAreaFigures: Sendable {
         let themes = themes(profile)
         // Per distinct verdict text (numbered as first seen), the themes it meets; nil: not of the profile's shape.
         var verdictTexts = TextNumbers(), patterns: [[Int]?] = []
-        func meets(_ verdicts: String) -> [Int]? {
-            let levels = verdicts.split(separator: "|", omittingEmptySubsequences: false)
-            guard levels.count == profile.levels.count,
-                  zip(levels, profile.levels).allSatisfy({ $0.count == $1.categories.count && $0.allSatisfy { $0 == "0" || $0 == "1" } })
-            else { return nil }
-            var flags: [Bool] = []
-            for level in levels {
-                flags.append(!level.contains("0"))
-                flags.append(contentsOf: level.map { $0 == "1" })
-            }
-            return flags.indices.filter { flags[$0] }
-        }
+        func meets(_ verdicts: String) -> [Int]? { themesMet(verdicts, profile: profile) }
         var grids = AreaSums(themes: themes.count), communities = AreaSums(themes: themes.count)
         let rows = try StoredRows(db, sql: """
             SELECT bp.grid_code, bp.community_code, cb.requirements_met, cb.households

@@ -10,7 +10,7 @@ import Synchronization
 /// buildings' current places. Two transactions with the same fingerprint draw the same tiles.
 public enum TileFingerprint {
     /// Raised whenever a change to the drawing code changes what a tile holds, so files seeded before are not served.
-    public static let drawingRevision = 3
+    public static let drawingRevision = 4
 
     public static func read(_ db: Database) throws -> String {
         let run = try Row.fetchOne(db, sql: "SELECT id, created_at FROM coverage_runs ORDER BY id DESC LIMIT 1")

@@ -113,6 +113,11 @@ public struct TileLayerSource: Sendable {
     public static let outlinesNeedCellBelowZoom = 10
     /// Grids are drawn from this zoom; below it the communities (with the same coverage figures) stand for them.
     public static let gridsFromZoom = 12
+    /// Below this zoom the cells of merged buildings, and the buildings drawn on their own, carry their households
+    /// meeting each requirement of the run's profile: where a map shades them by a requirement, grids not being drawn
+    /// yet. From it on the grids' figures (which have every requirement) stand for them, and the sums, which double a
+    /// low-zoom tile of a city, would weigh every street-level tile for nothing.
+    public static let requirementSumsBelowZoom = gridsFromZoom
     /// The network's edges carry their nodes' ids from this zoom on.
     public static let networkNodesFromZoom = 15
     /// Below this zoom the network is drawn one feature per class (OSM `highway`) in a tile.
@@ -129,8 +134,9 @@ public struct TileLayerSource: Sendable {
     ])
 
     /// The properties of a cell of small buildings (`mergesSmallBuildings`), with the levels of the coverage run's
-    /// profile (`households_met_5`, `households_met_10`, … as `levels_met` writes the minutes).
-    public static func mergedBuildingFields(levels: [String]) -> [(name: String, type: ValueType, description: String)] {
+    /// profile (`households_met_5`, `households_met_10`, … as `levels_met` writes the minutes) and its requirements
+    /// (the requirement themes of `CoverageAreaFigures.themes`: `households_met_10_school`, …).
+    public static func mergedBuildingFields(levels: [String], requirements: [CoverageAreaFigures.Theme]) -> [(name: String, type: ValueType, description: String)] {
         var fields: [(name: String, type: ValueType, description: String)] = [
             ("buildings", .integer, "on a cell of small buildings merged at low zoom: how many buildings it holds"),
             ("households", .integer, "households (on a merged cell, the sum)"),
@@ -140,6 +146,11 @@ public struct TileLayerSource: Sendable {
         ]
         for level in levels {
             fields.append(("households_met_\(level)", .integer, "on a merged cell: households in buildings meeting the \(level)-minute level"))
+        }
+        for requirement in requirements where requirement.category != nil {
+            fields.append((requirement.cellProperty, .integer,
+                           "on a merged cell: households in buildings meeting the \(CoverageRuns.formatMinutes(requirement.minutes))-minute level's requirement \(requirement.category ?? "");"
+                           + " below zoom \(requirementSumsBelowZoom) only, there also on a building drawn on its own (its households, or 0)"))
         }
         return fields
     }

@@ -95,6 +95,7 @@ enum TileReader {
             ? (joinsByClass ? source.classProperty : source.lowZoomWayProperty).flatMap { name in source.properties.firstIndex { $0.name == name } } : nil
         let inPlace = readsInPlace && wayColumn == nil
         var sql = "SELECT t.id, " + (inPlace ? "t.\(source.geometryColumn)" : "AsBinary(t.\(source.geometryColumn))") + columns
+            + (source.mergesSmallBuildings && source.joinsCoverage && tile.z < TileLayerSource.requirementSumsBelowZoom ? ", cb.requirements_met" : "")
             + " FROM \(source.table) t"
         let joins = coverageJoins(source, coverage: coverage)
         sql += joins.sql
@@ -121,8 +122,11 @@ enum TileReader {
         // others only if the tile cannot draw them (see below).
         let tileCells = TileCells(tile: tile, extent: options.extent)
         let levelNames = coverage.map { $0.allLevels.split(separator: ",").map(String.init) } ?? []
+        // The run's requirements, when the index holds them for this run, below `requirementSumsBelowZoom`.
+        let requirementThemes = source.mergesSmallBuildings && coverage != nil && tile.z < TileLayerSource.requirementSumsBelowZoom
+            && cells?.key.coverageRun == coverage?.run ? cells?.requirementThemes ?? [] : []
         var sums = BuildingCellSums(cells: source.mergesSmallBuildings && cells != nil ? tileCells.cellsAcross * tileCells.cellsAcross : 0,
-                                    levels: levelNames.count)
+                                    levels: levelNames.count, requirements: requirementThemes.count)
         // For each distinct `levels_met` of the run, the bits of the profile's levels it holds.
         let levelMasks: [UInt64] = (cells?.levelSets ?? []).map { met in
             levelNames.enumerated().reduce(UInt64(0)) { mask, level in met.contains(level.element) ? mask | (1 << UInt64(level.offset)) : mask }
@@ -132,10 +136,29 @@ enum TileReader {
         func merge(_ position: Int, _ cells: BuildingCellIndex) {
             guard let cell = tileCells.cell(worldX: cells.worldX[position], worldY: cells.worldY[position]) else { return }
             let levels = cells.levels[position]
+            let requirements = requirementThemes.isEmpty ? -1 : cells.requirements[position]
             sums.add(cell: cell, households: cells.households[position], area: cells.area[position],
-                     levels: levels >= 0 ? levelMasks[Int(levels)] : 0, all: allLevelsMask)
+                     levels: levels >= 0 ? levelMasks[Int(levels)] : 0, all: allLevelsMask,
+                     requirements: requirements >= 0 ? cells.requirementSets[Int(requirements)] : [])
         }
         let merging = source.mergesSmallBuildings ? cells : nil
+        // Below `requirementSumsBelowZoom` a building drawn on its own stands for a cell of one: it carries the households
+        // meeting each requirement as a cell does (all of them or none), read from the run's verdicts in its row, in
+        // every tile it is drawn in; its `coverage_levels_met` tells the levels.
+        let ownRequirements = generalised && merging != nil && !requirementThemes.isEmpty
+        let requirementsColumn = Int32(source.properties.count + 2)
+        let householdsOffset = source.properties.firstIndex { $0.name == "households" }
+        // Per distinct `requirements_met` of the run, whether it meets each requirement.
+        let requirementFlags: [[Bool]] = ownRequirements ? (merging?.requirementSets ?? []).map { met in
+            var flags = [Bool](repeating: false, count: requirementThemes.count)
+            for requirement in met { flags[requirement] = true }
+            return flags
+        } : []
+        /// The requirement figures of a building drawn on its own, nil without a verdict of the run.
+        func ownRequirementFigures(_ verdicts: String?, households: Int64) -> [(String, VectorTileLayer.Value)]? {
+            guard ownRequirements, let verdicts, let set = merging?.requirementSetIndex[verdicts] else { return nil }
+            return requirementThemes.indices.map { (requirementThemes[$0].cellProperty, .integer(requirementFlags[Int(set)][$0] ? households : 0)) }
+        }
         if let merging {
             for position in merging.range(tile) {
                 // The query's own test, on the same R-tree values.
@@ -161,7 +184,7 @@ enum TileReader {
 
         var layer = VectorTileLayer(name: source.name, extent: options.extent)
         var properties: [(String, VectorTileLayer.Value)] = []
-        func draw(id: Int64, _ feature: Geometry, _ column: (Int) -> DatabaseValue) {
+        func draw(id: Int64, _ feature: Geometry, requirementsMet: String? = nil, _ column: (Int) -> DatabaseValue) {
             guard let shape = geometry.shape(feature) else {
                 if let merging, let position = drawnOnTheirOwn[id] { merge(position, merging) }
                 return
@@ -182,6 +205,9 @@ enum TileReader {
                let area = source.coverageAreas == .grids ? areaFigures.grid(code) : areaFigures.community(code) {
                 properties.append(contentsOf: omittedFigures.isEmpty ? areaFigures.tileProperties(area)
                                   : areaFigures.tileProperties(area).filter { !omittedFigures.contains($0.0) })
+            }
+            if let figures = ownRequirementFigures(requirementsMet, households: householdsOffset.flatMap { Int64.fromDatabaseValue(column($0)) } ?? 0) {
+                properties.append(contentsOf: figures)
             }
             layer.add(id: UInt64(exactly: id), properties: properties, geometry: shape)
         }
@@ -243,7 +269,7 @@ enum TileReader {
                 if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
                 guard tagsAsRead else {
                     for offset in values.indices { values[offset] = DatabaseValue(sqliteStatement: handle, index: Int32(offset + 2)) }
-                    draw(id: id, feature) { values[$0] }
+                    draw(id: id, feature, requirementsMet: ownRequirements ? String.fromDatabaseValue(DatabaseValue(sqliteStatement: handle, index: requirementsColumn)) : nil) { values[$0] }
                     continue
                 }
                 // What `draw` does, with each column's value tabled straight from SQLite's accessors.
@@ -283,6 +309,11 @@ enum TileReader {
                         continue  // a BLOB, which a vector tile leaves out
                     }
                 }
+                if ownRequirements {
+                    let verdicts = sqlite3_column_text(handle, requirementsColumn).map { String(cString: $0) }
+                    let households = householdsOffset.map { sqlite3_column_int64(handle, Int32($0 + 2)) } ?? 0
+                    for (name, value) in ownRequirementFigures(verdicts, households: households) ?? [] { layer.tag(name, value) }
+                }
                 layer.finish(id: UInt64(exactly: id))
             }
         } else {
@@ -296,7 +327,7 @@ enum TileReader {
                 guard let wkb = row[1] as Data? else { continue }
                 var feature = try Geometry(wkb: [UInt8](wkb))
                 if datum != .wgs84 { feature = datum.system.fromWGS84(feature) }
-                draw(id: id, feature) { row[$0 + 2] as DatabaseValue }
+                draw(id: id, feature, requirementsMet: ownRequirements ? row[Int(requirementsColumn)] as String? : nil) { row[$0 + 2] as DatabaseValue }
             }
         }
         for cell in 0..<sums.buildings.count where sums.buildings[cell] > 0 {
@@ -309,6 +340,9 @@ enum TileReader {
                 properties.append(("households_coverage_met", .integer(sums.householdsMeetingAll[cell])))
                 for (offset, level) in levelNames.enumerated() {
                     properties.append(("households_met_\(level)", .integer(sums.householdsMeeting[cell * levelNames.count + offset])))
+                }
+                for (offset, theme) in requirementThemes.enumerated() {
+                    properties.append((theme.cellProperty, .integer(sums.householdsMeetingRequirement[cell * requirementThemes.count + offset])))
                 }
             }
             layer.add(id: nil, properties: properties, geometry: tileCells.square(cell))

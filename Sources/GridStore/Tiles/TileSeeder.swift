@@ -333,7 +333,8 @@ public enum TileSeeder {
     static func metadata(store: Store, request: Request, box: BoundingBox) throws -> [(String, String)] {
         let service = TileService(store: store, capacityBytes: 0)
         let levels = try service.coverageLevels()
-        let areaFields = try service.areaFigures.latest()?.tilePropertyNames ?? []
+        let figures = try service.areaFigures.latest()
+        let areaFields = figures?.tilePropertyNames ?? []
         let layers: [[String: Any]] = request.layers.map { collection in
             var fields: [String: String] = [:]
             func name(_ type: FeatureCollection.ValueType) -> String { type == .string ? "String" : type == .boolean ? "Boolean" : "Number" }
@@ -342,7 +343,7 @@ public enum TileSeeder {
                 for field in TileLayerSource.networkWayFields { fields[field.name] = "Number" }
             }
             if TileLayerSource(collection: collection).mergesSmallBuildings {
-                for field in TileLayerSource.mergedBuildingFields(levels: levels) {
+                for field in TileLayerSource.mergedBuildingFields(levels: levels, requirements: figures?.themes ?? []) {
                     fields[field.name] = field.type == .string ? "String" : field.type == .boolean ? "Boolean" : "Number"
                 }
             }

@@ -266,22 +266,24 @@
   const buildingsFromZoom = 13;
   const facilitiesFromZoom = 13;
   const cellsBelowZoom = gridsFromZoom;
-  // Cells below cellsBelowZoom: the theme's share from a cell's sums (households_met_<minutes> of households; the
-  // cells carry sums per level only, so a requirement's theme leaves them one neutral colour, stated in the legend).
+  // Cells below cellsBelowZoom: the theme's share from a cell's sums (its households meeting the level or the
+  // requirement, the summary theme's cell_property, of its households). A building drawn on its own is a cell of
+  // one: for a level its levels met say whether its households count, for a requirement it carries the figure itself.
   const cellColour = "#8d99ae";
   function cellStyle() {
     const theme = currentTheme();
-    if (!theme || theme.requirement || !summaryTheme(theme)) return { fill: cellColour, fillOpacity: 0.35, shares: null };
-    return { fillOpacity: 0.8, shares: { cellProperty: "buildings", households: "households", met: cellMetProperty(theme), levels: "coverage_levels_met",
-                                         minutes: minutesText(theme.minutes), breaks: shareBreaks(), colours: shareColours, none: noHouseholdsColour } };
+    if (!theme || !summaryTheme(theme)) return { fill: cellColour, fillOpacity: 0.35, shares: null };
+    return { fillOpacity: 0.8, shares: { cellProperty: "buildings", households: "households", met: cellMetProperty(theme),
+                                         levels: theme.requirement ? null : "coverage_levels_met", minutes: minutesText(theme.minutes),
+                                         breaks: shareBreaks(), colours: shareColours, none: noHouseholdsColour } };
   }
-  function cellMetProperty(theme) { return "households_met_" + minutesText(theme.minutes); }
-  // A cell's households and those meeting the theme's level (a building drawn on its own: all of them or none).
+  function cellMetProperty(theme) { return summaryTheme(theme).cell_property; }
+  // A cell's households and those meeting the theme (a building drawn on its own: all of them or none).
   function cellFigures(p) {
     const theme = currentTheme();
     const households = Number(p.households) || 0;
-    if (!theme || theme.requirement) return { cell: p.buildings !== undefined, households, met: null };
-    const met = p.buildings !== undefined ? (p[cellMetProperty(theme)] ?? null)
+    if (!theme || !summaryTheme(theme)) return { cell: p.buildings !== undefined, households, met: null };
+    const met = p.buildings !== undefined || theme.requirement ? (p[cellMetProperty(theme)] ?? null)
       : p.coverage_levels_met === undefined ? null : String(p.coverage_levels_met).split(",").includes(minutesText(theme.minutes)) ? households : 0;
     return { cell: p.buildings !== undefined, households, met: met === null ? null : Number(met) };
   }
@@ -523,9 +525,8 @@
     // Which zooms draw buildings and facilities from tiles (a tiled view only; Leaflet draws every feature).
     const tiled = Boolean(view && view.tiled);
     $("building-zoom-note").hidden = !tiled;
-    const theme = currentTheme();
     $("building-zoom-note").textContent = tiled ? text("buildingsFromZoom", { zoom: buildingsFromZoom }) + " " +
-      text(theme && theme.requirement ? "cellsRequirement" : "cellsShared", { zoom: cellsBelowZoom }) : "";
+      text("cellsShared", { zoom: cellsBelowZoom }) : "";
     $("facility-zoom-note").hidden = !tiled;
     $("facility-zoom-note").textContent = tiled ? text("facilitiesFromZoom", { zoom: facilitiesFromZoom }) : "";
     $("isochrone-heading").textContent = text("isochroneHeading");

@@ -476,20 +476,21 @@ window.CGMapView = {
       return ["case", ["all", ["has", s.shares.property], [">", ["to-number", ["get", s.shares.households], 0], 0]], step, s.shares.none];
     }
 
-    // A cell's fill: from its sums, the class colour of the share of its households meeting the level (`met` over
-    // `households`), as areas are shaded; a building drawn on its own is a cell of one, meeting the level or not
-    // (`levels`, the levels it meets, lists the level's minutes); `none` without households or figures. One colour
-    // when the style has no shares.
+    // A cell's fill: from its sums, the class colour of the share of its households meeting the level or requirement
+    // (`met` over `households`), as areas are shaded; a building drawn on its own is a cell of one, meeting the theme
+    // or not (for a level, `levels`, the levels it meets, lists the level's minutes; for a requirement, null, it
+    // carries `met` itself); `none` without households or figures. One colour when the style has no shares.
     function cellFill(s) {
       if (!s.shares) return s.fill;
       const c = s.shares;
       const isCell = ["has", c.cellProperty];
       const households = ["to-number", ["get", c.households], 0];
-      const levels = ["concat", ",", ["to-string", ["get", c.levels]], ","];
-      const met = ["case", isCell, ["to-number", ["get", c.met], 0], ["in", "," + c.minutes + ",", levels], households, 0];
+      const levels = ["concat", ",", ["to-string", ["get", c.levels || ""]], ","];
+      const met = c.levels ? ["case", isCell, ["to-number", ["get", c.met], 0], ["in", "," + c.minutes + ",", levels], households, 0]
+        : ["to-number", ["get", c.met], 0];
       const step = ["step", ["/", met, households], c.colours[0]];
       c.breaks.forEach((b, i) => step.push(b, c.colours[Math.min(i + 1, c.colours.length - 1)]));
-      const figured = ["case", isCell, ["has", c.met], ["has", c.levels]];
+      const figured = c.levels ? ["case", isCell, ["has", c.met], ["has", c.levels]] : ["has", c.met];
       return ["case", ["all", figured, [">", households, 0]], step, c.none];
     }
 
