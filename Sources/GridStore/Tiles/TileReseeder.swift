@@ -71,6 +71,8 @@ public final class TileReseeder: Sendable {
         public var lastHotTiles: Int?
         public var lastHotSecondsAfterChange: Double?
         public var lastTakenFromMemory: Int?
+        /// Layers of the last finished seeding taken from the file before rather than drawn (`TileSeeder.Outcome.layersKept`).
+        public var lastLayersKept: Int?
     }
 
     public let plan: Plan
@@ -217,6 +219,7 @@ public final class TileReseeder: Sendable {
                     changedAt.map { started.timeIntervalSince($0) + hot }
                 }
                 status.lastTakenFromMemory = outcome.tilesTaken
+                status.lastLayersKept = outcome.layersKept
             }
             lastWarning.withLock { $0 = nil }
             let hot = outcome.hotSeconds.map { " (the \(outcome.hotTiles) in use before first, in memory after \(Self.seconds($0)) s)" } ?? ""
