@@ -224,7 +224,8 @@ public final class TileReseeder: Sendable {
             lastWarning.withLock { $0 = nil }
             let hot = outcome.hotSeconds.map { " (the \(outcome.hotTiles) in use before first, in memory after \(Self.seconds($0)) s)" } ?? ""
             let taken = outcome.tilesTaken > 0 ? ", \(outcome.tilesTaken) taken from memory" : ""
-            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s\(hot)\(taken); tiles are answered from it while the store is unchanged")
+            let kept = outcome.layersKept > 0 ? ", \(outcome.layersKept) unchanged layers taken from the file before" : ""
+            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s\(hot)\(taken)\(kept); tiles are answered from it while the store is unchanged")
             return .done
         } catch is TileSeeder.StoreChanged {
             return .storeChanged
