@@ -124,6 +124,8 @@ final class ServerState: Sendable {
                 if let hot = status.lastHotTiles { last["hot_tiles"] = .number(Double(hot)) }
                 if let hotSeconds = status.lastHotSecondsAfterChange { last["hot_seconds_after_change"] = .number((hotSeconds * 10).rounded() / 10) }
                 if let taken = status.lastTakenFromMemory { last["taken_from_memory"] = .number(Double(taken)) }
+                // Layers whose own table did not change, taken from the file before rather than drawn again.
+                if let kept = status.lastLayersKept { last["layers_kept"] = .number(Double(kept)) }
                 object["last_seeding"] = .object(last)
             }
         }

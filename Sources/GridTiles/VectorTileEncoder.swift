@@ -369,11 +369,7 @@ struct ValueTable {
 
 /// A tile: its layers one after another (field 3 of the `Tile` message). Empty layers are left out.
 public func encodeVectorTile(_ layers: [VectorTileLayer]) -> [UInt8] {
-    var tile = ProtobufWriter()
-    // Room for exactly the tile: one allocation, no copy as it grows.
-    tile.bytes.reserveCapacity(layers.reduce(0) { $1.featureCount > 0 ? $0 + $1.fieldBytes : $0 })
-    for layer in layers where layer.featureCount > 0 { layer.write(into: &tile) }
-    return tile.bytes
+    VectorTileLayers.encode(layers.map { .drawn($0) })
 }
 
 /// The few protobuf wire forms MVT uses (varint, 64-bit, length-delimited).

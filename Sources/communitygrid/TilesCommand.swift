@@ -107,14 +107,15 @@ struct TilesCommand: AsyncParsableCommand {
             let seconds = Date().timeIntervalSince(started)
             if json {
                 try Console.printJSON([
-                    "out": out, "tiles": outcome.tiles, "tiles_drawn": outcome.tilesDrawn, "bytes": outcome.bytes,
+                    "out": out, "tiles": outcome.tiles, "tiles_drawn": outcome.tilesDrawn, "layers_kept": outcome.layersKept, "bytes": outcome.bytes,
                     "seconds": (seconds * 1000).rounded() / 1000, "min_zoom": minZoom, "max_zoom": maxZoom, "datum": datum.rawValue,
                     "layers": layers.map(\.id),
                     "tiles_by_zoom": Dictionary(uniqueKeysWithValues: outcome.tilesByZoom.map { ("\($0.key)", $0.value) }),
                     "bbox": [outcome.bbox.minLongitude, outcome.bbox.minLatitude, outcome.bbox.maxLongitude, outcome.bbox.maxLatitude],
                 ])
             } else {
-                print("\(out): \(outcome.tiles) tiles (zooms \(minZoom)–\(maxZoom), \(outcome.tilesDrawn) drawn), \(outcome.bytes) bytes, \(String(format: "%.1f", seconds)) s")
+                let kept = outcome.layersKept > 0 ? "; \(outcome.layersKept) unchanged layers taken from the file before" : ""
+                print("\(out): \(outcome.tiles) tiles (zooms \(minZoom)–\(maxZoom), \(outcome.tilesDrawn) drawn\(kept)), \(outcome.bytes) bytes, \(String(format: "%.1f", seconds)) s")
                 for z in outcome.tilesByZoom.keys.sorted() { print("  zoom \(z): \(outcome.tilesByZoom[z]!) tiles") }
             }
         }

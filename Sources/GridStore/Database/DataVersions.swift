@@ -24,7 +24,7 @@ public struct DataVersions: Codable, Sendable, Hashable {
 
     public static func read(_ db: Database) throws -> DataVersions {
         var values: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT layer, version FROM layer_versions") { values[row[0]] = row[1] }
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT layer, version FROM layer_versions")) { values[row[0]] = row[1] }
         return DataVersions(buildings: values["buildings"] ?? 0, facilities: values["facilities"] ?? 0, network: values["network"] ?? 0,
                             grids: values["grids"] ?? 0, communities: values["communities"] ?? 0)
     }

@@ -13,13 +13,26 @@ public enum TileFingerprint {
     public static let drawingRevision = 4
 
     public static func read(_ db: Database) throws -> String {
-        let run = try Row.fetchOne(db, sql: "SELECT id, created_at FROM coverage_runs ORDER BY id DESC LIMIT 1")
-        let places = try String.fetchOne(db, sql: "SELECT basis FROM building_places_basis WHERE id = 1")
+        // Read with drawn tiles too: through statements kept with the connection.
+        let run = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, created_at FROM coverage_runs ORDER BY id DESC LIMIT 1"))
+        let places = try String.fetchOne(db.cachedStatement(sql: "SELECT basis FROM building_places_basis WHERE id = 1"))
         let runText = run.map { "\($0[0] as Int64)@\(($0[1] as String?) ?? "")" } ?? "none"
         return "drawing \(drawingRevision); run \(runText); versions \(try DataVersions.read(db).text); places \(places ?? "none")"
     }
 
     public static func current(_ store: Store) throws -> String { try store.read(read) }
+
+    /// What tiles of a layer with `ownVersionLayer` depend on within `fingerprint`: the drawing revision and that
+    /// layer's version (`drawing 3; network 12`). nil when the fingerprint does not record them.
+    public static func layerStamp(_ fingerprint: String, layer: String) -> String? {
+        let parts = fingerprint.components(separatedBy: "; ")
+        guard let drawing = parts.first, drawing.hasPrefix("drawing "),
+              let versionsPart = parts.first(where: { $0.hasPrefix("versions ") }),
+              let versions = DataVersions.decode(String(versionsPart.dropFirst("versions ".count))),
+              let version = versions.byLayer.first(where: { $0.0 == layer })?.1
+        else { return nil }
+        return "\(drawing); \(layer) \(version)"
+    }
 }
 
 /// Tiles written by `tiles seed`, served in place of drawing while the store is as it was seeded.

@@ -51,6 +51,9 @@ public struct TileRepresentation: Sendable {
 /// The tiles kept at one data version, bounded in bytes: past the bound the least recently used go first.
 struct TileCache {
     var version: Int64 = -1
+    /// The `TileFingerprint` of the data at `version`, once a tile's transaction has read it (what an earlier tile's
+    /// layers are matched against after the data changes).
+    var fingerprint: String?
     private(set) var tiles: [String: (tile: ServedTile, used: UInt64)] = [:]
     private(set) var bytes = 0
     private var clock: UInt64 = 0

@@ -89,6 +89,12 @@ public struct TileLayerSource: Sendable {
 
     public enum CoverageAreaKind: Sendable { case grids, communities }
 
+    /// The layer of `DataVersions` whose version alone, with the drawing code, decides this layer's tiles: set for
+    /// layers drawn from their own table only (no coverage run, places, figures or other table read), nil for the
+    /// others. A tile's layer drawn at one version is then the same at any later one with that layer's version, so a
+    /// change elsewhere (a coverage run) does not draw it again (`TileService`).
+    public var ownVersionLayer: String?
+
     public init(name: String, table: String, geometryColumn: String, properties: [Property], joinsCoverage: Bool, isPointLayer: Bool) {
         self.name = name; self.table = table; self.geometryColumn = geometryColumn
         self.properties = properties; self.joinsCoverage = joinsCoverage; self.isPointLayer = isPointLayer
@@ -195,6 +201,9 @@ extension TileLayerSource {
         }
         if collection.id == FeatureCollection.grids.id { drawnFromZoom = Self.gridsFromZoom }
         if collection.id == FeatureCollection.communities.id { lowZoomSharesOnly = true }
+        if collection.id == FeatureCollection.network.id || collection.id == FeatureCollection.facilities.id {
+            ownVersionLayer = DataVersions.layers.first { $0.table == collection.table }?.layer
+        }
         if collection.id == FeatureCollection.network.id {
             lowZoomClasses = Self.networkClasses
             lowZoomWayProperty = "osm_way_id"

@@ -71,6 +71,8 @@ public final class TileReseeder: Sendable {
         public var lastHotTiles: Int?
         public var lastHotSecondsAfterChange: Double?
         public var lastTakenFromMemory: Int?
+        /// Layers of the last finished seeding taken from the file before rather than drawn (`TileSeeder.Outcome.layersKept`).
+        public var lastLayersKept: Int?
     }
 
     public let plan: Plan
@@ -217,11 +219,13 @@ public final class TileReseeder: Sendable {
                     changedAt.map { started.timeIntervalSince($0) + hot }
                 }
                 status.lastTakenFromMemory = outcome.tilesTaken
+                status.lastLayersKept = outcome.layersKept
             }
             lastWarning.withLock { $0 = nil }
             let hot = outcome.hotSeconds.map { " (the \(outcome.hotTiles) in use before first, in memory after \(Self.seconds($0)) s)" } ?? ""
             let taken = outcome.tilesTaken > 0 ? ", \(outcome.tilesTaken) taken from memory" : ""
-            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s\(hot)\(taken); tiles are answered from it while the store is unchanged")
+            let kept = outcome.layersKept > 0 ? ", \(outcome.layersKept) unchanged layers taken from the file before" : ""
+            plan.report("seeded \(plan.path): \(outcome.tiles) tiles in \(Self.seconds(seconds)) s\(hot)\(taken)\(kept); tiles are answered from it while the store is unchanged")
             return .done
         } catch is TileSeeder.StoreChanged {
             return .storeChanged

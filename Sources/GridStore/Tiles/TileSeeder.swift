@@ -63,6 +63,9 @@ public enum TileSeeder {
         public var hotTiles = 0
         public var hotSeconds: Double?
         public var hotAfterTiles: Int?
+        /// Layers taken as they were from the file seeded before (the server's, or the one at the output), not drawn
+        /// again: those whose layer's version is the same (`TileLayerSource.ownVersionLayer`).
+        public var layersKept = 0
         public var tiles: Int { tilesByZoom.values.reduce(0, +) }
     }
 
@@ -193,7 +196,9 @@ public enum TileSeeder {
         }
         let work = units, hotUnits = hotUnitCount
         let total = list.count
-        let service = TileService(store: store, capacityBytes: 0, prefersWholeIndex: true)
+        // The file seeded before (the server's, else the one at the output) gives the layers that did not change.
+        let seededBefore = feed?.service.seeded ?? (FileManager.default.fileExists(atPath: request.output) ? try? SeededTiles(path: request.output) : nil)
+        let service = TileService(store: store, capacityBytes: 0, prefersWholeIndex: true, seeded: seededBefore)
         let sources = request.layers.map(TileLayerSource.init(collection:))
         guard !sources.isEmpty else { throw StoreError.badInput("no layer to draw: name at least one of \(FeatureCollection.all.map(\.id).joined(separator: ", "))") }
         let temporary = temporaryPath(for: request.output)
@@ -219,7 +224,7 @@ public enum TileSeeder {
                     do {
                         func draw(_ unit: [TileAddress]) throws -> [[UInt8]] {
                             unit.count == 1 && unit[0].z < TileLayerSource.generalisedBelowZoom
-                                ? [try service.draw(sources, unit[0], datum: request.datum)]
+                                ? [try service.drawn(sources, unit[0], datum: request.datum).tile]
                                 : try service.drawBlock(sources, unit, datum: request.datum)
                         }
                         let fed = try feed?.tiles(unit, draw: draw)
@@ -284,7 +289,7 @@ public enum TileSeeder {
             }
             return Outcome(tilesByZoom: outcome.byZoom, tilesDrawn: outcome.drawn, bytes: outcome.bytes, bbox: box,
                            fingerprint: unchanged ? fingerprintBefore : nil, tilesTaken: outcome.taken, hotTiles: hotTiles,
-                           hotSeconds: outcome.hotDone?.seconds, hotAfterTiles: outcome.hotDone?.tiles)
+                           hotSeconds: outcome.hotDone?.seconds, hotAfterTiles: outcome.hotDone?.tiles, layersKept: service.keptLayerCount)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error

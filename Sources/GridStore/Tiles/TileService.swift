@@ -41,6 +41,19 @@ public final class TileService: Sendable {
     /// `hotKeysKept`): a seeding draws those first.
     private let hotKeys = Mutex<[String]>([])
 
+    /// The bodies of the tiles kept at the data before the last change that left tiles, and the fingerprint they were
+    /// drawn at: a tile drawn now takes its layers with `ownVersionLayer` from them (or from the seeded file) while that
+    /// layer's stamp is the same (`keptLayers`). Let go once they and the tiles kept since pass `capacityBytes`.
+    private let earlier = Mutex<EarlierTiles?>(nil)
+    struct EarlierTiles {
+        var bodies: [String: [UInt8]]
+        var fingerprint: String
+        var bytes: Int
+    }
+    private let keptLayerCounts = Mutex(0)
+    /// `TileFingerprint.layerStamp` of the fingerprints last asked about.
+    private let layerStamps = Mutex([String: String?]())
+
     /// Keys remembered across a change of the data: about 100 bytes each, a few megabytes at most.
     public static let hotKeysKept = 32_768
 
@@ -81,6 +94,8 @@ public final class TileService: Sendable {
     public var cacheCounts: (hits: Int, misses: Int) { counters.withLock { $0 } }
     /// Of the misses, tiles read from the seeded file rather than drawn.
     public var seededCount: Int { seededCounts.withLock { $0 } }
+    /// Layers of drawn tiles taken as they were from a tile drawn at an earlier version, not drawn again.
+    public var keptLayerCount: Int { keptLayerCounts.withLock { $0 } }
 
     /// The seeded file tiles are answered from while it holds, if any.
     public var seeded: SeededTiles? { seededState.withLock { $0.file } }
@@ -129,21 +144,23 @@ public final class TileService: Sendable {
                 counters.withLock { $0.hits += 1 }
                 guard wantsGzip, !hit.gzipWorkedOut, let represents else { return hit }
                 let served = represents.served(hit.body, gzip: nil)
-                keep(key, served, at: before)
+                keep(key, served, at: before, fingerprint: nil)
                 return served
             }
         }
         counters.withLock { $0.misses += 1 }
         let bytes: [UInt8]
         var storedGzip: [UInt8]?
+        let fingerprint: String?
         if let before, let seeded, seeded.covers(sources.map(\.name), address, datum: datum), seededHolds(seeded, at: before) {
             (bytes, storedGzip) = try seeded.tileAndGzip(address)
+            fingerprint = seeded.fingerprint
             seededCounts.withLock { $0 += 1 }
         } else {
-            bytes = try draw(sources, address, datum: datum)
+            (bytes, fingerprint) = try drawn(sources, address, datum: datum)
         }
         let served = represented(bytes, storedGzip: storedGzip, wantsGzip: wantsGzip)
-        if let before, dataVersion() == before { keep(key, served, at: before) }
+        if let before, dataVersion() == before { keep(key, served, at: before, fingerprint: fingerprint) }
         return served
     }
 
@@ -203,8 +220,25 @@ public final class TileService: Sendable {
             }
             return (body(&state), left)
         }
-        if let left { remember(left) }
+        if let left {
+            remember(left)
+            keepEarlier(left)
+        }
         return result
+    }
+
+    /// Keeps the bodies of `left` (the tiles of the version just left) for their layers that do not change with it,
+    /// when it holds tiles and knows its fingerprint; else those kept before stay.
+    private func keepEarlier(_ left: TileCache) {
+        guard let fingerprint = left.fingerprint, !left.tiles.isEmpty else { return }
+        var bodies: [String: [UInt8]] = [:]
+        bodies.reserveCapacity(left.tiles.count)
+        var bytes = 0
+        for (key, kept) in left.tiles {
+            bodies[key] = kept.tile.body
+            bytes += kept.tile.body.count + key.utf8.count
+        }
+        earlier.withLock { $0 = EarlierTiles(bodies: bodies, fingerprint: fingerprint, bytes: bytes) }
     }
 
     /// What a seeding (`TileSeeder.seed`) shares with the server's memory cache. A tile is taken from the cache or kept
@@ -266,31 +300,100 @@ public final class TileService: Sendable {
         /// a city is gigabytes, and the file answers the others once done.
         public func keep(_ address: TileAddress, _ tile: [UInt8], gzip: [UInt8]?, at version: Int64) {
             let served = service.represented(tile, storedGzip: gzip, wantsGzip: true)
-            let key = TileService.cacheKey(sources, address, datum: datum)
-            service.cache.withLock { state in
-                guard state.version == version else { return }
-                state.insert(key, served, capacityBytes: service.capacityBytes)
-            }
+            service.keep(TileService.cacheKey(sources, address, datum: datum), served, at: version, fingerprint: nil)
         }
     }
 
-    private func keep(_ key: String, _ served: ServedTile, at version: Int64) {
-        cache.withLock { state in
-            guard state.version == version else { return }
+    /// Keeps the tile drawn at `version` while that is the cache's version, with the fingerprint its transaction read
+    /// (the cache's, from the first tile that gives one); the earlier tiles are let go once they and the cache pass
+    /// the capacity.
+    private func keep(_ key: String, _ served: ServedTile, at version: Int64, fingerprint: String?) {
+        let cached = cache.withLock { state -> Int? in
+            guard state.version == version else { return nil }
+            if state.fingerprint == nil { state.fingerprint = fingerprint }
             state.insert(key, served, capacityBytes: capacityBytes)
+            return state.bytes
+        }
+        guard let cached else { return }
+        earlier.withLock { kept in
+            if let bytes = kept?.bytes, bytes + cached > capacityBytes { kept = nil }
         }
     }
 
     /// The tile drawn from the store, never from the cache: what `tile` answers on a miss, and what seeding writes.
+    /// Every layer is drawn: the reference the tiles answered with are compared with.
     public func draw(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84) throws -> [UInt8] {
+        try drawn(sources, address, datum: datum, keepingLayers: false).tile
+    }
+
+    /// The tile drawn from the store, with its layers that have `ownVersionLayer` taken from an earlier tile or the
+    /// seeded file where that layer's stamp is the same (`keptLayers`), and the fingerprint its transaction read (nil
+    /// when no layer has `ownVersionLayer`, or when `keepingLayers` is false).
+    func drawn(_ sources: [TileLayerSource], _ address: TileAddress, datum: TileDatum = .wgs84,
+               keepingLayers: Bool = true) throws -> (tile: [UInt8], fingerprint: String?) {
         let options = options
         let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
         return try store.read { db in
+            let fingerprint = keepingLayers && sources.contains { $0.ownVersionLayer != nil } ? try TileFingerprint.read(db) : nil
+            let kept = try keptLayers(sources, [address], datum: datum, fingerprint: fingerprint)[0]
             let cells = sources.contains(where: \.mergesSmallBuildings) ? try cellIndex(db, datum: datum, for: address) : nil
-            return encodeVectorTile(try sources.map {
-                try TileReader.layer($0, address, datum: datum, options: options, cells: cells, areaFigures: figures, readsInPlace: readsRowsInPlace, db)
+            let tile = VectorTileLayers.encode(try sources.indices.map { offset in
+                if let field = kept[offset] { return .kept(field) }
+                return .drawn(try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
+                                                   readsInPlace: readsRowsInPlace, db))
             })
+            return (tile, fingerprint)
         }
+    }
+
+    /// For each address, the fields of its layers with `ownVersionLayer` (by offset in `sources`; an empty field: the
+    /// layer had no features) taken as they are from a tile drawn before: the earlier tile of the same key, else the
+    /// seeded file's, each only for the layers whose `TileFingerprint.layerStamp` in the donor's fingerprint is the
+    /// one in `fingerprint` (the drawing transaction's). None without a fingerprint.
+    private func keptLayers(_ sources: [TileLayerSource], _ addresses: [TileAddress], datum: TileDatum,
+                            fingerprint: String?) throws -> [[Int: ArraySlice<UInt8>]] {
+        let none = [[Int: ArraySlice<UInt8>]](repeating: [:], count: addresses.count)
+        guard let fingerprint else { return none }
+        let wanted = sources.indices.compactMap { offset -> (offset: Int, layer: String, stamp: String)? in
+            guard let layer = sources[offset].ownVersionLayer, let stamp = layerStamp(fingerprint, layer) else { return nil }
+            return (offset, layer, stamp)
+        }
+        guard !wanted.isEmpty else { return none }
+        let earlier = self.earlier.withLock { $0 }
+        let fromEarlier = earlier.map { tiles in wanted.filter { layerStamp(tiles.fingerprint, $0.layer) == $0.stamp } } ?? []
+        let seeded = self.seeded
+        let fromSeeded = seeded.map { file in wanted.filter { layerStamp(file.fingerprint, $0.layer) == $0.stamp } } ?? []
+        guard !fromEarlier.isEmpty || !fromSeeded.isEmpty else { return none }
+        let names = sources.map(\.name)
+        var count = 0
+        let kept = addresses.map { address -> [Int: ArraySlice<UInt8>] in
+            var kept: [Int: ArraySlice<UInt8>] = [:]
+            if !fromEarlier.isEmpty, let body = earlier?.bodies[Self.cacheKey(sources, address, datum: datum)],
+               let layers = VectorTileLayers.split(body) {
+                for layer in fromEarlier { kept[layer.offset] = layers[sources[layer.offset].name] ?? [] }
+            }
+            let missing = fromSeeded.filter { kept[$0.offset] == nil }
+            // A file that cannot be read is not a donor: the layer is drawn.
+            if !missing.isEmpty, let seeded, seeded.covers(names, address, datum: datum),
+               let layers = (try? seeded.tile(address)).flatMap(VectorTileLayers.split) {
+                for layer in missing { kept[layer.offset] = layers[sources[layer.offset].name] ?? [] }
+            }
+            count += kept.count
+            return kept
+        }
+        if count > 0 { keptLayerCounts.withLock { $0 += count } }
+        return kept
+    }
+
+    private func layerStamp(_ fingerprint: String, _ layer: String) -> String? {
+        let key = layer + "\n" + fingerprint
+        if let known = layerStamps.withLock({ $0[key] }) { return known }
+        let stamp = TileFingerprint.layerStamp(fingerprint, layer: layer)
+        layerStamps.withLock { stamps in
+            if stamps.count >= 64 { stamps.removeAll() }
+            stamps[key] = stamp
+        }
+        return stamp
     }
 
     /// Tiles drawn together from one read of each layer's features over their boxes (see `TileFeatureBlock`), each
@@ -301,6 +404,8 @@ public final class TileService: Sendable {
         let options = options
         let figures = sources.contains { $0.coverageAreas != nil } ? try areaFigures.latest() : nil
         return try store.read { db in
+            let fingerprint = sources.contains { $0.ownVersionLayer != nil } ? try TileFingerprint.read(db) : nil
+            let kept = try keptLayers(sources, addresses, datum: datum, fingerprint: fingerprint)
             let queries = try sources.map { try TileReader.LayerQuery($0, db) }
             let blocked = addresses.filter { address in sources.contains { TileReader.drawsFromBlock($0, address) } }
             var blocks: [TileFeatureBlock?] = sources.map { _ in nil }
@@ -310,18 +415,21 @@ public final class TileService: Sendable {
                     box.include(Coordinate(longitude: next.minLongitude, latitude: next.minLatitude))
                     box.include(Coordinate(longitude: next.maxLongitude, latitude: next.maxLatitude))
                 }
-                for (offset, source) in sources.enumerated() {
+                // A layer every tile of the block keeps is not read.
+                for (offset, source) in sources.enumerated() where !kept.allSatisfy({ $0[offset] != nil }) {
                     blocks[offset] = try TileFeatureBlock(source, box: box, datum: datum, query: queries[offset], db)
                 }
             }
             let merges = sources.contains(where: \.mergesSmallBuildings)
             // The whole index, when it is the one every tile takes, is looked up once.
             let shared = merges && prefersWholeIndex ? try cellIndex(db, datum: datum) : nil
-            return try addresses.map { address in
+            return try addresses.indices.map { index in
+                let address = addresses[index]
                 let cells = merges ? try shared ?? cellIndex(db, datum: datum, for: address) : nil
-                return encodeVectorTile(try sources.indices.map { offset in
-                    try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
-                                         block: blocks[offset], query: queries[offset], readsInPlace: readsRowsInPlace, db)
+                return VectorTileLayers.encode(try sources.indices.map { offset in
+                    if let field = kept[index][offset] { return .kept(field) }
+                    return .drawn(try TileReader.layer(sources[offset], address, datum: datum, options: options, cells: cells, areaFigures: figures,
+                                                       block: blocks[offset], query: queries[offset], readsInPlace: readsRowsInPlace, db))
                 })
             }
         }
