@@ -65,7 +65,9 @@ final class BuildingCellIndex: Sendable {
         var levelSets: [Set<String>] = []
         // The run's requirements, and per distinct verdict text the requirements it meets, by the verdicts' one
         // reading (`CoverageAreaFigures.themesMet`); a text that does not fit drops the requirements of every building.
-        let profile = try key.coverageRun.flatMap { run in
+        // Not for a tile from `requirementSumsBelowZoom` on (a street-level tile's own index), which draws no such sum.
+        let wantsRequirements = tile.map { $0.z < TileLayerSource.requirementSumsBelowZoom } ?? true
+        let profile = try key.coverageRun.flatMap { run in wantsRequirements ? run : nil }.flatMap { run in
             try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run])
         }.flatMap { try? JSONDecoder().decode(LifeCircleProfile.self, from: Data($0.utf8)) }
         let themes = profile.map(CoverageAreaFigures.themes) ?? []
