@@ -108,11 +108,14 @@ public enum HouseholdRegisterImporter {
             }
             let buildings = sums.keys.sorted()
             var replaced = 0
+            // Statements run once per row or building are prepared once: a million rows would otherwise compile a
+            // million statements each.
+            let delete = try db.cachedStatement(sql: """
+                DELETE FROM household_register WHERE building_id = ?1
+                   OR (building_id IS NULL AND (building_source, building_source_id) = (SELECT source, source_id FROM buildings WHERE id = ?1))
+                """)
             for id in buildings {
-                try db.execute(sql: """
-                    DELETE FROM household_register WHERE building_id = ?1
-                       OR (building_id IS NULL AND (building_source, building_source_id) = (SELECT source, source_id FROM buildings WHERE id = ?1))
-                    """, arguments: [id])
+                try delete.execute(arguments: [id])
                 replaced += db.changesCount
             }
             let insert = try db.makeStatement(sql: """
@@ -122,10 +125,11 @@ public enum HouseholdRegisterImporter {
             for (building, row) in resolved {
                 try insert.execute(arguments: [row.unit, row.floor, row.households, source, row.line, building])
             }
+            let update = try db.cachedStatement(sql: """
+                UPDATE buildings SET households = ?, households_source = 'register', households_basis = NULL WHERE id = ?
+                """)
             for id in buildings {
-                try db.execute(sql: """
-                    UPDATE buildings SET households = ?, households_source = 'register', households_basis = NULL WHERE id = ?
-                    """, arguments: [sums[id] ?? 0, id])
+                try update.execute(arguments: [sums[id] ?? 0, id])
             }
             // Every later sum over the store (info, coverage, grids) must stay inside 64 bits.
             let storeTotal = try Double.fetchOne(db, sql: "SELECT total(households) FROM buildings") ?? 0
@@ -228,10 +232,10 @@ public enum HouseholdRegisterImporter {
     static func match(_ row: Row, db: Database, fail: (Int, String) -> StoreError) throws -> Int64 {
         switch row.place {
         case .building(let key):
-            let matches = try Int64.fetchAll(db, sql: "SELECT id FROM buildings WHERE source_id = ? LIMIT 2", arguments: [key])
+            let matches = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM buildings WHERE source_id = ? LIMIT 2"), arguments: [key])
             if matches.count == 1 { return matches[0] }
             if matches.count > 1 { throw fail(row.line, "building_id \"\(key)\" matches buildings from several sources") }
-            if let id = Int64(key), try Bool.fetchOne(db, sql: "SELECT 1 FROM buildings WHERE id = ?", arguments: [id]) ?? false {
+            if let id = Int64(key), try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM buildings WHERE id = ?"), arguments: [id]) ?? false {
                 return id
             }
             throw fail(row.line, "building_id \"\(key)\" matches no building in the store")
@@ -242,13 +246,13 @@ public enum HouseholdRegisterImporter {
                 let swapped = (-180...180).contains(lat) && (-90...90).contains(lon)
                 throw fail(row.line, "lon \(lon), lat \(lat) are outside WGS84" + (swapped ? "; lon and lat look swapped" : ""))
             }
-            let matches = try Int64.fetchAll(db, sql: """
+            let matches = try Int64.fetchAll(db.cachedStatement(sql: """
                 SELECT id FROM buildings
                 WHERE ST_Covers(footprint, MakePoint(?1, ?2, 4326))
                   AND rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = 'buildings'
                                 AND f_geometry_column = 'footprint' AND search_frame = MakePoint(?1, ?2, 4326))
                 ORDER BY id LIMIT 1
-                """, arguments: [point.longitude, point.latitude])
+                """), arguments: [point.longitude, point.latitude])
             guard let id = matches.first else {
                 throw fail(row.line, "no building contains lon \(point.longitude), lat \(point.latitude)")
             }
