@@ -163,7 +163,7 @@ public enum GeoJSONImporter {
             }
             let area = try context.area(index, feature)
             let wkb = try checkValid(area, index, feature, context, db)
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM communities WHERE code = ?", arguments: [code]) ?? false
+            let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM communities WHERE code = ?"), arguments: [code]) ?? false
             try context.row(index, feature) {
                 try statement.execute(arguments: [
                     code, context.string("name", feature) ?? code, admin, street, community, context.source, area.areaSquareMeters, wkb,
@@ -188,7 +188,7 @@ public enum GeoJSONImporter {
             let code = try context.digits("code", 15, index, feature)
             guard seen.insert(code).inserted else { throw context.fail(index, feature, "grid code \(code) appears twice in the file") }
             let community = context.string("community", feature) ?? String(code.prefix(12))
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM communities WHERE code = ?", arguments: [community]) ?? false else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM communities WHERE code = ?"), arguments: [community]) ?? false else {
                 throw context.fail(index, feature, "property \"\(context.names["community"] ?? "community")\" (community): no community \(community) in the store; import communities first")
             }
             if !code.hasPrefix(community) {
@@ -196,7 +196,7 @@ public enum GeoJSONImporter {
             }
             let area = try context.area(index, feature)
             let wkb = try checkValid(area, index, feature, context, db)
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM grids WHERE code = ?", arguments: [code]) ?? false
+            let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM grids WHERE code = ?"), arguments: [code]) ?? false
             try context.row(index, feature) {
                 try statement.execute(arguments: [code, context.string("name", feature) ?? code, community, context.source, area.areaSquareMeters, wkb])
             }
