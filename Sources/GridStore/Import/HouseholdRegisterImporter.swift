@@ -108,8 +108,8 @@ public enum HouseholdRegisterImporter {
             }
             let buildings = sums.keys.sorted()
             var replaced = 0
-            // Statements run once per row or building are prepared once: a million rows would otherwise compile a
-            // million statements each.
+            // The statements run for each row or building are prepared once: a register of a million rows would
+            // otherwise compile a statement for every row and building.
             let delete = try db.cachedStatement(sql: """
                 DELETE FROM household_register WHERE building_id = ?1
                    OR (building_id IS NULL AND (building_source, building_source_id) = (SELECT source, source_id FROM buildings WHERE id = ?1))
