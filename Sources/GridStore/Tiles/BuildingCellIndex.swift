@@ -67,7 +67,7 @@ final class BuildingCellIndex: Sendable {
         // reading (`CoverageAreaFigures.themesMet`); a text that does not fit drops the requirements of every building.
         // Not for a tile from `requirementSumsBelowZoom` on (a street-level tile's own index), which draws no such sum.
         let wantsRequirements = tile.map { $0.z < TileLayerSource.requirementSumsBelowZoom } ?? true
-        let profile = try key.coverageRun.flatMap { run in wantsRequirements ? run : nil }.flatMap { run in
+        let profile = try (wantsRequirements ? key.coverageRun : nil).flatMap { run in
             try String.fetchOne(db, sql: "SELECT profile FROM coverage_runs WHERE id = ?", arguments: [run])
         }.flatMap { try? JSONDecoder().decode(LifeCircleProfile.self, from: Data($0.utf8)) }
         let themes = profile.map(CoverageAreaFigures.themes) ?? []
