@@ -172,7 +172,7 @@ struct AnalysisRoutes: Sendable {
     }
 
     func coverageRunID(_ text: String, parameter: String) throws -> Int64 {
-        guard let id = Int64(text) else { throw APIProblem.badParameter(parameter, "\(parameter) must be a coverage run id (a whole number), not \"\(text)\"") }
+        guard let id = BodyNumbers.id(text) else { throw APIProblem.badParameter(parameter, "\(parameter) must be a coverage run id (a whole number), not \"\(text)\"") }
         let known = try CoverageRuns.list(store: state.store).map(\.id)
         guard known.contains(id) else {
             throw APIProblem.notFound("no coverage run \(id); stored: " + (known.isEmpty ? "none" : known.map(String.init).joined(separator: ", ")))

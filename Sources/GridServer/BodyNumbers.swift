@@ -6,6 +6,15 @@ enum BodyNumbers {
     /// 2^53: past it a JSON number (a Double) no longer holds every whole number exactly.
     static let largestExactInteger: Int64 = 9_007_199_254_740_992
 
+    /// An id in a path or query, as the OpenAPI document's integer: decimal digits without a sign or a leading zero.
+    /// `Int64("01")` and `Int64("+1")` read 1, so a client's malformed id would reach that run or feature.
+    static func id(_ text: String) -> Int64? {
+        let digits = text.utf8
+        guard let first = digits.first, first != UInt8(ascii: "0") || digits.count == 1,
+              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int64(text)
+    }
+
     static func number(_ value: JSONValue) -> Double? {
         guard case .number(let number) = value, number.isFinite else { return nil }
         return number

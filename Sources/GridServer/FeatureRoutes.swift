@@ -89,7 +89,7 @@ struct FeatureRoutes: Sendable {
     }
 
     func feature(_ request: Request, featureID text: String, collection: FeatureCollection) throws -> Response {
-        guard let id = Int64(text) else {
+        guard let id = BodyNumbers.id(text) else {
             throw APIProblem.notFound("\(collection.id) has no feature \"\(text)\"; feature ids are whole numbers")
         }
         var crs = CoordinateReferenceSystem.crs84

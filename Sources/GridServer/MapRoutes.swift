@@ -17,7 +17,7 @@ struct MapRoutes: Sendable {
                 }
                 let run: Int64
                 if let text = parameters["run"] {
-                    guard let id = Int64(text), id >= 1 else {
+                    guard let id = BodyNumbers.id(text), id >= 1 else {
                         throw APIProblem.badParameter("run", "run must be a coverage run id (a whole number from 1), not \"\(text)\"")
                     }
                     run = id

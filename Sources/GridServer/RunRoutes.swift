@@ -151,7 +151,7 @@ struct RunRoutes: Sendable {
 
     static func runID(_ context: BasicRequestContext) throws -> Int64 {
         let text = context.parameters.get("runId") ?? ""
-        guard let id = Int64(text) else { throw APIProblem.notFound("no grid run \"\(text)\"; run ids are whole numbers") }
+        guard let id = BodyNumbers.id(text) else { throw APIProblem.notFound("no grid run \"\(text)\"; run ids are whole numbers") }
         return id
     }
 

@@ -153,6 +153,12 @@ struct AnalysisAPITests {
                 status = try await client.execute(uri: "/runs/\(id)", method: .get).json["status"]?.stringValue ?? "?"
             }
             #expect(status == "dry_run")
+            // The id as the OpenAPI document's integer: a leading zero or sign names no run.
+            for malformed in ["0\(id)", "+\(id)", "\(id).0"] {
+                #expect(try await client.execute(uri: "/runs/\(malformed)", method: .get).status == .notFound, "\(malformed)")
+                #expect(try await client.execute(uri: "/runs/\(malformed)/revert", method: .post,
+                                                 headers: [.authorization: "Bearer \(writeToken)"]).status == .notFound, "\(malformed)")
+            }
             let run = try await client.execute(uri: "/runs/\(id)", method: .get).json
             #expect(run["metrics"]?["summary"]?["grids"]?.intValue ?? 0 > 0)
             #expect(run["parameters"]?["barriers"] == .array(["primary"]))
